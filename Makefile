@@ -1,0 +1,97 @@
+# carrel — build, install, test.
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+LIBEXECDIR  ?= $(PREFIX)/libexec/carrel
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+SYSCONFDIR  ?= /etc
+RUNDIR      ?= /run/carrel
+# The system's PAM module directory: where pam_unix.so lives (multiarch on Debian).
+PAMDIR      ?= $(shell dirname "$$(ls /lib/*/security/pam_unix.so /usr/lib/*/security/pam_unix.so /lib/security/pam_unix.so /usr/lib/security/pam_unix.so /lib64/security/pam_unix.so 2>/dev/null | head -n1)")
+
+HELPER_PATH := $(LIBEXECDIR)/carrel-helper
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Iconf -Ihelper \
+            -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"'
+ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
+LDFLAGS_HARD := -Wl,-z,relro,-z,now
+
+CONF_SRC   := conf/carrel_conf.c
+HELPER_SRC := helper/main.c helper/carrel.c helper/keeper.c helper/holder.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/util.c helper/proto.c
+PAM_SRC    := pam_module/pam_carrel.c helper/proto.c helper/util.c
+
+CONF_OBJ   := $(CONF_SRC:.c=.o)
+HELPER_OBJ := $(HELPER_SRC:.c=.o)
+PAM_OBJ    := $(PAM_SRC:.c=.pic.o)
+
+.PHONY: all clean install uninstall check demo format selinux
+all: pam_module/pam_carrel.so helper/carrel-helper
+
+%.o: %.c $(wildcard conf/*.h helper/*.h)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+%.pic.o: %.c $(wildcard conf/*.h helper/*.h)
+	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -c -o $@ $<
+
+conf/libcarrelconf.a: $(CONF_OBJ)
+	$(AR) rcs $@ $^
+
+helper/carrel-helper: $(HELPER_OBJ) conf/libcarrelconf.a
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(HELPER_OBJ) conf/libcarrelconf.a -lconfuse
+
+pam_module/pam_carrel.so: $(PAM_OBJ) conf/libcarrelconf.a pam_module/pam_carrel.map
+	$(CC) $(CFLAGS) -shared $(LDFLAGS_HARD) -Wl,--version-script=pam_module/pam_carrel.map \
+		$(LDFLAGS) -o $@ $(PAM_OBJ) conf/libcarrelconf.a -lconfuse -lpam
+
+install: all
+	@test -n "$(PAMDIR)" || { echo "cannot find the PAM module directory; set PAMDIR=" >&2; exit 1; }
+	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/security
+	install -m 0644 pam_module/pam_carrel.so $(DESTDIR)$(PAMDIR)/pam_carrel.so
+	install -o root -g root -m 4755 helper/carrel-helper $(DESTDIR)$(HELPER_PATH)
+	install -m 0644 conf/carrel.conf.5 $(DESTDIR)$(MANDIR)/man5/carrel.conf.5
+	install -m 0644 pam_module/pam_carrel.8 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf ]; then \
+		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf"; \
+	else \
+		install -o root -g root -m 0644 conf/carrel.conf $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf; \
+	fi
+
+# The config file is left alone when it differs from the shipped default: it is the admin's.
+uninstall:
+	rm -f $(DESTDIR)$(PAMDIR)/pam_carrel.so $(DESTDIR)$(HELPER_PATH) \
+	      $(DESTDIR)$(MANDIR)/man5/carrel.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+	@if cmp -s conf/carrel.conf $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf ]; then \
+		echo "keeping modified $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf"; \
+	fi
+
+tests/unit/test_conf: tests/unit/test_conf.c conf/libcarrelconf.a
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fsanitize=address,undefined -o $@ $< $(CONF_SRC) -lconfuse
+
+tests/unit/test_dlopen: tests/unit/test_dlopen.c
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -ldl
+
+tests/unit/test_pam_confdir: tests/unit/test_pam_confdir.c
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpam
+
+UNIT_TESTS := tests/unit/test_conf tests/unit/test_dlopen tests/unit/test_pam_confdir
+
+check: all $(UNIT_TESTS)
+	tests/run-all.sh
+
+demo: all
+	tests/demo.sh
+
+format:
+	clang-format -i conf/*.[ch] helper/*.[ch] pam_module/*.c tests/unit/*.c
+
+selinux:
+	$(MAKE) -C selinux
+
+clean:
+	rm -f conf/*.o conf/*.a helper/*.o helper/carrel-helper pam_module/*.o pam_module/*.so $(UNIT_TESTS)

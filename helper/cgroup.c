@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cgroup.h"
+#include "util.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* v1 controllers a carrel uses: limits (memory, pids, cpu, blkio),
+ * accounting (cpuacct) and freeze/thaw (freezer). */
+static const char *const v1_wanted[] = { "memory", "pids", "cpu", "cpuacct", "freezer", "blkio" };
+
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0' || p[n] == ' '))
+			return true;
+	return false;
+}
+
+bool cg_has_controller(const struct cg_hier *h, const char *c)
+{
+	return has_word(h->controllers, c);
+}
+
+static int __attribute__((format(printf, 2, 3))) pathf(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, CG_PATH_MAX, fmt, ap);
+	va_end(ap);
+	return n < 0 || n >= CG_PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* The login process's cgroup path in the hierarchy whose controllers are
+ * CTRL ("" for v2), from the text of /proc/PID/cgroup. */
+static int own_path(const char *procfile, const char *ctrl, char *out, size_t size)
+{
+	size_t wl = strcspn(ctrl, ",");
+	char want[64], field[128];
+
+	snprintf(want, sizeof(want), "%.*s", (int)wl, ctrl);
+	for (const char *line = procfile; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *c1 = strchr(line, ':'), *nl = strchr(line, '\n');
+		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		size_t plen;
+		if (!c2 || (nl && c2 > nl))
+			continue;
+		snprintf(field, sizeof(field), "%.*s", (int)(c2 - c1 - 1), c1 + 1);
+		bool match = *want ? has_word(field, want) : (strncmp(line, "0::", 3) == 0);
+		if (!match)
+			continue;
+		plen = nl ? (size_t)(nl - c2 - 1) : strlen(c2 + 1);
+		if (plen + 1 > size)
+			return -ENAMETOOLONG;
+		memcpy(out, c2 + 1, plen);
+		out[plen] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
+struct mnt {
+	char path[256];
+	char ctrls[64];
+	bool v2;
+};
+
+/* The cgroup mounts, from /proc/self/mountinfo (the first full mount of each). */
+static int find_mounts(struct mnt *m, int max)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		char root[256], path[256], fstype[32], opts[512];
+		const char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %255s %255s", root, path) != 2 ||
+		    sscanf(sep + 3, "%31s %*s %511s", fstype, opts) != 2 || strcmp(root, "/") != 0)
+			continue;
+		bool v2 = strcmp(fstype, "cgroup2") == 0;
+		if (!v2 && strcmp(fstype, "cgroup") != 0)
+			continue;
+		m[n].v2 = v2;
+		snprintf(m[n].path, sizeof(m[n].path), "%s", path);
+		m[n].ctrls[0] = '\0';
+		for (size_t i = 0; !v2 && i < ARRAY_SIZE(v1_wanted); i++) {
+			if (!has_word(opts, v1_wanted[i]))
+				continue;
+			size_t l = strlen(m[n].ctrls);
+			snprintf(m[n].ctrls + l, sizeof(m[n].ctrls) - l, "%s%s", l ? "," : "", v1_wanted[i]);
+		}
+		if (v2 || m[n].ctrls[0])
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static bool v2_has_memory(const char *mount)
+{
+	char path[CG_PATH_MAX], buf[256];
+
+	if (pathf(path, "%s/cgroup.controllers", mount) < 0)
+		return false;
+	return read_file(path, buf, sizeof(buf)) > 0 && has_word(buf, "memory");
+}
+
+int cg_prepare(struct cg_session *cg, pid_t login_pid, enum carrel_cgroup_parent parent,
+	       uid_t uid, const char *id)
+{
+	struct mnt m[CG_MAX_HIER * 2];
+	char proc[64], procfile[4096], user[32], sess[48];
+	int n, r;
+
+	memset(cg, 0, sizeof(*cg));
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)login_pid);
+	if (read_file(proc, procfile, sizeof(procfile)) < 0)
+		return -errno ? -errno : -EIO;
+	n = find_mounts(m, (int)ARRAY_SIZE(m));
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		if (m[i].v2 && v2_has_memory(m[i].path))
+			cg->v2 = true;
+	snprintf(user, sizeof(user), "user-%u", (unsigned)uid);
+	snprintf(sess, sizeof(sess), "session-%s", id);
+	for (int i = 0; i < n && cg->n < CG_MAX_HIER; i++) {
+		struct cg_hier *h = &cg->h[cg->n];
+		char own[CG_PATH_MAX];
+		if (m[i].v2 != cg->v2)
+			continue;
+		snprintf(h->controllers, sizeof(h->controllers), "%s", m[i].ctrls);
+		r = own_path(procfile, h->controllers, own, sizeof(own));
+		if (r < 0)
+			return r;
+		if (strcmp(own, "/") == 0)
+			own[0] = '\0';
+		if ((r = pathf(h->orig, "%s%s", m[i].path, own)) < 0 ||
+		    (r = pathf(h->top, "%s%s/carrel", m[i].path,
+			       parent == CARREL_CGROUP_PARENT_SELF ? own : "")) < 0 ||
+		    (r = pathf(h->user, "%s/%s", h->top, user)) < 0 ||
+		    (r = pathf(h->session, "%s/%s", h->user, sess)) < 0)
+			return r;
+		cg->n++;
+	}
+	return cg->n > 0 ? 0 : -ENOENT;
+}
+
+static int mkdir_ok(const char *path)
+{
+	return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+int cg_create(const struct cg_session *cg, const struct carrel_limits *lim, const char **failed)
+{
+	int r;
+
+	for (int i = 0; i < cg->n; i++) {
+		const struct cg_hier *h = &cg->h[i];
+		if ((r = mkdir_ok(h->top)) < 0) {
+			*failed = h->top;
+			return r;
+		}
+		if ((r = mkdir_ok(h->user)) < 0) {
+			*failed = h->user;
+			return r;
+		}
+	}
+	if (cg->v2 && (r = cg_v2_enable(cg, failed)) < 0)
+		return r;
+	for (int i = 0; i < cg->n; i++) {
+		const struct cg_hier *h = &cg->h[i];
+		r = cg->v2 ? cg_v2_limits(h, lim, failed) : cg_v1_limits(h, lim, failed);
+		if (r < 0)
+			return r;
+		if (mkdir(h->session, 0755) < 0) {
+			*failed = h->session;
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int attach(const struct cg_session *cg, pid_t pid, bool orig)
+{
+	char path[CG_PATH_MAX + 16], num[24];
+	int r;
+
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	for (int i = 0; i < cg->n; i++) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", orig ? cg->h[i].orig : cg->h[i].session);
+		if ((r = write_file(path, num)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int cg_attach(const struct cg_session *cg, pid_t pid) { return attach(cg, pid, false); }
+int cg_attach_orig(const struct cg_session *cg, pid_t pid) { return attach(cg, pid, true); }
+
+int cg_kill(const struct cg_session *cg)
+{
+	char path[CG_PATH_MAX + 16], buf[8192];
+	int left = 0;
+
+	for (int i = 0; i < cg->n; i++) {
+		snprintf(path, sizeof(path), "%s/cgroup.kill", cg->h[i].session);
+		if (cg->v2 && write_file(path, "1") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg->h[i].session);
+		if (read_file(path, buf, sizeof(buf)) <= 0)
+			continue;
+		for (char *p = buf, *end; *p; p = end) {
+			long pid = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if (pid > 1 && kill((pid_t)pid, SIGKILL) == 0)
+				left++;
+		}
+	}
+	return left;
+}
+
+int cg_remove_session(const struct cg_session *cg)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	int r = 0;
+
+	for (int i = 0; i < cg->n; i++) {
+		/* Tasks that were just killed leave the cgroup a little after they
+		 * die; wait up to 3 s for them, killing any stragglers again. */
+		for (int tries = 0; rmdir(cg->h[i].session) < 0; tries++) {
+			if (errno == ENOENT)
+				break;
+			if (errno != EBUSY || tries >= 300) {
+				r = -errno;
+				break;
+			}
+			if (tries % 20 == 19)
+				cg_kill(cg);
+			nanosleep(&tick, NULL);
+		}
+	}
+	return r;
+}
+
+void cg_remove_user(const struct cg_session *cg)
+{
+	for (int i = 0; i < cg->n; i++) {
+		/* Busy means another session of this user (or another user) lives. */
+		if (rmdir(cg->h[i].user) == 0)
+			(void)rmdir(cg->h[i].top);
+	}
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The carrel's cgroups: <parent>/carrel/user-UID/session-ID in every
+ * hierarchy that a limit needs (cgroup v1: memory, pids, cpu, cpuacct,
+ * freezer, blkio; cgroup v2: the unified hierarchy), detected at run time.
+ * Limits are written on user-UID (per user, across all sessions).
+ */
+#ifndef CARREL_CGROUP_H
+#define CARREL_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "carrel_conf.h"
+
+#define CG_MAX_HIER 8
+#define CG_PATH_MAX 512
+
+struct cg_hier {
+	char controllers[64]; /* v1: "memory", "cpu,cpuacct"...; v2: "" */
+	char top[CG_PATH_MAX];     /* .../carrel */
+	char user[CG_PATH_MAX];    /* .../carrel/user-UID */
+	char session[CG_PATH_MAX]; /* .../carrel/user-UID/session-ID */
+	char orig[CG_PATH_MAX];    /* the login process's own cgroup here */
+};
+
+struct cg_session {
+	bool v2;
+	int n;
+	struct cg_hier h[CG_MAX_HIER];
+};
+
+/* Find the hierarchies and compute the session's paths. */
+int cg_prepare(struct cg_session *cg, pid_t login_pid, enum carrel_cgroup_parent parent,
+	       uid_t uid, const char *id);
+/* Create the directories and write the user's limits. Caller holds the carrel lock.
+ * On failure *FAILED names the file that could not be written. */
+int cg_create(const struct cg_session *cg, const struct carrel_limits *lim, const char **failed);
+/* Move PID into the session's cgroups (or back into its original ones). */
+int cg_attach(const struct cg_session *cg, pid_t pid);
+int cg_attach_orig(const struct cg_session *cg, pid_t pid);
+/* SIGKILL every process left in the session's cgroups; returns how many remain. */
+int cg_kill(const struct cg_session *cg);
+/* Remove session dirs (waiting, bounded, for dying tasks to leave). */
+int cg_remove_session(const struct cg_session *cg);
+/* Remove user-UID and carrel dirs where empty. Caller holds the carrel lock. */
+void cg_remove_user(const struct cg_session *cg);
+
+bool cg_has_controller(const struct cg_hier *h, const char *controller);
+
+/* Limit writers, one per cgroup version. */
+int cg_v1_limits(const struct cg_hier *h, const struct carrel_limits *lim, const char **failed);
+int cg_v2_limits(const struct cg_hier *h, const struct carrel_limits *lim, const char **failed);
+int cg_v2_enable(const struct cg_session *cg, const char **failed);
+
+#endif

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The keeper: a root process outside every namespace of the carrel, nobody's
+ * child in the login program, that owns the carrel's lifetime.  It creates
+ * the holder, answers the module, then waits for one of: the module's close
+ * request, EOF on the module's socket, the login process's exit (pidfd), the
+ * holder's death, or SIGTERM; and then tears everything down.
+ */
+#include "carrel.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+
+/* The kernel's struct clone_args (linux/sched.h, v2 size); spelled out here
+ * because that header clashes with glibc's <sched.h>. */
+struct clone_args_v2 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+		set_tid, set_tid_size, cgroup;
+};
+#define CARREL_CLONE_PIDFD 0x00001000ULL
+
+struct holder_status {
+	int err;
+	char step[32];
+};
+
+static bool login_alive(const struct carrel *c)
+{
+	struct pollfd p = { .fd = c->login_pidfd, .events = POLLIN };
+	return c->login_pidfd >= 0 && poll(&p, 1, 0) == 0;
+}
+
+static void write_state(const struct carrel *c)
+{
+	char path[128], tmp[140];
+	FILE *f;
+
+	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", c->id);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		closep(&fd);
+		syslog(LOG_ERR, "session %s: cannot write %s: %m", c->id, tmp);
+		return;
+	}
+	fprintf(f, "id=%s\nuser=%s\nuid=%u\nservice=%s\ntty=%s\nrhost=%s\nhostname=%s\n"
+		   "keeper=%d\nholder=%d\nlogin=%d\nstarted=%lld\ncgroup_version=%d\n",
+		c->id, c->user, (unsigned)c->uid, c->service, c->tty, c->rhost, c->hostname,
+		(int)getpid(), (int)c->holder_pid, (int)c->login_pid, (long long)time(NULL),
+		c->cg.v2 ? 2 : 1);
+	for (int i = 0; i < c->cg.n; i++)
+		fprintf(f, "cgroup=%s\n", c->cg.h[i].session);
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		syslog(LOG_ERR, "session %s: cannot write %s: %m", c->id, path);
+		(void)unlink(tmp);
+	}
+}
+
+static void __attribute__((noreturn)) teardown(struct carrel *c, bool ack, const char *why)
+{
+	/* First give the login process its own cgroups back, so that the
+	 * session's can be removed while it lives on (sshd writes wtmp etc.). */
+	if (login_alive(c) && cg_attach_orig(&c->cg, c->login_pid) < 0)
+		syslog(LOG_ERR, "session %s: cannot move login process %d out: %m", c->id, (int)c->login_pid);
+	if (ack) {
+		char k = CARREL_MSG_CLOSED;
+		(void)send(c->sock, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	closep(&c->sock);
+	if (c->holder_pidfd >= 0) {
+		/* PID 1 of the pid namespace: its death kills every process in it. */
+		struct pollfd p = { .fd = c->holder_pidfd, .events = POLLIN };
+		(void)pidfd_signal(c->holder_pidfd, SIGKILL);
+		if (poll(&p, 1, 3000) <= 0)
+			syslog(LOG_WARNING, "session %s: holder %d slow to die", c->id, (int)c->holder_pid);
+		(void)waitpid(c->holder_pid, NULL, WNOHANG);
+	}
+	carrel_cleanup(c);
+	syslog(LOG_INFO, "session %s closed (%s)", c->id, why);
+	_exit(0);
+}
+
+static void __attribute__((noreturn)) fail(struct carrel *c, int err, const char *step, const char *detail)
+{
+	struct carrel_reply reply = { 0 };
+
+	proto_error(&reply, err, step, "%s", detail);
+	(void)proto_send_reply(c->sock, &reply, -1);
+	syslog(LOG_ERR, "session %s for %s: %s: %s: %s", c->id, c->user, step, detail, strerror(-err));
+	teardown(c, false, "open failed");
+}
+
+static int spawn_holder(struct carrel *c, int *go_w, int *ready_r)
+{
+	int go[2], ready[2], pidfd = -1;
+	struct clone_args_v2 args = { 0 };
+	long pid;
+
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		closep(&go[0]);
+		closep(&go[1]);
+		return -errno;
+	}
+	args.flags = c->clone_flags | CARREL_CLONE_PIDFD;
+	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	args.exit_signal = SIGCHLD;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0) {
+		close(go[1]);
+		close(ready[0]);
+		holder_main(c, go[0], ready[1]);
+	}
+	int saved = errno;
+	close(go[0]);
+	close(ready[1]);
+	if (pid < 0) {
+		close(go[1]);
+		close(ready[0]);
+		return -saved;
+	}
+	c->holder_pid = (pid_t)pid;
+	c->holder_pidfd = pidfd;
+	*go_w = go[1];
+	*ready_r = ready[0];
+	return 0;
+}
+
+static int wait_ready(int fd, struct holder_status *st)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&p, 1, 10000) <= 0)
+		return -ETIMEDOUT;
+	n = read(fd, st, sizeof(*st));
+	if (n != (ssize_t)sizeof(*st))
+		return -EPIPE;
+	st->step[sizeof(st->step) - 1] = '\0';
+	return st->err;
+}
+
+static void serve(struct carrel *c, int sigfd)
+{
+	struct pollfd p[4] = {
+		{ .fd = c->sock, .events = POLLIN },
+		{ .fd = c->login_pidfd, .events = POLLIN },
+		{ .fd = c->holder_pidfd, .events = POLLIN },
+		{ .fd = sigfd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(p, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			teardown(c, false, "poll failed");
+		}
+		if (p[0].revents) {
+			char msg = 0;
+			ssize_t n = recv(c->sock, &msg, 1, MSG_DONTWAIT);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (n == 1 && msg == CARREL_MSG_CLOSE)
+				teardown(c, true, "logout");
+			if (n <= 0)
+				teardown(c, false, "module gone");
+			/* Anything else is ignored: the module only ever sends CLOSE. */
+		}
+		if (p[1].revents)
+			teardown(c, false, "login process exited");
+		if (p[2].revents)
+			teardown(c, false, "holder died");
+		if (p[3].revents)
+			teardown(c, false, "signal");
+	}
+}
+
+void keeper_main(struct carrel *c)
+{
+	struct carrel_reply reply = { .version = CARREL_PROTO_VERSION };
+	struct holder_status st = { 0 };
+	sigset_t mask;
+	int go = -1, ready = -1, sigfd, r;
+
+	(void)setsid();
+	if (chdir("/") < 0)
+		_exit(1);
+	(void)prctl(PR_SET_NAME, "carrel-keeper");
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sigfd < 0)
+		fail(c, -errno, "keeper", "signalfd");
+
+	if ((r = spawn_holder(c, &go, &ready)) < 0)
+		fail(c, r, "namespaces", "clone3 of the holder");
+	if ((r = cg_attach(&c->cg, c->holder_pid)) < 0)
+		fail(c, r, "cgroup", "attach holder");
+	if ((r = cg_attach(&c->cg, c->login_pid)) < 0)
+		fail(c, r, "cgroup", "attach login process");
+	if (write(go, "g", 1) != 1)
+		fail(c, -errno, "holder", "start");
+	closep(&go);
+	if ((r = wait_ready(ready, &st)) < 0)
+		fail(c, r, st.step[0] ? st.step : "holder", "carrel setup inside the namespaces");
+	closep(&ready);
+
+	write_state(c);
+	snprintf(reply.id, sizeof(reply.id), "%s", c->id);
+	reply.setns_flags = c->clone_flags;
+	if (c->policy.namespaces & CARREL_NS_CGROUP)
+		reply.setns_flags |= CLONE_NEWCGROUP;
+	if ((r = proto_send_reply(c->sock, &reply, c->holder_pidfd)) < 0)
+		teardown(c, false, "module gone before reply");
+	syslog(LOG_INFO, "session %s opened: user=%s service=%s tty=%s rhost=%s holder=%d",
+	       c->id, c->user, c->service, c->tty, c->rhost, (int)c->holder_pid);
+	serve(c, sigfd);
+	_exit(0);
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * carrel-helper: the setuid-root half of carrel.
+ *
+ * main() is linear: sanitize the process (fds, environment, umask), look the
+ * operation up in one closed table, check who may call it, run it.  Each
+ * operation says why it is safe and who may call it.  Nothing here trusts
+ * the caller's environment, and nothing runs with privileges that the
+ * operation does not need.
+ */
+#include "carrel.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <syslog.h>
+
+static int op_open(int argc, char **argv);
+static int op_check_config(int argc, char **argv);
+
+static const struct op {
+	const char *name;
+	bool root_only;
+	int (*run)(int argc, char **argv);
+} ops[] = {
+	/* Builds namespaces, cgroups and mounts for a login: root only (the
+	 * PAM module inside the login program, which runs as root). */
+	{ "open", true, op_open },
+	/* Reads a config file: safe for anyone because privileges are dropped
+	 * to the caller's own before the file is opened. */
+	{ "check-config", false, op_check_config },
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: carrel-helper check-config [FILE] [--user NAME]\n"
+			"       carrel-helper open USER SERVICE TTY RHOST [CONFIG]   (root, from pam_carrel)\n");
+}
+
+/* Give up root for good: the caller's own ids, verified. */
+static int drop_to_caller(void)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		return -errno;
+	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		return -EPERM;
+	return 0;
+}
+
+static int ns_flags(unsigned ns)
+{
+	int f = 0;
+
+	if (ns & CARREL_NS_MNT)
+		f |= CLONE_NEWNS;
+	if (ns & CARREL_NS_PID)
+		f |= CLONE_NEWPID;
+	if (ns & CARREL_NS_IPC)
+		f |= CLONE_NEWIPC;
+	if (ns & CARREL_NS_UTS)
+		f |= CLONE_NEWUTS;
+	if (ns & CARREL_NS_NET)
+		f |= CLONE_NEWNET;
+	return f; /* the cgroup namespace is unshared by the holder, once in its cgroup */
+}
+
+static int check_args(struct carrel *c, int argc, char **argv, struct carrel_reply *reply)
+{
+	struct passwd *pw;
+
+	if (argc < 6 || argc > 7) {
+		proto_error(reply, -EINVAL, "arguments", "expected USER SERVICE TTY RHOST [CONFIG]");
+		return -EINVAL;
+	}
+	if (!valid_user_name(argv[2])) {
+		proto_error(reply, -EINVAL, "arguments", "invalid user name");
+		return -EINVAL;
+	}
+	for (int i = 3; i <= 5; i++) {
+		if (!valid_token(argv[i], i == 5 ? 255 : 63)) {
+			proto_error(reply, -EINVAL, "arguments", "invalid %s",
+				    i == 3 ? "service" : i == 4 ? "tty" : "rhost");
+			return -EINVAL;
+		}
+	}
+	if (argc == 7 && argv[6][0] != '/') {
+		proto_error(reply, -EINVAL, "arguments", "config path must be absolute");
+		return -EINVAL;
+	}
+	pw = getpwnam(argv[2]);
+	if (!pw) {
+		proto_error(reply, -ENOENT, "user", "unknown user %s", argv[2]);
+		return -ENOENT;
+	}
+	snprintf(c->user, sizeof(c->user), "%s", argv[2]);
+	snprintf(c->service, sizeof(c->service), "%s", argv[3]);
+	snprintf(c->tty, sizeof(c->tty), "%s", argv[4]);
+	snprintf(c->rhost, sizeof(c->rhost), "%s", argv[5]);
+	c->uid = pw->pw_uid;
+	c->gid = pw->pw_gid;
+	return 0;
+}
+
+static int load_policy(struct carrel *c, const char *path, struct carrel_reply *reply)
+{
+	struct carrel_config *cfg = NULL;
+	struct carrel_error err = { { 0 } };
+	unsigned ns;
+	int r;
+
+	r = carrel_config_load(path, &cfg, &err);
+	if (r == 0)
+		r = carrel_policy_resolve(cfg, c->user, &c->policy, &err);
+	carrel_config_free(cfg);
+	if (r < 0) {
+		proto_error(reply, r, "config", "%s", err.msg);
+		return r;
+	}
+	ns = c->policy.namespaces;
+	if (!(ns & CARREL_NS_MNT) && ((ns & CARREL_NS_PID) || c->policy.tmp == CARREL_TMP_PRIVATE)) {
+		proto_error(reply, -EINVAL, "config", "the pid namespace and tmp = private need the mnt namespace");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int op_open(int argc, char **argv)
+{
+	struct carrel_reply reply = { 0 };
+	struct carrel c = { .login_pidfd = -1, .sock = CARREL_PROTO_FD, .holder_pid = -1, .holder_pidfd = -1 };
+	int type = 0;
+	socklen_t len = sizeof(type);
+	int r;
+
+	if (getsockopt(CARREL_PROTO_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {
+		fprintf(stderr, "carrel-helper: open: fd %d is not the module's socket\n", CARREL_PROTO_FD);
+		return 2;
+	}
+	(void)fcntl(CARREL_PROTO_FD, F_SETFD, FD_CLOEXEC);
+	if ((r = check_args(&c, argc, argv, &reply)) < 0 ||
+	    (r = load_policy(&c, argc == 7 ? argv[6] : NULL, &reply)) < 0 ||
+	    (r = carrel_open(&c, &reply)) < 0) {
+		syslog(LOG_ERR, "open for %s: %s: %s", argc > 2 ? argv[2] : "?", reply.step, reply.detail);
+		(void)proto_send_reply(CARREL_PROTO_FD, &reply, -1);
+		return 1;
+	}
+	c.clone_flags = (unsigned)ns_flags(c.policy.namespaces);
+	pid_t pid = fork();
+	if (pid == 0)
+		keeper_main(&c);
+	if (pid < 0) {
+		r = -errno;
+		proto_error(&reply, r, "keeper", "fork: %s", strerror(-r));
+		(void)proto_send_reply(CARREL_PROTO_FD, &reply, -1);
+		carrel_cleanup(&c);
+		return 1;
+	}
+	/* The keeper answers the module; this process only had to exist so
+	 * that the keeper is nobody's child in the login program. */
+	return 0;
+}
+
+static int op_check_config(int argc, char **argv)
+{
+	const char *file = NULL, *user = NULL;
+	struct carrel_config *cfg = NULL;
+	struct carrel_error err = { { 0 } };
+	struct carrel_policy pol;
+	int r;
+
+	if (getuid() != 0 && drop_to_caller() < 0) {
+		fprintf(stderr, "carrel-helper: cannot drop privileges\n");
+		return 1;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+			user = argv[++i];
+		else if (argv[i][0] != '-' && !file)
+			file = argv[i];
+		else {
+			usage();
+			return 2;
+		}
+	}
+	r = carrel_config_load(file, &cfg, &err);
+	if (r == 0 && user)
+		r = carrel_policy_resolve(cfg, user, &pol, &err);
+	carrel_config_free(cfg);
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	if (user) {
+		printf("# policy for user %s\n", user);
+		carrel_policy_print(stdout, &pol);
+	} else {
+		printf("%s: OK\n", file ? file : CARREL_DEFAULT_CONFIG);
+	}
+	return 0;
+}
+
+/* fds 0-2 open (a hostile caller may have closed them), nothing else inherited
+ * but the module's socket for open. */
+static void sanitize_fds(bool keep_proto)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) < 0) {
+			int n = open("/dev/null", O_RDWR);
+			if (n < 0)
+				_exit(1);
+			if (n != fd)
+				_exit(1); /* fds are allocated lowest-first */
+		}
+	}
+	close_all_except(keep_proto ? CARREL_PROTO_FD : -1, -1);
+}
+
+int main(int argc, char **argv)
+{
+	const struct op *op = NULL;
+
+	if (argc < 2 || !argv[0]) {
+		sanitize_fds(false);
+		usage();
+		return 2;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		if (strcmp(argv[1], ops[i].name) == 0)
+			op = &ops[i];
+	sanitize_fds(op && op->run == op_open);
+	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0)
+		return 1;
+	umask(022);
+	if (!op) {
+		usage();
+		return 2;
+	}
+	if (op->root_only && getuid() != 0) {
+		fprintf(stderr, "carrel-helper: %s: permission denied: only root may do this\n", op->name);
+		return 1;
+	}
+	openlog("carrel-helper", LOG_PID, LOG_AUTHPRIV);
+	return op->run(argc, argv);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The wire between pam_carrel (in the login process) and the session's
+ * keeper: one AF_UNIX SOCK_SEQPACKET pair, created by the module, whose
+ * other end the helper gets as fd 3.
+ *
+ *   keeper -> module  struct carrel_reply, with the holder's pidfd attached
+ *                     (SCM_RIGHTS) on success.
+ *   module -> keeper  CARREL_MSG_CLOSE at pam_close_session.
+ *   keeper -> module  CARREL_MSG_CLOSED once the login process is back in
+ *                     its own cgroups; the teardown goes on without it.
+ *
+ * The keeper also tears down when the socket reaches EOF or the login
+ * process exits (pidfd), so a killed login program leaks nothing.
+ */
+#ifndef CARREL_PROTO_H
+#define CARREL_PROTO_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CARREL_PROTO_VERSION 1
+#define CARREL_PROTO_FD 3
+#define CARREL_MSG_CLOSE 'C'
+#define CARREL_MSG_CLOSED 'K'
+
+struct carrel_reply {
+	uint32_t version;
+	int32_t err;        /* 0, or -errno of the step that failed */
+	char step[32];      /* the failed step, e.g. "cgroup", "mount /tmp" */
+	char detail[256];   /* human-readable detail (file:line for config errors) */
+	char id[32];        /* session id, on success */
+	uint32_t setns_flags; /* CLONE_NEW* the login process joins via the pidfd */
+};
+
+/* Send REPLY (with FD attached when FD >= 0). */
+int proto_send_reply(int sock, const struct carrel_reply *reply, int fd);
+/* Receive a reply within TIMEOUT_MS; *FD gets the attached fd or -1. */
+int proto_recv_reply(int sock, struct carrel_reply *reply, int *fd, int timeout_ms);
+/* Fill an error reply. */
+void proto_error(struct carrel_reply *reply, int err, const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif

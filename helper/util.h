@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small helpers shared by the helper and the PAM module. Every function
+ * returns 0 (or a count) on success and -errno on failure, and keeps errno
+ * intact across its own cleanup. */
+#ifndef CARREL_UTIL_H
+#define CARREL_UTIL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+
+/* Hand ownership of an fd on: the cleanup of the old name then does nothing. */
+static inline int take_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Write STR to an existing file PATH (no create, no follow). */
+int write_file(const char *path, const char *str);
+/* Read at most SIZE-1 bytes of PATH into BUF, NUL-terminated; returns length. */
+ssize_t read_file(const char *path, char *buf, size_t size);
+/* Create directory PATH (mode MODE) or accept an existing one; either way it
+ * must be a real directory owned by root and not writable by group or others. */
+int ensure_root_dir(const char *path, mode_t mode);
+
+/* Names that reach file names, cgroup names and state files. */
+bool valid_user_name(const char *s);
+/* Printable ASCII without spaces, 1..max bytes ("-" stands for empty). */
+bool valid_token(const char *s, size_t max);
+
+/* Close every fd from 3 up, except A and B (either may be -1). */
+void close_all_except(int a, int b);
+
+int pidfd_open_pid(pid_t pid);
+int pidfd_signal(int pidfd, int sig);
+
+#endif

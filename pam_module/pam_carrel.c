@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pam_carrel: puts a login session into its carrel.
+ *
+ * open_session resolves the policy, asks carrel-helper (fixed path, empty
+ * environment, only its socket as fd 3) to build the carrel, then joins the
+ * holder's namespaces with one setns(pidfd) and sets no_new_privs.  The
+ * keeper has already moved this process into the session's cgroups.
+ * close_session asks the keeper to tear down; it never waits for the holder.
+ *
+ * Errors: internal functions return -errno; the entry points log once and
+ * convert to PAM_*.  A non-exempt login whose carrel cannot be built is
+ * refused (on_error = deny) or let in with a LOG_ALERT line (allow).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <security/pam_modutil.h>
+
+#include "carrel_conf.h"
+#include "proto.h"
+#include "util.h"
+
+#ifndef CARREL_HELPER_PATH
+#define CARREL_HELPER_PATH "/usr/local/libexec/carrel/carrel-helper"
+#endif
+/* Everything is hidden (-fvisibility=hidden) but the PAM entry points. */
+#define CARREL_EXPORT __attribute__((visibility("default")))
+#define DATA_KEY "pam_carrel.session"
+#define OPEN_TIMEOUT_MS 15000
+#define CLOSE_TIMEOUT_MS 3000
+
+struct opts {
+	const char *config;
+	bool debug;
+};
+
+struct session {
+	int sock; /* to the keeper */
+	char id[32];
+};
+
+static int parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct opts *o)
+{
+	o->config = NULL;
+	o->debug = false;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
+			o->config = argv[i] + 7;
+		else if (strcmp(argv[i], "debug") == 0)
+			o->debug = true;
+		else {
+			pam_syslog(pamh, LOG_ERR, "unknown or invalid option: %s", argv[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void session_free(pam_handle_t *pamh, void *data, int status)
+{
+	struct session *s = data;
+
+	if (s) {
+		closep(&s->sock);
+		free(s);
+	}
+}
+
+static const char *item(pam_handle_t *pamh, int type)
+{
+	const void *v = NULL;
+
+	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || !v || !*(const char *)v)
+		return "-";
+	return v;
+}
+
+/* In the forked child: become the helper. Never returns. */
+static void __attribute__((noreturn)) exec_helper(int sock, char *const argv[])
+{
+	static char *const envp[] = { NULL };
+	struct carrel_reply reply = { 0 };
+	sigset_t none;
+	int out = sock, null;
+
+	/* su runs with the invoking user as real uid: the helper serves only
+	 * real root for open, and we are root here. */
+	if (geteuid() == 0 && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		goto fail;
+	if (sock != CARREL_PROTO_FD && dup2(sock, CARREL_PROTO_FD) < 0)
+		goto fail;
+	out = CARREL_PROTO_FD;
+	if (fcntl(CARREL_PROTO_FD, F_SETFD, 0) < 0)
+		goto fail;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		goto fail;
+	close_all_except(CARREL_PROTO_FD, -1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(CARREL_HELPER_PATH, argv, envp);
+fail:
+	proto_error(&reply, -errno, "exec helper", "%s: %s", CARREL_HELPER_PATH, strerror(errno));
+	(void)proto_send_reply(out, &reply, -1);
+	_exit(127);
+}
+
+/* Run the helper and get the keeper's answer. On success *HOLDER is the
+ * holder's pidfd and *SOCK the channel to the keeper. */
+static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user,
+		      struct carrel_reply *reply, int *holder, int *sock)
+{
+	const char *argv[] = { "carrel-helper", "open", user, item(pamh, PAM_SERVICE),
+			       item(pamh, PAM_TTY), item(pamh, PAM_RHOST), o->config, NULL };
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	int sv[2], r, status;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	/* The login program may reap children in a SIGCHLD handler; ours must
+	 * stay ours until waited for. */
+	sigaction(SIGCHLD, &dfl, &old);
+	pid = fork();
+	if (pid == 0)
+		exec_helper(sv[1], (char *const *)argv);
+	r = pid < 0 ? -errno : 0;
+	close(sv[1]);
+	if (pid > 0)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	sigaction(SIGCHLD, &old, NULL);
+	if (r < 0) {
+		close(sv[0]);
+		proto_error(reply, r, "fork", "cannot fork the helper");
+		return r;
+	}
+	r = proto_recv_reply(sv[0], reply, holder, OPEN_TIMEOUT_MS);
+	if (r < 0) {
+		close(sv[0]);
+		proto_error(reply, r, "helper", "no answer from %s (exit status %d)", CARREL_HELPER_PATH,
+			    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return r;
+	}
+	if (reply->err < 0 || *holder < 0) {
+		closep(holder);
+		close(sv[0]);
+		return reply->err < 0 ? reply->err : -EPROTO;
+	}
+	*sock = sv[0];
+	return 0;
+}
+
+/* Ask the keeper to tear down, and wait (bounded) until it has moved this
+ * process back into its own cgroups. Never waits for the holder. */
+static void request_close(int sock)
+{
+	char m = CARREL_MSG_CLOSE;
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+
+	if (send(sock, &m, 1, MSG_NOSIGNAL) == 1 && poll(&p, 1, CLOSE_TIMEOUT_MS) > 0)
+		(void)recv(sock, &m, 1, MSG_DONTWAIT);
+}
+
+static int join(const struct carrel_reply *reply, int holder, const struct carrel_policy *pol,
+		const char **step)
+{
+	*step = "setns";
+	if (setns(holder, (int)reply->setns_flags) < 0)
+		return -errno;
+	*step = "no_new_privs";
+	if (pol->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int build(pam_handle_t *pamh, const struct opts *o, const char *user,
+		 const struct carrel_policy *pol, struct carrel_reply *reply)
+{
+	_cleanup_close_ int holder = -1;
+	_cleanup_close_ int sock = -1;
+	const char *step;
+	char env[64];
+	int r;
+
+	r = run_helper(pamh, o, user, reply, &holder, &sock);
+	if (r < 0)
+		return r;
+	r = join(reply, holder, pol, &step);
+	if (r == 0) {
+		snprintf(env, sizeof(env), "CARREL_SESSION=%s", reply->id);
+		step = "pam_putenv";
+		r = pam_putenv(pamh, env) == PAM_SUCCESS ? 0 : -ENOMEM;
+	}
+	struct session *s = r == 0 ? calloc(1, sizeof(*s)) : NULL;
+	if (r == 0 && !s) {
+		step = "memory";
+		r = -ENOMEM;
+	}
+	if (r == 0) {
+		s->sock = take_fd(&sock);
+		snprintf(s->id, sizeof(s->id), "%s", reply->id);
+		if (pam_set_data(pamh, DATA_KEY, s, session_free) != PAM_SUCCESS) {
+			sock = take_fd(&s->sock);
+			free(s);
+			step = "pam_set_data";
+			r = -ENOMEM;
+		}
+	}
+	if (r < 0) {
+		/* Half-joined: the keeper takes everything down again. A failed
+		 * setns(pidfd) changes no namespace. */
+		request_close(sock);
+		proto_error(reply, r, step, "joining carrel %s", reply->id);
+	}
+	return r;
+}
+
+CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct carrel_config *cfg = NULL;
+	struct carrel_error err = { { 0 } };
+	struct carrel_policy pol;
+	struct carrel_reply reply = { 0 };
+	struct opts o;
+	const char *user = NULL;
+	int r;
+
+	if (parse_opts(pamh, argc, argv, &o) < 0)
+		return PAM_SESSION_ERR;
+	if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user || !*user) {
+		pam_syslog(pamh, LOG_ERR, "no user name");
+		return PAM_USER_UNKNOWN;
+	}
+	if (!pam_modutil_getpwnam(pamh, user)) {
+		pam_syslog(pamh, LOG_ERR, "unknown user %s", user);
+		return PAM_USER_UNKNOWN;
+	}
+	r = carrel_config_load(o.config, &cfg, &err);
+	if (r == 0)
+		r = carrel_policy_resolve(cfg, user, &pol, &err);
+	carrel_config_free(cfg);
+	if (r < 0) {
+		/* A broken config must never lock out an exempt user: fall back to
+		 * the built-in policy, which exempts root and refuses the rest. */
+		carrel_policy_builtin(&pol);
+		pol.exempt = strcmp(user, "root") == 0;
+		pam_syslog(pamh, LOG_ERR, "config: %s", err.msg);
+		if (!pol.exempt) {
+			pam_syslog(pamh, LOG_ERR, "refusing session for %s: config error", user);
+			return PAM_SESSION_ERR;
+		}
+	}
+	if (pol.exempt) {
+		pam_syslog(pamh, LOG_INFO, "%s is exempt: session not sandboxed", user);
+		return PAM_SUCCESS;
+	}
+	r = build(pamh, &o, user, &pol, &reply);
+	if (r < 0) {
+		if (pol.on_error == CARREL_ON_ERROR_ALLOW) {
+			pam_syslog(pamh, LOG_ALERT, "ALLOWING %s WITHOUT SANDBOX: %s: %s: %s", user,
+				   reply.step, reply.detail, strerror(-r));
+			return PAM_SUCCESS;
+		}
+		pam_syslog(pamh, LOG_ERR, "refusing session for %s: %s: %s: %s", user, reply.step,
+			   reply.detail, strerror(-r));
+		return PAM_SESSION_ERR;
+	}
+	if (o.debug)
+		pam_syslog(pamh, LOG_DEBUG, "session %s opened for %s", reply.id, user);
+	return PAM_SUCCESS;
+}
+
+CARREL_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const void *data = NULL;
+	struct session *s;
+
+	if (pam_get_data(pamh, DATA_KEY, &data) != PAM_SUCCESS || !data)
+		return PAM_SUCCESS; /* exempt, or let in by on_error = allow */
+	s = (struct session *)data;
+	request_close(s->sock);
+	/* Drops the data and, through session_free, closes the socket. */
+	pam_set_data(pamh, DATA_KEY, NULL, NULL);
+	return PAM_SUCCESS;
+}
