@@ -21,8 +21,8 @@ ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FOR
 LDFLAGS_HARD := -Wl,-z,relro,-z,now
 
 CONF_SRC   := conf/carrel_conf.c
-HELPER_SRC := helper/main.c helper/carrel.c helper/keeper.c helper/holder.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/util.c helper/proto.c
-PAM_SRC    := pam_module/pam_carrel.c helper/proto.c helper/util.c
+HELPER_SRC := helper/main.c helper/carrel.c helper/keeper.c helper/holder.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/idmap.c helper/caps.c helper/util.c helper/proto.c
+PAM_SRC    := pam_module/pam_carrel.c helper/caps.c helper/proto.c helper/util.c
 
 CONF_OBJ   := $(CONF_SRC:.c=.o)
 HELPER_OBJ := $(HELPER_SRC:.c=.o)
@@ -40,11 +40,11 @@ conf/libcarrelconf.a: $(CONF_OBJ)
 	$(AR) rcs $@ $^
 
 helper/carrel-helper: $(HELPER_OBJ) conf/libcarrelconf.a
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(HELPER_OBJ) conf/libcarrelconf.a -lconfuse
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(HELPER_OBJ) conf/libcarrelconf.a -lconfuse -lcap
 
 pam_module/pam_carrel.so: $(PAM_OBJ) conf/libcarrelconf.a pam_module/pam_carrel.map
 	$(CC) $(CFLAGS) -shared $(LDFLAGS_HARD) -Wl,--version-script=pam_module/pam_carrel.map \
-		$(LDFLAGS) -o $@ $(PAM_OBJ) conf/libcarrelconf.a -lconfuse -lpam
+		$(LDFLAGS) -o $@ $(PAM_OBJ) conf/libcarrelconf.a -lconfuse -lcap -lpam
 
 install: all
 	@test -n "$(PAMDIR)" || { echo "cannot find the PAM module directory; set PAMDIR=" >&2; exit 1; }

@@ -84,8 +84,9 @@ void carrel_cleanup(struct carrel *c)
 
 	if (c->cg.n > 0) {
 		cg_kill(&c->cg);
-		if (cg_remove_session(&c->cg) < 0)
-			syslog(LOG_ERR, "session %s: cannot remove cgroup %s: %m", c->id, c->cg.h[0].session);
+		int r = cg_remove_session(&c->cg);
+		if (r < 0)
+			syslog(LOG_ERR, "session %s: cannot remove its cgroups: %s", c->id, strerror(-r));
 		lock = carrel_lock();
 		cg_remove_user(&c->cg);
 		closep(&lock);

@@ -7,6 +7,7 @@
 
 #include "carrel_conf.h"
 #include "cgroup.h"
+#include "idmap.h"
 #include "proto.h"
 
 #ifndef CARREL_RUNDIR
@@ -27,6 +28,7 @@ struct carrel {
 	char hostname[CARREL_HOSTNAME_MAX + 1]; /* expanded */
 	struct carrel_policy policy;
 	struct cg_session cg;
+	struct idmap ids;  /* the user namespace's maps (CARREL_NS_USER) */
 	pid_t login_pid;
 	int login_pidfd;
 	int sock;         /* to the module, CARREL_PROTO_FD */

@@ -7,6 +7,7 @@
  * with it.
  */
 #include "carrel.h"
+#include "caps.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -57,9 +58,37 @@ static int mount_tmp(const char *where, uint64_t size)
 }
 
 /* Each step of the inside setup; the first failure is reported by name. */
+/*
+ * Nothing more needs privilege.  Without a user namespace: become nobody.
+ * With one: become the user (the only uid mapped; host root must not stay
+ * in the carrel), and clear the capabilities by hand, since the kernel
+ * does not when the namespace's uid 0 is unmapped.  Non-dumpable, so no
+ * process of the session can ptrace the holder or read its /proc files.
+ */
+static int drop_privileges(const struct carrel *c)
+{
+	bool userns = c->policy.namespaces & CARREL_NS_USER;
+	uid_t uid = userns ? c->uid : NOBODY;
+	gid_t gid = userns ? c->gid : NOBODY;
+	int r;
+
+	if (setgroups(0, NULL) < 0)
+		return -errno;
+	if (userns && (r = caps_limit_bounding(0)) < 0)
+		return r;
+	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		return -errno;
+	if ((r = caps_clear_all()) < 0)
+		return r;
+	if (setuid(0) == 0)
+		return -EPERM;
+	return 0;
+}
+
 static int setup(const struct carrel *c, const char **step)
 {
 	unsigned ns = c->policy.namespaces;
+	int r;
 
 	if ((ns & CARREL_NS_CGROUP) && (*step = "cgroup namespace", unshare(CLONE_NEWCGROUP) < 0))
 		return -errno;
@@ -69,7 +98,6 @@ static int setup(const struct carrel *c, const char **step)
 		if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 			return -errno;
 		if (c->policy.tmp == CARREL_TMP_PRIVATE) {
-			int r;
 			*step = "mount /tmp";
 			if ((r = mount_tmp("/tmp", c->policy.tmp_size)) < 0)
 				return r;
@@ -86,20 +114,13 @@ static int setup(const struct carrel *c, const char **step)
 	if ((ns & CARREL_NS_UTS) && sethostname(c->hostname, strlen(c->hostname)) < 0)
 		return -errno;
 	if (ns & CARREL_NS_NET) {
-		int r;
 		*step = "loopback";
 		if ((r = loopback_up()) < 0)
 			return r;
 	}
-	/* Nothing more needs root: become nobody, with no groups and no
-	 * capabilities, so no process of the session can touch the holder. */
 	*step = "drop privileges";
-	gid_t nobody_gid = NOBODY;
-	if (setgroups(0, NULL) < 0 || setresgid(nobody_gid, nobody_gid, nobody_gid) < 0 ||
-	    setresuid(NOBODY, NOBODY, NOBODY) < 0)
-		return -errno;
-	if (setuid(0) == 0)
-		return -EPERM;
+	if ((r = drop_privileges(c)) < 0)
+		return r;
 	/* A uid change clears the parent-death signal: set it now. */
 	*step = "prctl";
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)

@@ -43,18 +43,22 @@ static bool login_alive(const struct carrel *c)
 	return c->login_pidfd >= 0 && poll(&p, 1, 0) == 0;
 }
 
-static void write_state(const struct carrel *c)
+static int write_state(const struct carrel *c)
 {
 	char path[128], tmp[140];
 	FILE *f;
+	int fd, r = 0;
 
 	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", c->id);
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	if (!(f = fdopen(fd, "w"))) {
+		r = -errno;
 		closep(&fd);
-		syslog(LOG_ERR, "session %s: cannot write %s: %m", c->id, tmp);
-		return;
+		(void)unlink(tmp);
+		return r;
 	}
 	fprintf(f, "id=%s\nuser=%s\nuid=%u\nservice=%s\ntty=%s\nrhost=%s\nhostname=%s\n"
 		   "keeper=%d\nholder=%d\nlogin=%d\nstarted=%lld\ncgroup_version=%d\n",
@@ -64,9 +68,10 @@ static void write_state(const struct carrel *c)
 	for (int i = 0; i < c->cg.n; i++)
 		fprintf(f, "cgroup=%s\n", c->cg.h[i].session);
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		syslog(LOG_ERR, "session %s: cannot write %s: %m", c->id, path);
+		r = -errno;
 		(void)unlink(tmp);
 	}
+	return r;
 }
 
 static void __attribute__((noreturn)) teardown(struct carrel *c, bool ack, const char *why)
@@ -98,8 +103,9 @@ static void __attribute__((noreturn)) fail(struct carrel *c, int err, const char
 	struct carrel_reply reply = { 0 };
 
 	proto_error(&reply, err, step, "%s", detail);
-	(void)proto_send_reply(c->sock, &reply, -1);
-	syslog(LOG_ERR, "session %s for %s: %s: %s: %s", c->id, c->user, step, detail, strerror(-err));
+	/* The module logs the failure, once; only if it cannot be told do we. */
+	if (proto_send_reply(c->sock, &reply, -1) < 0)
+		syslog(LOG_ERR, "session %s for %s: %s: %s: %s", c->id, c->user, step, detail, strerror(-err));
 	teardown(c, false, "open failed");
 }
 
@@ -212,6 +218,11 @@ void keeper_main(struct carrel *c)
 
 	if ((r = spawn_holder(c, &go, &ready)) < 0)
 		fail(c, r, "namespaces", "clone3 of the holder");
+	if (c->clone_flags & CLONE_NEWUSER) {
+		const char *failed = "";
+		if ((r = idmap_write(c->holder_pid, &c->ids, &failed)) < 0)
+			fail(c, r, "uid/gid map", failed);
+	}
 	if ((r = cg_attach(&c->cg, c->holder_pid)) < 0)
 		fail(c, r, "cgroup", "attach holder");
 	if ((r = cg_attach(&c->cg, c->login_pid)) < 0)
@@ -223,7 +234,8 @@ void keeper_main(struct carrel *c)
 		fail(c, r, st.step[0] ? st.step : "holder", "carrel setup inside the namespaces");
 	closep(&ready);
 
-	write_state(c);
+	if ((r = write_state(c)) < 0)
+		fail(c, r, "state file", CARREL_SESSIONS_DIR);
 	snprintf(reply.id, sizeof(reply.id), "%s", c->id);
 	reply.setns_flags = c->clone_flags;
 	if (c->policy.namespaces & CARREL_NS_CGROUP)

@@ -70,6 +70,8 @@ static int ns_flags(unsigned ns)
 		f |= CLONE_NEWUTS;
 	if (ns & CARREL_NS_NET)
 		f |= CLONE_NEWNET;
+	if (ns & CARREL_NS_USER)
+		f |= CLONE_NEWUSER; /* created with the others, so it owns them */
 	return f; /* the cgroup namespace is unshared by the holder, once in its cgroup */
 }
 
@@ -110,6 +112,20 @@ static int check_args(struct carrel *c, int argc, char **argv, struct carrel_rep
 	return 0;
 }
 
+static int check_ids(struct carrel *c, struct carrel_reply *reply)
+{
+	int r;
+
+	if (!(c->policy.namespaces & CARREL_NS_USER))
+		return 0;
+	r = idmap_collect(&c->ids, c->user, c->uid, c->gid);
+	if (r == -EPERM)
+		proto_error(reply, r, "uid/gid map", "%s has uid or primary gid 0: root is never mapped", c->user);
+	else if (r < 0)
+		proto_error(reply, r, "uid/gid map", "%s is in more than %d groups", c->user, IDMAP_MAX_GIDS);
+	return r;
+}
+
 static int load_policy(struct carrel *c, const char *path, struct carrel_reply *reply)
 {
 	struct carrel_config *cfg = NULL;
@@ -148,9 +164,11 @@ static int op_open(int argc, char **argv)
 	(void)fcntl(CARREL_PROTO_FD, F_SETFD, FD_CLOEXEC);
 	if ((r = check_args(&c, argc, argv, &reply)) < 0 ||
 	    (r = load_policy(&c, argc == 7 ? argv[6] : NULL, &reply)) < 0 ||
+	    (r = check_ids(&c, &reply)) < 0 ||
 	    (r = carrel_open(&c, &reply)) < 0) {
-		syslog(LOG_ERR, "open for %s: %s: %s", argc > 2 ? argv[2] : "?", reply.step, reply.detail);
-		(void)proto_send_reply(CARREL_PROTO_FD, &reply, -1);
+		/* The module logs the failure, once; only if it cannot be told do we. */
+		if (proto_send_reply(CARREL_PROTO_FD, &reply, -1) < 0)
+			syslog(LOG_ERR, "open for %s: %s: %s", argc > 2 ? argv[2] : "?", reply.step, reply.detail);
 		return 1;
 	}
 	c.clone_flags = (unsigned)ns_flags(c.policy.namespaces);

@@ -14,6 +14,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -30,6 +32,7 @@
 #include <security/pam_modules.h>
 #include <security/pam_modutil.h>
 
+#include "caps.h"
 #include "carrel_conf.h"
 #include "proto.h"
 #include "util.h"
@@ -48,8 +51,24 @@ struct opts {
 	bool debug;
 };
 
+/*
+ * Where the login process joins the user namespace (see design.md):
+ *  - sshd: its privileged monitor needs host root until logout, so it joins
+ *    every namespace but the user one at open_session; the post-auth child
+ *    joins the user namespace in pam_setcred (still root, before sshd drops
+ *    to the user), which needs `auth optional pam_carrel.so`.
+ *  - login: the tty is chowned to the user while still host root, then it
+ *    joins all at open_session.
+ *  - everything else (su, pamtester, cron): all at open_session.
+ */
+enum join_mode { JOIN_AT_OPEN, JOIN_USERNS_AT_SETCRED, JOIN_AT_OPEN_CHOWN_TTY };
+
 struct session {
-	int sock; /* to the keeper */
+	int sock;      /* to the keeper */
+	int holder;    /* the holder's pidfd, while the user namespace is still to be joined */
+	pid_t opener;  /* the process that ran open_session */
+	uid_t uid;
+	gid_t gid;
 	char id[32];
 };
 
@@ -76,6 +95,7 @@ static void session_free(pam_handle_t *pamh, void *data, int status)
 
 	if (s) {
 		closep(&s->sock);
+		closep(&s->holder);
 		free(s);
 	}
 }
@@ -176,11 +196,66 @@ static void request_close(int sock)
 		(void)recv(sock, &m, 1, MSG_DONTWAIT);
 }
 
-static int join(const struct carrel_reply *reply, int holder, const struct carrel_policy *pol,
-		const char **step)
+static enum join_mode login_program(void)
 {
+	char exe[256];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *base;
+
+	if (n <= 0)
+		return JOIN_AT_OPEN;
+	exe[n] = '\0';
+	base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+	if (strcmp(base, "sshd") == 0)
+		return JOIN_USERNS_AT_SETCRED;
+	if (strcmp(base, "login") == 0)
+		return JOIN_AT_OPEN_CHOWN_TTY;
+	return JOIN_AT_OPEN;
+}
+
+/* login chowns its tty itself, but only after open_session, when it is no
+ * longer host root: give the tty to the user now. Only a real terminal
+ * device, opened without following links. */
+static int chown_tty(pam_handle_t *pamh, uid_t uid)
+{
+	char path[128];
+	const char *tty = item(pamh, PAM_TTY);
+	struct stat st;
+	struct group *g;
+	int fd, r = 0;
+
+	if (strcmp(tty, "-") == 0)
+		return 0;
+	if (strstr(tty, ".."))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s%s", tty[0] == '/' ? "" : "/dev/", tty);
+	fd = open(path, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	g = getgrnam("tty");
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || !isatty(fd))
+		r = errno ? -errno : -ENOTTY;
+	else if (fchown(fd, uid, g ? g->gr_gid : 5) < 0 || fchmod(fd, 0620) < 0)
+		r = -errno;
+	closep(&fd);
+	return r;
+}
+
+static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder,
+		const struct carrel_policy *pol, enum join_mode mode, uid_t uid, const char **step)
+{
+	int flags = (int)reply->setns_flags;
+	int r;
+
+	if (mode == JOIN_USERNS_AT_SETCRED)
+		flags &= ~CLONE_NEWUSER;
+	if (mode == JOIN_AT_OPEN_CHOWN_TTY && (flags & CLONE_NEWUSER)) {
+		*step = "chown tty";
+		if ((r = chown_tty(pamh, uid)) < 0)
+			return r;
+	}
 	*step = "setns";
-	if (setns(holder, (int)reply->setns_flags) < 0)
+	if (setns(holder, flags) < 0)
 		return -errno;
 	*step = "no_new_privs";
 	if (pol->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -188,9 +263,11 @@ static int join(const struct carrel_reply *reply, int holder, const struct carre
 	return 0;
 }
 
-static int build(pam_handle_t *pamh, const struct opts *o, const char *user,
+static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
 		 const struct carrel_policy *pol, struct carrel_reply *reply)
 {
+	const char *user = pw->pw_name;
+	enum join_mode mode = login_program();
 	_cleanup_close_ int holder = -1;
 	_cleanup_close_ int sock = -1;
 	const char *step;
@@ -200,7 +277,7 @@ static int build(pam_handle_t *pamh, const struct opts *o, const char *user,
 	r = run_helper(pamh, o, user, reply, &holder, &sock);
 	if (r < 0)
 		return r;
-	r = join(reply, holder, pol, &step);
+	r = join(pamh, reply, holder, pol, mode, pw->pw_uid, &step);
 	if (r == 0) {
 		snprintf(env, sizeof(env), "CARREL_SESSION=%s", reply->id);
 		step = "pam_putenv";
@@ -213,9 +290,16 @@ static int build(pam_handle_t *pamh, const struct opts *o, const char *user,
 	}
 	if (r == 0) {
 		s->sock = take_fd(&sock);
+		s->holder = -1;
+		if (mode == JOIN_USERNS_AT_SETCRED && (reply->setns_flags & CLONE_NEWUSER))
+			s->holder = take_fd(&holder);
+		s->opener = getpid();
+		s->uid = pw->pw_uid;
+		s->gid = pw->pw_gid;
 		snprintf(s->id, sizeof(s->id), "%s", reply->id);
 		if (pam_set_data(pamh, DATA_KEY, s, session_free) != PAM_SUCCESS) {
 			sock = take_fd(&s->sock);
+			closep(&s->holder);
 			free(s);
 			step = "pam_set_data";
 			r = -ENOMEM;
@@ -246,7 +330,8 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 		pam_syslog(pamh, LOG_ERR, "no user name");
 		return PAM_USER_UNKNOWN;
 	}
-	if (!pam_modutil_getpwnam(pamh, user)) {
+	const struct passwd *pw = pam_modutil_getpwnam(pamh, user);
+	if (!pw) {
 		pam_syslog(pamh, LOG_ERR, "unknown user %s", user);
 		return PAM_USER_UNKNOWN;
 	}
@@ -269,7 +354,7 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 		pam_syslog(pamh, LOG_INFO, "%s is exempt: session not sandboxed", user);
 		return PAM_SUCCESS;
 	}
-	r = build(pamh, &o, user, &pol, &reply);
+	r = build(pamh, &o, pw, &pol, &reply);
 	if (r < 0) {
 		if (pol.on_error == CARREL_ON_ERROR_ALLOW) {
 			pam_syslog(pamh, LOG_ALERT, "ALLOWING %s WITHOUT SANDBOX: %s: %s: %s", user,
@@ -297,4 +382,46 @@ CARREL_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, 
 	/* Drops the data and, through session_free, closes the socket. */
 	pam_set_data(pamh, DATA_KEY, NULL, NULL);
 	return PAM_SUCCESS;
+}
+
+/*
+ * sshd's post-auth child calls pam_setcred while still root, after
+ * initgroups, before it drops to the user: join the user namespace here.
+ * After the join this process holds every capability in the carrel's user
+ * namespace, and the kernel will not clear them when sshd switches uid (the
+ * namespace's uid 0 is unmapped): switch to the user and clear them now.
+ * If the join fails the child must not go on outside its carrel (sshd only
+ * debug-logs a failed pam_setcred), so it ends here.
+ */
+CARREL_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	const void *data = NULL;
+	struct session *s;
+	int r;
+
+	if (pam_get_data(pamh, DATA_KEY, &data) != PAM_SUCCESS || !data)
+		return PAM_SUCCESS;
+	s = (struct session *)data;
+	if (s->holder < 0 || getpid() == s->opener)
+		return PAM_SUCCESS; /* nothing pending, or still in the monitor */
+	if (setns(s->holder, CLONE_NEWUSER) < 0)
+		r = -errno;
+	else if ((r = caps_limit_bounding(0)) == 0 &&
+		 (setresgid(s->gid, s->gid, s->gid) < 0 || setresuid(s->uid, s->uid, s->uid) < 0))
+		r = -errno;
+	if (r == 0)
+		r = caps_clear_all();
+	closep(&s->holder);
+	if (r < 0) {
+		pam_syslog(pamh, LOG_CRIT, "session %s: cannot join its user namespace: %s; ending the session process",
+			   s->id, strerror(-r));
+		_exit(1);
+	}
+	return PAM_SUCCESS;
+}
+
+/* Present so that `auth optional pam_carrel.so` (for pam_setcred) is valid. */
+CARREL_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return PAM_IGNORE;
 }

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The session's seccomp filter: the built-in default (a deny list on top of
+ * "allow"), or an admin's profile file (format: doc/seccomp.md).
+ *
+ * Error convention as in conf/: functions return 0 or -errno and never log;
+ * the build step leaves "FILE:LINE: what is wrong" in the caller's
+ * struct carrel_error.
+ */
+#ifndef CARREL_SECCOMP_H
+#define CARREL_SECCOMP_H
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "carrel_conf.h"
+
+struct carrel_seccomp; /* opaque: a built libseccomp filter */
+
+/* The largest profile file accepted, and the longest line in it. */
+#define CARREL_SECCOMP_PROFILE_MAX (64 * 1024)
+#define CARREL_SECCOMP_LINE_MAX 256
+
+/*
+ * Build the filter for PROFILE: NULL or "default" = the built-in default;
+ * "off" = no filter (returns 0 with *OUT = NULL); otherwise the absolute path
+ * of a profile file, which must be a regular file owned by root and not
+ * writable by group or others (-EPERM otherwise).  Parse errors: -EINVAL.
+ */
+int carrel_seccomp_build(const char *profile, struct carrel_seccomp **out, struct carrel_error *err);
+
+/*
+ * Load F into the calling thread (not its siblings: the login process is
+ * single-threaded).  The kernel wants no_new_privs or CAP_SYS_ADMIN; this
+ * does not set no_new_privs itself (that is the policy's no_new_privs key).
+ * F == NULL ("off") loads nothing and returns 0.  Returns 0 or -errno.
+ */
+int carrel_seccomp_load(const struct carrel_seccomp *f);
+
+void carrel_seccomp_free(struct carrel_seccomp *f);
+
+/*
+ * Write F as a raw BPF program (an array of struct sock_filter in host byte
+ * order) to FD, for a cache the login path loads with
+ * carrel_seccomp_load_bpf() without libseccomp.  F must not be NULL.
+ */
+int carrel_seccomp_export(const struct carrel_seccomp *f, int fd);
+
+/*
+ * Load a program written by carrel_seccomp_export() (LEN bytes at PROG) into
+ * the calling thread.  Inline and libc-only on purpose: the PAM module can
+ * load a cached program without linking libseccomp into sshd, login or su.
+ * The bytes must come from a root-owned cache (they are a kernel program
+ * run on every system call of the session): check the file as
+ * carrel_seccomp_build() checks a profile.
+ */
+static inline int carrel_seccomp_load_bpf(const void *prog, size_t len)
+{
+	struct sock_fprog fprog;
+
+	if (!prog || len == 0 || len % sizeof(struct sock_filter) != 0 ||
+	    len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -EINVAL;
+	fprog.len = (unsigned short)(len / sizeof(struct sock_filter));
+	fprog.filter = (struct sock_filter *)prog;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
+		return -errno;
+	return 0;
+}
+
+#endif
