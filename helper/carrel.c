@@ -92,6 +92,8 @@ void carrel_cleanup(struct carrel *c)
 		closep(&lock);
 	}
 	if (c->id[0]) {
+		snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s.sock", c->id);
+		(void)unlink(path);
 		snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", c->id);
 		(void)unlink(path);
 	}
@@ -110,7 +112,8 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 
 	if ((r = ensure_root_dir(CARREL_RUNDIR, 0755)) < 0)
 		return open_fail(reply, r, "state directory", CARREL_RUNDIR);
-	if ((r = ensure_root_dir(CARREL_SESSIONS_DIR, 0755)) < 0)
+	/* Who is logged in from where is for root (and the helper) only. */
+	if ((r = ensure_root_dir(CARREL_SESSIONS_DIR, 0700)) < 0)
 		return open_fail(reply, r, "state directory", CARREL_SESSIONS_DIR);
 
 	/* The login process: our parent. Held by pidfd from here on, so a

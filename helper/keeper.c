@@ -19,6 +19,8 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -51,7 +53,7 @@ static int write_state(const struct carrel *c)
 
 	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", c->id);
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
 	if (!(f = fdopen(fd, "w"))) {
@@ -72,6 +74,53 @@ static int write_state(const struct carrel *c)
 		(void)unlink(tmp);
 	}
 	return r;
+}
+
+/* The keeper's socket: root only (0600 in a 0700 directory). */
+static int listen_ctl(const struct carrel *c)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	mode_t old;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), CARREL_SESSIONS_DIR "/%s.sock", c->id);
+	(void)unlink(sa.sun_path);
+	old = umask(077);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		int r = -errno;
+		umask(old);
+		closep(&fd);
+		return r;
+	}
+	umask(old);
+	return fd;
+}
+
+/* One request from a root client: hand out the holder's pidfd. */
+static void serve_ctl(const struct carrel *c, int lfd)
+{
+	struct carrel_reply reply = { .version = CARREL_PROTO_VERSION };
+	struct pollfd p = { .events = POLLIN };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char op = 0;
+
+	p.fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (p.fd < 0)
+		return;
+	if (getsockopt(p.fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0 &&
+	    poll(&p, 1, 1000) == 1 && recv(p.fd, &op, 1, MSG_DONTWAIT) == 1 && op == CARREL_CTL_HOLDER) {
+		snprintf(reply.id, sizeof(reply.id), "%s", c->id);
+		reply.setns_flags = c->clone_flags;
+		if (c->policy.namespaces & CARREL_NS_CGROUP)
+			reply.setns_flags |= CLONE_NEWCGROUP;
+		reply.uid = (uint32_t)c->uid;
+		reply.no_new_privs = c->policy.no_new_privs;
+		(void)proto_send_reply(p.fd, &reply, c->holder_pidfd);
+	}
+	closep(&p.fd);
 }
 
 static void __attribute__((noreturn)) teardown(struct carrel *c, bool ack, const char *why)
@@ -160,17 +209,18 @@ static int wait_ready(int fd, struct holder_status *st)
 	return st->err;
 }
 
-static void serve(struct carrel *c, int sigfd)
+static void serve(struct carrel *c, int sigfd, int ctl)
 {
-	struct pollfd p[4] = {
+	struct pollfd p[5] = {
 		{ .fd = c->sock, .events = POLLIN },
 		{ .fd = c->login_pidfd, .events = POLLIN },
 		{ .fd = c->holder_pidfd, .events = POLLIN },
 		{ .fd = sigfd, .events = POLLIN },
+		{ .fd = ctl, .events = POLLIN },
 	};
 
 	for (;;) {
-		if (poll(p, 4, -1) < 0) {
+		if (poll(p, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			teardown(c, false, "poll failed");
@@ -192,6 +242,8 @@ static void serve(struct carrel *c, int sigfd)
 			teardown(c, false, "holder died");
 		if (p[3].revents)
 			teardown(c, false, "signal");
+		if (p[4].revents)
+			serve_ctl(c, ctl);
 	}
 }
 
@@ -200,7 +252,7 @@ void keeper_main(struct carrel *c)
 	struct carrel_reply reply = { .version = CARREL_PROTO_VERSION };
 	struct holder_status st = { 0 };
 	sigset_t mask;
-	int go = -1, ready = -1, sigfd, r;
+	int go = -1, ready = -1, sigfd, ctl, r;
 
 	(void)setsid();
 	if (chdir("/") < 0)
@@ -234,16 +286,20 @@ void keeper_main(struct carrel *c)
 		fail(c, r, st.step[0] ? st.step : "holder", "carrel setup inside the namespaces");
 	closep(&ready);
 
+	if ((ctl = listen_ctl(c)) < 0)
+		fail(c, ctl, "keeper socket", CARREL_SESSIONS_DIR);
 	if ((r = write_state(c)) < 0)
 		fail(c, r, "state file", CARREL_SESSIONS_DIR);
 	snprintf(reply.id, sizeof(reply.id), "%s", c->id);
 	reply.setns_flags = c->clone_flags;
 	if (c->policy.namespaces & CARREL_NS_CGROUP)
 		reply.setns_flags |= CLONE_NEWCGROUP;
+	reply.uid = (uint32_t)c->uid;
+	reply.no_new_privs = c->policy.no_new_privs;
 	if ((r = proto_send_reply(c->sock, &reply, c->holder_pidfd)) < 0)
 		teardown(c, false, "module gone before reply");
 	syslog(LOG_INFO, "session %s opened: user=%s service=%s tty=%s rhost=%s holder=%d",
 	       c->id, c->user, c->service, c->tty, c->rhost, (int)c->holder_pid);
-	serve(c, sigfd);
+	serve(c, sigfd, ctl);
 	_exit(0);
 }

@@ -31,7 +31,17 @@ struct carrel_reply {
 	char detail[256];   /* human-readable detail (file:line for config errors) */
 	char id[32];        /* session id, on success */
 	uint32_t setns_flags; /* CLONE_NEW* the login process joins via the pidfd */
+	uint32_t uid;         /* the session's user */
+	uint32_t no_new_privs;
 };
+
+/*
+ * The keeper's own socket, CARREL_SESSIONS_DIR/ID.sock (mode 0600, root
+ * only): a root client sends CARREL_CTL_HOLDER and gets a struct
+ * carrel_reply with the holder's pidfd attached. This is how a process
+ * outside joins a carrel: by a handle the keeper kept, never by a pid.
+ */
+#define CARREL_CTL_HOLDER 'H'
 
 /* Send REPLY (with FD attached when FD >= 0). */
 int proto_send_reply(int sock, const struct carrel_reply *reply, int fd);

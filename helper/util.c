@@ -52,6 +52,9 @@ int ensure_root_dir(const char *path, mode_t mode)
 		return -errno;
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
 		return -EPERM;
+	/* Tighten (never loosen) to MODE. */
+	if ((st.st_mode & 07777 & ~mode) && chmod(path, st.st_mode & 07777 & mode) < 0)
+		return -errno;
 	return 0;
 }
 

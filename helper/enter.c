@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * enter and status: the two operations a non-root user may ask of the
+ * setuid helper, each only for the caller's own carrels.
+ *
+ * enter joins a running carrel from a process outside it: the holder's
+ * pidfd comes from the keeper (root-only socket), never from a pid number;
+ * the caller must be the session's user (or root); the helper moves itself
+ * into the session's cgroups, joins every namespace, then becomes the
+ * session's user for good (groups, uid, no capabilities, bounding set
+ * empty, no_new_privs) before anything of the caller's runs.
+ */
+#include "carrel.h"
+#include "caps.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+static bool valid_id(const char *id)
+{
+	size_t n = strspn(id, "0123456789");
+	return n > 0 && n < 20 && id[n] == '\0';
+}
+
+/* Ask the keeper of session ID for the holder's pidfd. */
+static int ask_keeper(const char *id, struct carrel_reply *reply, int *holder)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	char op = CARREL_CTL_HOLDER;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), CARREL_SESSIONS_DIR "/%.20s.sock", id);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	if (send(fd, &op, 1, MSG_NOSIGNAL) != 1)
+		return -errno;
+	r = proto_recv_reply(fd, reply, holder, 2000);
+	if (r == 0 && *holder < 0)
+		r = -EPROTO;
+	return r;
+}
+
+/* Write our pid into each cgroup= line's cgroup.procs of state file ID. */
+static int join_cgroups(const char *id)
+{
+	char path[128], line[CG_PATH_MAX + 32], procs[CG_PATH_MAX + 64], pid[24];
+	FILE *f;
+	int r = 0;
+
+	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", id);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	while (r == 0 && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "cgroup=", 7) != 0)
+			continue;
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", line + 7);
+		r = write_file(procs, pid);
+	}
+	fclose(f);
+	return r;
+}
+
+static int become_user(const struct passwd *pw, bool nnp)
+{
+	int r;
+
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0)
+		return -errno;
+	if ((r = caps_limit_bounding(0)) < 0)
+		return r;
+	if (setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+		return -errno;
+	if ((r = caps_clear_all()) < 0)
+		return r;
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		return -EPERM;
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int op_enter(int argc, char **argv, char **caller_env)
+{
+	struct carrel_reply reply = { 0 };
+	_cleanup_close_ int holder = -1;
+	const char *id = argc > 2 ? argv[2] : NULL;
+	struct passwd *pw;
+	char env_id[64];
+	int r, status;
+
+	if (!id || !valid_id(id)) {
+		fprintf(stderr, "carrel-helper: enter: usage: enter SESSION-ID [COMMAND [ARG...]]\n");
+		return 2;
+	}
+	r = ask_keeper(id, &reply, &holder);
+	if (r < 0 || (getuid() != 0 && reply.uid != getuid())) {
+		/* The same answer for "no such session" and "not yours". */
+		fprintf(stderr, "carrel-helper: enter: no session %s of yours\n", id);
+		return 1;
+	}
+	pw = getpwuid(reply.uid);
+	if (!pw) {
+		fprintf(stderr, "carrel-helper: enter: session %s: its user is gone\n", id);
+		return 1;
+	}
+	if ((r = join_cgroups(id)) < 0 || (setns(holder, (int)reply.setns_flags) < 0 && (r = -errno)) ||
+	    (r = become_user(pw, reply.no_new_privs)) < 0) {
+		fprintf(stderr, "carrel-helper: enter: session %s: %s\n", id, strerror(-r));
+		return 1;
+	}
+	closep(&holder);
+	/* From here on nothing is privileged: the caller's own environment is
+	 * handed to the caller's own command. */
+	snprintf(env_id, sizeof(env_id), "%s", id);
+	environ = caller_env;
+	if (setenv("CARREL_SESSION", env_id, 1) < 0)
+		return 1;
+	if (chdir(pw->pw_dir) < 0 && chdir("/") < 0)
+		return 1;
+	pid_t pid = fork(); /* the pid namespace takes children only */
+	if (pid == 0) {
+		char *shell[] = { pw->pw_shell && *pw->pw_shell ? pw->pw_shell : "/bin/sh", NULL };
+		char **cmd = argc > 3 ? argv + 3 : shell;
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "carrel-helper: enter: %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0)
+		return 1;
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* status: one line per session of the caller's (root: all). */
+int op_status(int argc, char **argv)
+{
+	DIR *d = opendir(CARREL_SESSIONS_DIR);
+	struct dirent *e;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, "carrel-helper: status: %s: %s\n", CARREL_SESSIONS_DIR, strerror(errno));
+		return 1;
+	}
+	printf("%-8s %-12s %-10s %-12s %-16s %s\n", "ID", "USER", "SERVICE", "TTY", "RHOST", "HOSTNAME");
+	while ((e = readdir(d))) {
+		char path[320], buf[4096], f[6][256] = { "", "", "", "", "", "" };
+		static const char *const keys[6] = { "id=", "user=", "service=", "tty=", "rhost=", "hostname=" };
+		long uid = -1;
+		if (!valid_id(e->d_name))
+			continue;
+		snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", e->d_name);
+		if (read_file(path, buf, sizeof(buf)) <= 0)
+			continue;
+		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+			if (strncmp(l, "uid=", 4) == 0)
+				uid = strtol(l + 4, NULL, 10);
+			for (int k = 0; k < 6; k++)
+				if (strncmp(l, keys[k], strlen(keys[k])) == 0)
+					snprintf(f[k], sizeof(f[k]), "%s", l + strlen(keys[k]));
+		}
+		if (getuid() != 0 && uid != (long)getuid())
+			continue;
+		printf("%-8s %-12s %-10s %-12s %-16s %s\n", f[0], f[1], f[2], f[3], f[4], f[5]);
+	}
+	closedir(d);
+	return 0;
+}

@@ -1,0 +1,672 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The session's seccomp filter.
+ *
+ * The default filter allows everything and denies a short list: system
+ * calls that reach host-global state no session should touch (the running
+ * kernel, the clock, swap, accounting, raw I/O ports), interfaces with a
+ * record of kernel exploits and no use in an interactive session (eBPF,
+ * perf, userfaultfd, io_uring), kernel keyrings (not namespaced), file
+ * handles (they bypass path permissions), and terminal input injection.
+ * It stays a deny list on purpose: a carrel is a login, and everything a
+ * login runs (shells, compilers, tmux, ssh, git, python, bwrap, unshare,
+ * rootless containers) must keep working, nested user namespaces included.
+ *
+ * ABIs.  An x86-64 process can enter the kernel three ways, and a filter
+ * that only knows one of them is bypassed through another:
+ *  - native x86-64 (`syscall`): AUDIT_ARCH_X86_64;
+ *  - i386 (`int $0x80`, also from a 64-bit process): AUDIT_ARCH_I386, with
+ *    its own numbers (reboot is 88, not 169).  We add SCMP_ARCH_X86 with the
+ *    same rules, by name, so libseccomp puts in i386's numbers and the
+ *    i386-only calls (stime, vm86, clock_settime64...);
+ *  - x32 (`syscall` with nr | 0x40000000): the same AUDIT_ARCH_X86_64 as
+ *    native.  libseccomp sends every nr >= 0x40000000 on AUDIT_ARCH_X86_64
+ *    to the "bad arch" action when SCMP_ARCH_X32 is not in the filter, which
+ *    it is not; we set that action to EPERM.  So *every* x32 call fails with
+ *    EPERM, not just the denied ones: no login needs x32 (Debian does not
+ *    enable it in its kernels, and it has no users to speak of), and
+ *    a whole ABI is less to get right than a second copy of the rules.
+ *    EPERM rather than killing: the probe and tests can observe it, and a
+ *    stray x32 binary fails like any denied call instead of dying silently.
+ *    Any other architecture (none exists on x86-64) gets the same EPERM.
+ * On other hosts the native arch is used, plus its 32-bit compat arch where
+ * the kernel has one (aarch64: arm).
+ */
+#include "seccomp.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+/* The project's own headers must be found with -iquote, not -I: with
+ * -Ihelper, <seccomp.h> above would be this directory's seccomp.h. */
+#ifndef SCMP_VER_MAJOR
+#error "<seccomp.h> is not libseccomp's: build with -iquote helper -iquote conf, not -Ihelper"
+#endif
+
+struct carrel_seccomp {
+	scmp_filter_ctx ctx;
+};
+
+/*
+ * The built-in deny list.  Each entry says why.  Denied calls fail with
+ * EPERM (what an unprivileged caller sees from most of them anyway, so
+ * programs already handle it); clone3 fails with ENOSYS.
+ *
+ * Deliberately NOT denied (each was considered):
+ *  - unshare, setns, clone flags, mount, pivot_root, the new mount API:
+ *    bwrap, unshare(1), podman, browsers' sandboxes nest user namespaces;
+ *  - ptrace, process_vm_readv/writev, personality: gdb, strace;
+ *  - quotactl, quotactl_fd: `quota` reads the user's own quota (HPC nodes);
+ *  - modify_ldt: wine and some JITs; its bugs were fixed and it is
+ *    per-process;
+ *  - mbind, migrate_pages, move_pages, set_mempolicy: numactl on HPC nodes;
+ *  - syslog: guarded by kernel.dmesg_restrict and CAP_SYSLOG in the
+ *    initial user namespace;
+ *  - mount_setattr, open_tree, fsopen...: bwrap's newer versions use them.
+ * The host's sysctls (kernel.unprivileged_bpf_disabled,
+ * kernel.perf_event_paranoid, vm.unprivileged_userfaultfd,
+ * kernel.io_uring_disabled) are the other half: this list holds even where
+ * an admin relaxed them for the host.  Admins who need one back (perf on a
+ * profiling node) write a profile with `include default` and `perf_event_open
+ * allow`.
+ */
+struct default_rule {
+	const char *name;
+	int errnum;
+	bool tty_ioctl; /* only the TIOCSTI and TIOCLINUX requests */
+};
+
+static const struct default_rule default_rules[] = {
+	/* Replace the running kernel. */
+	{ "kexec_load", EPERM, false },
+	{ "kexec_file_load", EPERM, false },
+	/* Load or remove kernel code. */
+	{ "init_module", EPERM, false },
+	{ "finit_module", EPERM, false },
+	{ "delete_module", EPERM, false },
+	/* eBPF: verifier and JIT are a large, often-exploited surface; no
+	 * interactive use (tracing tools need root on the host anyway). */
+	{ "bpf", EPERM, false },
+	/* perf: a steady source of kernel CVEs and of side channels on a
+	 * shared machine. */
+	{ "perf_event_open", EPERM, false },
+	/* userfaultfd: stops the kernel at a chosen page fault, which turns
+	 * kernel races into reliable exploits. */
+	{ "userfaultfd", EPERM, false },
+	/* Kernel keyrings are not namespaced: the user keyring is shared by
+	 * every session of the user, inside and outside carrels. */
+	{ "keyctl", EPERM, false },
+	{ "add_key", EPERM, false },
+	{ "request_key", EPERM, false },
+	/* Raw I/O port access. */
+	{ "iopl", EPERM, false },
+	{ "ioperm", EPERM, false },
+	/* Host-wide process accounting. */
+	{ "acct", EPERM, false },
+	/* Host swap. */
+	{ "swapon", EPERM, false },
+	{ "swapoff", EPERM, false },
+	/* Restart the host (or, from a nested pid namespace's init, end it). */
+	{ "reboot", EPERM, false },
+	/* The clock is host-wide (there is no time namespace for
+	 * CLOCK_REALTIME).  stime and the *64 calls are i386's own ways in. */
+	{ "settimeofday", EPERM, false },
+	{ "stime", EPERM, false },
+	{ "clock_settime", EPERM, false },
+	{ "clock_settime64", EPERM, false },
+	{ "clock_adjtime", EPERM, false },
+	{ "clock_adjtime64", EPERM, false },
+	{ "adjtimex", EPERM, false },
+	/* io_uring: a second system call interface that seccomp does not
+	 * see (its operations never pass this filter), and many kernel CVEs. */
+	{ "io_uring_setup", EPERM, false },
+	{ "io_uring_enter", EPERM, false },
+	{ "io_uring_register", EPERM, false },
+	/* File handles: open_by_handle_at opens a file without walking (and
+	 * checking) its path ("shocker" container escape); name_to_handle_at
+	 * only makes handles for it.  systemd and others fall back on EPERM. */
+	{ "open_by_handle_at", EPERM, false },
+	{ "name_to_handle_at", EPERM, false },
+	/* TIOCSTI pushes input into a terminal, so a session could type
+	 * commands into a terminal it was handed (su, sudo, a shared tmux);
+	 * TIOCLINUX selection/paste does the same on the virtual console.
+	 * Matched on the low 32 bits: the kernel takes the request as
+	 * unsigned int, so a 64-bit value with high bits set is the same
+	 * request. */
+	{ "ioctl", EPERM, true },
+	/* Obsolete: no user today, only attack surface on kernels that still
+	 * have them (oprofile's dcookies, knfsd's old interface, a.out
+	 * libraries, sysctl(2), the i386 virtual-8086 mode). */
+	{ "lookup_dcookie", EPERM, false },
+	{ "nfsservctl", EPERM, false },
+	{ "uselib", EPERM, false },
+	{ "_sysctl", EPERM, false },
+	{ "vm86", EPERM, false },
+	{ "vm86old", EPERM, false },
+	/* clone3 keeps its flags in memory, where a filter cannot read them;
+	 * ENOSYS makes glibc (and Rust, Go...) fall back to clone(2), whose
+	 * flags are in a register.  pthread_create and posix_spawn keep
+	 * working. */
+	{ "clone3", ENOSYS, false },
+};
+
+#define MAX_RULES 1024
+#define NAME_MAX_LEN 64
+
+struct rule {
+	char name[NAME_MAX_LEN + 1];
+	int nr;
+	uint32_t action;
+	unsigned line; /* 0: from the built-in list */
+	bool tty_ioctl;
+};
+
+struct profile {
+	const char *path; /* for messages */
+	uint32_t def_action;
+	unsigned include_line; /* "include default", 0 if absent */
+	size_t n;
+	struct rule rules[MAX_RULES];
+};
+
+static void set_error(struct carrel_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_error(struct carrel_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+static void ctx_releasep(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+#define _cleanup_ctx_ __attribute__((cleanup(ctx_releasep)))
+
+/* ---- building ------------------------------------------------------------------ */
+
+static int add_rule(scmp_filter_ctx ctx, const struct rule *r)
+{
+	static const unsigned long tty_requests[] = { TIOCSTI, TIOCLINUX };
+	size_t i;
+	int ret;
+
+	if (!r->tty_ioctl)
+		return seccomp_rule_add(ctx, r->action, r->nr, 0);
+	for (i = 0; i < ARRAY_SIZE(tty_requests); i++) {
+		ret = seccomp_rule_add(ctx, r->action, r->nr, 1,
+				       SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty_requests[i]));
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* The compat ABI a 64-bit kernel also runs, if any. */
+static uint32_t compat_arch(void)
+{
+	switch (seccomp_arch_native()) {
+	case SCMP_ARCH_X86_64:
+		return SCMP_ARCH_X86;
+	case SCMP_ARCH_AARCH64:
+		return SCMP_ARCH_ARM;
+	default:
+		return 0;
+	}
+}
+
+static int new_ctx(uint32_t def_action, scmp_filter_ctx *out)
+{
+	_cleanup_ctx_ scmp_filter_ctx ctx = seccomp_init(def_action);
+	uint32_t compat = compat_arch();
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	/* Foreign arches, and x32 on x86-64 (see the top of this file). */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(EPERM));
+	/* no_new_privs is the policy's decision, made by the caller. */
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* The kernel's own errno from seccomp_load(), not -ECANCELED. */
+	if (r == 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	if (r == 0 && compat)
+		r = seccomp_arch_add(ctx, compat);
+	if (r < 0)
+		return r;
+	*out = ctx;
+	ctx = NULL;
+	return 0;
+}
+
+static bool overridden(const struct profile *p, int nr)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->rules[i].nr == nr)
+			return true;
+	return false;
+}
+
+static int add_checked(scmp_filter_ctx ctx, const struct profile *p, const struct rule *r,
+		       struct carrel_error *err)
+{
+	int ret;
+
+	/* libseccomp refuses a rule that says what the default says. */
+	if (r->action == p->def_action)
+		return 0;
+	ret = add_rule(ctx, r);
+	if (ret < 0) {
+		if (r->line)
+			set_error(err, "%s:%u: cannot add the rule for %s: %s", p->path, r->line,
+				  r->name, strerror(-ret));
+		else
+			set_error(err, "%s: cannot add the rule for %s: %s", p->path, r->name,
+				  strerror(-ret));
+	}
+	return ret;
+}
+
+static int profile_compile(const struct profile *p, struct carrel_seccomp **out,
+			   struct carrel_error *err)
+{
+	_cleanup_ctx_ scmp_filter_ctx ctx = NULL;
+	struct carrel_seccomp *f;
+	size_t i;
+	int r;
+
+	r = new_ctx(p->def_action, &ctx);
+	if (r < 0) {
+		set_error(err, "%s: cannot set up the filter: %s", p->path, strerror(-r));
+		return r;
+	}
+	for (i = 0; i < p->n; i++) {
+		r = add_checked(ctx, p, &p->rules[i], err);
+		if (r < 0)
+			return r;
+	}
+	/* "include default": an explicit line for the same call wins. */
+	for (i = 0; p->include_line && i < ARRAY_SIZE(default_rules); i++) {
+		const struct default_rule *d = &default_rules[i];
+		struct rule dr = { .action = SCMP_ACT_ERRNO((uint32_t)d->errnum),
+				   .tty_ioctl = d->tty_ioctl };
+
+		dr.nr = seccomp_syscall_resolve_name(d->name);
+		if (dr.nr == __NR_SCMP_ERROR) {
+			set_error(err, "%s: libseccomp does not know %s", p->path, d->name);
+			return -EINVAL;
+		}
+		if (overridden(p, dr.nr))
+			continue;
+		snprintf(dr.name, sizeof(dr.name), "%s", d->name);
+		r = add_checked(ctx, p, &dr, err);
+		if (r < 0)
+			return r;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->ctx = ctx;
+	ctx = NULL;
+	*out = f;
+	return 0;
+}
+
+/* ---- the profile text ------------------------------------------------------------ */
+
+static int parse_errno(const char *s, int *out)
+{
+	static const struct {
+		const char *alias, *name;
+	} aliases[] = { { "ENOTSUP", "EOPNOTSUPP" }, { "EWOULDBLOCK", "EAGAIN" }, { "EDEADLOCK", "EDEADLK" } };
+	size_t i;
+	int e;
+
+	if (*s >= '0' && *s <= '9') {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno || *end || v < 1 || v > 4095)
+			return -ERANGE;
+		*out = (int)v;
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(aliases); i++)
+		if (strcmp(s, aliases[i].alias) == 0)
+			s = aliases[i].name;
+	for (e = 1; e < 4096; e++) {
+		const char *name = strerrorname_np(e);
+
+		if (name && strcmp(name, s) == 0) {
+			*out = e;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int parse_action(const struct profile *p, unsigned line, const char *s, uint32_t *out,
+			struct carrel_error *err)
+{
+	int e, r;
+
+	if (strcmp(s, "allow") == 0)
+		*out = SCMP_ACT_ALLOW;
+	else if (strcmp(s, "errno") == 0)
+		*out = SCMP_ACT_ERRNO(EPERM);
+	else if (strcmp(s, "kill") == 0)
+		*out = SCMP_ACT_KILL_PROCESS;
+	else if (strcmp(s, "log") == 0)
+		*out = SCMP_ACT_LOG;
+	else if (strncmp(s, "errno:", 6) == 0) {
+		r = parse_errno(s + 6, &e);
+		if (r == -ERANGE) {
+			set_error(err, "%s:%u: errno number \"%s\" is not in 1..4095", p->path, line, s + 6);
+			return -EINVAL;
+		}
+		if (r < 0) {
+			set_error(err, "%s:%u: unknown errno name \"%s\"", p->path, line, s + 6);
+			return -EINVAL;
+		}
+		*out = SCMP_ACT_ERRNO((uint32_t)e);
+	} else {
+		set_error(err, "%s:%u: unknown action \"%s\" (want allow, errno, errno:NAME, errno:NUMBER, kill or log)",
+			  p->path, line, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool valid_syscall_name(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return i > 0 && i <= NAME_MAX_LEN;
+}
+
+/* Split LINE (NUL-terminated, no newline) into at most 3 words; a word that
+ * starts with '#' starts a comment.  Returns the number of words. */
+static size_t split_words(char *line, char *words[3])
+{
+	size_t n = 0;
+	char *s = line;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s || *s == '#')
+			return n;
+		if (n == 3)
+			return 4; /* too many: the caller reports words[2]'s successor */
+		words[n++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+}
+
+static int parse_line(struct profile *p, unsigned line, char *text, bool *seen_rule,
+		      struct carrel_error *err)
+{
+	char *w[3] = { NULL, NULL, NULL };
+	size_t n = split_words(text, w);
+	struct rule *r;
+	uint32_t action;
+	size_t i;
+	int nr, ret;
+
+	if (n == 0)
+		return 0;
+	if (n == 1) {
+		set_error(err, "%s:%u: \"%s\" needs an action", p->path, line, w[0]);
+		return -EINVAL;
+	}
+	if (n > 2) {
+		set_error(err, "%s:%u: unexpected \"%s\" after \"%s %s\"", p->path, line, w[2], w[0], w[1]);
+		return -EINVAL;
+	}
+	if (strcmp(w[0], "default") == 0) {
+		if (*seen_rule) {
+			set_error(err, "%s:%u: \"default\" must be the first rule of the file", p->path, line);
+			return -EINVAL;
+		}
+		*seen_rule = true;
+		return parse_action(p, line, w[1], &p->def_action, err);
+	}
+	*seen_rule = true;
+	if (strcmp(w[0], "include") == 0) {
+		if (strcmp(w[1], "default") != 0) {
+			set_error(err, "%s:%u: unknown include \"%s\" (only \"include default\")", p->path, line, w[1]);
+			return -EINVAL;
+		}
+		if (p->include_line) {
+			set_error(err, "%s:%u: duplicate \"include default\" (first at line %u)", p->path, line,
+				  p->include_line);
+			return -EINVAL;
+		}
+		p->include_line = line;
+		return 0;
+	}
+	if (!valid_syscall_name(w[0])) {
+		set_error(err, "%s:%u: \"%s\" is not a system call name", p->path, line, w[0]);
+		return -EINVAL;
+	}
+	nr = seccomp_syscall_resolve_name(w[0]);
+	if (nr == __NR_SCMP_ERROR) {
+		set_error(err, "%s:%u: unknown system call \"%s\"", p->path, line, w[0]);
+		return -EINVAL;
+	}
+	ret = parse_action(p, line, w[1], &action, err);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < p->n; i++)
+		if (p->rules[i].nr == nr) {
+			set_error(err, "%s:%u: duplicate rule for %s (first at line %u)", p->path, line, w[0],
+				  p->rules[i].line);
+			return -EINVAL;
+		}
+	if (p->n == MAX_RULES) {
+		set_error(err, "%s:%u: too many rules (at most %d)", p->path, line, MAX_RULES);
+		return -EINVAL;
+	}
+	r = &p->rules[p->n++];
+	snprintf(r->name, sizeof(r->name), "%s", w[0]);
+	r->nr = nr;
+	r->action = action;
+	r->line = line;
+	r->tty_ioctl = false;
+	return 0;
+}
+
+static int parse_profile(struct profile *p, char *buf, size_t len, struct carrel_error *err)
+{
+	bool seen_rule = false;
+	unsigned line = 1;
+	size_t start = 0, i;
+	int r;
+
+	for (i = 0; i <= len; i++) {
+		unsigned char c = i < len ? (unsigned char)buf[i] : '\n';
+
+		if (c == '\n') {
+			if (i - start > CARREL_SECCOMP_LINE_MAX) {
+				set_error(err, "%s:%u: line longer than %d bytes", p->path, line,
+					  CARREL_SECCOMP_LINE_MAX);
+				return -EINVAL;
+			}
+			if (i < len)
+				buf[i] = '\0';
+			r = parse_line(p, line, buf + start, &seen_rule, err);
+			if (r < 0)
+				return r;
+			start = i + 1;
+			line++;
+		} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			set_error(err, "%s:%u: control character 0x%02x", p->path, line, c);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* ---- the profile file ------------------------------------------------------------- */
+
+static int refuse(struct carrel_error *err, const char *path, const char *reason)
+{
+	set_error(err, "%s: refusing seccomp profile: %s", path, reason);
+	return -EPERM;
+}
+
+/* Only root may be able to change what the profile says. */
+static int open_profile(const char *path, struct carrel_error *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	char reason[128];
+	struct stat st;
+	int r;
+
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			return refuse(err, path, "is a symbolic link");
+		set_error(err, "%s: cannot open seccomp profile: %s", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		set_error(err, "%s: cannot stat seccomp profile: %s", path, strerror(-r));
+		return r;
+	}
+	if (!S_ISREG(st.st_mode))
+		return refuse(err, path, "not a regular file");
+	if (st.st_uid != 0) {
+		snprintf(reason, sizeof(reason), "not owned by root (owner uid %u)", (unsigned)st.st_uid);
+		return refuse(err, path, reason);
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(reason, sizeof(reason), "writable by group or others (mode %04o)",
+			 (unsigned)(st.st_mode & 07777));
+		return refuse(err, path, reason);
+	}
+	return take_fd(&fd);
+}
+
+static int read_profile(int fd, const char *path, char **out, size_t *len, struct carrel_error *err)
+{
+	_cleanup_free_ char *buf = malloc(CARREL_SECCOMP_PROFILE_MAX + 1);
+	size_t n = 0;
+	ssize_t got;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		got = read(fd, buf + n, CARREL_SECCOMP_PROFILE_MAX + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = -errno;
+			set_error(err, "%s: cannot read seccomp profile: %s", path, strerror(-r));
+			return r;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n > CARREL_SECCOMP_PROFILE_MAX) {
+			set_error(err, "%s: refusing seccomp profile: larger than %d bytes", path,
+				  CARREL_SECCOMP_PROFILE_MAX);
+			return -EFBIG;
+		}
+	}
+	buf[n] = '\0';
+	*len = n;
+	*out = buf;
+	buf = NULL;
+	return 0;
+}
+
+/* ---- API ---------------------------------------------------------------------------- */
+
+int carrel_seccomp_build(const char *profile, struct carrel_seccomp **out, struct carrel_error *err)
+{
+	_cleanup_free_ struct profile *p = NULL;
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	if (profile && strcmp(profile, "off") == 0)
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->def_action = SCMP_ACT_ALLOW;
+	if (!profile || strcmp(profile, "default") == 0) {
+		p->path = "seccomp default";
+		p->include_line = 1;
+		return profile_compile(p, out, err);
+	}
+	if (profile[0] != '/') {
+		set_error(err, "%s: seccomp profile must be \"default\", \"off\" or an absolute path", profile);
+		return -EINVAL;
+	}
+	p->path = profile;
+	fd = open_profile(profile, err);
+	if (fd < 0)
+		return fd;
+	r = read_profile(fd, profile, &buf, &len, err);
+	if (r < 0)
+		return r;
+	r = parse_profile(p, buf, len, err);
+	if (r < 0)
+		return r;
+	return profile_compile(p, out, err);
+}
+
+int carrel_seccomp_load(const struct carrel_seccomp *f)
+{
+	if (!f)
+		return 0;
+	return seccomp_load(f->ctx);
+}
+
+void carrel_seccomp_free(struct carrel_seccomp *f)
+{
+	if (!f)
+		return;
+	seccomp_release(f->ctx);
+	free(f);
+}
+
+int carrel_seccomp_export(const struct carrel_seccomp *f, int fd)
+{
+	if (!f)
+		return -EINVAL;
+	return seccomp_export_bpf(f->ctx, fd);
+}
