@@ -153,6 +153,7 @@ int holder_main(const struct carrel *c, int go, int ready)
 
 	/* Keep only the two pipes: the holder must hold nothing of the keeper's. */
 	close_all_except(go, ready);
+	proc_title_set("carrel-holder");
 	(void)prctl(PR_SET_NAME, "carrel-holder");
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);

@@ -257,6 +257,9 @@ void keeper_main(struct carrel *c)
 	(void)setsid();
 	if (chdir("/") < 0)
 		_exit(1);
+	char title[96];
+	snprintf(title, sizeof(title), "carrel-keeper %s %s", c->id, c->user);
+	proc_title_set(title);
 	(void)prctl(PR_SET_NAME, "carrel-keeper");
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

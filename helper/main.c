@@ -261,6 +261,7 @@ int main(int argc, char **argv)
 {
 	const struct op *op = NULL;
 
+	proc_title_init(argc, argv);
 	if (argc < 2 || !argv[0]) {
 		sanitize_fds(false);
 		usage();

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -126,4 +127,23 @@ void close_all_except(int a, int b)
 		lo = (unsigned)keep[i] + 1;
 	}
 	close_between(lo, ~0U);
+}
+
+static char *title_start;
+static size_t title_len;
+
+void proc_title_init(int argc, char **argv)
+{
+	if (argc < 1 || !argv[0])
+		return;
+	title_start = argv[0];
+	title_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
+}
+
+void proc_title_set(const char *title)
+{
+	if (!title_start || title_len == 0)
+		return;
+	memset(title_start, 0, title_len);
+	snprintf(title_start, title_len, "%s", title);
 }

@@ -49,6 +49,10 @@ bool valid_token(const char *s, size_t max);
 /* Close every fd from 3 up, except A and B (either may be -1). */
 void close_all_except(int a, int b);
 
+/* What ps shows: overwrite the argument area saved by proc_title_init(). */
+void proc_title_init(int argc, char **argv);
+void proc_title_set(const char *title);
+
 int pidfd_open_pid(pid_t pid);
 int pidfd_signal(int pidfd, int sig);
 

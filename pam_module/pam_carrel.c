@@ -241,6 +241,40 @@ static int chown_tty(pam_handle_t *pamh, uid_t uid)
 	return r;
 }
 
+/* Does /etc/pam.d/FILE (or a file it @includes) run pam_carrel in its auth
+ * stack? sshd only calls our pam_setcred if it does. */
+static bool auth_line_in(const char *file, int depth)
+{
+	char path[256], line[512];
+	bool found = false;
+	FILE *f;
+
+	if (depth > 2 || strchr(file, '/') || strstr(file, ".."))
+		return false;
+	snprintf(path, sizeof(path), "/etc/pam.d/%s", file);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *save = NULL, *tok = strtok_r(line, " \t\n", &save);
+		if (!tok || tok[0] == '#')
+			continue;
+		if (strcmp(tok, "@include") == 0) {
+			tok = strtok_r(NULL, " \t\n", &save);
+			found = tok && auth_line_in(tok, depth + 1);
+			continue;
+		}
+		if (strcmp(tok, "auth") != 0 && strcmp(tok, "-auth") != 0)
+			continue;
+		while ((tok = strtok_r(NULL, " \t\n", &save)) && tok[0] != '#') {
+			size_t n = strlen(tok);
+			if (n >= 13 && strcmp(tok + n - 13, "pam_carrel.so") == 0)
+				found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder,
 		const struct carrel_policy *pol, enum join_mode mode, uid_t uid, const char **step)
 {
@@ -274,6 +308,13 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	char env[64];
 	int r;
 
+	if (mode == JOIN_USERNS_AT_SETCRED && (pol->namespaces & CARREL_NS_USER) &&
+	    !auth_line_in(item(pamh, PAM_SERVICE), 0)) {
+		proto_error(reply, -ENOEXEC, "pam config",
+			    "sshd joins the user namespace in pam_setcred: add `auth optional pam_carrel.so` to /etc/pam.d/%s",
+			    item(pamh, PAM_SERVICE));
+		return -ENOEXEC;
+	}
 	r = run_helper(pamh, o, user, reply, &holder, &sock);
 	if (r < 0)
 		return r;
