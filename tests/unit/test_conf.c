@@ -1,0 +1,927 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests for conf/ (carrel_conf.c).  TAP on stdout.  Exit status: 0 all
+ * passed, 1 something failed, 77 skipped (not root: the loader only accepts
+ * root-owned files, so the fixtures must be created by root).
+ *
+ * Every test writes its files into its own mkdtemp() directory under /tmp
+ * and removes it.  Users and groups used exist on every Debian system:
+ * root, daemon, bin, nobody; root, daemon, bin, adm, nogroup.  The one test
+ * that needs supplementary group membership creates it in a private mount
+ * namespace (a bind mount over /etc/group) and skips if it cannot.
+ */
+#include "carrel_conf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define KiB (UINT64_C(1) << 10)
+#define MiB (UINT64_C(1) << 20)
+#define GiB (UINT64_C(1) << 30)
+#define TiB (UINT64_C(1) << 40)
+
+static int n_tests, n_failed;
+static const char *argv0;
+
+/* ---- TAP ------------------------------------------------------------------ */
+
+static bool check(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static bool check(bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", cond ? "ok" : "not ok", ++n_tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	n_failed += !cond;
+	return cond;
+}
+
+static void skip(const char *desc, const char *why)
+{
+	printf("ok %d - %s # SKIP %s\n", ++n_tests, desc, why);
+}
+
+/* One "# " line per line of the message. */
+static void diag(const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		printf("#   %s\n", line);
+}
+
+static void bail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("Bail out! ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(1);
+}
+
+/* ---- fixtures: a temporary config directory ----------------------------------- */
+
+struct fixture {
+	char dir[64];
+	char main[PATH_MAX]; /* DIR/carrel.conf */
+};
+
+static void fixture_init(struct fixture *f)
+{
+	snprintf(f->dir, sizeof(f->dir), "/tmp/carrel-test-XXXXXX");
+	if (!mkdtemp(f->dir))
+		bail("mkdtemp: %s", strerror(errno));
+	snprintf(f->main, sizeof(f->main), "%s/carrel.conf", f->dir);
+}
+
+static const char *fixture_path(const struct fixture *f, const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", f->dir, name);
+	return buf;
+}
+
+/* Write NAME (relative to the fixture) with mode 0644 whatever the umask. */
+static void fixture_write(const struct fixture *f, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	int fd = open(fixture_path(f, name, path, sizeof(path)),
+		      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(text);
+
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fchmod(fd, 0644) < 0 || close(fd) < 0)
+		bail("writing %s: %s", path, strerror(errno));
+}
+
+static void fixture_mkdir(const struct fixture *f, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (mkdir(fixture_path(f, name, path, sizeof(path)), 0755) < 0 || chmod(path, 0755) < 0)
+		bail("mkdir %s: %s", path, strerror(errno));
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	if (remove(path) < 0)
+		printf("# cannot remove %s: %s\n", path, strerror(errno));
+	return 0;
+}
+
+static void fixture_cleanup(const struct fixture *f)
+{
+	nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- loading helpers ------------------------------------------------------------ */
+
+/* Load F's configuration and resolve USER. */
+static int load_resolve(const struct fixture *f, const char *user, struct carrel_policy *p,
+			struct carrel_error *err)
+{
+	struct carrel_config *cfg = NULL;
+	int r = carrel_config_load(f->main, &cfg, err);
+
+	memset(p, 0, sizeof(*p));
+	if (r == 0)
+		r = carrel_policy_resolve(cfg, user, p, err);
+	carrel_config_free(cfg);
+	return r;
+}
+
+/* TEXT as the only file; the policy of USER. */
+static int resolve_text(const char *text, const char *user, struct carrel_policy *p,
+			struct carrel_error *err)
+{
+	struct fixture f;
+	int r;
+
+	fixture_init(&f);
+	fixture_write(&f, "carrel.conf", text);
+	r = load_resolve(&f, user, p, err);
+	fixture_cleanup(&f);
+	return r;
+}
+
+static void diag_policy(const char *title, const struct carrel_policy *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		bail("open_memstream: %s", strerror(errno));
+	carrel_policy_print(f, p);
+	fclose(f);
+	diag("%s:\n%s", title, text);
+	free(text);
+}
+
+/* The first field in which A and B differ, or NULL. */
+static const char *policy_diff(const struct carrel_policy *a, const struct carrel_policy *b)
+{
+#define SAME(field)               \
+	if (a->field != b->field) \
+		return #field;
+	SAME(exempt)
+	SAME(namespaces)
+	SAME(on_error)
+	SAME(no_new_privs)
+	SAME(tmp)
+	SAME(tmp_size)
+	SAME(cgroup_parent)
+	SAME(limits.memory_max)
+	SAME(limits.memory_swap_max)
+	SAME(limits.pids_max)
+	SAME(limits.cpu_max)
+	SAME(limits.cpu_weight)
+	SAME(limits.io_weight)
+#undef SAME
+	if (strcmp(a->hostname, b->hostname) != 0)
+		return "hostname";
+	return NULL;
+}
+
+static void expect_policy(const char *desc, const struct carrel_policy *got,
+			  const struct carrel_policy *want)
+{
+	const char *field = policy_diff(got, want);
+
+	if (!check(!field, "%s", desc)) {
+		diag("field %s differs", field);
+		diag_policy("got", got);
+		diag_policy("wanted", want);
+	}
+}
+
+/*
+ * Load TEXT and expect it refused with WANT_R and a message that starts
+ * with "FILE:LINE: " and contains NEEDLE.  LINE 0: no line expected, the
+ * message starts with "FILE: ".  FILE is the main file unless IN_FILE.
+ */
+static void expect_error_in(const char *desc, struct fixture *f, const char *in_file, int want_r,
+			    int line, const char *needle)
+{
+	struct carrel_config *cfg = NULL;
+	struct carrel_error err = { "" };
+	char prefix[PATH_MAX + 32], path[PATH_MAX];
+	int r = carrel_config_load(f->main, &cfg, &err);
+
+	if (line)
+		snprintf(prefix, sizeof(prefix), "%s:%d: ",
+			 in_file ? fixture_path(f, in_file, path, sizeof(path)) : f->main, line);
+	else
+		snprintf(prefix, sizeof(prefix),
+			 "%s: ", in_file ? fixture_path(f, in_file, path, sizeof(path)) : f->main);
+	if (check(r == want_r && !cfg && strncmp(err.msg, prefix, strlen(prefix)) == 0 &&
+			  strstr(err.msg, needle),
+		  "%s", desc))
+		diag("%s", err.msg);
+	else
+		diag("got %d \"%s\"; wanted %d \"%s...%s...\"", r, err.msg, want_r, prefix, needle);
+	carrel_config_free(cfg);
+}
+
+static void expect_error(const char *desc, const char *text, int line, const char *needle)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	fixture_write(&f, "carrel.conf", text);
+	expect_error_in(desc, &f, NULL, -EINVAL, line, needle);
+	fixture_cleanup(&f);
+}
+
+/* ---- tests --------------------------------------------------------------------- */
+
+static void test_builtin(void)
+{
+	struct carrel_policy b, p;
+	struct carrel_error err;
+	struct fixture f;
+
+	carrel_policy_builtin(&b);
+	check(!b.exempt &&
+		      b.namespaces == (CARREL_NS_MNT | CARREL_NS_PID | CARREL_NS_IPC |
+				       CARREL_NS_UTS | CARREL_NS_NET | CARREL_NS_CGROUP) &&
+		      strcmp(b.hostname, "%u-%n") == 0 && b.on_error == CARREL_ON_ERROR_DENY &&
+		      b.no_new_privs && b.tmp == CARREL_TMP_PRIVATE && b.tmp_size == 512 * MiB &&
+		      b.cgroup_parent == CARREL_CGROUP_PARENT_ROOT,
+	      "built-in defaults: top-level keys");
+	check(b.limits.memory_max == 2 * GiB && b.limits.memory_swap_max == 0 &&
+		      b.limits.pids_max == 1024 && b.limits.cpu_max == 100 &&
+		      b.limits.cpu_weight == 100 && b.limits.io_weight == 100,
+	      "built-in defaults: limits");
+
+	fixture_init(&f);
+	check(load_resolve(&f, "daemon", &p, &err) == 0, "missing file: loads (built-in defaults)");
+	expect_policy("missing file: daemon gets the built-in policy", &p, &b);
+	check(load_resolve(&f, "root", &p, &err) == 0 && p.exempt,
+	      "missing file: root is exempt (built-in exempt_users)");
+	fixture_cleanup(&f);
+
+	check(resolve_text("", "daemon", &p, &err) == 0 && !policy_diff(&p, &b),
+	      "empty file: built-in policy");
+}
+
+static void test_every_key(void)
+{
+	static const char text[] = "namespaces = {mnt, user}\n"
+				   "hostname = \"box-%h.%%_%u\"\n"
+				   "on_error = allow\n"
+				   "no_new_privs = false\n"
+				   "tmp = shared\n"
+				   "tmp_size = 64M\n"
+				   "cgroup_parent = self\n"
+				   "exempt_users = {\"bin\", \"nobody\"}\n"
+				   "exempt_groups = {\"adm\"}\n"
+				   "limits {\n"
+				   "  memory_max = 3G\n"
+				   "  memory_swap_max = 1G\n"
+				   "  pids_max = 77\n"
+				   "  cpu_max = 250%\n"
+				   "  cpu_weight = 5\n"
+				   "  io_weight = 10000\n"
+				   "}\n";
+	struct carrel_policy p, want = {
+		.namespaces = CARREL_NS_MNT | CARREL_NS_USER,
+		.hostname = "box-%h.%%_%u",
+		.on_error = CARREL_ON_ERROR_ALLOW,
+		.no_new_privs = false,
+		.tmp = CARREL_TMP_SHARED,
+		.tmp_size = 64 * MiB,
+		.cgroup_parent = CARREL_CGROUP_PARENT_SELF,
+		.limits = { 3 * GiB, 1 * GiB, 77, 250, 5, 10000 },
+	};
+	struct carrel_error err;
+
+	check(resolve_text(text, "daemon", &p, &err) == 0, "every key: loads");
+	expect_policy("every key: each value as written", &p, &want);
+	check(resolve_text(text, "bin", &p, &err) == 0 && p.exempt,
+	      "every key: exempt_users lists bin");
+	check(resolve_text(text, "nobody", &p, &err) == 0 && p.exempt,
+	      "every key: exempt_users lists nobody");
+	check(resolve_text(text, "root", &p, &err) == 0 && !p.exempt,
+	      "every key: exempt_users replaces the built-in {root}");
+
+	check(resolve_text("namespaces = {pid, ipc, uts, net, cgroup}\n", "daemon", &p, &err) ==
+			      0 &&
+		      p.namespaces == (CARREL_NS_PID | CARREL_NS_IPC | CARREL_NS_UTS |
+				       CARREL_NS_NET | CARREL_NS_CGROUP),
+	      "namespaces: the other names");
+	check(resolve_text("namespaces = {}\n", "daemon", &p, &err) == 0 && p.namespaces == 0,
+	      "namespaces = {} sets no namespaces (not: unset)");
+	check(resolve_text("exempt_users = {}\nexempt_groups = {\"root\"}\n", "root", &p, &err) ==
+			      0 &&
+		      p.exempt,
+	      "exempt_groups: root exempt through its group");
+	check(resolve_text("exempt_users = {}\n", "root", &p, &err) == 0 && !p.exempt,
+	      "exempt_users = {} clears the list");
+	check(resolve_text(
+		      "hostname = %u\ncgroup_parent = /\non_error = \"deny\"\nlimits { memory_max = \"5G\" }\n",
+		      "daemon", &p, &err) == 0 &&
+		      strcmp(p.hostname, "%u") == 0 &&
+		      p.cgroup_parent == CARREL_CGROUP_PARENT_ROOT &&
+		      p.limits.memory_max == 5 * GiB,
+	      "values quoted or not");
+	check(resolve_text("no_new_privs = yes\ntmp = private\n", "daemon", &p, &err) == 0 &&
+		      p.no_new_privs && p.tmp == CARREL_TMP_PRIVATE,
+	      "boolean yes, tmp = private");
+	check(resolve_text(
+		      "hostname = \"0123456789012345678901234567890123456789012345678901234567890123\"\n",
+		      "daemon", &p, &err) == 0 &&
+		      strlen(p.hostname) == 64,
+	      "hostname of exactly 64 characters");
+}
+
+static void test_sizes(void)
+{
+	static const struct {
+		const char *text;
+		uint64_t want;
+	} cases[] = {
+		{ "0", 0 },
+		{ "1024", 1024 },
+		{ "4K", 4 * KiB },
+		{ "3M", 3 * MiB },
+		{ "2G", 2 * GiB },
+		{ "1T", TiB },
+		{ "1536M", 1536 * MiB },
+		{ "16777215T", 16777215 * TiB },
+		{ "18446744073709551614", UINT64_MAX - 1 },
+		{ "max", CARREL_UNLIMITED },
+	};
+	struct carrel_policy p;
+	struct carrel_error err;
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "limits {\n memory_swap_max = %s\n}\n", cases[i].text);
+		check(resolve_text(text, "daemon", &p, &err) == 0 &&
+			      p.limits.memory_swap_max == cases[i].want,
+		      "size %s", cases[i].text);
+	}
+	check(resolve_text("tmp_size = 1G\n", "daemon", &p, &err) == 0 && p.tmp_size == GiB,
+	      "tmp_size 1G");
+	check(resolve_text(
+		      "limits { memory_max = max memory_swap_max = max pids_max = max cpu_max = max }\n",
+		      "daemon", &p, &err) == 0 &&
+		      p.limits.memory_max == CARREL_UNLIMITED &&
+		      p.limits.memory_swap_max == CARREL_UNLIMITED &&
+		      p.limits.pids_max == CARREL_UNLIMITED && p.limits.cpu_max == CARREL_UNLIMITED,
+	      "max for memory_max, memory_swap_max, pids_max, cpu_max");
+	check(resolve_text("limits { cpu_max = 1% cpu_weight = 1 io_weight = 1 pids_max = 1 }\n",
+			   "daemon", &p, &err) == 0 &&
+		      p.limits.cpu_max == 1 && p.limits.cpu_weight == 1 &&
+		      p.limits.io_weight == 1 && p.limits.pids_max == 1,
+	      "lowest accepted values");
+}
+
+static void test_precedence(void)
+{
+	/* The user section comes first in the file and still wins. */
+	static const char text[] = "user \"root\" {\n"
+				   "  limits { memory_max = 5G }\n"
+				   "}\n"
+				   "group \"root\" {\n"
+				   "  hostname = \"grp\"\n"
+				   "  limits {\n"
+				   "    memory_max = 4G\n"
+				   "    pids_max = 400\n"
+				   "  }\n"
+				   "}\n"
+				   "group \"daemon\" { tmp = shared }\n"
+				   "limits {\n"
+				   "  memory_max = 3G\n"
+				   "  pids_max = 300\n"
+				   "  cpu_weight = 30\n"
+				   "}\n"
+				   "exempt_users = {}\n";
+	struct carrel_policy p;
+	struct carrel_error err;
+
+	check(resolve_text(text, "root", &p, &err) == 0 && p.limits.memory_max == 5 * GiB,
+	      "precedence: user section wins");
+	check(p.limits.pids_max == 400 && strcmp(p.hostname, "grp") == 0,
+	      "precedence: group over top level");
+	check(p.limits.cpu_weight == 30, "precedence: top level over built-in");
+	check(p.limits.io_weight == 100 && p.tmp == CARREL_TMP_PRIVATE && p.limits.cpu_max == 100,
+	      "precedence: keys set nowhere, and other groups' keys, stay");
+	check(resolve_text(text, "daemon", &p, &err) == 0 && p.limits.memory_max == 3 * GiB &&
+		      p.limits.pids_max == 300 && p.tmp == CARREL_TMP_SHARED &&
+		      strcmp(p.hostname, "%u-%n") == 0,
+	      "precedence: daemon gets top level and its own group only");
+	check(resolve_text("group \"root\" { namespaces = {} }\n", "root", &p, &err) == 0 &&
+		      p.namespaces == 0,
+	      "group section: namespaces = {} overrides");
+	check(resolve_text("group \"nogroup\" { limits { pids_max = 9 } }\n", "nobody", &p, &err) ==
+			      0 &&
+		      p.limits.pids_max == 9,
+	      "group section: primary group nogroup of nobody");
+}
+
+static void test_dropins(void)
+{
+	struct carrel_policy p;
+	struct carrel_error err;
+	struct fixture f;
+
+	fixture_init(&f);
+	fixture_write(&f, "carrel.conf",
+		      "hostname = main\n"
+		      "exempt_users = {\"daemon\"}\n"
+		      "limits { memory_max = 3G }\n"
+		      "user \"daemon\" { limits { memory_max = 1G pids_max = 11 } }\n"
+		      "group \"daemon\" { tmp_size = 1M }\n");
+	fixture_mkdir(&f, "carrel.d");
+	/* strcmp order: "10-a" < "9-z" < "B" < "a" */
+	fixture_write(&f, "carrel.d/9-z.conf",
+		      "limits { memory_max = 5G }\nexempt_users = {\"bin\"}\n");
+	fixture_write(&f, "carrel.d/10-a.conf", "limits { memory_max = 4G\n pids_max = 44 }\n");
+	fixture_write(&f, "carrel.d/B.conf", "user \"daemon\" { limits { memory_max = 2M } }\n");
+	fixture_write(&f, "carrel.d/a.conf", "group \"daemon\" { tmp_size = 2M }\n");
+	fixture_write(&f, "carrel.d/ignored.txt", "limits { cpu_weight = 7 }\n");
+	fixture_write(&f, "carrel.d/.hidden.conf", "limits { cpu_weight = 8 }\n");
+	fixture_write(&f, "carrel.d/broken.conf~", "this is not a config\n");
+
+	check(load_resolve(&f, "nobody", &p, &err) == 0, "carrel.d: loads");
+	check(p.limits.memory_max == 5 * GiB && p.limits.pids_max == 44,
+	      "carrel.d: read after main, in strcmp order");
+	check(strcmp(p.hostname, "main") == 0, "carrel.d: main file keys not overridden stay");
+	check(p.limits.cpu_weight == 100, "carrel.d: only *.conf, no dot files");
+	check(load_resolve(&f, "daemon", &p, &err) == 0 && p.limits.memory_max == 2 * MiB &&
+		      p.limits.pids_max == 11,
+	      "carrel.d: a later user section overrides only the keys it sets");
+	check(p.tmp_size == 2 * MiB, "carrel.d: group sections continue in file order");
+	check(!p.exempt && load_resolve(&f, "bin", &p, &err) == 0 && p.exempt,
+	      "carrel.d: a later exempt_users replaces the earlier one");
+
+	fixture_write(&f, "carrel.d/b-bad.conf", "limits {\n cpu_weight = 0\n}\n");
+	expect_error_in("carrel.d: an error names the drop-in file and line", &f,
+			"carrel.d/b-bad.conf", -EINVAL, 2,
+			"limits.cpu_weight: 0 is out of range (1 to 10000)");
+	unlink(fixture_path(&f, "carrel.d/b-bad.conf", (char[PATH_MAX]){ 0 }, PATH_MAX));
+
+	chmod(fixture_path(&f, "carrel.d/a.conf", (char[PATH_MAX]){ 0 }, PATH_MAX), 0664);
+	expect_error_in("carrel.d: a group-writable drop-in is refused", &f, "carrel.d/a.conf",
+			-EPERM, 0, "refusing config: writable by group or others (mode 0664)");
+	chmod(fixture_path(&f, "carrel.d/a.conf", (char[PATH_MAX]){ 0 }, PATH_MAX), 0644);
+
+	chmod(fixture_path(&f, "carrel.d", (char[PATH_MAX]){ 0 }, PATH_MAX), 0777);
+	expect_error_in("carrel.d: a world-writable carrel.d is refused", &f, "carrel.d", -EPERM, 0,
+			"refusing config: writable by group or others (mode 0777)");
+	chmod(fixture_path(&f, "carrel.d", (char[PATH_MAX]){ 0 }, PATH_MAX), 0755);
+
+	unlink(f.main);
+	check(load_resolve(&f, "nobody", &p, &err) == 0 && p.limits.memory_max == 5 * GiB,
+	      "carrel.d: read even without a main file");
+	fixture_cleanup(&f);
+}
+
+static void test_value_errors(void)
+{
+	expect_error(
+		"size -1", "\nlimits {\n  memory_max = -1\n}\n", 3,
+		"limits.memory_max: invalid size \"-1\" (use a number with an optional K, M, G or T suffix, or max)");
+	expect_error("size 10Q", "limits {\n  memory_max = 10Q\n}\n", 2,
+		     "limits.memory_max: invalid size \"10Q\"");
+	expect_error("size 1e9", "limits { memory_max = 1e9 }\n", 1, "invalid size \"1e9\"");
+	expect_error("size 1.5G", "limits { memory_swap_max = 1.5G }\n", 1,
+		     "limits.memory_swap_max: invalid size \"1.5G\"");
+	expect_error("size \"\"", "tmp_size = \"\"\n", 1, "tmp_size: invalid size \"\"");
+	expect_error("size 2g (suffixes are upper case)", "tmp_size = 2g\n", 1,
+		     "tmp_size: invalid size \"2g\"");
+	expect_error("size MAX (max is lower case)", "limits { memory_max = MAX }\n", 1,
+		     "invalid size \"MAX\"");
+	expect_error("size \" 1G\"", "tmp_size = \" 1G\"\n", 1, "invalid size \" 1G\"");
+	expect_error("size past 2^64", "limits { memory_max = 18446744073709551616 }\n", 1,
+		     "is too large");
+	expect_error("size 16777216T overflows", "limits { memory_max = 16777216T }\n", 1,
+		     "limits.memory_max: \"16777216T\" is too large");
+	expect_error("memory_max 0", "limits { memory_max = 0 }\n", 1,
+		     "limits.memory_max: 0 is out of range");
+	expect_error("tmp_size max", "tmp_size = max\n", 1,
+		     "tmp_size: max is not allowed here (a tmpfs needs a size)");
+	expect_error("tmp_size 0", "tmp_size = 0\n", 1,
+		     "tmp_size: 0 is out of range (must be at least 1)");
+	expect_error("pids_max 0", "limits {\n\n pids_max = 0 }\n", 3,
+		     "limits.pids_max: 0 is out of range");
+	expect_error("pids_max 1K", "limits { pids_max = 1K }\n", 1,
+		     "limits.pids_max: invalid number \"1K\"");
+	expect_error("cpu_weight 0", "limits { cpu_weight = 0 }\n", 1,
+		     "limits.cpu_weight: 0 is out of range (1 to 10000)");
+	expect_error("cpu_weight 10001", "limits {\ncpu_weight = 10001\n}\n", 2,
+		     "limits.cpu_weight: 10001 is out of range (1 to 10000)");
+	expect_error("io_weight 10001", "limits { io_weight = 10001 }\n", 1,
+		     "limits.io_weight: 10001 is out of range");
+	expect_error("io_weight max", "limits { io_weight = max }\n", 1,
+		     "limits.io_weight: invalid number \"max\"");
+	expect_error("cpu_max without %", "limits { cpu_max = 150 }\n", 1,
+		     "limits.cpu_max: invalid percentage \"150\"");
+	expect_error("cpu_max 0%", "limits { cpu_max = 0% }\n", 1,
+		     "limits.cpu_max: 0% is out of range (1% to 1000000%)");
+	expect_error(
+		"unknown namespace", "namespaces = {mnt,\n  pid,\n  time}\n", 3,
+		"namespaces: invalid namespace \"time\" (use mnt, pid, ipc, uts, net, cgroup or user)");
+	expect_error("on_error maybe", "on_error = maybe\n", 1,
+		     "on_error: invalid value \"maybe\" (use deny or allow)");
+	expect_error("tmp wrong", "tmp = none\n", 1,
+		     "tmp: invalid value \"none\" (use private or shared)");
+	expect_error("cgroup_parent wrong", "cgroup_parent = /sys\n", 1,
+		     "cgroup_parent: invalid value \"/sys\"");
+	expect_error("no_new_privs maybe", "no_new_privs = maybe\n", 1,
+		     "no_new_privs: invalid boolean \"maybe\"");
+	expect_error("hostname %x", "\n\nhostname = \"a-%x\"\n", 3,
+		     "hostname: \"a-%x\": unknown escape \"%x\"");
+	expect_error("hostname lone %", "hostname = \"a%\"\n", 1, "unknown escape");
+	expect_error(
+		"hostname too long",
+		"hostname = \"01234567890123456789012345678901234567890123456789012345678901234\"\n",
+		1, "is too long (1 to 64 characters)");
+	expect_error("hostname empty", "hostname = \"\"\n", 1, "hostname: \"\" is empty");
+	expect_error("hostname with a space", "hostname = \"a b\"\n", 1,
+		     "character 0x20 is not allowed");
+}
+
+static void test_syntax_errors(void)
+{
+	expect_error("syntax error (missing comma), after comments",
+		     "# one\n// two\n/* three\n */\nnamespaces = {mnt pid}\n", 5,
+		     "unexpected token 'pid'");
+	expect_error("syntax error (missing =)", "tmp private\n", 1, "missing equal sign");
+	expect_error("unclosed section: line of its brace",
+		     "user \"bin\" {\n limits {\n memory_max = 1G\n }\n", 1,
+		     "this '{' is never closed");
+	expect_error("unclosed list", "\nnamespaces = {mnt,\n", 2, "this '{' is never closed");
+	expect_error("unmatched closing brace", "limits { }\n}\n", 2, "unexpected closing brace");
+	expect_error("unterminated string: line of the quote", "hostname = \"abc\n\n", 1,
+		     "unterminated string");
+	expect_error("unterminated comment: line of the /*", "\n/* abc\n\n", 2,
+		     "unterminated /* comment");
+	expect_error("unknown key", "# c\n\nfoo = 1\n", 3, "no such option 'foo'");
+	expect_error("unknown key in limits", "limits {\n  memory = 1G\n}\n", 2,
+		     "no such option 'memory'");
+	expect_error("exempt_users not allowed in a user section",
+		     "user \"daemon\" {\n  exempt_users = {}\n}\n", 2,
+		     "no such option 'exempt_users'");
+	expect_error("the section start mark cannot be named",
+		     "user \"daemon\" {\n \"(start)\" { }\n}\n", 2, "no such option '(start)'");
+	expect_error("unknown user in exempt_users",
+		     "exempt_users = {\"root\",\n \"carrel-no-such-user\"}\n", 2,
+		     "exempt_users: no such user \"carrel-no-such-user\"");
+	expect_error("unknown group in exempt_groups",
+		     "\nexempt_groups = {\"carrel-no-such-group\"}\n", 2,
+		     "exempt_groups: no such group \"carrel-no-such-group\"");
+	expect_error(
+		"unknown user section: line of its title",
+		"limits { pids_max = 5 }\n\nuser \"carrel-no-such-user\" {\n  limits {\n    pids_max = 7\n  }\n}\n",
+		3, "user \"carrel-no-such-user\": no such user");
+	expect_error("unknown group section",
+		     "group \"daemon\" { }\ngroup \"carrel-no-such-group\" { tmp = shared }\n", 2,
+		     "group \"carrel-no-such-group\": no such group");
+	expect_error("two sections for one user in one file",
+		     "user \"bin\" { }\n\nuser \"bin\" { }\n", 3, "duplicate title 'bin'");
+	expect_error("${VAR} is refused", "\nhostname = \"${HOSTNAME}\"\n", 2,
+		     "${...} (environment variable substitution)");
+	expect_error("unquoted ${VAR} is refused", "limits { memory_max = ${MEM} }\n", 1,
+		     "not supported");
+	expect_error("+= is refused", "namespaces = {mnt}\nnamespaces += {pid}\n", 2,
+		     "+= is not supported");
+	expect_error("stray * is refused", "limits { memory_max = 2G* }\n", 1,
+		     "unexpected character '*'");
+}
+
+static void test_comments(void)
+{
+	struct carrel_policy p;
+	struct carrel_error err;
+
+	check(resolve_text(
+		      "namespaces = {mnt, # the mount namespace\n pid /* and pid */}\n"
+		      "hostname = 'a${X}'  // single quotes: literal, but then not a valid hostname\n",
+		      "daemon", &p, &err) == -EINVAL &&
+		      strstr(err.msg, ":3: hostname: \"a${X}\": character 0x24"),
+	      "comments inside lists; ${ in single quotes reaches the value check");
+	diag("%s", err.msg);
+	check(resolve_text("cgroup_parent = \"/\"# comment right after a string\n"
+			   "hostname = a//b\n",
+			   "daemon", &p, &err) == -EINVAL &&
+		      strstr(err.msg, ":2: hostname: \"a//b\""),
+	      "// inside a word is not a comment");
+}
+
+static void test_file_checks(void)
+{
+	struct carrel_config *cfg = NULL;
+	struct carrel_error err;
+	char path[PATH_MAX];
+	struct fixture f;
+
+	fixture_init(&f);
+	fixture_write(&f, "carrel.conf", "tmp = shared\n");
+	if (chown(f.main, 65534, 65534) < 0)
+		bail("chown: %s", strerror(errno));
+	expect_error_in("file not owned by root is refused", &f, NULL, -EPERM, 0,
+			"refusing config: not owned by root (owner uid 65534)");
+	if (chown(f.main, 0, 0) < 0)
+		bail("chown: %s", strerror(errno));
+
+	chmod(f.main, 0666);
+	expect_error_in("file with mode 0666 is refused", &f, NULL, -EPERM, 0,
+			"refusing config: writable by group or others (mode 0666)");
+	chmod(f.main, 0620);
+	expect_error_in("group-writable file is refused", &f, NULL, -EPERM, 0, "(mode 0620)");
+	chmod(f.main, 0600);
+	check(carrel_config_load(f.main, &cfg, &err) == 0, "file with mode 0600 is accepted");
+	carrel_config_free(cfg);
+	cfg = NULL;
+
+	fixture_write(&f, "real.conf", "tmp = shared\n");
+	unlink(f.main);
+	if (symlink(fixture_path(&f, "real.conf", path, sizeof(path)), f.main) < 0)
+		bail("symlink: %s", strerror(errno));
+	expect_error_in("symlink is refused", &f, NULL, -EPERM, 0,
+			"refusing config: is a symbolic link");
+	unlink(f.main);
+
+	fixture_mkdir(&f, "carrel.conf");
+	expect_error_in("directory is refused", &f, NULL, -EPERM, 0,
+			"refusing config: not a regular file");
+	rmdir(f.main);
+
+	fixture_write(&f, "carrel.conf", "\n");
+	fixture_mkdir(&f, "elsewhere");
+	if (symlink("elsewhere", fixture_path(&f, "carrel.d", path, sizeof(path))) < 0)
+		bail("symlink: %s", strerror(errno));
+	expect_error_in("symlinked carrel.d is refused", &f, "carrel.d", -EPERM, 0,
+			"is a symbolic link");
+	unlink(path);
+	fixture_write(&f, "carrel.d", "\n");
+	expect_error_in("carrel.d that is a file is refused", &f, "carrel.d", -EPERM, 0,
+			"not a directory");
+	fixture_cleanup(&f);
+}
+
+static void test_resolve_errors(void)
+{
+	struct carrel_config *cfg = NULL;
+	struct carrel_error err;
+	struct carrel_policy p;
+
+	check(carrel_config_load("/nonexistent-carrel-dir/carrel.conf", &cfg, &err) == 0 && cfg,
+	      "missing file in a missing directory: loads");
+	check(carrel_policy_resolve(cfg, "carrel-no-such-user", &p, &err) == -ENOENT &&
+		      strstr(err.msg, "\"carrel-no-such-user\": no such user"),
+	      "resolve: unknown user is -ENOENT with a message");
+	diag("%s", err.msg);
+	carrel_config_free(cfg);
+}
+
+/* Find conf/carrel.conf: $CARREL_SRCDIR, the current directory, or two
+ * directories up from this program (tests/unit/test_conf). */
+static bool find_shipped(char *buf, size_t size)
+{
+	const char *srcdir = getenv("CARREL_SRCDIR");
+	const char *slash = strrchr(argv0, '/');
+
+	if (srcdir) {
+		snprintf(buf, size, "%s/conf/carrel.conf", srcdir);
+		if (access(buf, R_OK) == 0)
+			return true;
+	}
+	snprintf(buf, size, "conf/carrel.conf");
+	if (access(buf, R_OK) == 0)
+		return true;
+	snprintf(buf, size, "%.*s/../../conf/carrel.conf", slash ? (int)(slash - argv0) : 1,
+		 slash ? argv0 : ".");
+	return access(buf, R_OK) == 0;
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t size = 0;
+
+	if (!f || getdelim(&text, &size, '\0', f) < 0)
+		bail("reading %s: %s", path, strerror(errno));
+	fclose(f);
+	return text;
+}
+
+/* The shipped file must say exactly what the built-in defaults say. */
+static void test_shipped(void)
+{
+	struct carrel_policy p, b;
+	struct carrel_error err = { "" };
+	char path[PATH_MAX];
+	char *text;
+	int r;
+
+	if (!find_shipped(path, sizeof(path))) {
+		skip("shipped conf/carrel.conf resolves to the built-in policy",
+		     "conf/carrel.conf not found");
+		return;
+	}
+	text = read_text(path); /* copied: the checkout may not be root's */
+	carrel_policy_builtin(&b);
+	r = resolve_text(text, "daemon", &p, &err);
+	if (!check(r == 0, "shipped conf/carrel.conf loads"))
+		diag("%d: %s", r, err.msg);
+	expect_policy("shipped conf/carrel.conf: daemon gets exactly the built-in policy", &p, &b);
+	check(resolve_text(text, "root", &p, &err) == 0 && p.exempt,
+	      "shipped conf/carrel.conf: root is exempt");
+	free(text);
+}
+
+static char *print_policy(const struct carrel_policy *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		bail("open_memstream: %s", strerror(errno));
+	carrel_policy_print(f, p);
+	fclose(f);
+	return text;
+}
+
+static void test_print(void)
+{
+	struct carrel_policy b, p, odd;
+	struct carrel_error err;
+	char *text;
+
+	carrel_policy_builtin(&b);
+	text = print_policy(&b);
+	check(strncmp(text, "# exempt: no\n", 13) == 0 &&
+		      strstr(text, "\nnamespaces = {mnt, pid, ipc, uts, net, cgroup}\n") &&
+		      strstr(text, "\nhostname = \"%u-%n\"\n") &&
+		      strstr(text, "\ntmp_size = 512M\n") &&
+		      strstr(text, "\ncgroup_parent = \"/\"\n") &&
+		      strstr(text, "\non_error = deny\n") && strstr(text, "\tmemory_max = 2G\n") &&
+		      strstr(text, "\tmemory_swap_max = 0\n") &&
+		      strstr(text, "\tcpu_max = 100%\n") && strstr(text, "\tpids_max = 1024\n"),
+	      "print: built-in policy in config syntax");
+	diag("%s", text);
+	check(resolve_text(text, "daemon", &p, &err) == 0 && !policy_diff(&p, &b),
+	      "print: output parses back to the same policy");
+	free(text);
+
+	odd = b;
+	odd.exempt = true;
+	odd.namespaces = 0;
+	odd.cgroup_parent = CARREL_CGROUP_PARENT_SELF;
+	odd.tmp_size = 1536 * MiB;
+	odd.limits = (struct carrel_limits){ CARREL_UNLIMITED, 1000, CARREL_UNLIMITED,
+					     CARREL_UNLIMITED, 1,    10000 };
+	text = print_policy(&odd);
+	check(strncmp(text, "# exempt: yes\n", 14) == 0 && strstr(text, "\nnamespaces = {}\n") &&
+		      strstr(text, "\ntmp_size = 1536M\n") &&
+		      strstr(text, "\tmemory_max = max\n") &&
+		      strstr(text, "\tmemory_swap_max = 1000\n") &&
+		      strstr(text, "\tcpu_max = max\n") && strstr(text, "\tpids_max = max\n") &&
+		      strstr(text, "\ncgroup_parent = self\n"),
+	      "print: max, {}, sizes without an exact suffix");
+	odd.exempt = false;
+	check(resolve_text(text, "daemon", &p, &err) == 0 && !policy_diff(&p, &odd),
+	      "print: that output parses back too");
+	free(text);
+}
+
+/*
+ * Supplementary groups: in a child with a private mount namespace, bind
+ * mount over /etc/group a copy that makes root a member of daemon and bin,
+ * and resolve root there.  The child sends back the policy (or a skip).
+ */
+struct child_result {
+	int r;						   /* resolve result, or 1: skipped */
+	char why[sizeof(((struct carrel_error *)0)->msg)]; /* skip reason or error message */
+	struct carrel_policy p;
+};
+
+static void child_resolve(const char *text, int out)
+{
+	struct child_result res = { .r = 1 };
+	char group_copy[PATH_MAX];
+	struct carrel_error err = { "" };
+	struct fixture f;
+
+	fixture_init(&f);
+	fixture_write(&f, "group",
+		      "root:x:0:\ndaemon:x:1:root\nbin:x:2:root\nadm:x:4:\nnogroup:x:65534:\n");
+	fixture_path(&f, "group", group_copy, sizeof(group_copy));
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount(group_copy, "/etc/group", "none", MS_BIND, NULL) < 0) {
+		snprintf(res.why, sizeof(res.why), "cannot bind mount over /etc/group: %s",
+			 strerror(errno));
+	} else {
+		fixture_write(&f, "carrel.conf", text);
+		res.r = load_resolve(&f, "root", &res.p, &err);
+		snprintf(res.why, sizeof(res.why), "%s", err.msg);
+		umount("/etc/group");
+	}
+	fixture_cleanup(&f);
+	if (write(out, &res, sizeof(res)) != sizeof(res))
+		_exit(1);
+	_exit(0);
+}
+
+static bool resolve_in_child(const char *text, struct child_result *res)
+{
+	int pipefd[2], status;
+	pid_t pid;
+
+	fflush(stdout);
+	if (pipe2(pipefd, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+		bail("pipe/fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(pipefd[0]);
+		child_resolve(text, pipefd[1]);
+	}
+	close(pipefd[1]);
+	memset(res, 0, sizeof(*res));
+	bool got = read(pipefd[0], res, sizeof(*res)) == sizeof(*res);
+
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	return got && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+static void test_supplementary_groups(void)
+{
+	static const char text[] =
+		"exempt_users = {}\n"
+		"group \"daemon\" {\n  hostname = \"from-daemon\"\n  limits { pids_max = 11 }\n}\n"
+		"group \"bin\" { hostname = \"from-bin\" }\n";
+	static const char exempt_text[] = "exempt_users = {}\nexempt_groups = {\"adm\", \"bin\"}\n";
+	struct child_result res;
+
+	if (!resolve_in_child(text, &res)) {
+		check(false, "supplementary groups: child ran");
+		return;
+	}
+	if (res.r == 1) {
+		skip("supplementary groups: group sections apply", res.why);
+		skip("supplementary groups: exempt_groups", res.why);
+		return;
+	}
+	if (!check(res.r == 0 && res.p.limits.pids_max == 11,
+		   "supplementary groups: group sections apply"))
+		diag("%d: %s", res.r, res.why);
+	check(strcmp(res.p.hostname, "from-bin") == 0 && !res.p.exempt,
+	      "supplementary groups: two matching groups, the later one wins");
+	check(resolve_in_child(exempt_text, &res) && res.r == 0 && res.p.exempt,
+	      "supplementary groups: exempt_groups");
+}
+
+int main(int argc, char **argv)
+{
+	argv0 = argc > 0 ? argv[0] : "test_conf";
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root: the loader accepts only root-owned files\n");
+		return 77;
+	}
+	umask(022);
+
+	test_builtin();
+	test_every_key();
+	test_sizes();
+	test_precedence();
+	test_dropins();
+	test_value_errors();
+	test_syntax_errors();
+	test_comments();
+	test_file_checks();
+	test_resolve_errors();
+	test_shipped();
+	test_print();
+	test_supplementary_groups();
+
+	printf("1..%d\n", n_tests);
+	return n_failed ? 1 : 0;
+}
