@@ -15,13 +15,13 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Iconf -Ihelper \
+CPPFLAGS += -D_GNU_SOURCE -iquote conf -iquote helper \
             -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"'
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS_HARD := -Wl,-z,relro,-z,now
 
 CONF_SRC   := conf/carrel_conf.c
-HELPER_SRC := helper/main.c helper/carrel.c helper/keeper.c helper/holder.c helper/enter.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/idmap.c helper/caps.c helper/util.c helper/proto.c
+HELPER_SRC := helper/main.c helper/carrel.c helper/keeper.c helper/holder.c helper/enter.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/idmap.c helper/caps.c helper/seccomp.c helper/util.c helper/proto.c
 PAM_SRC    := pam_module/pam_carrel.c helper/caps.c helper/proto.c helper/util.c
 
 CONF_OBJ   := $(CONF_SRC:.c=.o)
@@ -40,7 +40,7 @@ conf/libcarrelconf.a: $(CONF_OBJ)
 	$(AR) rcs $@ $^
 
 helper/carrel-helper: $(HELPER_OBJ) conf/libcarrelconf.a
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(HELPER_OBJ) conf/libcarrelconf.a -lconfuse -lcap
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(HELPER_OBJ) conf/libcarrelconf.a -lconfuse -lcap -lseccomp
 
 pam_module/pam_carrel.so: $(PAM_OBJ) conf/libcarrelconf.a pam_module/pam_carrel.map
 	$(CC) $(CFLAGS) -shared $(LDFLAGS_HARD) -Wl,--version-script=pam_module/pam_carrel.map \
@@ -79,7 +79,15 @@ tests/unit/test_dlopen: tests/unit/test_dlopen.c
 tests/unit/test_pam_confdir: tests/unit/test_pam_confdir.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpam
 
-UNIT_TESTS := tests/unit/test_conf tests/unit/test_dlopen tests/unit/test_pam_confdir
+tests/unit/test_seccomp: tests/unit/test_seccomp.c helper/seccomp.c
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ conf/carrel_conf.c -lseccomp -lconfuse -lcap -lpthread
+
+tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static-pie -o $@ $< -lpthread || \
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpthread
+
+UNIT_TESTS := tests/unit/test_conf tests/unit/test_dlopen tests/unit/test_pam_confdir \
+              tests/unit/test_seccomp tests/unit/seccomp_probe
 
 check: all $(UNIT_TESTS)
 	tests/run-all.sh

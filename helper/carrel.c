@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 
 int carrel_lock(void)
@@ -116,15 +119,6 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 	if ((r = ensure_root_dir(CARREL_SESSIONS_DIR, 0700)) < 0)
 		return open_fail(reply, r, "state directory", CARREL_SESSIONS_DIR);
 
-	/* The login process: our parent. Held by pidfd from here on, so a
-	 * recycled pid can never be mistaken for it. */
-	c->login_pid = getppid();
-	c->login_pidfd = pidfd_open_pid(c->login_pid);
-	if (c->login_pidfd < 0)
-		return open_fail(reply, c->login_pidfd, "login process", "pidfd_open");
-	if (getppid() != c->login_pid)
-		return open_fail(reply, -ESRCH, "login process", "it exited");
-
 	lock = carrel_lock();
 	if (lock < 0)
 		return open_fail(reply, lock, "lock", CARREL_LOCK_FILE);
@@ -132,7 +126,7 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 		closep(&lock);
 		return open_fail(reply, r, "session id", CARREL_SEQ_FILE);
 	}
-	r = cg_prepare(&c->cg, c->login_pid, c->policy.cgroup_parent, c->uid, c->id);
+	r = cg_prepare(&c->cg, c->logins[0].pid, c->policy.cgroup_parent, c->uid, c->id);
 	if (r < 0) {
 		closep(&lock);
 		c->cg.n = 0;
@@ -146,5 +140,93 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 		return r;
 	}
 	expand_hostname(c);
+	c->started = time(NULL);
 	return 0;
+}
+
+static int user_lock(uid_t uid)
+{
+	char path[128];
+	int fd, r;
+
+	if ((r = ensure_root_dir(CARREL_USERS_DIR, 0700)) < 0)
+		return r;
+	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u.lock", (unsigned)uid);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			closep(&fd);
+			return -errno;
+		}
+	}
+	return fd;
+}
+
+int carrel_attach_existing(const struct carrel *c, const struct login *l, int *lock)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct carrel_attach a = { .op = CARREL_CTL_ATTACH, .pid = l->pid };
+	char path[128], id[24];
+	int fds[2] = { l->sock, l->pidfd };
+	struct pollfd p = { .events = POLLIN };
+	char k = 0;
+	ssize_t n;
+
+	*lock = user_lock(c->uid);
+	if (*lock < 0)
+		return *lock;
+	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u", (unsigned)c->uid);
+	n = read_file(path, id, sizeof(id));
+	if (n <= 0)
+		return -ENOENT;
+	id[strcspn(id, "\n")] = '\0';
+	if (strspn(id, "0123456789") != strlen(id))
+		return -EINVAL;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), CARREL_SESSIONS_DIR "/%s.sock", id);
+	snprintf(a.service, sizeof(a.service), "%s", l->service);
+	snprintf(a.tty, sizeof(a.tty), "%s", l->tty);
+	snprintf(a.rhost, sizeof(a.rhost), "%s", l->rhost);
+	p.fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (p.fd < 0)
+		return -errno;
+	/* The keeper answers the module itself; we only learn whether it took it. */
+	if (connect(p.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    proto_send(p.fd, &a, sizeof(a), fds, 2) < 0 || poll(&p, 1, 3000) != 1 ||
+	    recv(p.fd, &k, 1, 0) != 1 || k != CARREL_MSG_CLOSED) {
+		closep(&p.fd);
+		return -ENOENT;
+	}
+	closep(&p.fd);
+	closep(lock);
+	return 0;
+}
+
+int carrel_claim_user(struct carrel *c)
+{
+	char path[128], tmp[140], id[32];
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u", (unsigned)c->uid);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	snprintf(id, sizeof(id), "%s\n", c->id);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, id, strlen(id)) != (ssize_t)strlen(id) || rename(tmp, path) < 0)
+		r = -errno;
+	closep(&fd);
+	closep(&c->user_lock); /* the next login of this user may look now */
+	return r;
+}
+
+void carrel_forget_user(const struct carrel *c)
+{
+	char path[128], id[32];
+	int lock = user_lock(c->uid);
+
+	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u", (unsigned)c->uid);
+	/* Only if it still names this carrel: a newer one may have taken over. */
+	if (read_file(path, id, sizeof(id)) > 0 && strtoull(id, NULL, 10) == strtoull(c->id, NULL, 10))
+		(void)unlink(path);
+	closep(&lock);
 }

@@ -3,7 +3,9 @@
 #ifndef CARREL_CARREL_H
 #define CARREL_CARREL_H
 
+#include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "carrel_conf.h"
 #include "cgroup.h"
@@ -16,29 +18,60 @@
 #define CARREL_SESSIONS_DIR CARREL_RUNDIR "/sessions"
 #define CARREL_LOCK_FILE CARREL_RUNDIR "/lock"
 #define CARREL_SEQ_FILE CARREL_RUNDIR "/seq"
+/* scope = user: users/UID holds the id of the user's carrel; users/UID.lock
+ * serializes finding and creating it. */
+#define CARREL_USERS_DIR CARREL_RUNDIR "/users"
+#define CARREL_MAX_LOGINS 64
+
+/* One login (an open_session) in a carrel. */
+struct login {
+	pid_t pid;
+	int pidfd;  /* the login process, held from the start */
+	int sock;   /* to its pam_carrel */
+	time_t started;
+	char service[64];
+	char tty[64];
+	char rhost[256];
+	bool attached;           /* moved into the carrel's cgroups */
+	struct cg_origin origin; /* its own cgroups, to give it back */
+};
 
 struct carrel {
 	char id[24];
 	char user[33];
 	uid_t uid;
 	gid_t gid;
-	char service[64];
-	char tty[64];
-	char rhost[256];
 	char hostname[CARREL_HOSTNAME_MAX + 1]; /* expanded */
 	struct carrel_policy policy;
 	struct cg_session cg;
 	struct idmap ids;  /* the user namespace's maps (CARREL_NS_USER) */
-	pid_t login_pid;
-	int login_pidfd;
-	int sock;         /* to the module, CARREL_PROTO_FD */
+	int nlogins;
+	struct login logins[CARREL_MAX_LOGINS]; /* [0]: the one that created it */
+	int user_lock;     /* scope = user: held until users/UID names this carrel */
 	pid_t holder_pid;
 	int holder_pidfd;
 	unsigned clone_flags; /* CLONE_NEW* of the holder (cgroup ns is unshared later) */
+	time_t started;
+	void *bpf;         /* the session's seccomp program, or NULL */
+	uint32_t bpf_len;
 };
+
+/* Send the module (or a root client) the carrel's reply: the holder's
+ * pidfd attached, then the seccomp program if there is one. */
+int carrel_send_reply(const struct carrel *c, int sock);
 
 /* Take the global carrel lock (flock on CARREL_LOCK_FILE); returns the fd. */
 int carrel_lock(void);
+
+/* scope = user: hand the login described by L (with the module's socket
+ * SOCK) to the user's running carrel, if there is one. 0 if it took it;
+ * otherwise *USER_LOCK is the held per-user lock to create one under. */
+int carrel_attach_existing(const struct carrel *c, const struct login *l, int *user_lock);
+
+/* scope = user: record (under the held user lock, which is then released)
+ * that this carrel is the user's; and forget it again at the end. */
+int carrel_claim_user(struct carrel *c);
+void carrel_forget_user(const struct carrel *c);
 
 /* open: runs in the helper, ends by becoming the keeper (never returns
  * on success; the exit status is the keeper's). */

@@ -141,13 +141,14 @@ int cg_prepare(struct cg_session *cg, pid_t login_pid, enum carrel_cgroup_parent
 		if (m[i].v2 != cg->v2)
 			continue;
 		snprintf(h->controllers, sizeof(h->controllers), "%s", m[i].ctrls);
+		if ((r = pathf(h->mount, "%s", m[i].path)) < 0)
+			return r;
 		r = own_path(procfile, h->controllers, own, sizeof(own));
 		if (r < 0)
 			return r;
 		if (strcmp(own, "/") == 0)
 			own[0] = '\0';
-		if ((r = pathf(h->orig, "%s%s", m[i].path, own)) < 0 ||
-		    (r = pathf(h->top, "%s%s/carrel", m[i].path,
+		if ((r = pathf(h->top, "%s%s/carrel", m[i].path,
 			       parent == CARREL_CGROUP_PARENT_SELF ? own : "")) < 0 ||
 		    (r = pathf(h->user, "%s/%s", h->top, user)) < 0 ||
 		    (r = pathf(h->session, "%s/%s", h->user, sess)) < 0)
@@ -192,22 +193,43 @@ int cg_create(const struct cg_session *cg, const struct carrel_limits *lim, cons
 	return 0;
 }
 
-static int attach(const struct cg_session *cg, pid_t pid, bool orig)
+int cg_origin_read(const struct cg_session *cg, pid_t pid, struct cg_origin *o)
+{
+	char proc[64], procfile[4096], own[CG_PATH_MAX];
+	ssize_t n;
+	int r;
+
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
+	if ((n = read_file(proc, procfile, sizeof(procfile))) < 0)
+		return (int)n;
+	for (int i = 0; i < cg->n; i++) {
+		if ((r = own_path(procfile, cg->h[i].controllers, own, sizeof(own))) < 0)
+			return r;
+		if ((r = pathf(o->path[i], "%s%s", cg->h[i].mount, strcmp(own, "/") ? own : "")) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int attach(const struct cg_session *cg, const struct cg_origin *o, pid_t pid)
 {
 	char path[CG_PATH_MAX + 16], num[24];
 	int r;
 
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	for (int i = 0; i < cg->n; i++) {
-		snprintf(path, sizeof(path), "%s/cgroup.procs", orig ? cg->h[i].orig : cg->h[i].session);
+		snprintf(path, sizeof(path), "%s/cgroup.procs", o ? o->path[i] : cg->h[i].session);
 		if ((r = write_file(path, num)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-int cg_attach(const struct cg_session *cg, pid_t pid) { return attach(cg, pid, false); }
-int cg_attach_orig(const struct cg_session *cg, pid_t pid) { return attach(cg, pid, true); }
+int cg_attach(const struct cg_session *cg, pid_t pid) { return attach(cg, NULL, pid); }
+int cg_attach_origin(const struct cg_session *cg, const struct cg_origin *o, pid_t pid)
+{
+	return attach(cg, o, pid);
+}
 
 int cg_kill(const struct cg_session *cg)
 {
@@ -262,4 +284,69 @@ void cg_remove_user(const struct cg_session *cg)
 		if (rmdir(cg->h[i].user) == 0)
 			(void)rmdir(cg->h[i].top);
 	}
+}
+
+/* The first number after KEY (or at the start when KEY is "") in FILE of
+ * hierarchy H's session dir; 0 when absent. */
+static uint64_t stat_value(const struct cg_hier *h, const char *file, const char *key)
+{
+	char path[CG_PATH_MAX + 64], buf[2048];
+	const char *p = buf;
+
+	snprintf(path, sizeof(path), "%s/%s", h->session, file);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	if (*key) {
+		size_t n = strlen(key);
+		for (p = buf; (p = strstr(p, key)); p += n)
+			if ((p == buf || p[-1] == '\n') && p[n] == ' ')
+				break;
+		if (!p)
+			return 0;
+		p += n;
+	}
+	return strtoull(p, NULL, 10);
+}
+
+void cg_usage(const struct cg_session *cg, struct cg_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	for (int i = 0; i < cg->n; i++) {
+		const struct cg_hier *h = &cg->h[i];
+		if (cg->v2) {
+			u->memory_peak = stat_value(h, "memory.peak", "");
+			u->cpu_usec = stat_value(h, "cpu.stat", "usage_usec");
+			u->oom_kills = stat_value(h, "memory.events", "oom_kill");
+			u->pids_peak = stat_value(h, "pids.peak", "");
+			continue;
+		}
+		if (cg_has_controller(h, "memory")) {
+			u->memory_peak = stat_value(h, "memory.max_usage_in_bytes", "");
+			u->oom_kills = stat_value(h, "memory.oom_control", "oom_kill");
+		}
+		if (cg_has_controller(h, "cpuacct"))
+			u->cpu_usec = stat_value(h, "cpuacct.usage", "") / 1000;
+		if (cg_has_controller(h, "pids"))
+			u->pids_peak = stat_value(h, "pids.peak", "");
+	}
+}
+
+int cg_count_procs(const struct cg_session *cg, pid_t except)
+{
+	char path[CG_PATH_MAX + 16], buf[8192];
+	int n = 0;
+
+	if (cg->n == 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->h[0].session);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return 0;
+	for (char *p = buf, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid != except)
+			n++;
+	}
+	return n;
 }

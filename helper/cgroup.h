@@ -9,6 +9,7 @@
 #define CARREL_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "carrel_conf.h"
@@ -21,7 +22,7 @@ struct cg_hier {
 	char top[CG_PATH_MAX];     /* .../carrel */
 	char user[CG_PATH_MAX];    /* .../carrel/user-UID */
 	char session[CG_PATH_MAX]; /* .../carrel/user-UID/session-ID */
-	char orig[CG_PATH_MAX];    /* the login process's own cgroup here */
+	char mount[CG_PATH_MAX];   /* where the hierarchy is mounted */
 };
 
 struct cg_session {
@@ -36,15 +37,30 @@ int cg_prepare(struct cg_session *cg, pid_t login_pid, enum carrel_cgroup_parent
 /* Create the directories and write the user's limits. Caller holds the carrel lock.
  * On failure *FAILED names the file that could not be written. */
 int cg_create(const struct cg_session *cg, const struct carrel_limits *lim, const char **failed);
-/* Move PID into the session's cgroups (or back into its original ones). */
+/* A login process's own cgroups, one per hierarchy of the session, so
+ * that it can be given back to them before the session's are removed. */
+struct cg_origin {
+	char path[CG_MAX_HIER][CG_PATH_MAX];
+};
+
+int cg_origin_read(const struct cg_session *cg, pid_t pid, struct cg_origin *o);
+/* Move PID into the session's cgroups, or back into ORIGIN. */
 int cg_attach(const struct cg_session *cg, pid_t pid);
-int cg_attach_orig(const struct cg_session *cg, pid_t pid);
+int cg_attach_origin(const struct cg_session *cg, const struct cg_origin *o, pid_t pid);
 /* SIGKILL every process left in the session's cgroups; returns how many remain. */
 int cg_kill(const struct cg_session *cg);
 /* Remove session dirs (waiting, bounded, for dying tasks to leave). */
 int cg_remove_session(const struct cg_session *cg);
 /* Remove user-UID and carrel dirs where empty. Caller holds the carrel lock. */
 void cg_remove_user(const struct cg_session *cg);
+
+/* What a session used, for the accounting line (0 where unknown). */
+struct cg_usage {
+	uint64_t memory_peak, cpu_usec, oom_kills, pids_peak;
+};
+void cg_usage(const struct cg_session *cg, struct cg_usage *u);
+/* Processes in the session's cgroups other than EXCEPT. */
+int cg_count_procs(const struct cg_session *cg, pid_t except);
 
 bool cg_has_controller(const struct cg_hier *h, const char *controller);
 

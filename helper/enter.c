@@ -12,6 +12,7 @@
  */
 #include "carrel.h"
 #include "caps.h"
+#include "seccomp.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -35,7 +36,7 @@ static bool valid_id(const char *id)
 }
 
 /* Ask the keeper of session ID for the holder's pidfd. */
-static int ask_keeper(const char *id, struct carrel_reply *reply, int *holder)
+static int ask_keeper(const char *id, struct carrel_reply *reply, int *holder, void **bpf)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -52,6 +53,8 @@ static int ask_keeper(const char *id, struct carrel_reply *reply, int *holder)
 	r = proto_recv_reply(fd, reply, holder, 2000);
 	if (r == 0 && *holder < 0)
 		r = -EPROTO;
+	if (r == 0)
+		r = proto_recv_bpf(fd, reply, bpf, 2000);
 	return r;
 }
 
@@ -78,13 +81,19 @@ static int join_cgroups(const char *id)
 	return r;
 }
 
-static int become_user(const struct passwd *pw, bool nnp)
+static int become_user(const struct passwd *pw, const struct carrel_reply *reply, const void *bpf)
 {
 	int r;
 
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0)
 		return -errno;
-	if ((r = caps_limit_bounding(0)) < 0)
+	if ((r = caps_limit_bounding(reply->capabilities)) < 0)
+		return r;
+	if (reply->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	/* Loaded while still privileged in the namespace, so it also works
+	 * with no_new_privs = false. */
+	if (bpf && (r = carrel_seccomp_load_bpf(bpf, reply->bpf_len)) < 0)
 		return r;
 	if (setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
 		return -errno;
@@ -92,8 +101,6 @@ static int become_user(const struct passwd *pw, bool nnp)
 		return r;
 	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
 		return -EPERM;
-	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -errno;
 	return 0;
 }
 
@@ -101,6 +108,7 @@ int op_enter(int argc, char **argv, char **caller_env)
 {
 	struct carrel_reply reply = { 0 };
 	_cleanup_close_ int holder = -1;
+	_cleanup_free_ void *bpf = NULL;
 	const char *id = argc > 2 ? argv[2] : NULL;
 	struct passwd *pw;
 	char env_id[64];
@@ -110,7 +118,7 @@ int op_enter(int argc, char **argv, char **caller_env)
 		fprintf(stderr, "carrel-helper: enter: usage: enter SESSION-ID [COMMAND [ARG...]]\n");
 		return 2;
 	}
-	r = ask_keeper(id, &reply, &holder);
+	r = ask_keeper(id, &reply, &holder, &bpf);
 	if (r < 0 || (getuid() != 0 && reply.uid != getuid())) {
 		/* The same answer for "no such session" and "not yours". */
 		fprintf(stderr, "carrel-helper: enter: no session %s of yours\n", id);
@@ -122,7 +130,7 @@ int op_enter(int argc, char **argv, char **caller_env)
 		return 1;
 	}
 	if ((r = join_cgroups(id)) < 0 || (setns(holder, (int)reply.setns_flags) < 0 && (r = -errno)) ||
-	    (r = become_user(pw, reply.no_new_privs)) < 0) {
+	    (r = become_user(pw, &reply, bpf)) < 0) {
 		fprintf(stderr, "carrel-helper: enter: session %s: %s\n", id, strerror(-r));
 		return 1;
 	}

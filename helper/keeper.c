@@ -2,9 +2,11 @@
 /*
  * The keeper: a root process outside every namespace of the carrel, nobody's
  * child in the login program, that owns the carrel's lifetime.  It creates
- * the holder, answers the module, then waits for one of: the module's close
- * request, EOF on the module's socket, the login process's exit (pidfd), the
- * holder's death, or SIGTERM; and then tears everything down.
+ * the holder, answers the module, and then serves its logins: each ends at
+ * its module's close request, EOF on its socket, or its login process's exit
+ * (pidfd).  The carrel ends when its last login has ended (or, with
+ * scope = user, when the linger policy says so), when the holder dies, or
+ * on SIGTERM; the keeper then tears everything down.
  */
 #include "carrel.h"
 #include "util.h"
@@ -16,15 +18,16 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
-#include <time.h>
 
 /* The kernel's struct clone_args (linux/sched.h, v2 size); spelled out here
  * because that header clashes with glibc's <sched.h>. */
@@ -39,10 +42,18 @@ struct holder_status {
 	char step[32];
 };
 
-static bool login_alive(const struct carrel *c)
+static int ctl_fd = -1;   /* the keeper's listening socket */
+static int timer_fd = -1; /* linger */
+
+static bool alive(int pidfd)
 {
-	struct pollfd p = { .fd = c->login_pidfd, .events = POLLIN };
-	return c->login_pidfd >= 0 && poll(&p, 1, 0) == 0;
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	return pidfd >= 0 && poll(&p, 1, 0) == 0;
+}
+
+static void path_of(char *buf, size_t size, const char *dir, const char *id, const char *suffix)
+{
+	snprintf(buf, size, "%s/%s%s", dir, id, suffix);
 }
 
 static int write_state(const struct carrel *c)
@@ -51,8 +62,8 @@ static int write_state(const struct carrel *c)
 	FILE *f;
 	int fd, r = 0;
 
-	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", c->id);
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	path_of(path, sizeof(path), CARREL_SESSIONS_DIR, c->id, "");
+	path_of(tmp, sizeof(tmp), CARREL_SESSIONS_DIR, c->id, ".new");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
@@ -62,11 +73,17 @@ static int write_state(const struct carrel *c)
 		(void)unlink(tmp);
 		return r;
 	}
-	fprintf(f, "id=%s\nuser=%s\nuid=%u\nservice=%s\ntty=%s\nrhost=%s\nhostname=%s\n"
-		   "keeper=%d\nholder=%d\nlogin=%d\nstarted=%lld\ncgroup_version=%d\n",
-		c->id, c->user, (unsigned)c->uid, c->service, c->tty, c->rhost, c->hostname,
-		(int)getpid(), (int)c->holder_pid, (int)c->login_pid, (long long)time(NULL),
-		c->cg.v2 ? 2 : 1);
+	fprintf(f, "id=%s\nuser=%s\nuid=%u\nscope=%s\nhostname=%s\nkeeper=%d\nholder=%d\n"
+		   "started=%lld\ncgroup_version=%d\n",
+		c->id, c->user, (unsigned)c->uid, c->policy.scope == CARREL_SCOPE_USER ? "user" : "session",
+		c->hostname, (int)getpid(), (int)c->holder_pid, (long long)c->started, c->cg.v2 ? 2 : 1);
+	/* The first login's fields also stand alone, for simple readers. */
+	if (c->nlogins > 0)
+		fprintf(f, "service=%s\ntty=%s\nrhost=%s\nlogin=%d\n", c->logins[0].service,
+			c->logins[0].tty, c->logins[0].rhost, (int)c->logins[0].pid);
+	for (int i = 0; i < c->nlogins; i++)
+		fprintf(f, "session=%d %s %s %s %lld\n", (int)c->logins[i].pid, c->logins[i].service,
+			c->logins[i].tty, c->logins[i].rhost, (long long)c->logins[i].started);
 	for (int i = 0; i < c->cg.n; i++)
 		fprintf(f, "cgroup=%s\n", c->cg.h[i].session);
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
@@ -85,7 +102,7 @@ static int listen_ctl(const struct carrel *c)
 
 	if (fd < 0)
 		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), CARREL_SESSIONS_DIR "/%s.sock", c->id);
+	path_of(sa.sun_path, sizeof(sa.sun_path), CARREL_SESSIONS_DIR, c->id, ".sock");
 	(void)unlink(sa.sun_path);
 	old = umask(077);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
@@ -98,42 +115,92 @@ static int listen_ctl(const struct carrel *c)
 	return fd;
 }
 
-/* One request from a root client: hand out the holder's pidfd. */
-static void serve_ctl(const struct carrel *c, int lfd)
+static void fill_reply(const struct carrel *c, struct carrel_reply *reply)
 {
-	struct carrel_reply reply = { .version = CARREL_PROTO_VERSION };
-	struct pollfd p = { .events = POLLIN };
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	char op = 0;
-
-	p.fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (p.fd < 0)
-		return;
-	if (getsockopt(p.fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0 &&
-	    poll(&p, 1, 1000) == 1 && recv(p.fd, &op, 1, MSG_DONTWAIT) == 1 && op == CARREL_CTL_HOLDER) {
-		snprintf(reply.id, sizeof(reply.id), "%s", c->id);
-		reply.setns_flags = c->clone_flags;
-		if (c->policy.namespaces & CARREL_NS_CGROUP)
-			reply.setns_flags |= CLONE_NEWCGROUP;
-		reply.uid = (uint32_t)c->uid;
-		reply.no_new_privs = c->policy.no_new_privs;
-		(void)proto_send_reply(p.fd, &reply, c->holder_pidfd);
-	}
-	closep(&p.fd);
+	memset(reply, 0, sizeof(*reply));
+	reply->version = CARREL_PROTO_VERSION;
+	snprintf(reply->id, sizeof(reply->id), "%s", c->id);
+	reply->setns_flags = c->clone_flags;
+	if (c->policy.namespaces & CARREL_NS_CGROUP)
+		reply->setns_flags |= CLONE_NEWCGROUP;
+	reply->uid = (uint32_t)c->uid;
+	reply->no_new_privs = c->policy.no_new_privs;
+	reply->capabilities = c->policy.capabilities;
+	reply->bpf_len = c->bpf_len;
 }
 
-static void __attribute__((noreturn)) teardown(struct carrel *c, bool ack, const char *why)
+int carrel_send_reply(const struct carrel *c, int sock)
 {
-	/* First give the login process its own cgroups back, so that the
-	 * session's can be removed while it lives on (sshd writes wtmp etc.). */
-	if (login_alive(c) && cg_attach_orig(&c->cg, c->login_pid) < 0)
-		syslog(LOG_ERR, "session %s: cannot move login process %d out: %m", c->id, (int)c->login_pid);
+	struct carrel_reply reply;
+	int r;
+
+	fill_reply(c, &reply);
+	if ((r = proto_send_reply(sock, &reply, c->holder_pidfd)) < 0)
+		return r;
+	return c->bpf_len ? proto_send(sock, c->bpf, c->bpf_len, NULL, 0) : 0;
+}
+
+static const char *ns_list(unsigned ns, char *buf, size_t size)
+{
+	static const char *const names[] = { "mnt", "pid", "ipc", "uts", "net", "cgroup", "user" };
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
+		if (ns & (1u << i))
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? "," : "", names[i]);
+	return buf;
+}
+
+/* Accounting: one line when a login opens, one when it closes. */
+static void log_login(const struct carrel *c, const struct login *l, const char *event, const char *why)
+{
+	char ns[64], extra[256] = "";
+
+	if (why) {
+		struct cg_usage u;
+		cg_usage(&c->cg, &u);
+		snprintf(extra, sizeof(extra),
+			 " reason=\"%s\" duration=%llds memory_peak=%llu cpu_usec=%llu oom_kills=%llu pids_peak=%llu",
+			 why, (long long)(time(NULL) - l->started), (unsigned long long)u.memory_peak,
+			 (unsigned long long)u.cpu_usec, (unsigned long long)u.oom_kills,
+			 (unsigned long long)u.pids_peak);
+	}
+	syslog(LOG_INFO, "%s session=%s user=%s uid=%u service=%s tty=%s rhost=%s scope=%s namespaces=%s cgroup=%s%s",
+	       event, c->id, c->user, (unsigned)c->uid, l->service, l->tty, l->rhost,
+	       c->policy.scope == CARREL_SCOPE_USER ? "user" : "session",
+	       ns_list(c->policy.namespaces, ns, sizeof(ns)), c->cg.n ? c->cg.h[0].session : "-", extra);
+}
+
+/* Give login I its own cgroups back (so the carrel's can go while it lives
+ * on: sshd still writes wtmp), acknowledge if asked, and forget it. */
+static void end_login(struct carrel *c, int i, bool ack, const char *why)
+{
+	struct login *l = &c->logins[i];
+
+	if (l->attached && alive(l->pidfd) && cg_attach_origin(&c->cg, &l->origin, l->pid) < 0)
+		syslog(LOG_ERR, "session %s: cannot move login process %d out: %m", c->id, (int)l->pid);
 	if (ack) {
 		char k = CARREL_MSG_CLOSED;
-		(void)send(c->sock, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)send(l->sock, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	}
-	closep(&c->sock);
+	log_login(c, l, "close", why);
+	closep(&l->sock);
+	closep(&l->pidfd);
+	c->logins[i] = c->logins[--c->nlogins];
+	(void)write_state(c);
+}
+
+static void __attribute__((noreturn)) teardown(struct carrel *c, const char *why)
+{
+	char path[128];
+
+	/* No new logins from here on: refuse them before anything else. */
+	path_of(path, sizeof(path), CARREL_SESSIONS_DIR, c->id, ".sock");
+	(void)unlink(path);
+	closep(&ctl_fd);
+	while (c->nlogins > 0)
+		end_login(c, c->nlogins - 1, false, why);
 	if (c->holder_pidfd >= 0) {
 		/* PID 1 of the pid namespace: its death kills every process in it. */
 		struct pollfd p = { .fd = c->holder_pidfd, .events = POLLIN };
@@ -142,8 +209,10 @@ static void __attribute__((noreturn)) teardown(struct carrel *c, bool ack, const
 			syslog(LOG_WARNING, "session %s: holder %d slow to die", c->id, (int)c->holder_pid);
 		(void)waitpid(c->holder_pid, NULL, WNOHANG);
 	}
+	if (c->policy.scope == CARREL_SCOPE_USER)
+		carrel_forget_user(c);
 	carrel_cleanup(c);
-	syslog(LOG_INFO, "session %s closed (%s)", c->id, why);
+	syslog(LOG_INFO, "carrel %s ended (%s)", c->id, why);
 	_exit(0);
 }
 
@@ -153,9 +222,88 @@ static void __attribute__((noreturn)) fail(struct carrel *c, int err, const char
 
 	proto_error(&reply, err, step, "%s", detail);
 	/* The module logs the failure, once; only if it cannot be told do we. */
-	if (proto_send_reply(c->sock, &reply, -1) < 0)
+	if (proto_send_reply(c->logins[0].sock, &reply, -1) < 0)
 		syslog(LOG_ERR, "session %s for %s: %s: %s: %s", c->id, c->user, step, detail, strerror(-err));
-	teardown(c, false, "open failed");
+	teardown(c, "open failed");
+}
+
+/* Add login L to the carrel: its cgroups, then the module's answer. */
+static int add_login(struct carrel *c, struct login *l)
+{
+	int r;
+
+	if ((r = cg_origin_read(&c->cg, l->pid, &l->origin)) < 0)
+		return r;
+	l->attached = true;
+	if ((r = cg_attach(&c->cg, l->pid)) < 0)
+		return r;
+	if (!alive(l->pidfd)) /* the pid we just moved must still be the login process */
+		return -ESRCH;
+	return carrel_send_reply(c, l->sock);
+}
+
+/* scope = user: a root client hands us another login of the user. */
+static void serve_attach(struct carrel *c, int conn)
+{
+	struct carrel_attach a;
+	int fds[2] = { -1, -1 }, r = -EPROTO;
+	char k;
+
+	if (proto_recv(conn, &a, sizeof(a), fds, 2, 1000) < 0 || fds[0] < 0 || fds[1] < 0)
+		goto out;
+	if (c->nlogins >= CARREL_MAX_LOGINS) {
+		r = -EMFILE;
+		goto out;
+	}
+	struct login *l = &c->logins[c->nlogins];
+	memset(l, 0, sizeof(*l));
+	l->pid = a.pid;
+	l->sock = fds[0];
+	l->pidfd = fds[1];
+	l->started = time(NULL);
+	a.service[sizeof(a.service) - 1] = a.tty[sizeof(a.tty) - 1] = a.rhost[sizeof(a.rhost) - 1] = '\0';
+	snprintf(l->service, sizeof(l->service), "%s", a.service);
+	snprintf(l->tty, sizeof(l->tty), "%s", a.tty);
+	snprintf(l->rhost, sizeof(l->rhost), "%s", a.rhost);
+	if ((r = add_login(c, l)) < 0) {
+		if (l->attached && alive(l->pidfd))
+			(void)cg_attach_origin(&c->cg, &l->origin, l->pid);
+		goto out;
+	}
+	fds[0] = fds[1] = -1; /* the login owns them now */
+	c->nlogins++;
+	closep(&timer_fd); /* a lingering carrel is in use again */
+	log_login(c, l, "open", NULL);
+	(void)write_state(c);
+out:
+	k = r == 0 ? CARREL_MSG_CLOSED : 'E';
+	(void)send(conn, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	closep(&fds[0]);
+	closep(&fds[1]);
+}
+
+/* One request from a root client on the keeper's socket. */
+static void serve_ctl(struct carrel *c)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char op = 0;
+	int conn = accept4(ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	struct pollfd p = { .fd = conn, .events = POLLIN };
+
+	if (conn < 0)
+		return;
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0 ||
+	    poll(&p, 1, 1000) != 1 || recv(conn, &op, 1, MSG_PEEK | MSG_DONTWAIT) != 1) {
+		closep(&conn);
+		return;
+	}
+	if (op == CARREL_CTL_HOLDER && recv(conn, &op, 1, MSG_DONTWAIT) == 1)
+		(void)carrel_send_reply(c, conn);
+	else if (op == CARREL_CTL_ATTACH) {
+		serve_attach(c, conn);
+	}
+	closep(&conn);
 }
 
 static int spawn_holder(struct carrel *c, int *go_w, int *ready_r)
@@ -209,55 +357,109 @@ static int wait_ready(int fd, struct holder_status *st)
 	return st->err;
 }
 
-static void serve(struct carrel *c, int sigfd, int ctl)
+/* No login left. scope = session, or linger = no: the carrel ends. Else it
+ * lingers: forever, for a while (timer), or until its processes are gone
+ * (checked every second). */
+static void last_login_gone(struct carrel *c, const char *why)
 {
-	struct pollfd p[5] = {
-		{ .fd = c->sock, .events = POLLIN },
-		{ .fd = c->login_pidfd, .events = POLLIN },
-		{ .fd = c->holder_pidfd, .events = POLLIN },
-		{ .fd = sigfd, .events = POLLIN },
-		{ .fd = ctl, .events = POLLIN },
-	};
+	int64_t linger = c->policy.linger_sec;
+	struct itimerspec its = { 0 };
+
+	if (c->policy.scope != CARREL_SCOPE_USER || linger == CARREL_LINGER_NO)
+		teardown(c, why);
+	if (linger == CARREL_LINGER_FOREVER)
+		return;
+	timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (timer_fd < 0)
+		teardown(c, "no timer for linger");
+	if (linger == CARREL_LINGER_UNTIL_EMPTY)
+		its.it_value.tv_sec = its.it_interval.tv_sec = 1;
+	else
+		its.it_value.tv_sec = (time_t)linger;
+	if (timerfd_settime(timer_fd, 0, &its, NULL) < 0)
+		teardown(c, "no timer for linger");
+	syslog(LOG_INFO, "carrel %s lingers after its last login", c->id);
+}
+
+static void on_timer(struct carrel *c)
+{
+	uint64_t ticks;
+
+	if (read(timer_fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	if (c->policy.linger_sec != CARREL_LINGER_UNTIL_EMPTY)
+		teardown(c, "linger expired");
+	if (cg_count_procs(&c->cg, c->holder_pid) == 0)
+		teardown(c, "empty");
+}
+
+static void serve(struct carrel *c, int sigfd)
+{
+	struct pollfd p[4 + 2 * CARREL_MAX_LOGINS];
 
 	for (;;) {
-		if (poll(p, 5, -1) < 0) {
+		int n = 0;
+		p[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = c->holder_pidfd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = ctl_fd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = timer_fd, .events = POLLIN };
+		for (int i = 0; i < c->nlogins; i++) {
+			p[n++] = (struct pollfd){ .fd = c->logins[i].sock, .events = POLLIN };
+			p[n++] = (struct pollfd){ .fd = c->logins[i].pidfd, .events = POLLIN };
+		}
+		if (poll(p, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			teardown(c, false, "poll failed");
+			teardown(c, "poll failed");
 		}
-		if (p[0].revents) {
-			char msg = 0;
-			ssize_t n = recv(c->sock, &msg, 1, MSG_DONTWAIT);
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			if (n == 1 && msg == CARREL_MSG_CLOSE)
-				teardown(c, true, "logout");
-			if (n <= 0)
-				teardown(c, false, "module gone");
-			/* Anything else is ignored: the module only ever sends CLOSE. */
-		}
+		if (p[0].revents)
+			teardown(c, "signal");
 		if (p[1].revents)
-			teardown(c, false, "login process exited");
+			teardown(c, "holder died");
 		if (p[2].revents)
-			teardown(c, false, "holder died");
+			serve_ctl(c);
 		if (p[3].revents)
-			teardown(c, false, "signal");
-		if (p[4].revents)
-			serve_ctl(c, ctl);
+			on_timer(c);
+		/* Logins, last first, so that ending one does not move another
+		 * whose events are still to be read. */
+		for (int i = (n - 4) / 2 - 1; i >= 0; i--) {
+			struct pollfd *ps = &p[4 + 2 * i], *pp = &p[5 + 2 * i];
+			const char *why = NULL;
+			bool ack = false;
+			if (i >= c->nlogins)
+				continue;
+			if (ps->revents) {
+				char msg = 0;
+				ssize_t r = recv(c->logins[i].sock, &msg, 1, MSG_DONTWAIT);
+				if (r == 1 && msg == CARREL_MSG_CLOSE) {
+					why = "logout";
+					ack = true;
+				} else if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+					why = "module gone";
+				}
+				/* Anything else is ignored: the module only ever sends CLOSE. */
+			}
+			if (!why && pp->revents)
+				why = "login process exited";
+			if (!why)
+				continue;
+			end_login(c, i, ack, why);
+			if (c->nlogins == 0)
+				last_login_gone(c, why);
+		}
 	}
 }
 
 void keeper_main(struct carrel *c)
 {
-	struct carrel_reply reply = { .version = CARREL_PROTO_VERSION };
 	struct holder_status st = { 0 };
+	char title[96];
 	sigset_t mask;
-	int go = -1, ready = -1, sigfd, ctl, r;
+	int go = -1, ready = -1, sigfd, r;
 
 	(void)setsid();
 	if (chdir("/") < 0)
 		_exit(1);
-	char title[96];
 	snprintf(title, sizeof(title), "carrel-keeper %s %s", c->id, c->user);
 	proc_title_set(title);
 	(void)prctl(PR_SET_NAME, "carrel-keeper");
@@ -280,8 +482,6 @@ void keeper_main(struct carrel *c)
 	}
 	if ((r = cg_attach(&c->cg, c->holder_pid)) < 0)
 		fail(c, r, "cgroup", "attach holder");
-	if ((r = cg_attach(&c->cg, c->login_pid)) < 0)
-		fail(c, r, "cgroup", "attach login process");
 	if (write(go, "g", 1) != 1)
 		fail(c, -errno, "holder", "start");
 	closep(&go);
@@ -289,20 +489,20 @@ void keeper_main(struct carrel *c)
 		fail(c, r, st.step[0] ? st.step : "holder", "carrel setup inside the namespaces");
 	closep(&ready);
 
-	if ((ctl = listen_ctl(c)) < 0)
-		fail(c, ctl, "keeper socket", CARREL_SESSIONS_DIR);
+	if ((ctl_fd = listen_ctl(c)) < 0)
+		fail(c, ctl_fd, "keeper socket", CARREL_SESSIONS_DIR);
+	if ((r = cg_origin_read(&c->cg, c->logins[0].pid, &c->logins[0].origin)) < 0)
+		fail(c, r, "cgroup", "read the login process's cgroups");
+	c->logins[0].attached = true;
+	if ((r = cg_attach(&c->cg, c->logins[0].pid)) < 0)
+		fail(c, r, "cgroup", "attach login process");
 	if ((r = write_state(c)) < 0)
 		fail(c, r, "state file", CARREL_SESSIONS_DIR);
-	snprintf(reply.id, sizeof(reply.id), "%s", c->id);
-	reply.setns_flags = c->clone_flags;
-	if (c->policy.namespaces & CARREL_NS_CGROUP)
-		reply.setns_flags |= CLONE_NEWCGROUP;
-	reply.uid = (uint32_t)c->uid;
-	reply.no_new_privs = c->policy.no_new_privs;
-	if ((r = proto_send_reply(c->sock, &reply, c->holder_pidfd)) < 0)
-		teardown(c, false, "module gone before reply");
-	syslog(LOG_INFO, "session %s opened: user=%s service=%s tty=%s rhost=%s holder=%d",
-	       c->id, c->user, c->service, c->tty, c->rhost, (int)c->holder_pid);
-	serve(c, sigfd, ctl);
+	if (c->policy.scope == CARREL_SCOPE_USER && (r = carrel_claim_user(c)) < 0)
+		fail(c, r, "state file", CARREL_USERS_DIR);
+	if (carrel_send_reply(c, c->logins[0].sock) < 0)
+		teardown(c, "module gone before reply");
+	log_login(c, &c->logins[0], "open", NULL);
+	serve(c, sigfd);
 	_exit(0);
 }

@@ -9,6 +9,7 @@
  * operation does not need.
  */
 #include "carrel.h"
+#include "seccomp.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -17,9 +18,11 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 
 static int op_open(int argc, char **argv);
 static int op_check_config(int argc, char **argv);
@@ -119,11 +122,40 @@ static int check_args(struct carrel *c, int argc, char **argv, struct carrel_rep
 		return -ENOENT;
 	}
 	snprintf(c->user, sizeof(c->user), "%s", argv[2]);
-	snprintf(c->service, sizeof(c->service), "%s", argv[3]);
-	snprintf(c->tty, sizeof(c->tty), "%s", argv[4]);
-	snprintf(c->rhost, sizeof(c->rhost), "%s", argv[5]);
+	snprintf(c->logins[0].service, sizeof(c->logins[0].service), "%s", argv[3]);
+	snprintf(c->logins[0].tty, sizeof(c->logins[0].tty), "%s", argv[4]);
+	snprintf(c->logins[0].rhost, sizeof(c->logins[0].rhost), "%s", argv[5]);
 	c->uid = pw->pw_uid;
 	c->gid = pw->pw_gid;
+	return 0;
+}
+
+/* Build the session's seccomp program now, as root, so that the login
+ * process only loads bytes (no libseccomp, no profile parsing in sshd). */
+static int build_filter(struct carrel *c, struct carrel_reply *reply)
+{
+	struct carrel_seccomp *f = NULL;
+	struct carrel_error err = { { 0 } };
+	_cleanup_close_ int fd = -1;
+	off_t len;
+	int r;
+
+	if ((r = carrel_seccomp_build(c->policy.seccomp, &f, &err)) < 0) {
+		proto_error(reply, r, "seccomp", "%s", err.msg);
+		return r;
+	}
+	if (!f)
+		return 0; /* seccomp = off */
+	fd = memfd_create("carrel-seccomp", MFD_CLOEXEC);
+	if (fd < 0 || (r = carrel_seccomp_export(f, fd)) < 0 || (len = lseek(fd, 0, SEEK_END)) <= 0 ||
+	    len > CARREL_BPF_MAX || !(c->bpf = malloc((size_t)len)) || pread(fd, c->bpf, (size_t)len, 0) != len) {
+		r = r < 0 ? r : -EIO;
+		carrel_seccomp_free(f);
+		proto_error(reply, r, "seccomp", "cannot export the filter");
+		return r;
+	}
+	carrel_seccomp_free(f);
+	c->bpf_len = (uint32_t)len;
 	return 0;
 }
 
@@ -164,14 +196,37 @@ static int load_policy(struct carrel *c, const char *path, struct carrel_reply *
 	return 0;
 }
 
+/* The login process: our parent. Held by pidfd from here on, so a
+ * recycled pid can never be mistaken for it. */
+static int find_login(struct login *l, struct carrel_reply *reply)
+{
+	l->pid = getppid();
+	l->pidfd = pidfd_open_pid(l->pid);
+	l->sock = CARREL_PROTO_FD;
+	l->started = time(NULL);
+	if (l->pidfd < 0) {
+		proto_error(reply, l->pidfd, "login process", "pidfd_open");
+		return l->pidfd;
+	}
+	if (getppid() != l->pid) {
+		proto_error(reply, -ESRCH, "login process", "it exited");
+		return -ESRCH;
+	}
+	return 0;
+}
+
 static int op_open(int argc, char **argv)
 {
+	static struct carrel c; /* large: not on the stack */
 	struct carrel_reply reply = { 0 };
-	struct carrel c = { .login_pidfd = -1, .sock = CARREL_PROTO_FD, .holder_pid = -1, .holder_pidfd = -1 };
 	int type = 0;
 	socklen_t len = sizeof(type);
 	int r;
 
+	c.user_lock = -1;
+	c.holder_pid = -1;
+	c.holder_pidfd = -1;
+	c.nlogins = 1;
 	if (getsockopt(CARREL_PROTO_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {
 		fprintf(stderr, "carrel-helper: open: fd %d is not the module's socket\n", CARREL_PROTO_FD);
 		return 2;
@@ -179,13 +234,20 @@ static int op_open(int argc, char **argv)
 	(void)fcntl(CARREL_PROTO_FD, F_SETFD, FD_CLOEXEC);
 	if ((r = check_args(&c, argc, argv, &reply)) < 0 ||
 	    (r = load_policy(&c, argc == 7 ? argv[6] : NULL, &reply)) < 0 ||
-	    (r = check_ids(&c, &reply)) < 0 ||
-	    (r = carrel_open(&c, &reply)) < 0) {
-		/* The module logs the failure, once; only if it cannot be told do we. */
-		if (proto_send_reply(CARREL_PROTO_FD, &reply, -1) < 0)
-			syslog(LOG_ERR, "open for %s: %s: %s", argc > 2 ? argv[2] : "?", reply.step, reply.detail);
-		return 1;
+	    (r = check_ids(&c, &reply)) < 0 || (r = build_filter(&c, &reply)) < 0 ||
+	    (r = find_login(&c.logins[0], &reply)) < 0)
+		goto fail;
+	/* scope = user: join the user's running carrel if there is one; its
+	 * keeper answers the module. Otherwise create it, under the user lock. */
+	if (c.policy.scope == CARREL_SCOPE_USER && carrel_attach_existing(&c, &c.logins[0], &c.user_lock) == 0)
+		return 0;
+	if (c.policy.scope == CARREL_SCOPE_USER && c.user_lock < 0) {
+		r = c.user_lock;
+		proto_error(&reply, r, "state directory", CARREL_USERS_DIR);
+		goto fail;
 	}
+	if ((r = carrel_open(&c, &reply)) < 0)
+		goto fail;
 	c.clone_flags = (unsigned)ns_flags(c.policy.namespaces);
 	pid_t pid = fork();
 	if (pid == 0)
@@ -193,13 +255,17 @@ static int op_open(int argc, char **argv)
 	if (pid < 0) {
 		r = -errno;
 		proto_error(&reply, r, "keeper", "fork: %s", strerror(-r));
-		(void)proto_send_reply(CARREL_PROTO_FD, &reply, -1);
 		carrel_cleanup(&c);
-		return 1;
+		goto fail;
 	}
 	/* The keeper answers the module; this process only had to exist so
 	 * that the keeper is nobody's child in the login program. */
 	return 0;
+fail:
+	/* The module logs the failure, once; only if it cannot be told do we. */
+	if (proto_send_reply(CARREL_PROTO_FD, &reply, -1) < 0)
+		syslog(LOG_ERR, "open for %s: %s: %s", argc > 2 ? argv[2] : "?", reply.step, reply.detail);
+	return 1;
 }
 
 static int op_check_config(int argc, char **argv)

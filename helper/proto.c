@@ -8,24 +8,28 @@
 #include <string.h>
 #include <sys/socket.h>
 
-int proto_send_reply(int sock, const struct carrel_reply *reply, int fd)
+#define MAX_FDS 2
+
+int proto_send(int sock, const void *buf, size_t len, const int *fds, int nfds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { .iov_base = (void *)reply, .iov_len = sizeof(*reply) };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (fd >= 0) {
+	if (nfds > MAX_FDS)
+		return -EINVAL;
+	if (nfds > 0) {
 		memset(&u, 0, sizeof(u));
 		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
 		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
 	}
 	for (;;) {
 		ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
@@ -33,24 +37,25 @@ int proto_send_reply(int sock, const struct carrel_reply *reply, int fd)
 			continue;
 		if (n < 0)
 			return -errno;
-		return (size_t)n == sizeof(*reply) ? 0 : -EIO;
+		return (size_t)n == len ? 0 : -EIO;
 	}
 }
 
-int proto_recv_reply(int sock, struct carrel_reply *reply, int *fd, int timeout_ms)
+int proto_recv(int sock, void *buf, size_t len, int *fds, int nfds, int timeout_ms)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { .iov_base = reply, .iov_len = sizeof(*reply) };
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	struct pollfd p = { .fd = sock, .events = POLLIN };
+	int got = 0, r;
 	ssize_t n;
-	int r;
 
-	*fd = -1;
+	for (int i = 0; i < nfds; i++)
+		fds[i] = -1;
 	do
 		r = poll(&p, 1, timeout_ms);
 	while (r < 0 && errno == EINTR);
@@ -59,18 +64,48 @@ int proto_recv_reply(int sock, struct carrel_reply *reply, int *fd, int timeout_
 	if (r == 0)
 		return -ETIMEDOUT;
 	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		int in[MAX_FDS * 2];
+		memcpy(in, CMSG_DATA(c), sizeof(int) * (size_t)(k < MAX_FDS * 2 ? k : MAX_FDS * 2));
+		for (int i = 0; i < k && i < MAX_FDS * 2; i++) {
+			if (got < nfds)
+				fds[got++] = in[i];
+			else
+				close(in[i]); /* more than asked for: not ours to keep */
+		}
+	}
 	if (n == 0)
-		return -ECONNRESET; /* the helper died without a word */
-	if ((size_t)n != sizeof(*reply) || reply->version != CARREL_PROTO_VERSION ||
-	    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		r = -ECONNRESET; /* the peer went away without a word */
+	else if ((size_t)n != len || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		r = -EPROTO;
+	else
+		return 0;
+	for (int i = 0; i < nfds; i++) {
+		closep(&fds[i]);
+		fds[i] = -1;
+	}
+	return r;
+}
+
+int proto_send_reply(int sock, const struct carrel_reply *reply, int fd)
+{
+	return proto_send(sock, reply, sizeof(*reply), &fd, fd >= 0 ? 1 : 0);
+}
+
+int proto_recv_reply(int sock, struct carrel_reply *reply, int *fd, int timeout_ms)
+{
+	int r = proto_recv(sock, reply, sizeof(*reply), fd, 1, timeout_ms);
+
+	if (r < 0)
+		return r;
+	if (reply->version != CARREL_PROTO_VERSION) {
 		closep(fd);
 		*fd = -1;
 		return -EPROTO;
@@ -79,6 +114,26 @@ int proto_recv_reply(int sock, struct carrel_reply *reply, int *fd, int timeout_
 	reply->detail[sizeof(reply->detail) - 1] = '\0';
 	reply->id[sizeof(reply->id) - 1] = '\0';
 	return 0;
+}
+
+int proto_recv_bpf(int sock, const struct carrel_reply *reply, void **bpf, int timeout_ms)
+{
+	int r;
+
+	*bpf = NULL;
+	if (reply->bpf_len == 0)
+		return 0;
+	if (reply->bpf_len > CARREL_BPF_MAX)
+		return -EPROTO;
+	*bpf = malloc(reply->bpf_len);
+	if (!*bpf)
+		return -ENOMEM;
+	r = proto_recv(sock, *bpf, reply->bpf_len, NULL, 0, timeout_ms);
+	if (r < 0) {
+		free(*bpf);
+		*bpf = NULL;
+	}
+	return r;
 }
 
 void proto_error(struct carrel_reply *reply, int err, const char *step, const char *fmt, ...)

@@ -33,7 +33,12 @@ struct carrel_reply {
 	uint32_t setns_flags; /* CLONE_NEW* the login process joins via the pidfd */
 	uint32_t uid;         /* the session's user */
 	uint32_t no_new_privs;
+	uint64_t capabilities; /* what the bounding set keeps (CAP_* bits) */
+	uint32_t bpf_len;     /* > 0: a second message follows, the seccomp
+			       * program (struct sock_filter[]) of that size */
 };
+
+#define CARREL_BPF_MAX (64 * 1024)
 
 /*
  * The keeper's own socket, CARREL_SESSIONS_DIR/ID.sock (mode 0600, root
@@ -42,11 +47,38 @@ struct carrel_reply {
  * outside joins a carrel: by a handle the keeper kept, never by a pid.
  */
 #define CARREL_CTL_HOLDER 'H'
+/*
+ * scope = user: another login joins a running carrel. The helper (root)
+ * sends struct carrel_attach with two fds, the module's socket and the
+ * login process's pidfd; the keeper answers the module on that socket
+ * exactly as for a new carrel, and the helper with CARREL_MSG_CLOSED.
+ */
+#define CARREL_CTL_ATTACH 'A'
+
+struct carrel_attach {
+	char op; /* CARREL_CTL_ATTACH */
+	int32_t pid;
+	char service[64];
+	char tty[64];
+	char rhost[256];
+};
+
+/* A message of exactly LEN bytes with NFDS (<= 2) fds attached. recv fails
+ * with -EPROTO unless it gets exactly that; received fds are O_CLOEXEC. */
+/* A message of exactly LEN bytes with up to 2 fds attached. recv fails with
+ * -EPROTO unless it gets exactly LEN bytes; fds not sent are -1, received
+ * ones are O_CLOEXEC. */
+int proto_send(int sock, const void *buf, size_t len, const int *fds, int nfds);
+int proto_recv(int sock, void *buf, size_t len, int *fds, int nfds, int timeout_ms);
 
 /* Send REPLY (with FD attached when FD >= 0). */
 int proto_send_reply(int sock, const struct carrel_reply *reply, int fd);
 /* Receive a reply within TIMEOUT_MS; *FD gets the attached fd or -1. */
 int proto_recv_reply(int sock, struct carrel_reply *reply, int *fd, int timeout_ms);
+/* Receive the seccomp program announced by REPLY (*BPF: malloc'd, or NULL
+ * when there is none). */
+int proto_recv_bpf(int sock, const struct carrel_reply *reply, void **bpf, int timeout_ms);
+
 /* Fill an error reply. */
 void proto_error(struct carrel_reply *reply, int err, const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -35,6 +35,7 @@
 #include "caps.h"
 #include "carrel_conf.h"
 #include "proto.h"
+#include "seccomp.h"
 #include "util.h"
 
 #ifndef CARREL_HELPER_PATH
@@ -65,11 +66,16 @@ enum join_mode { JOIN_AT_OPEN, JOIN_USERNS_AT_SETCRED, JOIN_AT_OPEN_CHOWN_TTY };
 
 struct session {
 	int sock;      /* to the keeper */
-	int holder;    /* the holder's pidfd, while the user namespace is still to be joined */
 	pid_t opener;  /* the process that ran open_session */
+	char id[32];
+	/* sshd: what its post-auth child still has to do in pam_setcred. */
+	bool pending;
+	int holder;    /* the holder's pidfd, when the user namespace is to be joined */
 	uid_t uid;
 	gid_t gid;
-	char id[32];
+	uint64_t capabilities;
+	void *bpf;
+	uint32_t bpf_len;
 };
 
 static int parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct opts *o)
@@ -96,6 +102,7 @@ static void session_free(pam_handle_t *pamh, void *data, int status)
 	if (s) {
 		closep(&s->sock);
 		closep(&s->holder);
+		free(s->bpf);
 		free(s);
 	}
 }
@@ -142,7 +149,7 @@ fail:
 /* Run the helper and get the keeper's answer. On success *HOLDER is the
  * holder's pidfd and *SOCK the channel to the keeper. */
 static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user,
-		      struct carrel_reply *reply, int *holder, int *sock)
+		      struct carrel_reply *reply, int *holder, int *sock, void **bpf)
 {
 	const char *argv[] = { "carrel-helper", "open", user, item(pamh, PAM_SERVICE),
 			       item(pamh, PAM_TTY), item(pamh, PAM_RHOST), o->config, NULL };
@@ -182,7 +189,9 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user
 		return reply->err < 0 ? reply->err : -EPROTO;
 	}
 	*sock = sv[0];
-	return 0;
+	if ((r = proto_recv_bpf(sv[0], reply, bpf, OPEN_TIMEOUT_MS)) < 0)
+		proto_error(reply, r, "seccomp", "no filter from the keeper");
+	return r;
 }
 
 /* Ask the keeper to tear down, and wait (bounded) until it has moved this
@@ -275,7 +284,21 @@ static bool auth_line_in(const char *file, int depth)
 	return found;
 }
 
-static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder,
+/* What every process of the session inherits: the bounding set cut to the
+ * configured capabilities (ambient and inheritable cleared), then the
+ * seccomp filter. The login process itself keeps its permitted set. */
+static int harden(uint64_t capabilities, const void *bpf, uint32_t bpf_len, const char **step)
+{
+	int r;
+
+	*step = "capabilities";
+	if ((r = caps_limit_bounding(capabilities)) < 0)
+		return r;
+	*step = "seccomp";
+	return bpf ? carrel_seccomp_load_bpf(bpf, bpf_len) : 0;
+}
+
+static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder, const void *bpf,
 		const struct carrel_policy *pol, enum join_mode mode, uid_t uid, const char **step)
 {
 	int flags = (int)reply->setns_flags;
@@ -294,7 +317,9 @@ static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder
 	*step = "no_new_privs";
 	if (pol->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
-	return 0;
+	if (mode == JOIN_USERNS_AT_SETCRED)
+		return 0; /* the rest binds sshd's post-auth child, in pam_setcred */
+	return harden(reply->capabilities, bpf, reply->bpf_len, step);
 }
 
 static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
@@ -304,21 +329,21 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	enum join_mode mode = login_program();
 	_cleanup_close_ int holder = -1;
 	_cleanup_close_ int sock = -1;
+	_cleanup_free_ void *bpf = NULL;
 	const char *step;
 	char env[64];
 	int r;
 
-	if (mode == JOIN_USERNS_AT_SETCRED && (pol->namespaces & CARREL_NS_USER) &&
-	    !auth_line_in(item(pamh, PAM_SERVICE), 0)) {
+	if (mode == JOIN_USERNS_AT_SETCRED && !auth_line_in(item(pamh, PAM_SERVICE), 0)) {
 		proto_error(reply, -ENOEXEC, "pam config",
-			    "sshd joins the user namespace in pam_setcred: add `auth optional pam_carrel.so` to /etc/pam.d/%s",
+			    "sshd sandboxes its session process in pam_setcred: add `auth optional pam_carrel.so` to /etc/pam.d/%s",
 			    item(pamh, PAM_SERVICE));
 		return -ENOEXEC;
 	}
-	r = run_helper(pamh, o, user, reply, &holder, &sock);
+	r = run_helper(pamh, o, user, reply, &holder, &sock, &bpf);
 	if (r < 0)
 		return r;
-	r = join(pamh, reply, holder, pol, mode, pw->pw_uid, &step);
+	r = join(pamh, reply, holder, bpf, pol, mode, pw->pw_uid, &step);
 	if (r == 0) {
 		snprintf(env, sizeof(env), "CARREL_SESSION=%s", reply->id);
 		step = "pam_putenv";
@@ -332,16 +357,22 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	if (r == 0) {
 		s->sock = take_fd(&sock);
 		s->holder = -1;
-		if (mode == JOIN_USERNS_AT_SETCRED && (reply->setns_flags & CLONE_NEWUSER))
-			s->holder = take_fd(&holder);
 		s->opener = getpid();
-		s->uid = pw->pw_uid;
-		s->gid = pw->pw_gid;
+		if (mode == JOIN_USERNS_AT_SETCRED) {
+			s->pending = true;
+			if (reply->setns_flags & CLONE_NEWUSER)
+				s->holder = take_fd(&holder);
+			s->uid = pw->pw_uid;
+			s->gid = pw->pw_gid;
+			s->capabilities = reply->capabilities;
+			s->bpf = bpf;
+			s->bpf_len = reply->bpf_len;
+			bpf = NULL;
+		}
 		snprintf(s->id, sizeof(s->id), "%s", reply->id);
 		if (pam_set_data(pamh, DATA_KEY, s, session_free) != PAM_SUCCESS) {
 			sock = take_fd(&s->sock);
-			closep(&s->holder);
-			free(s);
+			session_free(pamh, s, 0);
 			step = "pam_set_data";
 			r = -ENOMEM;
 		}
@@ -437,25 +468,31 @@ CARREL_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, 
 CARREL_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const void *data = NULL;
+	const char *step = "setns";
 	struct session *s;
-	int r;
+	int r = 0;
 
 	if (pam_get_data(pamh, DATA_KEY, &data) != PAM_SUCCESS || !data)
 		return PAM_SUCCESS;
 	s = (struct session *)data;
-	if (s->holder < 0 || getpid() == s->opener)
+	if (!s->pending || getpid() == s->opener)
 		return PAM_SUCCESS; /* nothing pending, or still in the monitor */
-	if (setns(s->holder, CLONE_NEWUSER) < 0)
-		r = -errno;
-	else if ((r = caps_limit_bounding(0)) == 0 &&
-		 (setresgid(s->gid, s->gid, s->gid) < 0 || setresuid(s->uid, s->uid, s->uid) < 0))
+	s->pending = false;
+	if (s->holder >= 0 && setns(s->holder, CLONE_NEWUSER) < 0)
 		r = -errno;
 	if (r == 0)
-		r = caps_clear_all();
+		r = harden(s->capabilities, s->bpf, s->bpf_len, &step);
+	if (r == 0 && s->holder >= 0) {
+		step = "become the user";
+		if (setresgid(s->gid, s->gid, s->gid) < 0 || setresuid(s->uid, s->uid, s->uid) < 0)
+			r = -errno;
+		else
+			r = caps_clear_all();
+	}
 	closep(&s->holder);
 	if (r < 0) {
-		pam_syslog(pamh, LOG_CRIT, "session %s: cannot join its user namespace: %s; ending the session process",
-			   s->id, strerror(-r));
+		pam_syslog(pamh, LOG_CRIT, "session %s: %s: %s; ending the session process", s->id, step,
+			   strerror(-r));
 		_exit(1);
 	}
 	return PAM_SUCCESS;
