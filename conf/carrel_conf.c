@@ -29,12 +29,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,14 +119,29 @@ static int word_index(const char *const *words, const char *s, uint64_t *out)
 /* ---- the keys ------------------------------------------------------------ */
 
 enum kind {
-	K_NAMESPACES, /* list of namespace names; stored as CARREL_NS_* bits */
-	K_HOSTNAME,   /* hostname template */
-	K_WORD,	      /* one of key->words; stored as its index (the enum value) */
+	K_NAMESPACES,	/* list of namespace names; stored as CARREL_NS_* bits */
+	K_CAPABILITIES, /* list of capability names; stored as 1 << CAP_* bits */
+	K_HOSTNAME,	/* hostname template (a string field) */
+	K_SECCOMP,	/* default, off or an absolute path (a string field) */
+	K_WORD,		/* one of key->words; stored as its index (the enum value) */
 	K_BOOL,
 	K_SIZE,	   /* bytes, optional K/M/G/T suffix */
 	K_COUNT,   /* plain whole number */
 	K_PERCENT, /* whole number followed by % */
+	K_LINGER,  /* no, forever, until-empty or a duration; stored as CARREL_LINGER_* or seconds */
 };
+
+/* Kinds whose values are lists; their items are OR-ed together. */
+static bool kind_is_list(enum kind kind)
+{
+	return kind == K_NAMESPACES || kind == K_CAPABILITIES;
+}
+
+/* Kinds stored as a NUL-terminated string in a char array field. */
+static bool kind_is_string(enum kind kind)
+{
+	return kind == K_HOSTNAME || kind == K_SECCOMP;
+}
 
 struct key {
 	const char *name;
@@ -145,6 +162,66 @@ static const char *const namespace_words[] = { "mnt", "pid",	"ipc",	"uts",
 static const char *const on_error_words[] = { "deny", "allow", NULL };
 static const char *const tmp_words[] = { "private", "shared", NULL };
 static const char *const cgroup_parent_words[] = { "/", "self", NULL };
+static const char *const scope_words[] = { "session", "user", NULL };
+
+/* Capability names, indexed by number as in linux/capability.h. */
+static const char *const capability_names[] = {
+	[CAP_CHOWN] = "cap_chown",
+	[CAP_DAC_OVERRIDE] = "cap_dac_override",
+	[CAP_DAC_READ_SEARCH] = "cap_dac_read_search",
+	[CAP_FOWNER] = "cap_fowner",
+	[CAP_FSETID] = "cap_fsetid",
+	[CAP_KILL] = "cap_kill",
+	[CAP_SETGID] = "cap_setgid",
+	[CAP_SETUID] = "cap_setuid",
+	[CAP_SETPCAP] = "cap_setpcap",
+	[CAP_LINUX_IMMUTABLE] = "cap_linux_immutable",
+	[CAP_NET_BIND_SERVICE] = "cap_net_bind_service",
+	[CAP_NET_BROADCAST] = "cap_net_broadcast",
+	[CAP_NET_ADMIN] = "cap_net_admin",
+	[CAP_NET_RAW] = "cap_net_raw",
+	[CAP_IPC_LOCK] = "cap_ipc_lock",
+	[CAP_IPC_OWNER] = "cap_ipc_owner",
+	[CAP_SYS_MODULE] = "cap_sys_module",
+	[CAP_SYS_RAWIO] = "cap_sys_rawio",
+	[CAP_SYS_CHROOT] = "cap_sys_chroot",
+	[CAP_SYS_PTRACE] = "cap_sys_ptrace",
+	[CAP_SYS_PACCT] = "cap_sys_pacct",
+	[CAP_SYS_ADMIN] = "cap_sys_admin",
+	[CAP_SYS_BOOT] = "cap_sys_boot",
+	[CAP_SYS_NICE] = "cap_sys_nice",
+	[CAP_SYS_RESOURCE] = "cap_sys_resource",
+	[CAP_SYS_TIME] = "cap_sys_time",
+	[CAP_SYS_TTY_CONFIG] = "cap_sys_tty_config",
+	[CAP_MKNOD] = "cap_mknod",
+	[CAP_LEASE] = "cap_lease",
+	[CAP_AUDIT_WRITE] = "cap_audit_write",
+	[CAP_AUDIT_CONTROL] = "cap_audit_control",
+	[CAP_SETFCAP] = "cap_setfcap",
+	[CAP_MAC_OVERRIDE] = "cap_mac_override",
+	[CAP_MAC_ADMIN] = "cap_mac_admin",
+	[CAP_SYSLOG] = "cap_syslog",
+	[CAP_WAKE_ALARM] = "cap_wake_alarm",
+	[CAP_BLOCK_SUSPEND] = "cap_block_suspend",
+	[CAP_AUDIT_READ] = "cap_audit_read",
+#ifdef CAP_PERFMON
+	[CAP_PERFMON] = "cap_perfmon",
+#endif
+#ifdef CAP_BPF
+	[CAP_BPF] = "cap_bpf",
+#endif
+#ifdef CAP_CHECKPOINT_RESTORE
+	[CAP_CHECKPOINT_RESTORE] = "cap_checkpoint_restore",
+#endif
+};
+
+_Static_assert(ARRAY_SIZE(capability_names) <= 64, "capabilities are a 64-bit mask");
+
+/* linger durations: the suffixes and what they are worth in seconds. */
+static const struct {
+	char suffix;
+	int64_t sec;
+} linger_units[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 } };
 
 /* The order here is the order carrel_policy_print() uses. */
 static const struct key keys[] = {
@@ -152,6 +229,8 @@ static const struct key keys[] = {
 	{ .name = "hostname", .kind = K_HOSTNAME, FIELD(hostname) },
 	{ .name = "on_error", .kind = K_WORD, .words = on_error_words, FIELD(on_error) },
 	{ .name = "no_new_privs", .kind = K_BOOL, FIELD(no_new_privs) },
+	{ .name = "seccomp", .kind = K_SECCOMP, FIELD(seccomp) },
+	{ .name = "capabilities", .kind = K_CAPABILITIES, FIELD(capabilities) },
 	{ .name = "tmp", .kind = K_WORD, .words = tmp_words, FIELD(tmp) },
 	{ .name = "tmp_size",
 	  .kind = K_SIZE,
@@ -163,6 +242,8 @@ static const struct key keys[] = {
 	  .kind = K_WORD,
 	  .words = cgroup_parent_words,
 	  FIELD(cgroup_parent) },
+	{ .name = "scope", .kind = K_WORD, .words = scope_words, FIELD(scope) },
+	{ .name = "linger", .kind = K_LINGER, FIELD(linger_sec) },
 	{ .name = "memory_max",
 	  .kind = K_SIZE,
 	  .in_limits = true,
@@ -212,20 +293,26 @@ static const struct key keys[] = {
 _Static_assert(N_KEYS <= 32, "struct layer's set mask is 32 bits");
 _Static_assert(sizeof(bool) == 1 && sizeof(unsigned) == 4, "field_load/field_store sizes");
 _Static_assert(sizeof(enum carrel_on_error) == 4 && sizeof(enum carrel_tmp) == 4 &&
-		       sizeof(enum carrel_cgroup_parent) == 4,
+		       sizeof(enum carrel_cgroup_parent) == 4 && sizeof(enum carrel_scope) == 4,
 	       "enums are stored as 32-bit values");
+_Static_assert(sizeof(int64_t) == 8 && sizeof(uint64_t) == 8, "field_load/field_store sizes");
 _Static_assert(CARREL_NS_USER == 1u << 6 && CARREL_NS_CGROUP == 1u << 5,
 	       "namespace_words order is the bit order");
 
 static const struct carrel_policy builtin_policy = {
 	.exempt = false,
-	.namespaces = CARREL_NS_MNT | CARREL_NS_PID | CARREL_NS_IPC | CARREL_NS_UTS | CARREL_NS_NET | CARREL_NS_CGROUP,
+	.namespaces = CARREL_NS_MNT | CARREL_NS_PID | CARREL_NS_IPC | CARREL_NS_UTS | CARREL_NS_NET |
+		      CARREL_NS_CGROUP | CARREL_NS_USER,
 	.hostname = "%u-%n",
 	.on_error = CARREL_ON_ERROR_DENY,
 	.no_new_privs = true,
+	.seccomp = "default",
+	.capabilities = 0,
 	.tmp = CARREL_TMP_PRIVATE,
 	.tmp_size = 512ull << 20,
 	.cgroup_parent = CARREL_CGROUP_PARENT_ROOT,
+	.scope = CARREL_SCOPE_SESSION,
+	.linger_sec = CARREL_LINGER_NO,
 	.limits = {
 		.memory_max = 2ull << 30,
 		.memory_swap_max = 0,
@@ -310,12 +397,36 @@ static void join_words(const char *const *words, char *buf, size_t size)
 	}
 }
 
+/*
+ * VALUE as it may appear in a message: at most 64 bytes of it, and every
+ * byte that is not printable ASCII as \xNN, so that a value cannot put a
+ * new line (or worse) into a log.
+ */
+static const char *show(const char *value, char *buf, size_t size)
+{
+	size_t len = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; value[i] && i < 64 && len + 5 < size; i++) {
+		unsigned char c = (unsigned char)value[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			buf[len++] = (char)c;
+		else
+			len += (size_t)snprintf(buf + len, size - len, "\\x%02x", c);
+		buf[len] = '\0';
+	}
+	if (value[i] && len + 4 < size)
+		snprintf(buf + len, size - len, "...");
+	return buf;
+}
+
 /* Sets WHY to "KEY: invalid WHAT "VALUE" (HINT)". */
 static void describe_invalid(const struct key *k, const char *s, char *why, size_t size)
 {
 	static const char *const bool_words[] = { "true", "false", NULL };
 	const char *what = "value";
-	char label[64], hint[160], words[96] = "";
+	char label[64], hint[160], words[96] = "", shown[300];
 
 	switch (k->kind) {
 	case K_NAMESPACES:
@@ -343,12 +454,22 @@ static void describe_invalid(const struct key *k, const char *s, char *why, size
 		snprintf(hint, sizeof(hint), "use a whole number followed by %%, like 100%%%s",
 			 k->max_ok ? ", or max" : "");
 		break;
+	case K_CAPABILITIES:
+		what = "capability";
+		snprintf(hint, sizeof(hint),
+			 "use names from capabilities(7), such as CAP_NET_BIND_SERVICE or chown");
+		break;
+	case K_LINGER:
+		snprintf(hint, sizeof(hint),
+			 "use no, forever, until-empty or a whole number followed by s, m, h or d, like 30m");
+		break;
 	case K_HOSTNAME:
+	case K_SECCOMP:
 		snprintf(hint, sizeof(hint), "see carrel.conf(5)");
 		break;
 	}
-	snprintf(why, size, "%s: invalid %s \"%.64s\" (%s)", key_label(k, label, sizeof(label)),
-		 what, s, hint);
+	snprintf(why, size, "%s: invalid %s \"%s\" (%s)", key_label(k, label, sizeof(label)),
+		 what, show(s, shown, sizeof(shown)), hint);
 }
 
 /* Digits only: no sign, no spaces, no exponent.  -ERANGE past UINT64_MAX. */
@@ -438,12 +559,15 @@ static int check_number(const struct key *k, const char *s, uint64_t *out, char 
 static int check_hostname(const char *s, char *why, size_t size)
 {
 	size_t len = strlen(s);
+	char shown[300];
 
 	if (len == 0 || len > CARREL_HOSTNAME_MAX) {
-		snprintf(why, size, "hostname: \"%.64s%s\" is %s (1 to %d characters)", s,
-			 len > 64 ? "..." : "", len ? "too long" : "empty", CARREL_HOSTNAME_MAX);
+		snprintf(why, size, "hostname: \"%s\" is %s (1 to %d characters)",
+			 show(s, shown, sizeof(shown)), len ? "too long" : "empty",
+			 CARREL_HOSTNAME_MAX);
 		return -EINVAL;
 	}
+	show(s, shown, sizeof(shown));
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
@@ -455,7 +579,7 @@ static int check_hostname(const char *s, char *why, size_t size)
 			snprintf(
 				why, size,
 				"hostname: \"%s\": unknown escape \"%%%.1s\" (use %%u, %%n, %%h or %%%%)",
-				s, p + 1);
+				shown, p[1] >= 0x20 && p[1] < 0x7f ? p + 1 : "");
 			return -EINVAL;
 		}
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -464,9 +588,117 @@ static int check_hostname(const char *s, char *why, size_t size)
 		snprintf(
 			why, size,
 			"hostname: \"%s\": character 0x%02x is not allowed (use letters, digits, '-', '.', '_')",
-			s, c);
+			shown, c);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/*
+ * seccomp: default, off, or the absolute path of a profile file.  The path
+ * is checked for form only (the helper reads the file at login): at most
+ * CARREL_SECCOMP_MAX characters of letters, digits and / . _ - + @ :, no
+ * "." or ".." component (nor an empty last one: it names a file).  The
+ * character set keeps the value printable in double quotes as it is.
+ */
+static int check_seccomp(const char *s, char *why, size_t size)
+{
+	static const char hint[] = "use default, off or the absolute path of a profile file";
+	size_t len = strlen(s);
+	char shown[300];
+
+	show(s, shown, sizeof(shown));
+	if (strcmp(s, "default") == 0 || strcmp(s, "off") == 0)
+		return 0;
+	if (len == 0) {
+		snprintf(why, size, "seccomp: \"\" is empty (%s)", hint);
+		return -EINVAL;
+	}
+	if (s[0] != '/') {
+		snprintf(why, size, "seccomp: \"%s\" is not an absolute path (%s)", shown, hint);
+		return -EINVAL;
+	}
+	if (len > CARREL_SECCOMP_MAX) {
+		snprintf(why, size, "seccomp: \"%s\" is too long (at most %d characters)", shown,
+			 CARREL_SECCOMP_MAX);
+		return -EINVAL;
+	}
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("/._-+@:", c))
+			continue;
+		snprintf(
+			why, size,
+			"seccomp: \"%s\": character 0x%02x is not allowed (use letters, digits, '/', '.', '_', '-', '+', '@', ':')",
+			shown, c);
+		return -EINVAL;
+	}
+	for (const char *p = s; *p; p += strcspn(p, "/")) {
+		size_t n;
+
+		p++; /* past the '/' */
+		n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			snprintf(why, size, "seccomp: \"%s\": \"%.*s\" is not allowed in the path",
+				 shown, (int)n, p);
+			return -EINVAL;
+		}
+		if (n == 0 && p[0] == '\0') {
+			snprintf(why, size, "seccomp: \"%s\" ends in '/': it must name a file",
+				 shown);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* A capability name, any case, with or without the cap_ prefix, to its number. */
+static int capability_number(const char *s, uint64_t *out)
+{
+	if (strncasecmp(s, "cap_", 4) == 0)
+		s += 4;
+	for (size_t i = 0; i < ARRAY_SIZE(capability_names); i++) {
+		if (capability_names[i] && strcasecmp(capability_names[i] + 4, s) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* linger: no | forever | until-empty | whole number with s, m, h or d suffix. */
+static int check_linger(const struct key *k, const char *s, uint64_t *out, char *why, size_t size)
+{
+	const char *end = s;
+	uint64_t n = 0;
+	size_t u;
+	int r;
+
+	if (strcmp(s, "no") == 0 || strcmp(s, "forever") == 0 || strcmp(s, "until-empty") == 0) {
+		int64_t v = s[0] == 'n' ? CARREL_LINGER_NO :
+			    s[0] == 'f' ? CARREL_LINGER_FOREVER :
+					  CARREL_LINGER_UNTIL_EMPTY;
+		*out = (uint64_t)v;
+		return 0;
+	}
+	r = parse_digits(s, &end, &n);
+	for (u = 0; r == 0 && u < ARRAY_SIZE(linger_units); u++)
+		if (end[0] == linger_units[u].suffix && end[1] == '\0')
+			break;
+	if (r == -EINVAL || (r == 0 && u == ARRAY_SIZE(linger_units))) {
+		describe_invalid(k, s, why, size);
+		return -EINVAL;
+	}
+	if (r < 0 || n == 0 || n > (uint64_t)(CARREL_LINGER_MAX / linger_units[u].sec)) {
+		char shown[300];
+
+		snprintf(why, size, "linger: %s is out of range (1s to %dd)",
+			 show(s, shown, sizeof(shown)), CARREL_LINGER_MAX / 86400);
+		return -ERANGE;
+	}
+	*out = n * (uint64_t)linger_units[u].sec;
 	return 0;
 }
 
@@ -478,12 +710,21 @@ static int check_value(const struct key *k, const char *s, uint64_t *out, char *
 	switch (k->kind) {
 	case K_HOSTNAME:
 		return check_hostname(s, why, size);
+	case K_SECCOMP:
+		return check_seccomp(s, why, size);
+	case K_LINGER:
+		return check_linger(k, s, out, why, size);
 	case K_SIZE:
 	case K_COUNT:
 	case K_PERCENT:
 		return check_number(k, s, out, why, size);
 	case K_NAMESPACES:
 		r = word_index(namespace_words, s, out);
+		if (r == 0)
+			*out = UINT64_C(1) << *out;
+		break;
+	case K_CAPABILITIES:
+		r = capability_number(s, out);
 		if (r == 0)
 			*out = UINT64_C(1) << *out;
 		break;
@@ -580,7 +821,9 @@ static int user_groups(const char *name, gid_t gid, gid_t **out, size_t *n)
 struct parse_ctx {
 	const char *path;
 	struct carrel_error *err;
-	int r; /* the first error, as -errno */
+	int r;			  /* the first error, as -errno */
+	int exempt_users_line;	  /* line of the first item of the last exempt_users, or 0 */
+	int exempt_groups_line;	  /* the same for exempt_groups */
 };
 
 static pthread_mutex_t confuse_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -622,15 +865,22 @@ static void parse_error(cfg_t *cfg, int r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A value of a key in keys[], as on_value() stores it. */
+struct parsed {
+	uint64_t v; /* numbers, words, booleans; a list item's bit */
+	int line;   /* where it was written */
+	char s[];   /* string kinds: the string */
+};
+
 /* Parse callback of every key in keys[]: the value is checked here, where
- * cfg->line is still its line, and stored converted (boxed uint64_t, or a
- * copy of the string for the hostname). */
+ * cfg->line is still its line, and stored converted with that line. */
 static int on_value(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
 	const struct key *k = key_by_name(opt->name);
-	char why[512];
+	struct parsed *p;
+	char why[768];
 	uint64_t v = 0;
-	void *p;
+	size_t len;
 
 	if (!k || !value) {
 		parse_error(cfg, -EINVAL, "%s: internal error: no value or no such key", opt->name);
@@ -640,13 +890,28 @@ static int on_value(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		parse_error(cfg, -EINVAL, "%s", why);
 		return -1;
 	}
-	p = k->kind == K_HOSTNAME ? strdup(value) : box_u64(v);
+	len = kind_is_string(k->kind) ? strlen(value) + 1 : 0;
+	p = malloc(sizeof(*p) + len);
 	if (!p) {
 		parse_error(cfg, -ENOMEM, "out of memory");
 		return -1;
 	}
+	p->v = v;
+	p->line = cfg->line;
+	memcpy(p->s, value, len);
 	*(void **)result = p;
 	return 0;
+}
+
+/* Remember where an exempt list's first item is: opt->nvalues is already 1
+ * (the value being parsed) for the first item of an assignment. */
+static void note_exempt_line(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct parse_ctx *ctx = current_parse;
+
+	if (ctx && opt->nvalues == 1)
+		*(strcmp(opt->name, "exempt_users") == 0 ? &ctx->exempt_users_line :
+							   &ctx->exempt_groups_line) = cfg->line;
 }
 
 /* Report a failed user or group lookup for an exempt_* list item. */
@@ -673,6 +938,7 @@ static int on_exempt_user(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *r
 
 	if (r < 0)
 		return lookup_failed(cfg, opt, "user", value, r);
+	note_exempt_line(cfg, opt);
 	name = strdup(pw.pw_name);
 	if (!name)
 		return lookup_failed(cfg, opt, "user", value, -ENOMEM);
@@ -689,6 +955,7 @@ static int on_exempt_group(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *
 
 	if (r < 0)
 		return lookup_failed(cfg, opt, "group", value, r);
+	note_exempt_line(cfg, opt);
 	boxed = box_u64(gid);
 	if (!boxed)
 		return lookup_failed(cfg, opt, "group", value, -ENOMEM);
@@ -720,7 +987,7 @@ static void build_opts(struct opt_tables *t)
 
 	mark.validcb = on_start_mark_used;
 	for (size_t i = 0; i < N_KEYS; i++) {
-		int flags = CFGF_NODEFAULT | (keys[i].kind == K_NAMESPACES ? CFGF_LIST : 0);
+		int flags = CFGF_NODEFAULT | (kind_is_list(keys[i].kind) ? CFGF_LIST : 0);
 		cfg_opt_t opt = CFG_PTR_CB(keys[i].name, NULL, flags, on_value, free);
 
 		if (keys[i].in_limits)
@@ -777,21 +1044,29 @@ enum layer_kind { LAYER_TOP, LAYER_GROUP, LAYER_USER };
 struct layer {
 	enum layer_kind kind;
 	gid_t gid;		/* LAYER_GROUP */
-	char *user;		/* LAYER_USER */
+	char *name;		/* LAYER_GROUP: the title; LAYER_USER: the user's name */
+	const char *file;	/* the file it is in (owned by the config) */
+	int line;		/* where the section opens; 0 for the top level */
 	uint32_t set;		/* bit i: keys[i] was set */
+	int key_line[N_KEYS];	/* where keys[i] was set; 0: unknown (an empty list) */
 	struct carrel_policy v; /* the values of the keys that were set */
 };
 
 struct carrel_config {
 	struct layer *layers; /* in file order */
 	size_t n_layers;
+	char **files; /* the paths of the files read, for the layers' origins */
+	size_t n_files;
 	char **exempt_users;
 	size_t n_exempt_users;
 	gid_t *exempt_gids;
 	size_t n_exempt_gids;
+	/* Where the exempt lists in force were set: file NULL = built-in. */
+	const char *exempt_users_file, *exempt_groups_file;
+	int exempt_users_line, exempt_groups_line;
 };
 
-static struct layer *add_layer(struct carrel_config *c, enum layer_kind kind)
+static struct layer *add_layer(struct carrel_config *c, enum layer_kind kind, const char *file)
 {
 	struct layer *l = realloc(c->layers, (c->n_layers + 1) * sizeof(*l));
 
@@ -801,11 +1076,12 @@ static struct layer *add_layer(struct carrel_config *c, enum layer_kind kind)
 	l = &c->layers[c->n_layers++];
 	memset(l, 0, sizeof(*l));
 	l->kind = kind;
+	l->file = file;
 	return l;
 }
 
-/* Copy the keys set in section SEC into L.  A list (namespaces) is the OR
- * of its items' bits; a scalar has exactly one value. */
+/* Copy the keys set in section SEC into L, with their lines.  A list is
+ * the OR of its items' bits; a scalar has exactly one value. */
 static void read_keys(cfg_t *sec, struct layer *l)
 {
 	cfg_t *limits = cfg_getsec(sec, "limits");
@@ -813,18 +1089,20 @@ static void read_keys(cfg_t *sec, struct layer *l)
 	for (size_t i = 0; i < N_KEYS; i++) {
 		const struct key *k = &keys[i];
 		cfg_opt_t *opt = cfg_getopt(k->in_limits ? limits : sec, k->name);
+		const struct parsed *first;
 		uint64_t v = 0;
 
 		if (!opt_is_set(opt))
 			continue;
-		if (k->kind == K_HOSTNAME) {
-			snprintf(l->v.hostname, sizeof(l->v.hostname), "%s",
-				 (const char *)cfg_opt_getnptr(opt, 0));
+		first = opt->nvalues > 0 ? cfg_opt_getnptr(opt, 0) : NULL;
+		if (kind_is_string(k->kind)) {
+			snprintf((char *)&l->v + k->offset, k->size, "%s", first->s);
 		} else {
 			for (unsigned j = 0; j < opt->nvalues; j++)
-				v |= *(const uint64_t *)cfg_opt_getnptr(opt, j);
+				v |= ((const struct parsed *)cfg_opt_getnptr(opt, j))->v;
 			field_store(&l->v, k, v);
 		}
+		l->key_line[i] = first ? first->line : 0;
 		l->set |= UINT32_C(1) << i;
 	}
 }
@@ -839,11 +1117,13 @@ static void free_exempt_users(struct carrel_config *c)
 }
 
 /* The exempt lists of a later file replace the earlier ones. */
-static int read_exempt_users(struct carrel_config *c, cfg_opt_t *opt)
+static int read_exempt_users(struct carrel_config *c, cfg_opt_t *opt, const char *file, int line)
 {
 	if (!opt_is_set(opt))
 		return 0;
 	free_exempt_users(c);
+	c->exempt_users_file = file;
+	c->exempt_users_line = opt->nvalues ? line : 0;
 	c->exempt_users = calloc(opt->nvalues + 1, sizeof(char *));
 	if (!c->exempt_users)
 		return -ENOMEM;
@@ -857,10 +1137,12 @@ static int read_exempt_users(struct carrel_config *c, cfg_opt_t *opt)
 	return 0;
 }
 
-static int read_exempt_groups(struct carrel_config *c, cfg_opt_t *opt)
+static int read_exempt_groups(struct carrel_config *c, cfg_opt_t *opt, const char *file, int line)
 {
 	if (!opt_is_set(opt))
 		return 0;
+	c->exempt_groups_file = file;
+	c->exempt_groups_line = opt->nvalues ? line : 0;
 	free(c->exempt_gids);
 	c->n_exempt_gids = 0;
 	c->exempt_gids = calloc(opt->nvalues + 1, sizeof(gid_t));
@@ -876,7 +1158,7 @@ static int read_exempt_groups(struct carrel_config *c, cfg_opt_t *opt)
 
 /* One layer per user or group section, in file order. */
 static int read_sections(struct carrel_config *c, cfg_t *root, enum layer_kind kind,
-			 const char *path, struct carrel_error *err)
+			 const char *file, const char *path, struct carrel_error *err)
 {
 	const char *name = kind == LAYER_USER ? "user" : "group";
 
@@ -899,38 +1181,53 @@ static int read_sections(struct carrel_config *c, cfg_t *root, enum layer_kind k
 					  section_line(sec), name, title, strerror(-r));
 			return r == -ENOENT ? -EINVAL : r;
 		}
-		l = add_layer(c, kind);
+		l = add_layer(c, kind, file);
 		if (!l)
 			return -ENOMEM;
-		if (kind == LAYER_USER) {
-			l->user = strdup(pw.pw_name); /* the name resolve compares with */
-			if (!l->user)
-				return -ENOMEM;
-		}
+		/* For a user, the name resolve compares with. */
+		l->name = strdup(kind == LAYER_USER ? pw.pw_name : title);
+		if (!l->name)
+			return -ENOMEM;
 		l->gid = gid;
+		l->line = section_line(sec);
 		read_keys(sec, l);
 	}
 	return 0;
 }
 
-static int read_tree(struct carrel_config *c, cfg_t *root, const char *path,
-		     struct carrel_error *err)
+/* Keep a copy of PATH for the origins of the layers read from it. */
+static const char *add_file(struct carrel_config *c, const char *path)
 {
-	struct layer *top = add_layer(c, LAYER_TOP);
+	char **files = realloc(c->files, (c->n_files + 1) * sizeof(*files));
+
+	if (!files)
+		return NULL;
+	c->files = files;
+	files[c->n_files] = strdup(path);
+	return files[c->n_files] ? files[c->n_files++] : NULL;
+}
+
+static int read_tree(struct carrel_config *c, cfg_t *root, const struct parse_ctx *ctx)
+{
+	const char *path = ctx->path, *file = add_file(c, path);
+	struct layer *top = file ? add_layer(c, LAYER_TOP, file) : NULL;
 	int r;
 
-	if (!top)
+	if (!top) {
+		set_error(ctx->err, "%s: out of memory", path);
 		return -ENOMEM;
+	}
 	read_keys(root, top);
-	r = read_exempt_users(c, cfg_getopt(root, "exempt_users"));
+	r = read_exempt_users(c, cfg_getopt(root, "exempt_users"), file, ctx->exempt_users_line);
 	if (r >= 0)
-		r = read_exempt_groups(c, cfg_getopt(root, "exempt_groups"));
+		r = read_exempt_groups(c, cfg_getopt(root, "exempt_groups"), file,
+				       ctx->exempt_groups_line);
 	if (r >= 0)
-		r = read_sections(c, root, LAYER_GROUP, path, err);
+		r = read_sections(c, root, LAYER_GROUP, file, path, ctx->err);
 	if (r >= 0)
-		r = read_sections(c, root, LAYER_USER, path, err);
+		r = read_sections(c, root, LAYER_USER, file, path, ctx->err);
 	if (r == -ENOMEM)
-		set_error(err, "%s: out of memory", path);
+		set_error(ctx->err, "%s: out of memory", path);
 	return r;
 }
 
@@ -954,7 +1251,7 @@ static int parse_locked(struct carrel_config *c, cfg_t *cfg, char *buf, size_t l
 		if (r != CFG_SUCCESS)
 			return ctx->r < 0 ? ctx->r : -EINVAL;
 	}
-	return read_tree(c, cfg, ctx->path, ctx->err);
+	return read_tree(c, cfg, ctx);
 }
 
 /* Parse BUF (the scrubbed contents of PATH) and append its layers to C. */
@@ -1355,8 +1652,11 @@ void carrel_config_free(struct carrel_config *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->n_layers; i++)
-		free(c->layers[i].user);
+		free(c->layers[i].name);
 	free(c->layers);
+	for (size_t i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
 	free_exempt_users(c);
 	free(c->exempt_gids);
 	free(c);
@@ -1384,37 +1684,152 @@ static bool layer_applies(const struct layer *l, const char *user, const gid_t *
 	case LAYER_GROUP:
 		return has_gid(groups, n_groups, l->gid);
 	case LAYER_USER:
-		return strcmp(l->user, user) == 0;
+		return strcmp(l->name, user) == 0;
 	}
 	return false;
 }
 
-static void apply_layer(struct carrel_policy *out, const struct layer *l)
+/* Apply L's keys to OUT; SRC[i] becomes L for every key L sets. */
+static void apply_layer(struct carrel_policy *out, const struct layer *l,
+			const struct layer **src)
 {
-	for (size_t i = 0; i < N_KEYS; i++)
-		if (l->set & (UINT32_C(1) << i))
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (l->set & (UINT32_C(1) << i)) {
 			memcpy((char *)out + keys[i].offset, (const char *)&l->v + keys[i].offset,
 			       keys[i].size);
+			src[i] = l;
+		}
+	}
 }
 
-static bool is_exempt(const struct carrel_config *c, const char *user, const gid_t *groups,
-		      size_t n_groups)
+/* Which exempt list, if any, names the user or one of its groups. */
+enum exempt_by { EXEMPT_NO, EXEMPT_BY_USER, EXEMPT_BY_GROUP };
+
+static enum exempt_by is_exempt(const struct carrel_config *c, const char *user,
+				const gid_t *groups, size_t n_groups)
 {
 	for (size_t i = 0; i < c->n_exempt_users; i++)
 		if (strcmp(c->exempt_users[i], user) == 0)
-			return true;
+			return EXEMPT_BY_USER;
 	for (size_t i = 0; i < c->n_exempt_gids; i++)
 		if (has_gid(groups, n_groups, c->exempt_gids[i]))
-			return true;
-	return false;
+			return EXEMPT_BY_GROUP;
+	return EXEMPT_NO;
 }
 
-int carrel_policy_resolve(const struct carrel_config *c, const char *user,
-			  struct carrel_policy *out, struct carrel_error *err)
+/* "FILE:LINE", or "FILE" when LINE is 0. */
+static void file_line(char *buf, size_t size, const char *file, int line)
 {
+	if (line > 0)
+		snprintf(buf, size, "%s:%d", file, line);
+	else
+		snprintf(buf, size, "%s", file);
+}
+
+/* Where key I got its value: from layer L (NULL: the built-in default). */
+static void key_origin(const struct layer *l, size_t i, char *buf, size_t size)
+{
+	char where[PATH_MAX + 16];
+
+	if (!l) {
+		snprintf(buf, size, "built-in");
+		return;
+	}
+	file_line(where, sizeof(where), l->file, l->key_line[i] ? l->key_line[i] : l->line);
+	switch (l->kind) {
+	case LAYER_TOP:
+		snprintf(buf, size, "top level (%s)", where);
+		break;
+	case LAYER_GROUP:
+	case LAYER_USER:
+		snprintf(buf, size, "%s %s (%s)", l->kind == LAYER_GROUP ? "group" : "user",
+			 l->name, where);
+		break;
+	}
+}
+
+static void exempt_list_origin(const char *list, const char *file, int line, char *buf,
+			       size_t size)
+{
+	char where[PATH_MAX + 16];
+
+	if (!file) {
+		snprintf(buf, size, "built-in %s", list);
+		return;
+	}
+	file_line(where, sizeof(where), file, line);
+	snprintf(buf, size, "%s (%s)", list, where);
+}
+
+/* Where the exempt flag came from: the list that matched, or both lists. */
+static void exempt_origin(const struct carrel_config *c, enum exempt_by by, char *buf, size_t size)
+{
+	size_t len;
+
+	if (by == EXEMPT_NO && !c->exempt_users_file && !c->exempt_groups_file) {
+		snprintf(buf, size, "built-in");
+		return;
+	}
+	buf[0] = '\0';
+	if (by != EXEMPT_BY_GROUP)
+		exempt_list_origin("exempt_users", c->exempt_users_file, c->exempt_users_line, buf,
+				   size);
+	len = strlen(buf);
+	if (by == EXEMPT_NO && len + 2 < size) {
+		memcpy(buf + len, ", ", 3);
+		len += 2;
+	}
+	if (by != EXEMPT_BY_USER)
+		exempt_list_origin("exempt_groups", c->exempt_groups_file, c->exempt_groups_line,
+				   buf + len, size - len);
+}
+
+static void format_value(const struct key *k, const struct carrel_policy *p, char *buf,
+			 size_t size);
+
+#define VALUE_MAX 1024		      /* a printed value, all capabilities included */
+#define ORIGIN_MAX (PATH_MAX + 512) /* an origin string */
+
+static size_t key_index(const char *name)
+{
+	return (size_t)(key_by_name(name) - keys);
+}
+
+/*
+ * Keys that only make sense together.  linger keeps a session's carrel
+ * after logout, which only a per-user carrel (scope = user) can do.
+ * An exempt user gets no carrel: nothing to check.
+ */
+static int check_conflicts(const struct carrel_policy *p, const char *user,
+			   const struct layer *const *src, struct carrel_error *err)
+{
+	size_t li = key_index("linger"), si = key_index("scope");
+	char linger[VALUE_MAX], lo[ORIGIN_MAX], so[ORIGIN_MAX];
+
+	if (p->exempt || p->linger_sec == CARREL_LINGER_NO || p->scope == CARREL_SCOPE_USER)
+		return 0;
+	format_value(&keys[li], p, linger, sizeof(linger));
+	key_origin(src[li], li, lo, sizeof(lo));
+	key_origin(src[si], si, so, sizeof(so));
+	set_error(err,
+		  "user \"%s\": linger = %s needs scope = user, but scope is session "
+		  "(linger from %s, scope from %s)",
+		  user, linger, lo, so);
+	return -EINVAL;
+}
+
+int carrel_policy_resolve_explain(const struct carrel_config *c, const char *user,
+				  struct carrel_policy *out,
+				  void (*cb)(const char *key, const char *value,
+					     const char *origin, void *ctx),
+				  void *ctx, struct carrel_error *err)
+{
+	const struct layer *src[N_KEYS] = { NULL };
 	cleanup_free char *buf = NULL;
 	cleanup_free gid_t *groups = NULL;
+	char value[VALUE_MAX], origin[ORIGIN_MAX], label[64];
 	size_t n_groups = 0;
+	enum exempt_by exempt;
 	struct passwd pw;
 	int r;
 
@@ -1442,9 +1857,31 @@ int carrel_policy_resolve(const struct carrel_config *c, const char *user,
 		for (size_t i = 0; i < c->n_layers; i++)
 			if (c->layers[i].kind == pass &&
 			    layer_applies(&c->layers[i], pw.pw_name, groups, n_groups))
-				apply_layer(out, &c->layers[i]);
-	out->exempt = is_exempt(c, pw.pw_name, groups, n_groups);
+				apply_layer(out, &c->layers[i], src);
+	exempt = is_exempt(c, pw.pw_name, groups, n_groups);
+	out->exempt = exempt != EXEMPT_NO;
+	r = check_conflicts(out, pw.pw_name, src, err);
+	if (r < 0 || !cb)
+		return r;
+
+	exempt_origin(c, exempt, origin, sizeof(origin));
+	cb("exempt", out->exempt ? "yes" : "no", origin, ctx);
+	for (int limits = 0; limits <= 1; limits++) {
+		for (size_t i = 0; i < N_KEYS; i++) {
+			if (keys[i].in_limits != limits)
+				continue;
+			format_value(&keys[i], out, value, sizeof(value));
+			key_origin(src[i], i, origin, sizeof(origin));
+			cb(key_label(&keys[i], label, sizeof(label)), value, origin, ctx);
+		}
+	}
 	return 0;
+}
+
+int carrel_policy_resolve(const struct carrel_config *c, const char *user,
+			  struct carrel_policy *out, struct carrel_error *err)
+{
+	return carrel_policy_resolve_explain(c, user, out, NULL, NULL, err);
 }
 
 /* ---- printing ------------------------------------------------------------------- */
@@ -1476,20 +1913,51 @@ static void format_word(const char *const *words, uint64_t v, char *buf, size_t 
 		snprintf(buf, size, "\"%s\"", words[v]);
 }
 
-static void format_namespaces(uint64_t bits, char *buf, size_t size)
+/* A set of bits as a list of the names in NAMES (N of them); bits
+ * without a name are printed as numbers (not valid in a file). */
+static void format_bits(uint64_t bits, const char *const *names, size_t n, char *buf, size_t size)
 {
 	size_t len = (size_t)snprintf(buf, size, "{");
 
-	for (size_t i = 0; namespace_words[i] && len < size; i++)
-		if (bits & (UINT64_C(1) << i))
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", len > 1 ? ", " : "",
-						namespace_words[i]);
+	for (size_t i = 0; i < 64 && len < size; i++) {
+		if (!(bits & (UINT64_C(1) << i)))
+			continue;
+		if (i < n && names[i])
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+						len > 1 ? ", " : "", names[i]);
+		else
+			len += (size_t)snprintf(buf + len, size - len, "%s%zu",
+						len > 1 ? ", " : "", i);
+	}
 	if (len < size)
 		snprintf(buf + len, size - len, "}");
 }
 
+/* A duration in the largest unit that divides it exactly. */
+static void format_linger(int64_t v, char *buf, size_t size)
+{
+	size_t u = 0;
+
+	if (v == CARREL_LINGER_NO)
+		snprintf(buf, size, "no");
+	else if (v == CARREL_LINGER_FOREVER)
+		snprintf(buf, size, "forever");
+	else if (v == CARREL_LINGER_UNTIL_EMPTY)
+		snprintf(buf, size, "until-empty");
+	else if (v < 0)
+		snprintf(buf, size, "%" PRId64, v); /* not a valid value: print it raw */
+	else {
+		while (v % linger_units[u].sec != 0)
+			u++;
+		snprintf(buf, size, "%" PRId64 "%c", v / linger_units[u].sec,
+			 linger_units[u].suffix);
+	}
+}
+
 static void format_value(const struct key *k, const struct carrel_policy *p, char *buf, size_t size)
 {
+	const char *str = (const char *)p + k->offset;
+
 	uint64_t v = field_load(p, k);
 
 	if (k->max_ok && v == CARREL_UNLIMITED) {
@@ -1498,10 +1966,20 @@ static void format_value(const struct key *k, const struct carrel_policy *p, cha
 	}
 	switch (k->kind) {
 	case K_NAMESPACES:
-		format_namespaces(v, buf, size);
+		format_bits(v, namespace_words, ARRAY_SIZE(namespace_words) - 1, buf, size);
+		break;
+	case K_CAPABILITIES:
+		format_bits(v, capability_names, ARRAY_SIZE(capability_names), buf, size);
 		break;
 	case K_HOSTNAME:
-		snprintf(buf, size, "\"%.*s\"", CARREL_HOSTNAME_MAX, p->hostname);
+	case K_SECCOMP:
+		if (k->kind == K_SECCOMP && (strcmp(str, "default") == 0 || strcmp(str, "off") == 0))
+			snprintf(buf, size, "%s", str);
+		else
+			snprintf(buf, size, "\"%.*s\"", (int)strnlen(str, k->size), str);
+		break;
+	case K_LINGER:
+		format_linger((int64_t)v, buf, size);
 		break;
 	case K_WORD:
 		format_word(k->words, v, buf, size);
@@ -1521,7 +1999,7 @@ static void format_value(const struct key *k, const struct carrel_policy *p, cha
 
 void carrel_policy_print(FILE *f, const struct carrel_policy *policy)
 {
-	char value[128];
+	char value[VALUE_MAX];
 
 	fprintf(f, "# exempt: %s\n", policy->exempt ? "yes" : "no");
 	for (size_t i = 0; i < N_KEYS; i++) {

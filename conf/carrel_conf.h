@@ -31,6 +31,13 @@ enum {
 enum carrel_on_error { CARREL_ON_ERROR_DENY = 0, CARREL_ON_ERROR_ALLOW = 1 };
 enum carrel_tmp { CARREL_TMP_PRIVATE = 0, CARREL_TMP_SHARED = 1 };
 enum carrel_cgroup_parent { CARREL_CGROUP_PARENT_ROOT = 0, CARREL_CGROUP_PARENT_SELF = 1 };
+enum carrel_scope { CARREL_SCOPE_SESSION = 0, CARREL_SCOPE_USER = 1 };
+
+/* linger_sec: these, or a positive number of seconds (at most CARREL_LINGER_MAX). */
+#define CARREL_LINGER_NO 0
+#define CARREL_LINGER_FOREVER (-1)
+#define CARREL_LINGER_UNTIL_EMPTY (-2)
+#define CARREL_LINGER_MAX (365 * 24 * 3600)
 
 struct carrel_limits {
 	uint64_t memory_max;      /* bytes, or CARREL_UNLIMITED ("max") */
@@ -42,6 +49,7 @@ struct carrel_limits {
 };
 
 #define CARREL_HOSTNAME_MAX 64
+#define CARREL_SECCOMP_MAX 255 /* longest `seccomp` value (a profile path) */
 
 /* The effective policy for one user. */
 struct carrel_policy {
@@ -50,9 +58,13 @@ struct carrel_policy {
 	char hostname[CARREL_HOSTNAME_MAX + 1]; /* template: %u %n %h %% */
 	enum carrel_on_error on_error;
 	bool no_new_privs;
+	char seccomp[CARREL_SECCOMP_MAX + 1]; /* "default", "off" or an absolute path */
+	uint64_t capabilities;                /* bounding set kept: bit N = capability N */
 	enum carrel_tmp tmp;
 	uint64_t tmp_size;                    /* bytes */
 	enum carrel_cgroup_parent cgroup_parent;
+	enum carrel_scope scope;
+	int64_t linger_sec;                   /* CARREL_LINGER_* or seconds (scope user only) */
 	struct carrel_limits limits;
 };
 
@@ -77,9 +89,30 @@ void carrel_policy_builtin(struct carrel_policy *out);
 /*
  * Resolve the policy for USER (must exist in the passwd database):
  * built-in < top level < group sections in file order < user section.
+ * A policy that is not exempt and sets linger without scope = user is an
+ * error (-EINVAL, naming the user and both keys).
  */
 int carrel_policy_resolve(const struct carrel_config *cfg, const char *user,
 			  struct carrel_policy *out, struct carrel_error *err);
+
+/*
+ * carrel_policy_resolve(), telling CB (if not NULL) where each value came
+ * from.  CB is called first for "exempt" (value "yes" or "no"), then once
+ * for every key in carrel_policy_print() order, named as in error messages
+ * ("tmp", "limits.memory_max"), with the value as carrel_policy_print()
+ * writes it and its origin: "built-in", "top level (FILE:LINE)",
+ * "group NAME (FILE:LINE)" or "user NAME (FILE:LINE)".  LINE is the line of
+ * the value (of a list's first item); for an empty list ({}) it is the line
+ * of the section, and at the top level there is none: "top level (FILE)".
+ * For "exempt" the origin names the list that decided: "exempt_users
+ * (FILE:LINE)", "exempt_groups (FILE:LINE)" or "built-in exempt_users".
+ * CB is called only when resolving succeeds, conflict check included.
+ */
+int carrel_policy_resolve_explain(const struct carrel_config *cfg, const char *user,
+				  struct carrel_policy *out,
+				  void (*cb)(const char *key, const char *value,
+					     const char *origin, void *ctx),
+				  void *ctx, struct carrel_error *err);
 
 /* Print POLICY in the config file's own syntax (for check-config). */
 void carrel_policy_print(FILE *f, const struct carrel_policy *policy);

@@ -302,6 +302,11 @@ static void serve_ctl(struct carrel *c)
 		(void)carrel_send_reply(c, conn);
 	else if (op == CARREL_CTL_ATTACH) {
 		serve_attach(c, conn);
+	} else if (op == CARREL_CTL_TERMINATE && recv(conn, &op, 1, MSG_DONTWAIT) == 1) {
+		char k = CARREL_MSG_CLOSED;
+		(void)send(conn, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		closep(&conn);
+		teardown(c, "killed by an admin");
 	}
 	closep(&conn);
 }

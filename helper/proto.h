@@ -54,6 +54,9 @@ struct carrel_reply {
  * exactly as for a new carrel, and the helper with CARREL_MSG_CLOSED.
  */
 #define CARREL_CTL_ATTACH 'A'
+/* An admin ends the carrel (carrelctl kill): the keeper answers
+ * CARREL_MSG_CLOSED, then tears down as at logout. */
+#define CARREL_CTL_TERMINATE 'T'
 
 struct carrel_attach {
 	char op; /* CARREL_CTL_ATTACH */

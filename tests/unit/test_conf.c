@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -189,9 +190,12 @@ static const char *policy_diff(const struct carrel_policy *a, const struct carre
 	SAME(namespaces)
 	SAME(on_error)
 	SAME(no_new_privs)
+	SAME(capabilities)
 	SAME(tmp)
 	SAME(tmp_size)
 	SAME(cgroup_parent)
+	SAME(scope)
+	SAME(linger_sec)
 	SAME(limits.memory_max)
 	SAME(limits.memory_swap_max)
 	SAME(limits.pids_max)
@@ -201,6 +205,8 @@ static const char *policy_diff(const struct carrel_policy *a, const struct carre
 #undef SAME
 	if (strcmp(a->hostname, b->hostname) != 0)
 		return "hostname";
+	if (strcmp(a->seccomp, b->seccomp) != 0)
+		return "seccomp";
 	return NULL;
 }
 
@@ -265,11 +271,19 @@ static void test_builtin(void)
 	carrel_policy_builtin(&b);
 	check(!b.exempt &&
 		      b.namespaces == (CARREL_NS_MNT | CARREL_NS_PID | CARREL_NS_IPC |
-				       CARREL_NS_UTS | CARREL_NS_NET | CARREL_NS_CGROUP) &&
+				       CARREL_NS_UTS | CARREL_NS_NET | CARREL_NS_CGROUP |
+				       CARREL_NS_USER) &&
 		      strcmp(b.hostname, "%u-%n") == 0 && b.on_error == CARREL_ON_ERROR_DENY &&
 		      b.no_new_privs && b.tmp == CARREL_TMP_PRIVATE && b.tmp_size == 512 * MiB &&
 		      b.cgroup_parent == CARREL_CGROUP_PARENT_ROOT,
 	      "built-in defaults: top-level keys");
+	check(strcmp(b.seccomp, "default") == 0 && b.capabilities == 0 &&
+		      b.scope == CARREL_SCOPE_SESSION && b.linger_sec == CARREL_LINGER_NO,
+	      "built-in defaults: seccomp default, capabilities {}, scope session, linger no");
+	check(sizeof(b.seccomp) == 256 && CARREL_LINGER_NO == 0 && CARREL_LINGER_FOREVER == -1 &&
+		      CARREL_LINGER_UNTIL_EMPTY == -2 && CARREL_SCOPE_SESSION == 0 &&
+		      CARREL_SCOPE_USER == 1,
+	      "header: seccomp[256] and the scope and linger constants");
 	check(b.limits.memory_max == 2 * GiB && b.limits.memory_swap_max == 0 &&
 		      b.limits.pids_max == 1024 && b.limits.cpu_max == 100 &&
 		      b.limits.cpu_weight == 100 && b.limits.io_weight == 100,
@@ -292,9 +306,13 @@ static void test_every_key(void)
 				   "hostname = \"box-%h.%%_%u\"\n"
 				   "on_error = allow\n"
 				   "no_new_privs = false\n"
+				   "seccomp = \"/etc/security/carrel.d/web.seccomp\"\n"
+				   "capabilities = {\"CAP_NET_BIND_SERVICE\", cap_chown}\n"
 				   "tmp = shared\n"
 				   "tmp_size = 64M\n"
 				   "cgroup_parent = self\n"
+				   "scope = user\n"
+				   "linger = 10m\n"
 				   "exempt_users = {\"bin\", \"nobody\"}\n"
 				   "exempt_groups = {\"adm\"}\n"
 				   "limits {\n"
@@ -310,9 +328,13 @@ static void test_every_key(void)
 		.hostname = "box-%h.%%_%u",
 		.on_error = CARREL_ON_ERROR_ALLOW,
 		.no_new_privs = false,
+		.seccomp = "/etc/security/carrel.d/web.seccomp",
+		.capabilities = UINT64_C(1) << CAP_NET_BIND_SERVICE | UINT64_C(1) << CAP_CHOWN,
 		.tmp = CARREL_TMP_SHARED,
 		.tmp_size = 64 * MiB,
 		.cgroup_parent = CARREL_CGROUP_PARENT_SELF,
+		.scope = CARREL_SCOPE_USER,
+		.linger_sec = 600,
 		.limits = { 3 * GiB, 1 * GiB, 77, 250, 5, 10000 },
 	};
 	struct carrel_error err;
@@ -565,6 +587,296 @@ static void test_value_errors(void)
 		     "character 0x20 is not allowed");
 }
 
+#define CAP(n) (UINT64_C(1) << (n))
+
+static void test_seccomp(void)
+{
+	static const char long_ok[] =
+		"/etc/security/carrel.d/"
+		"0123456789012345678901234567890123456789012345678901234567890123456789"
+		"0123456789012345678901234567890123456789012345678901234567890123456789"
+		"0123456789012345678901234567890123456789012345678901234567890123456789"
+		"012345678901234567890.seccomp"; /* 255 characters */
+	struct carrel_policy p;
+	struct carrel_error err;
+	char text[512];
+
+	check(resolve_text("seccomp = off\n", "daemon", &p, &err) == 0 &&
+		      strcmp(p.seccomp, "off") == 0,
+	      "seccomp = off");
+	check(resolve_text("seccomp = \"default\"\n", "daemon", &p, &err) == 0 &&
+		      strcmp(p.seccomp, "default") == 0,
+	      "seccomp = \"default\"");
+	check(resolve_text("seccomp = /etc/security/carrel.d/a_b-c+d@e:f.1.seccomp\n", "daemon", &p,
+			   &err) == 0 &&
+		      strcmp(p.seccomp, "/etc/security/carrel.d/a_b-c+d@e:f.1.seccomp") == 0,
+	      "seccomp: an unquoted absolute path with every allowed character");
+	check(resolve_text("seccomp = \"/etc/x..y.seccomp\"\n", "daemon", &p, &err) == 0 &&
+		      strcmp(p.seccomp, "/etc/x..y.seccomp") == 0,
+	      "seccomp: \"..\" inside a name (not a component) is accepted");
+	check(strlen(long_ok) == 255, "seccomp: the long path fixture is 255 characters");
+	snprintf(text, sizeof(text), "seccomp = \"%s\"\n", long_ok);
+	check(resolve_text(text, "daemon", &p, &err) == 0 && strcmp(p.seccomp, long_ok) == 0,
+	      "seccomp: a path of 255 characters");
+	snprintf(text, sizeof(text), "\nseccomp = \"%sx\"\n", long_ok);
+	expect_error("seccomp: a path of 256 characters", text, 2,
+		     "seccomp: \"/etc/security/carrel.d/0123");
+	expect_error("seccomp: 256 characters: message", text, 2,
+		     "...\" is too long (at most 255 characters)");
+
+	expect_error("seccomp: relative path", "tmp = shared\nseccomp = \"carrel.d/x.seccomp\"\n",
+		     2,
+		     "seccomp: \"carrel.d/x.seccomp\" is not an absolute path (use default, off or the absolute path of a profile file)");
+	expect_error("seccomp: empty", "\n\n\nseccomp = \"\"\n", 4,
+		     "seccomp: \"\" is empty (use default, off");
+	expect_error("seccomp: .. component", "seccomp = \"/etc/security/../shadow\"\n", 1,
+		     "seccomp: \"/etc/security/../shadow\": \"..\" is not allowed in the path");
+	expect_error("seccomp: .. as the last component", "seccomp = /etc/..\n", 1,
+		     "\"..\" is not allowed in the path");
+	expect_error("seccomp: . component", "seccomp = \"/etc/./x\"\n", 1,
+		     "seccomp: \"/etc/./x\": \".\" is not allowed in the path");
+	expect_error("seccomp: ends in /", "seccomp = \"/etc/security/\"\n", 1,
+		     "seccomp: \"/etc/security/\" ends in '/': it must name a file");
+	expect_error("seccomp: / alone", "seccomp = /\n", 1, "ends in '/'");
+	expect_error("seccomp: newline (escaped)", "\nseccomp = \"/etc/a\\nb\"\n", 2,
+		     "seccomp: \"/etc/a\\x0ab\": character 0x0a is not allowed");
+	expect_error("seccomp: newline (in the string)", "seccomp = \"/etc/a\nb\"\n", 2,
+		     "character 0x0a is not allowed");
+	expect_error("seccomp: space", "seccomp = \"/etc/my profile\"\n", 1,
+		     "seccomp: \"/etc/my profile\": character 0x20 is not allowed");
+	expect_error("seccomp: words are case-sensitive", "seccomp = Default\n", 1,
+		     "seccomp: \"Default\" is not an absolute path");
+	expect_error("seccomp: in a user section",
+		     "user \"daemon\" {\n  tmp = shared\n  seccomp = off/x\n}\n", 3,
+		     "seccomp: \"off/x\" is not an absolute path");
+	expect_error("seccomp: in a group section", "group \"daemon\" {\n seccomp = \"\" }\n", 2,
+		     "seccomp: \"\" is empty");
+}
+
+static void test_capabilities(void)
+{
+	struct carrel_policy p;
+	struct carrel_error err;
+
+	check(resolve_text("capabilities = {\"CAP_NET_BIND_SERVICE\", \"cap_chown\"}\n", "daemon",
+			   &p, &err) == 0 &&
+		      p.capabilities == (CAP(CAP_NET_BIND_SERVICE) | CAP(CAP_CHOWN)),
+	      "capabilities: CAP_NET_BIND_SERVICE and cap_chown");
+	check(resolve_text("capabilities = {Cap_Sys_Admin, SYS_PTRACE, kill, KILL}\n", "daemon", &p,
+			   &err) == 0 &&
+		      p.capabilities == (CAP(CAP_SYS_ADMIN) | CAP(CAP_SYS_PTRACE) | CAP(CAP_KILL)),
+	      "capabilities: any case, with or without CAP_, repeats");
+	check(resolve_text("capabilities = {cap_checkpoint_restore, bpf, perfmon, audit_read}\n",
+			   "daemon", &p, &err) == 0 &&
+		      p.capabilities == (CAP(40) | CAP(39) | CAP(38) | CAP(37)),
+	      "capabilities: numbers above 31 (bits of the 64-bit mask)");
+	check(resolve_text("capabilities = {kill}\ncapabilities = {}\n", "daemon", &p, &err) == 0 &&
+		      p.capabilities == 0,
+	      "capabilities = {} clears (later setting wins)");
+	check(resolve_text("capabilities = {}\n", "daemon", &p, &err) == 0 && p.capabilities == 0,
+	      "capabilities = {}");
+
+	expect_error(
+		"capabilities: unknown name, on its line", "capabilities = {chown,\n  kill,\n  CAP_FOO}\n",
+		3,
+		"capabilities: invalid capability \"CAP_FOO\" (use names from capabilities(7), such as CAP_NET_BIND_SERVICE or chown)");
+	expect_error("capabilities: a prefix of a name", "capabilities = {CAP_NET_BIND}\n", 1,
+		     "capabilities: invalid capability \"CAP_NET_BIND\"");
+	expect_error("capabilities: CAP_ alone", "capabilities = {\"CAP_\"}\n", 1,
+		     "invalid capability \"CAP_\"");
+	expect_error("capabilities: empty name", "\ncapabilities = {\"\"}\n", 2,
+		     "invalid capability \"\"");
+	expect_error("capabilities: numbers are not names", "capabilities = {21}\n", 1,
+		     "invalid capability \"21\"");
+	expect_error("capabilities: all is not a name", "capabilities = {all}\n", 1,
+		     "invalid capability \"all\"");
+	expect_error("capabilities: in a group section",
+		     "group \"daemon\" {\n\n  capabilities = {chown, cap_chwon}\n}\n", 3,
+		     "invalid capability \"cap_chwon\"");
+	expect_error("capabilities: in a user section",
+		     "user \"daemon\" { capabilities = {\n net_bind_service,\n setfcap_x } }\n", 3,
+		     "invalid capability \"setfcap_x\"");
+}
+
+static void test_scope_linger(void)
+{
+	static const struct {
+		const char *text;
+		int64_t want;
+	} cases[] = {
+		{ "no", CARREL_LINGER_NO },
+		{ "forever", CARREL_LINGER_FOREVER },
+		{ "until-empty", CARREL_LINGER_UNTIL_EMPTY },
+		{ "\"until-empty\"", CARREL_LINGER_UNTIL_EMPTY },
+		{ "1s", 1 },
+		{ "30s", 30 },
+		{ "10m", 600 },
+		{ "2h", 7200 },
+		{ "7d", 7 * 86400 },
+		{ "365d", 365 * 86400 },
+		{ "8760h", 365 * 86400 },
+		{ "525600m", 365 * 86400 },
+		{ "31536000s", 365 * 86400 },
+	};
+	struct carrel_policy p;
+	struct carrel_error err;
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "scope = user\nlinger = %s\n", cases[i].text);
+		if (!check(resolve_text(text, "daemon", &p, &err) == 0 &&
+				   p.linger_sec == cases[i].want && p.scope == CARREL_SCOPE_USER,
+			   "linger = %s", cases[i].text))
+			diag("%s", err.msg);
+	}
+	check(resolve_text("scope = user\n", "daemon", &p, &err) == 0 &&
+		      p.scope == CARREL_SCOPE_USER && p.linger_sec == CARREL_LINGER_NO,
+	      "scope = user, linger left at no");
+	check(resolve_text("scope = session\nlinger = no\n", "daemon", &p, &err) == 0 &&
+		      p.scope == CARREL_SCOPE_SESSION,
+	      "scope = session with linger = no");
+
+	expect_error("scope: unknown word", "\nscope = host\n", 2,
+		     "scope: invalid value \"host\" (use session or user)");
+	expect_error("scope: in a user section", "user \"daemon\" {\n scope = User\n}\n", 2,
+		     "scope: invalid value \"User\"");
+	expect_error("linger: 0s", "linger = 0s\n", 1, "linger: 0s is out of range (1s to 365d)");
+	expect_error("linger: 366d", "\nlinger = 366d\n", 2,
+		     "linger: 366d is out of range (1s to 365d)");
+	expect_error("linger: 8761h", "linger = 8761h\n", 1, "linger: 8761h is out of range");
+	expect_error("linger: 525601m", "linger = 525601m\n", 1, "linger: 525601m is out of range");
+	expect_error("linger: 31536001s", "linger = 31536001s\n", 1,
+		     "linger: 31536001s is out of range");
+	expect_error("linger: past 2^64", "linger = 99999999999999999999999d\n", 1,
+		     "linger: 99999999999999999999999d is out of range");
+	expect_error(
+		"linger: no suffix", "linger = 10\n", 1,
+		"linger: invalid value \"10\" (use no, forever, until-empty or a whole number followed by s, m, h or d, like 30m)");
+	expect_error("linger: upper-case suffix", "linger = 10M\n", 1,
+		     "linger: invalid value \"10M\"");
+	expect_error("linger: fraction", "linger = 1.5h\n", 1, "linger: invalid value \"1.5h\"");
+	expect_error("linger: sign", "linger = -1h\n", 1, "linger: invalid value \"-1h\"");
+	expect_error("linger: space", "linger = \"2 h\"\n", 1, "linger: invalid value \"2 h\"");
+	expect_error("linger: two suffixes", "linger = 1hs\n", 1, "linger: invalid value \"1hs\"");
+	expect_error("linger: empty", "linger = \"\"\n", 1, "linger: invalid value \"\"");
+	expect_error("linger: unknown word", "linger = never\n", 1,
+		     "linger: invalid value \"never\"");
+	expect_error("linger: in a group section", "group \"daemon\" {\n\n linger = 0m\n}\n", 3,
+		     "linger: 0m is out of range");
+}
+
+/* Load TEXT, which must load, and resolve USER. */
+static int resolve_loaded(const char *text, const char *user, struct carrel_policy *p,
+			  struct carrel_error *err, bool *loaded)
+{
+	struct carrel_config *cfg = NULL;
+	struct fixture f;
+	int r;
+
+	fixture_init(&f);
+	fixture_write(&f, "carrel.conf", text);
+	r = carrel_config_load(f.main, &cfg, err);
+	*loaded = r == 0;
+	if (r == 0)
+		r = carrel_policy_resolve(cfg, user, p, err);
+	carrel_config_free(cfg);
+	fixture_cleanup(&f);
+	return r;
+}
+
+static void test_linger_conflict(void)
+{
+	struct carrel_policy p;
+	struct carrel_error err;
+	bool loaded;
+	int r;
+
+	r = resolve_loaded("exempt_users = {}\n\nlinger = 2h\n", "daemon", &p, &err, &loaded);
+	if (check(loaded && r == -EINVAL &&
+			  strncmp(err.msg,
+				  "user \"daemon\": linger = 2h needs scope = user, but scope is session (linger from top level (/tmp/carrel-test-",
+				  109) == 0 &&
+			  strstr(err.msg, "/carrel.conf:3), scope from built-in)"),
+		  "conflict: linger without scope = user loads, but resolving is an error"))
+		diag("%s", err.msg);
+	else
+		diag("%d %s", r, err.msg);
+	r = resolve_loaded("exempt_users = {}\nscope = user\nlinger = forever\n"
+			   "user \"daemon\" {\n  scope = session\n}\n",
+			   "daemon", &p, &err, &loaded);
+	if (check(loaded && r == -EINVAL && strstr(err.msg, "user \"daemon\": linger = forever") &&
+			  strstr(err.msg, "(linger from top level (") &&
+			  strstr(err.msg, "/carrel.conf:3), scope from user daemon (") &&
+			  strstr(err.msg, "/carrel.conf:5))"),
+		  "conflict: a user section that sets scope back to session"))
+		diag("%s", err.msg);
+	else
+		diag("%d %s", r, err.msg);
+	r = resolve_loaded("linger = until-empty\n", "bin", &p, &err, &loaded);
+	check(r == 0 && loaded && p.linger_sec == CARREL_LINGER_UNTIL_EMPTY,
+	      "conflict: users without a carrel are not checked (bin: conflict, resolved: %d %s)",
+	      r, err.msg);
+	r = resolve_loaded("linger = until-empty\nexempt_users = {\"bin\"}\n", "bin", &p, &err,
+			   &loaded);
+	check(r == 0 && p.exempt, "conflict: an exempt user is not checked");
+	r = resolve_loaded("linger = 1d\ngroup \"daemon\" { scope = user }\n", "daemon", &p, &err,
+			   &loaded);
+	check(r == 0 && p.scope == CARREL_SCOPE_USER && p.linger_sec == 86400,
+	      "conflict: linger at top level, scope = user from a group: fine");
+	r = resolve_loaded("linger = 1d\ngroup \"daemon\" { scope = user }\n", "nobody", &p, &err,
+			   &loaded);
+	check(r == -EINVAL && strstr(err.msg, "user \"nobody\": linger = 1d"),
+	      "conflict: the same file, a user outside that group: error");
+	r = resolve_loaded("scope = user\nlinger = 5m\nuser \"daemon\" { linger = no\n scope = session }\n",
+			   "daemon", &p, &err, &loaded);
+	check(r == 0 && p.scope == CARREL_SCOPE_SESSION && p.linger_sec == 0,
+	      "conflict: linger = no with scope = session: fine");
+}
+
+static void test_new_keys_precedence(void)
+{
+	static const char text[] = "seccomp = off\n"
+				   "capabilities = {kill}\n"
+				   "scope = user\n"
+				   "linger = 1h\n"
+				   "exempt_users = {}\n"
+				   "user \"daemon\" {\n"
+				   "  capabilities = {}\n"
+				   "  linger = forever\n"
+				   "  scope = user\n"
+				   "}\n"
+				   "group \"daemon\" {\n"
+				   "  seccomp = \"/etc/g.seccomp\"\n"
+				   "  capabilities = {chown}\n"
+				   "  linger = 2h\n"
+				   "  scope = session\n"
+				   "}\n"
+				   "group \"bin\" { seccomp = \"/etc/bin.seccomp\" }\n";
+	struct carrel_policy p;
+	struct carrel_error err;
+
+	check(resolve_text(text, "daemon", &p, &err) == 0 && p.capabilities == 0 &&
+		      p.linger_sec == CARREL_LINGER_FOREVER,
+	      "new keys: user section wins (capabilities = {}, linger = forever)");
+	check(strcmp(p.seccomp, "/etc/g.seccomp") == 0 && p.scope == CARREL_SCOPE_USER,
+	      "new keys: group over top level (seccomp); user over group (scope)");
+	check(resolve_text(text, "nobody", &p, &err) == 0 && strcmp(p.seccomp, "off") == 0 &&
+		      p.capabilities == CAP(CAP_KILL) && p.scope == CARREL_SCOPE_USER &&
+		      p.linger_sec == 3600,
+	      "new keys: top level over built-in");
+	check(resolve_text(text, "bin", &p, &err) == 0 &&
+		      strcmp(p.seccomp, "/etc/bin.seccomp") == 0 && p.capabilities == CAP(CAP_KILL),
+	      "new keys: another group's section does not apply");
+	check(resolve_text("group "daemon" { capabilities = {chown} seccomp = off }
+"
+			   "user "daemon" { }
+",
+			   "daemon", &p, &err) == 0 &&
+		      p.capabilities == CAP(CAP_CHOWN) && strcmp(p.seccomp, "off") == 0 &&
+		      p.scope == CARREL_SCOPE_SESSION && p.linger_sec == 0,
+	      "new keys: an empty user section overrides nothing; unset keys stay built-in");
+}
+
 static void test_syntax_errors(void)
 {
 	expect_error("syntax error (missing comma), after comments",
@@ -778,7 +1090,10 @@ static void test_print(void)
 	carrel_policy_builtin(&b);
 	text = print_policy(&b);
 	check(strncmp(text, "# exempt: no\n", 13) == 0 &&
-		      strstr(text, "\nnamespaces = {mnt, pid, ipc, uts, net, cgroup}\n") &&
+		      strstr(text, "\nnamespaces = {mnt, pid, ipc, uts, net, cgroup, user}\n") &&
+		      strstr(text, "\nseccomp = default\n") &&
+		      strstr(text, "\ncapabilities = {}\n") && strstr(text, "\nscope = session\n") &&
+		      strstr(text, "\nlinger = no\n") &&
 		      strstr(text, "\nhostname = \"%u-%n\"\n") &&
 		      strstr(text, "\ntmp_size = 512M\n") &&
 		      strstr(text, "\ncgroup_parent = \"/\"\n") &&
@@ -914,6 +1229,11 @@ int main(int argc, char **argv)
 	test_precedence();
 	test_dropins();
 	test_value_errors();
+	test_seccomp();
+	test_capabilities();
+	test_scope_linger();
+	test_linger_conflict();
+	test_new_keys_precedence();
 	test_syntax_errors();
 	test_comments();
 	test_file_checks();
