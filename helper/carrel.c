@@ -102,6 +102,27 @@ void carrel_cleanup(struct carrel *c)
 	}
 }
 
+static int placeholder(const char *id)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", id);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	closep(&fd);
+	return 0;
+}
+
+static bool session_live(const char *id)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%.40s", id);
+	return access(path, F_OK) == 0;
+}
+
 static int open_fail(struct carrel_reply *reply, int r, const char *step, const char *what)
 {
 	proto_error(reply, r, step, "%s: %s", what, strerror(-r));
@@ -126,12 +147,21 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 		closep(&lock);
 		return open_fail(reply, r, "session id", CARREL_SEQ_FILE);
 	}
+	/* The state file exists from here on (the keeper fills it in), so that
+	 * cg_reap_stale() of a concurrent login never takes this session's
+	 * cgroups for a dead one's. */
+	if ((r = placeholder(c->id)) < 0) {
+		closep(&lock);
+		c->id[0] = '\0';
+		return open_fail(reply, r, "state file", CARREL_SESSIONS_DIR);
+	}
 	r = cg_prepare(&c->cg, c->logins[0].pid, c->policy.cgroup_parent, c->uid, c->id);
 	if (r < 0) {
 		closep(&lock);
 		c->cg.n = 0;
 		return open_fail(reply, r, "cgroup", "no usable cgroup hierarchy");
 	}
+	cg_reap_stale(&c->cg, session_live);
 	r = cg_create(&c->cg, &c->policy.limits, &failed);
 	closep(&lock);
 	if (r < 0) {

@@ -2,6 +2,7 @@
 #include "cgroup.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -349,4 +350,22 @@ int cg_count_procs(const struct cg_session *cg, pid_t except)
 			n++;
 	}
 	return n;
+}
+
+void cg_reap_stale(const struct cg_session *cg, bool (*live)(const char *id))
+{
+	for (int i = 0; i < cg->n; i++) {
+		DIR *d = opendir(cg->h[i].user);
+		struct dirent *e;
+		char path[CG_PATH_MAX + 300];
+		if (!d)
+			continue;
+		while ((e = readdir(d))) {
+			if (strncmp(e->d_name, "session-", 8) != 0 || live(e->d_name + 8))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", cg->h[i].user, e->d_name);
+			(void)rmdir(path); /* busy: something still runs there; leave it */
+		}
+		closedir(d);
+	}
 }

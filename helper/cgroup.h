@@ -49,6 +49,9 @@ int cg_attach(const struct cg_session *cg, pid_t pid);
 int cg_attach_origin(const struct cg_session *cg, const struct cg_origin *o, pid_t pid);
 /* SIGKILL every process left in the session's cgroups; returns how many remain. */
 int cg_kill(const struct cg_session *cg);
+/* Remove the user's session dirs that LIVE(id) says no keeper owns any more
+ * (a keeper that was killed cannot clean up). Caller holds the carrel lock. */
+void cg_reap_stale(const struct cg_session *cg, bool (*live)(const char *id));
 /* Remove session dirs (waiting, bounded, for dying tasks to leave). */
 int cg_remove_session(const struct cg_session *cg);
 /* Remove user-UID and carrel dirs where empty. Caller holds the carrel lock. */
