@@ -103,3 +103,6 @@ selinux:
 
 clean:
 	rm -f conf/*.o conf/*.a helper/*.o helper/carrel-helper pam_module/*.o pam_module/*.so $(UNIT_TESTS)
+
+tests/hostile/helper_call: tests/hostile/helper_call.c helper/proto.c helper/util.c
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^

@@ -128,7 +128,7 @@ enum kind {
 	K_SIZE,	   /* bytes, optional K/M/G/T suffix */
 	K_COUNT,   /* plain whole number */
 	K_PERCENT, /* whole number followed by % */
-	K_LINGER,  /* no, forever, until-empty or a duration; stored as CARREL_LINGER_* or seconds */
+	K_LINGER, /* no, forever, until-empty or a duration; stored as CARREL_LINGER_* or seconds */
 };
 
 /* Kinds whose values are lists; their items are OR-ed together. */
@@ -460,16 +460,17 @@ static void describe_invalid(const struct key *k, const char *s, char *why, size
 			 "use names from capabilities(7), such as CAP_NET_BIND_SERVICE or chown");
 		break;
 	case K_LINGER:
-		snprintf(hint, sizeof(hint),
-			 "use no, forever, until-empty or a whole number followed by s, m, h or d, like 30m");
+		snprintf(
+			hint, sizeof(hint),
+			"use no, forever, until-empty or a whole number followed by s, m, h or d, like 30m");
 		break;
 	case K_HOSTNAME:
 	case K_SECCOMP:
 		snprintf(hint, sizeof(hint), "see carrel.conf(5)");
 		break;
 	}
-	snprintf(why, size, "%s: invalid %s \"%s\" (%s)", key_label(k, label, sizeof(label)),
-		 what, show(s, shown, sizeof(shown)), hint);
+	snprintf(why, size, "%s: invalid %s \"%s\" (%s)", key_label(k, label, sizeof(label)), what,
+		 show(s, shown, sizeof(shown)), hint);
 }
 
 /* Digits only: no sign, no spaces, no exponent.  -ERANGE past UINT64_MAX. */
@@ -821,9 +822,9 @@ static int user_groups(const char *name, gid_t gid, gid_t **out, size_t *n)
 struct parse_ctx {
 	const char *path;
 	struct carrel_error *err;
-	int r;			  /* the first error, as -errno */
-	int exempt_users_line;	  /* line of the first item of the last exempt_users, or 0 */
-	int exempt_groups_line;	  /* the same for exempt_groups */
+	int r;			/* the first error, as -errno */
+	int exempt_users_line;	/* line of the first item of the last exempt_users, or 0 */
+	int exempt_groups_line; /* the same for exempt_groups */
 };
 
 static pthread_mutex_t confuse_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -1690,8 +1691,7 @@ static bool layer_applies(const struct layer *l, const char *user, const gid_t *
 }
 
 /* Apply L's keys to OUT; SRC[i] becomes L for every key L sets. */
-static void apply_layer(struct carrel_policy *out, const struct layer *l,
-			const struct layer **src)
+static void apply_layer(struct carrel_policy *out, const struct layer *l, const struct layer **src)
 {
 	for (size_t i = 0; i < N_KEYS; i++) {
 		if (l->set & (UINT32_C(1) << i)) {
@@ -1748,8 +1748,7 @@ static void key_origin(const struct layer *l, size_t i, char *buf, size_t size)
 	}
 }
 
-static void exempt_list_origin(const char *list, const char *file, int line, char *buf,
-			       size_t size)
+static void exempt_list_origin(const char *list, const char *file, int line, char *buf, size_t size)
 {
 	char where[PATH_MAX + 16];
 
@@ -1787,7 +1786,7 @@ static void exempt_origin(const struct carrel_config *c, enum exempt_by by, char
 static void format_value(const struct key *k, const struct carrel_policy *p, char *buf,
 			 size_t size);
 
-#define VALUE_MAX 1024		      /* a printed value, all capabilities included */
+#define VALUE_MAX 1024		    /* a printed value, all capabilities included */
 #define ORIGIN_MAX (PATH_MAX + 512) /* an origin string */
 
 static size_t key_index(const char *name)
@@ -1820,8 +1819,8 @@ static int check_conflicts(const struct carrel_policy *p, const char *user,
 
 int carrel_policy_resolve_explain(const struct carrel_config *c, const char *user,
 				  struct carrel_policy *out,
-				  void (*cb)(const char *key, const char *value,
-					     const char *origin, void *ctx),
+				  void (*cb)(const char *key, const char *value, const char *origin,
+					     void *ctx),
 				  void *ctx, struct carrel_error *err)
 {
 	const struct layer *src[N_KEYS] = { NULL };
@@ -1923,11 +1922,11 @@ static void format_bits(uint64_t bits, const char *const *names, size_t n, char 
 		if (!(bits & (UINT64_C(1) << i)))
 			continue;
 		if (i < n && names[i])
-			len += (size_t)snprintf(buf + len, size - len, "%s%s",
-						len > 1 ? ", " : "", names[i]);
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len > 1 ? ", " : "",
+						names[i]);
 		else
-			len += (size_t)snprintf(buf + len, size - len, "%s%zu",
-						len > 1 ? ", " : "", i);
+			len += (size_t)snprintf(buf + len, size - len, "%s%zu", len > 1 ? ", " : "",
+						i);
 	}
 	if (len < size)
 		snprintf(buf + len, size - len, "}");
@@ -1973,7 +1972,8 @@ static void format_value(const struct key *k, const struct carrel_policy *p, cha
 		break;
 	case K_HOSTNAME:
 	case K_SECCOMP:
-		if (k->kind == K_SECCOMP && (strcmp(str, "default") == 0 || strcmp(str, "off") == 0))
+		if (k->kind == K_SECCOMP &&
+		    (strcmp(str, "default") == 0 || strcmp(str, "off") == 0))
 			snprintf(buf, size, "%s", str);
 		else
 			snprintf(buf, size, "\"%.*s\"", (int)strnlen(str, k->size), str);

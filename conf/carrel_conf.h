@@ -33,7 +33,7 @@ enum carrel_tmp { CARREL_TMP_PRIVATE = 0, CARREL_TMP_SHARED = 1 };
 enum carrel_cgroup_parent { CARREL_CGROUP_PARENT_ROOT = 0, CARREL_CGROUP_PARENT_SELF = 1 };
 enum carrel_scope { CARREL_SCOPE_SESSION = 0, CARREL_SCOPE_USER = 1 };
 
-/* linger_sec: these, or a positive number of seconds (at most CARREL_LINGER_MAX). */
+/* linger_sec: one of these, or a positive number of seconds (at most CARREL_LINGER_MAX). */
 #define CARREL_LINGER_NO 0
 #define CARREL_LINGER_FOREVER (-1)
 #define CARREL_LINGER_UNTIL_EMPTY (-2)
@@ -64,7 +64,7 @@ struct carrel_policy {
 	uint64_t tmp_size;                    /* bytes */
 	enum carrel_cgroup_parent cgroup_parent;
 	enum carrel_scope scope;
-	int64_t linger_sec;                   /* CARREL_LINGER_* or seconds (scope user only) */
+	int64_t linger_sec;                   /* CARREL_LINGER_* or seconds (scope = user only) */
 	struct carrel_limits limits;
 };
 
@@ -90,7 +90,7 @@ void carrel_policy_builtin(struct carrel_policy *out);
  * Resolve the policy for USER (must exist in the passwd database):
  * built-in < top level < group sections in file order < user section.
  * A policy that is not exempt and sets linger without scope = user is an
- * error (-EINVAL, naming the user and both keys).
+ * error (-EINVAL; the message names the user and where both keys were set).
  */
 int carrel_policy_resolve(const struct carrel_config *cfg, const char *user,
 			  struct carrel_policy *out, struct carrel_error *err);
@@ -105,13 +105,14 @@ int carrel_policy_resolve(const struct carrel_config *cfg, const char *user,
  * the value (of a list's first item); for an empty list ({}) it is the line
  * of the section, and at the top level there is none: "top level (FILE)".
  * For "exempt" the origin names the list that decided: "exempt_users
- * (FILE:LINE)", "exempt_groups (FILE:LINE)" or "built-in exempt_users".
- * CB is called only when resolving succeeds, conflict check included.
+ * (FILE:LINE)", "exempt_groups (FILE:LINE)" or "built-in exempt_users";
+ * for a user not exempt, both lists.  CB is called only if resolving
+ * succeeds, the linger check included.
  */
 int carrel_policy_resolve_explain(const struct carrel_config *cfg, const char *user,
 				  struct carrel_policy *out,
-				  void (*cb)(const char *key, const char *value,
-					     const char *origin, void *ctx),
+				  void (*cb)(const char *key, const char *value, const char *origin,
+					     void *ctx),
 				  void *ctx, struct carrel_error *err);
 
 /* Print POLICY in the config file's own syntax (for check-config). */

@@ -270,9 +270,9 @@ static void test_builtin(void)
 
 	carrel_policy_builtin(&b);
 	check(!b.exempt &&
-		      b.namespaces == (CARREL_NS_MNT | CARREL_NS_PID | CARREL_NS_IPC |
-				       CARREL_NS_UTS | CARREL_NS_NET | CARREL_NS_CGROUP |
-				       CARREL_NS_USER) &&
+		      b.namespaces ==
+			      (CARREL_NS_MNT | CARREL_NS_PID | CARREL_NS_IPC | CARREL_NS_UTS |
+			       CARREL_NS_NET | CARREL_NS_CGROUP | CARREL_NS_USER) &&
 		      strcmp(b.hostname, "%u-%n") == 0 && b.on_error == CARREL_ON_ERROR_DENY &&
 		      b.no_new_privs && b.tmp == CARREL_TMP_PRIVATE && b.tmp_size == 512 * MiB &&
 		      b.cgroup_parent == CARREL_CGROUP_PARENT_ROOT,
@@ -504,6 +504,20 @@ static void test_dropins(void)
 	expect_error_in("carrel.d: an error names the drop-in file and line", &f,
 			"carrel.d/b-bad.conf", -EINVAL, 2,
 			"limits.cpu_weight: 0 is out of range (1 to 10000)");
+	fixture_write(
+		&f, "carrel.d/b-bad.conf",
+		"user \"daemon\" {\n scope = user\n capabilities = {\n  chown,\n  fly }\n}\n");
+	expect_error_in("carrel.d: an unknown capability names the drop-in file and line", &f,
+			"carrel.d/b-bad.conf", -EINVAL, 5,
+			"capabilities: invalid capability \"fly\"");
+	fixture_write(&f, "carrel.d/b-bad.conf", "\nlinger = 1w\n");
+	expect_error_in("carrel.d: a bad linger names the drop-in file and line", &f,
+			"carrel.d/b-bad.conf", -EINVAL, 2, "linger: invalid value \"1w\"");
+	fixture_write(&f, "carrel.d/b-bad.conf",
+		      "group \"daemon\" {\n\n\n seccomp = x.seccomp\n}\n");
+	expect_error_in("carrel.d: a relative seccomp path names the drop-in file and line", &f,
+			"carrel.d/b-bad.conf", -EINVAL, 4,
+			"seccomp: \"x.seccomp\" is not an absolute path");
 	unlink(fixture_path(&f, "carrel.d/b-bad.conf", (char[PATH_MAX]){ 0 }, PATH_MAX));
 
 	chmod(fixture_path(&f, "carrel.d/a.conf", (char[PATH_MAX]){ 0 }, PATH_MAX), 0664);
@@ -596,7 +610,7 @@ static void test_seccomp(void)
 		"0123456789012345678901234567890123456789012345678901234567890123456789"
 		"0123456789012345678901234567890123456789012345678901234567890123456789"
 		"0123456789012345678901234567890123456789012345678901234567890123456789"
-		"012345678901234567890.seccomp"; /* 255 characters */
+		"01234567890123.seccomp"; /* 255 characters */
 	struct carrel_policy p;
 	struct carrel_error err;
 	char text[512];
@@ -607,10 +621,14 @@ static void test_seccomp(void)
 	check(resolve_text("seccomp = \"default\"\n", "daemon", &p, &err) == 0 &&
 		      strcmp(p.seccomp, "default") == 0,
 	      "seccomp = \"default\"");
-	check(resolve_text("seccomp = /etc/security/carrel.d/a_b-c+d@e:f.1.seccomp\n", "daemon", &p,
-			   &err) == 0 &&
+	check(resolve_text("seccomp = \"/etc/security/carrel.d/a_b-c+d@e:f.1.seccomp\"\n", "daemon",
+			   &p, &err) == 0 &&
 		      strcmp(p.seccomp, "/etc/security/carrel.d/a_b-c+d@e:f.1.seccomp") == 0,
-	      "seccomp: an unquoted absolute path with every allowed character");
+	      "seccomp: an absolute path with every allowed character");
+	check(resolve_text("seccomp = /etc/security/carrel.d/NAME.seccomp\n", "daemon", &p, &err) ==
+			      0 &&
+		      strcmp(p.seccomp, "/etc/security/carrel.d/NAME.seccomp") == 0,
+	      "seccomp: an unquoted path");
 	check(resolve_text("seccomp = \"/etc/x..y.seccomp\"\n", "daemon", &p, &err) == 0 &&
 		      strcmp(p.seccomp, "/etc/x..y.seccomp") == 0,
 	      "seccomp: \"..\" inside a name (not a component) is accepted");
@@ -624,9 +642,9 @@ static void test_seccomp(void)
 	expect_error("seccomp: 256 characters: message", text, 2,
 		     "...\" is too long (at most 255 characters)");
 
-	expect_error("seccomp: relative path", "tmp = shared\nseccomp = \"carrel.d/x.seccomp\"\n",
-		     2,
-		     "seccomp: \"carrel.d/x.seccomp\" is not an absolute path (use default, off or the absolute path of a profile file)");
+	expect_error(
+		"seccomp: relative path", "tmp = shared\nseccomp = \"carrel.d/x.seccomp\"\n", 2,
+		"seccomp: \"carrel.d/x.seccomp\" is not an absolute path (use default, off or the absolute path of a profile file)");
 	expect_error("seccomp: empty", "\n\n\nseccomp = \"\"\n", 4,
 		     "seccomp: \"\" is empty (use default, off");
 	expect_error("seccomp: .. component", "seccomp = \"/etc/security/../shadow\"\n", 1,
@@ -677,8 +695,8 @@ static void test_capabilities(void)
 	      "capabilities = {}");
 
 	expect_error(
-		"capabilities: unknown name, on its line", "capabilities = {chown,\n  kill,\n  CAP_FOO}\n",
-		3,
+		"capabilities: unknown name, on its line",
+		"capabilities = {chown,\n  kill,\n  CAP_FOO}\n", 3,
 		"capabilities: invalid capability \"CAP_FOO\" (use names from capabilities(7), such as CAP_NET_BIND_SERVICE or chown)");
 	expect_error("capabilities: a prefix of a name", "capabilities = {CAP_NET_BIND}\n", 1,
 		     "capabilities: invalid capability \"CAP_NET_BIND\"");
@@ -812,10 +830,9 @@ static void test_linger_conflict(void)
 		diag("%s", err.msg);
 	else
 		diag("%d %s", r, err.msg);
-	r = resolve_loaded("linger = until-empty\n", "bin", &p, &err, &loaded);
-	check(r == 0 && loaded && p.linger_sec == CARREL_LINGER_UNTIL_EMPTY,
-	      "conflict: users without a carrel are not checked (bin: conflict, resolved: %d %s)",
-	      r, err.msg);
+	r = resolve_loaded("linger = until-empty\n", "root", &p, &err, &loaded);
+	check(r == 0 && loaded && p.exempt && p.linger_sec == CARREL_LINGER_UNTIL_EMPTY,
+	      "conflict: root, exempt by the built-in list, is not checked");
 	r = resolve_loaded("linger = until-empty\nexempt_users = {\"bin\"}\n", "bin", &p, &err,
 			   &loaded);
 	check(r == 0 && p.exempt, "conflict: an exempt user is not checked");
@@ -827,8 +844,9 @@ static void test_linger_conflict(void)
 			   &loaded);
 	check(r == -EINVAL && strstr(err.msg, "user \"nobody\": linger = 1d"),
 	      "conflict: the same file, a user outside that group: error");
-	r = resolve_loaded("scope = user\nlinger = 5m\nuser \"daemon\" { linger = no\n scope = session }\n",
-			   "daemon", &p, &err, &loaded);
+	r = resolve_loaded(
+		"scope = user\nlinger = 5m\nuser \"daemon\" { linger = no\n scope = session }\n",
+		"daemon", &p, &err, &loaded);
 	check(r == 0 && p.scope == CARREL_SCOPE_SESSION && p.linger_sec == 0,
 	      "conflict: linger = no with scope = session: fine");
 }
@@ -867,10 +885,8 @@ static void test_new_keys_precedence(void)
 	check(resolve_text(text, "bin", &p, &err) == 0 &&
 		      strcmp(p.seccomp, "/etc/bin.seccomp") == 0 && p.capabilities == CAP(CAP_KILL),
 	      "new keys: another group's section does not apply");
-	check(resolve_text("group "daemon" { capabilities = {chown} seccomp = off }
-"
-			   "user "daemon" { }
-",
+	check(resolve_text("group \"daemon\" { capabilities = {chown} seccomp = off }\n"
+			   "user \"daemon\" { }\n",
 			   "daemon", &p, &err) == 0 &&
 		      p.capabilities == CAP(CAP_CHOWN) && strcmp(p.seccomp, "off") == 0 &&
 		      p.scope == CARREL_SCOPE_SESSION && p.linger_sec == 0,
@@ -1011,6 +1027,175 @@ static void test_resolve_errors(void)
 	carrel_config_free(cfg);
 }
 
+/* ---- carrel_policy_resolve_explain ------------------------------------------------ */
+
+#define EXPLAIN_MAX 32
+
+struct explained {
+	int n;
+	struct {
+		char key[64], value[1100], origin[PATH_MAX + 600];
+	} e[EXPLAIN_MAX];
+};
+
+static void on_explain(const char *key, const char *value, const char *origin, void *ctx)
+{
+	struct explained *x = ctx;
+
+	if (x->n < EXPLAIN_MAX) {
+		snprintf(x->e[x->n].key, sizeof(x->e[x->n].key), "%s", key);
+		snprintf(x->e[x->n].value, sizeof(x->e[x->n].value), "%s", value);
+		snprintf(x->e[x->n].origin, sizeof(x->e[x->n].origin), "%s", origin);
+	}
+	x->n++;
+}
+
+static int explain(const struct fixture *f, const char *user, struct carrel_policy *p,
+		   struct explained *x, struct carrel_error *err)
+{
+	struct carrel_config *cfg = NULL;
+	int r = carrel_config_load(f->main, &cfg, err);
+
+	memset(x, 0, sizeof(*x));
+	if (r == 0)
+		r = carrel_policy_resolve_explain(cfg, user, p, on_explain, x, err);
+	carrel_config_free(cfg);
+	return r;
+}
+
+/* KEY was reported with VALUE and ORIGIN; in ORIGIN, "@F" stands for the
+ * fixture's directory. */
+static void expect_explained(const struct fixture *f, const struct explained *x, const char *key,
+			     const char *value, const char *origin)
+{
+	char want[PATH_MAX + 600];
+	size_t len = 0;
+
+	for (const char *o = origin; *o && len + 1 < sizeof(want);) {
+		if (strncmp(o, "@F", 2) == 0) {
+			len += (size_t)snprintf(want + len, sizeof(want) - len, "%s", f->dir);
+			o += 2;
+		} else {
+			want[len++] = *o++;
+		}
+	}
+	want[len < sizeof(want) ? len : sizeof(want) - 1] = '\0';
+	for (int i = 0; i < x->n && i < EXPLAIN_MAX; i++) {
+		if (strcmp(x->e[i].key, key) != 0)
+			continue;
+		if (!check(strcmp(x->e[i].value, value) == 0 && strcmp(x->e[i].origin, want) == 0,
+			   "explain: %s = %s from %s", key, value, origin))
+			diag("got %s = %s from %s", key, x->e[i].value, x->e[i].origin);
+		return;
+	}
+	check(false, "explain: %s reported", key);
+}
+
+static void test_explain(void)
+{
+	struct carrel_policy p, q;
+	struct carrel_error err;
+	struct explained *x = calloc(1, sizeof(*x));
+	struct carrel_config *cfg = NULL;
+	struct fixture f;
+	int r;
+
+	if (!x)
+		bail("calloc");
+	fixture_init(&f);
+	fixture_write(&f, "carrel.conf",
+		      "exempt_users = {\"bin\",\n" /* 1 */
+		      "  \"nobody\"}\n"		   /* 2 */
+		      "tmp = shared\n"		   /* 3 */
+		      "namespaces = {}\n"	   /* 4 */
+		      "group \"daemon\" {\n"	   /* 5 */
+		      "  capabilities = {\n"	   /* 6 */
+		      "    chown, kill }\n"	   /* 7 */
+		      "  linger = 2h\n"		   /* 8 */
+		      "  namespaces = {}\n"	   /* 9 */
+		      "}\n"			   /* 10 */
+		      "limits {\n"		   /* 11 */
+		      "  pids_max = 50\n"	   /* 12 */
+		      "}\n");			   /* 13 */
+	fixture_mkdir(&f, "carrel.d");
+	fixture_write(&f, "carrel.d/10-x.conf",
+		      "user \"daemon\" {\n"				   /* 1 */
+		      "  scope = user\n"				   /* 2 */
+		      "  limits { memory_max = 1G }\n"			   /* 3 */
+		      "  seccomp = \"/etc/security/carrel.d/d.seccomp\"\n" /* 4 */
+		      "}\n");
+
+	r = explain(&f, "daemon", &p, x, &err);
+	if (!check(r == 0 && x->n == 18, "explain: resolves; exempt and the 17 keys reported"))
+		diag("%d %s; %d calls", r, err.msg, x->n);
+	check(strcmp(x->e[0].key, "exempt") == 0 && strcmp(x->e[1].key, "namespaces") == 0 &&
+		      strcmp(x->e[11].key, "linger") == 0 &&
+		      strcmp(x->e[12].key, "limits.memory_max") == 0 &&
+		      strcmp(x->e[17].key, "limits.io_weight") == 0,
+	      "explain: exempt first, then the keys in print order, limits last");
+	expect_explained(&f, x, "exempt", "no",
+			 "exempt_users (@F/carrel.conf:1), built-in exempt_groups");
+	expect_explained(&f, x, "namespaces", "{}", "group daemon (@F/carrel.conf:5)");
+	expect_explained(&f, x, "hostname", "\"%u-%n\"", "built-in");
+	expect_explained(&f, x, "tmp", "shared", "top level (@F/carrel.conf:3)");
+	expect_explained(&f, x, "capabilities", "{cap_chown, cap_kill}",
+			 "group daemon (@F/carrel.conf:7)");
+	expect_explained(&f, x, "linger", "2h", "group daemon (@F/carrel.conf:8)");
+	expect_explained(&f, x, "scope", "user", "user daemon (@F/carrel.d/10-x.conf:2)");
+	expect_explained(&f, x, "seccomp", "\"/etc/security/carrel.d/d.seccomp\"",
+			 "user daemon (@F/carrel.d/10-x.conf:4)");
+	expect_explained(&f, x, "limits.memory_max", "1G", "user daemon (@F/carrel.d/10-x.conf:3)");
+	expect_explained(&f, x, "limits.pids_max", "50", "top level (@F/carrel.conf:12)");
+	expect_explained(&f, x, "limits.io_weight", "100", "built-in");
+	check(load_resolve(&f, "daemon", &q, &err) == 0 && !policy_diff(&p, &q),
+	      "explain: the same policy as carrel_policy_resolve");
+
+	r = explain(&f, "nobody", &p, x, &err);
+	check(r == 0 && p.exempt, "explain: nobody resolves, exempt");
+	expect_explained(&f, x, "exempt", "yes", "exempt_users (@F/carrel.conf:1)");
+	expect_explained(&f, x, "namespaces", "{}", "top level (@F/carrel.conf)");
+	expect_explained(&f, x, "capabilities", "{}", "built-in");
+
+	fixture_write(&f, "carrel.d/20-y.conf", "\n\nexempt_groups = {\"daemon\"}\n");
+	r = explain(&f, "daemon", &p, x, &err);
+	check(r == 0 && p.exempt, "explain: daemon exempt through exempt_groups");
+	expect_explained(&f, x, "exempt", "yes", "exempt_groups (@F/carrel.d/20-y.conf:3)");
+	fixture_write(&f, "carrel.d/20-y.conf", "exempt_groups = {}\n");
+	r = explain(&f, "daemon", &p, x, &err);
+	expect_explained(&f, x, "exempt", "no",
+			 "exempt_users (@F/carrel.conf:1), exempt_groups (@F/carrel.d/20-y.conf)");
+
+	/* No callback: like carrel_policy_resolve. */
+	if (carrel_config_load(f.main, &cfg, &err) == 0)
+		check(carrel_policy_resolve_explain(cfg, "daemon", &p, NULL, NULL, &err) == 0 &&
+			      p.scope == CARREL_SCOPE_USER,
+		      "explain: a NULL callback is allowed");
+	else
+		check(false, "explain: a NULL callback is allowed (load: %s)", err.msg);
+	carrel_config_free(cfg);
+	fixture_cleanup(&f);
+
+	fixture_init(&f);
+	r = explain(&f, "root", &p, x, &err);
+	check(r == 0 && x->n == 18, "explain: no file");
+	expect_explained(&f, x, "exempt", "yes", "built-in exempt_users");
+	expect_explained(&f, x, "namespaces", "{mnt, pid, ipc, uts, net, cgroup, user}",
+			 "built-in");
+	expect_explained(&f, x, "seccomp", "default", "built-in");
+	expect_explained(&f, x, "linger", "no", "built-in");
+	r = explain(&f, "daemon", &p, x, &err);
+	expect_explained(&f, x, "exempt", "no", "built-in");
+
+	fixture_write(&f, "carrel.conf", "linger = 7d\n");
+	r = explain(&f, "daemon", &p, x, &err);
+	check(r == -EINVAL && x->n == 0 && strstr(err.msg, "user \"daemon\": linger = 7d needs"),
+	      "explain: a conflict is an error, and nothing is reported");
+	r = explain(&f, "carrel-no-such-user", &p, x, &err);
+	check(r == -ENOENT && x->n == 0, "explain: unknown user, nothing reported");
+	fixture_cleanup(&f);
+	free(x);
+}
+
 /* Find conf/carrel.conf: $CARREL_SRCDIR, the current directory, or two
  * directories up from this program (tests/unit/test_conf). */
 static bool find_shipped(char *buf, size_t size)
@@ -1092,8 +1277,8 @@ static void test_print(void)
 	check(strncmp(text, "# exempt: no\n", 13) == 0 &&
 		      strstr(text, "\nnamespaces = {mnt, pid, ipc, uts, net, cgroup, user}\n") &&
 		      strstr(text, "\nseccomp = default\n") &&
-		      strstr(text, "\ncapabilities = {}\n") && strstr(text, "\nscope = session\n") &&
-		      strstr(text, "\nlinger = no\n") &&
+		      strstr(text, "\ncapabilities = {}\n") &&
+		      strstr(text, "\nscope = session\n") && strstr(text, "\nlinger = no\n") &&
 		      strstr(text, "\nhostname = \"%u-%n\"\n") &&
 		      strstr(text, "\ntmp_size = 512M\n") &&
 		      strstr(text, "\ncgroup_parent = \"/\"\n") &&
@@ -1124,6 +1309,58 @@ static void test_print(void)
 	odd.exempt = false;
 	check(resolve_text(text, "daemon", &p, &err) == 0 && !policy_diff(&p, &odd),
 	      "print: that output parses back too");
+	free(text);
+
+	odd = b;
+	snprintf(odd.seccomp, sizeof(odd.seccomp), "/etc/security/carrel.d/x+y@z:1.seccomp");
+	odd.capabilities = CAP(CAP_NET_BIND_SERVICE) | CAP(CAP_CHOWN) | CAP(40);
+	odd.scope = CARREL_SCOPE_USER;
+	odd.linger_sec = 90;
+	text = print_policy(&odd);
+	check(strstr(text, "\nseccomp = \"/etc/security/carrel.d/x+y@z:1.seccomp\"\n") &&
+		      strstr(text,
+			     "\ncapabilities = {cap_chown, cap_net_bind_service, cap_checkpoint_restore}\n") &&
+		      strstr(text, "\nscope = user\n") && strstr(text, "\nlinger = 90s\n"),
+	      "print: seccomp path quoted, capabilities lower case in number order, linger 90s");
+	diag("%s", text);
+	check(resolve_text(text, "daemon", &p, &err) == 0 && !policy_diff(&p, &odd),
+	      "print: new keys parse back");
+	free(text);
+
+	static const struct {
+		int64_t sec;
+		const char *text;
+	} lingers[] = {
+		{ CARREL_LINGER_FOREVER, "forever" },
+		{ CARREL_LINGER_UNTIL_EMPTY, "until-empty" },
+		{ 1, "1s" },
+		{ 60, "1m" },
+		{ 7200, "2h" },
+		{ 86400 * 7, "7d" },
+		{ 86400 + 1, "86401s" },
+		{ 365 * 86400, "365d" },
+		{ 3600 * 25, "25h" },
+	};
+	for (size_t i = 0; i < sizeof(lingers) / sizeof(lingers[0]); i++) {
+		char want[64];
+
+		odd.linger_sec = lingers[i].sec;
+		text = print_policy(&odd);
+		snprintf(want, sizeof(want), "\nlinger = %s\n", lingers[i].text);
+		check(strstr(text, want) && resolve_text(text, "daemon", &p, &err) == 0 &&
+			      p.linger_sec == lingers[i].sec,
+		      "print: linger %lld as %s, and back", (long long)lingers[i].sec,
+		      lingers[i].text);
+		free(text);
+	}
+
+	/* Every capability: the longest value there is. */
+	odd.capabilities = (CAP(CAP_LAST_CAP) << 1) - 1;
+	text = print_policy(&odd);
+	check(strstr(text, "\ncapabilities = {cap_chown, cap_dac_override, ") &&
+		      strstr(text, ", cap_checkpoint_restore}\n") &&
+		      resolve_text(text, "daemon", &p, &err) == 0 && !policy_diff(&p, &odd),
+	      "print: all %d capabilities, and back", CAP_LAST_CAP + 1);
 	free(text);
 }
 
@@ -1238,6 +1475,7 @@ int main(int argc, char **argv)
 	test_comments();
 	test_file_checks();
 	test_resolve_errors();
+	test_explain();
 	test_shipped();
 	test_print();
 	test_supplementary_groups();
