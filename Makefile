@@ -7,7 +7,7 @@ MANDIR      ?= $(PREFIX)/share/man
 SYSCONFDIR  ?= /etc
 RUNDIR      ?= /run/carrel
 # The system's PAM module directory: where pam_unix.so lives (multiarch on Debian).
-PAMDIR      ?= $(shell dirname "$$(ls /lib/*/security/pam_unix.so /usr/lib/*/security/pam_unix.so /lib/security/pam_unix.so /usr/lib/security/pam_unix.so /lib64/security/pam_unix.so 2>/dev/null | head -n1)")
+PAMDIR      ?= $(shell dirname "$$(ls /usr/lib/*/security/pam_unix.so /lib/*/security/pam_unix.so /usr/lib/security/pam_unix.so /lib/security/pam_unix.so /usr/lib64/security/pam_unix.so /lib64/security/pam_unix.so 2>/dev/null | head -n1)")
 
 HELPER_PATH := $(LIBEXECDIR)/carrel-helper
 
@@ -28,12 +28,17 @@ CONF_OBJ   := $(CONF_SRC:.c=.o)
 HELPER_OBJ := $(HELPER_SRC:.c=.o)
 PAM_OBJ    := $(PAM_SRC:.c=.pic.o)
 
-.PHONY: all clean install uninstall check demo format selinux
-all: pam_module/pam_carrel.so helper/carrel-helper
+.PHONY: all clean install uninstall check demo format selinux deps bench vmcheck FORCE
+all: pam_module/pam_carrel.so helper/carrel-helper helper/carrelctl
 
-%.o: %.c $(wildcard conf/*.h helper/*.h)
+# The paths compiled in (helper, state dir) are part of the build: objects
+# are rebuilt when they change (e.g. `make install PREFIX=/usr`).
+build.flags: FORCE
+	@echo '$(ALL_CFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS)' > $@
+
+%.o: %.c $(wildcard conf/*.h helper/*.h) build.flags
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
-%.pic.o: %.c $(wildcard conf/*.h helper/*.h)
+%.pic.o: %.c $(wildcard conf/*.h helper/*.h) build.flags
 	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -c -o $@ $<
 
 conf/libcarrelconf.a: $(CONF_OBJ)
@@ -41,6 +46,11 @@ conf/libcarrelconf.a: $(CONF_OBJ)
 
 helper/carrel-helper: $(HELPER_OBJ) conf/libcarrelconf.a
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(HELPER_OBJ) conf/libcarrelconf.a -lconfuse -lcap -lseccomp
+
+CTL_OBJ := helper/carrelctl.o helper/sessions.o helper/cgroup.o helper/cgroup_v1.o helper/cgroup_v2.o \
+           helper/util.o helper/proto.o
+helper/carrelctl: $(CTL_OBJ) conf/libcarrelconf.a
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(CTL_OBJ) conf/libcarrelconf.a -lconfuse -lcap
 
 pam_module/pam_carrel.so: $(PAM_OBJ) conf/libcarrelconf.a pam_module/pam_carrel.map
 	$(CC) $(CFLAGS) -shared $(LDFLAGS_HARD) -Wl,--version-script=pam_module/pam_carrel.map \
@@ -53,6 +63,9 @@ install: all
 	install -o root -g root -m 4755 helper/carrel-helper $(DESTDIR)$(HELPER_PATH)
 	install -m 0644 conf/carrel.conf.5 $(DESTDIR)$(MANDIR)/man5/carrel.conf.5
 	install -m 0644 pam_module/pam_carrel.8 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 helper/carrelctl $(DESTDIR)$(SBINDIR)/carrelctl
+	install -m 0644 helper/carrelctl.8 $(DESTDIR)$(MANDIR)/man8/carrelctl.8
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf"; \
 	else \
@@ -61,8 +74,9 @@ install: all
 
 # The config file is left alone when it differs from the shipped default: it is the admin's.
 uninstall:
-	rm -f $(DESTDIR)$(PAMDIR)/pam_carrel.so $(DESTDIR)$(HELPER_PATH) \
-	      $(DESTDIR)$(MANDIR)/man5/carrel.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8
+	rm -f $(DESTDIR)$(PAMDIR)/pam_carrel.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(SBINDIR)/carrelctl \
+	      $(DESTDIR)$(MANDIR)/man5/carrel.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8 \
+	      $(DESTDIR)$(MANDIR)/man8/carrelctl.8
 	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 	@if cmp -s conf/carrel.conf $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf; then \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf; \
@@ -79,8 +93,8 @@ tests/unit/test_dlopen: tests/unit/test_dlopen.c
 tests/unit/test_pam_confdir: tests/unit/test_pam_confdir.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpam
 
-tests/unit/test_seccomp: tests/unit/test_seccomp.c helper/seccomp.c
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ conf/carrel_conf.c -lseccomp -lconfuse -lcap -lpthread
+tests/unit/test_seccomp: tests/unit/test_seccomp.c tests/unit/seccomp_probe.c helper/seccomp.c helper/seccomp.h
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fsanitize=address,undefined -o $@ tests/unit/test_seccomp.c helper/seccomp.c -lseccomp -lpthread
 
 tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static-pie -o $@ $< -lpthread || \
@@ -89,11 +103,26 @@ tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 UNIT_TESTS := tests/unit/test_conf tests/unit/test_dlopen tests/unit/test_pam_confdir \
               tests/unit/test_seccomp tests/unit/seccomp_probe
 
-check: all $(UNIT_TESTS)
+# Every Debian package the build, the tests and the demo need (idempotent).
+deps:
+	tests/install-deps.sh
+
+# `make check` and `make demo` do all their own set-up on a fresh Debian 12.
+check: deps
+	$(MAKE) all $(UNIT_TESTS) tests/hostile/helper_call
 	tests/run-all.sh
 
-demo: all
+demo: deps
+	$(MAKE) all
 	tests/demo.sh
+
+bench: deps
+	$(MAKE) all
+	bench/run.sh
+
+vmcheck: deps
+	$(MAKE) all
+	tests/vm/run.sh
 
 format:
 	clang-format -i conf/*.[ch] helper/*.[ch] pam_module/*.c tests/unit/*.c
@@ -102,7 +131,9 @@ selinux:
 	$(MAKE) -C selinux
 
 clean:
-	rm -f conf/*.o conf/*.a helper/*.o helper/carrel-helper pam_module/*.o pam_module/*.so $(UNIT_TESTS)
+	rm -f conf/*.o conf/*.a helper/*.o helper/carrel-helper helper/carrelctl pam_module/*.o pam_module/*.so \
+	      $(UNIT_TESTS) tests/hostile/helper_call build.flags
+	-$(MAKE) -C selinux clean
 
 tests/hostile/helper_call: tests/hostile/helper_call.c helper/proto.c helper/util.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^

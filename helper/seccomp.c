@@ -179,7 +179,8 @@ struct profile {
 	struct rule rules[MAX_RULES];
 };
 
-static void set_error(struct carrel_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct carrel_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void set_error(struct carrel_error *err, const char *fmt, ...)
 {
@@ -209,9 +210,16 @@ static int add_rule(scmp_filter_ctx ctx, const struct rule *r)
 
 	if (!r->tty_ioctl)
 		return seccomp_rule_add(ctx, r->action, r->nr, 0);
+	/* Every ioctl runs the filter (the kernel's seccomp cache only
+	 * skips calls whose answer does not depend on the arguments, which
+	 * here is every other call): test ioctl first. */
+	ret = seccomp_syscall_priority(ctx, r->nr, 255);
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < ARRAY_SIZE(tty_requests); i++) {
 		ret = seccomp_rule_add(ctx, r->action, r->nr, 1,
-				       SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty_requests[i]));
+				       SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffu,
+						  tty_requests[i]));
 		if (ret < 0)
 			return ret;
 	}
@@ -337,7 +345,9 @@ static int parse_errno(const char *s, int *out)
 {
 	static const struct {
 		const char *alias, *name;
-	} aliases[] = { { "ENOTSUP", "EOPNOTSUPP" }, { "EWOULDBLOCK", "EAGAIN" }, { "EDEADLOCK", "EDEADLK" } };
+	} aliases[] = { { "ENOTSUP", "EOPNOTSUPP" },
+			{ "EWOULDBLOCK", "EAGAIN" },
+			{ "EDEADLOCK", "EDEADLK" } };
 	size_t i;
 	int e;
 
@@ -382,7 +392,8 @@ static int parse_action(const struct profile *p, unsigned line, const char *s, u
 	else if (strncmp(s, "errno:", 6) == 0) {
 		r = parse_errno(s + 6, &e);
 		if (r == -ERANGE) {
-			set_error(err, "%s:%u: errno number \"%s\" is not in 1..4095", p->path, line, s + 6);
+			set_error(err, "%s:%u: errno number \"%s\" is not in 1..4095", p->path,
+				  line, s + 6);
 			return -EINVAL;
 		}
 		if (r < 0) {
@@ -391,8 +402,10 @@ static int parse_action(const struct profile *p, unsigned line, const char *s, u
 		}
 		*out = SCMP_ACT_ERRNO((uint32_t)e);
 	} else {
-		set_error(err, "%s:%u: unknown action \"%s\" (want allow, errno, errno:NAME, errno:NUMBER, kill or log)",
-			  p->path, line, s);
+		set_error(
+			err,
+			"%s:%u: unknown action \"%s\" (want allow, errno, errno:NAME, errno:NUMBER, kill or log)",
+			p->path, line, s);
 		return -EINVAL;
 	}
 	return 0;
@@ -447,12 +460,14 @@ static int parse_line(struct profile *p, unsigned line, char *text, bool *seen_r
 		return -EINVAL;
 	}
 	if (n > 2) {
-		set_error(err, "%s:%u: unexpected \"%s\" after \"%s %s\"", p->path, line, w[2], w[0], w[1]);
+		set_error(err, "%s:%u: unexpected \"%s\" after \"%s %s\"", p->path, line, w[2],
+			  w[0], w[1]);
 		return -EINVAL;
 	}
 	if (strcmp(w[0], "default") == 0) {
 		if (*seen_rule) {
-			set_error(err, "%s:%u: \"default\" must be the first rule of the file", p->path, line);
+			set_error(err, "%s:%u: \"default\" must be the first rule of the file",
+				  p->path, line);
 			return -EINVAL;
 		}
 		*seen_rule = true;
@@ -461,12 +476,13 @@ static int parse_line(struct profile *p, unsigned line, char *text, bool *seen_r
 	*seen_rule = true;
 	if (strcmp(w[0], "include") == 0) {
 		if (strcmp(w[1], "default") != 0) {
-			set_error(err, "%s:%u: unknown include \"%s\" (only \"include default\")", p->path, line, w[1]);
+			set_error(err, "%s:%u: unknown include \"%s\" (only \"include default\")",
+				  p->path, line, w[1]);
 			return -EINVAL;
 		}
 		if (p->include_line) {
-			set_error(err, "%s:%u: duplicate \"include default\" (first at line %u)", p->path, line,
-				  p->include_line);
+			set_error(err, "%s:%u: duplicate \"include default\" (first at line %u)",
+				  p->path, line, p->include_line);
 			return -EINVAL;
 		}
 		p->include_line = line;
@@ -486,8 +502,8 @@ static int parse_line(struct profile *p, unsigned line, char *text, bool *seen_r
 		return ret;
 	for (i = 0; i < p->n; i++)
 		if (p->rules[i].nr == nr) {
-			set_error(err, "%s:%u: duplicate rule for %s (first at line %u)", p->path, line, w[0],
-				  p->rules[i].line);
+			set_error(err, "%s:%u: duplicate rule for %s (first at line %u)", p->path,
+				  line, w[0], p->rules[i].line);
 			return -EINVAL;
 		}
 	if (p->n == MAX_RULES) {
@@ -545,7 +561,8 @@ static int refuse(struct carrel_error *err, const char *path, const char *reason
 /* Only root may be able to change what the profile says. */
 static int open_profile(const char *path, struct carrel_error *err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	_cleanup_close_ int fd =
+		open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	char reason[128];
 	struct stat st;
 	int r;
@@ -565,7 +582,8 @@ static int open_profile(const char *path, struct carrel_error *err)
 	if (!S_ISREG(st.st_mode))
 		return refuse(err, path, "not a regular file");
 	if (st.st_uid != 0) {
-		snprintf(reason, sizeof(reason), "not owned by root (owner uid %u)", (unsigned)st.st_uid);
+		snprintf(reason, sizeof(reason), "not owned by root (owner uid %u)",
+			 (unsigned)st.st_uid);
 		return refuse(err, path, reason);
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
@@ -633,7 +651,9 @@ int carrel_seccomp_build(const char *profile, struct carrel_seccomp **out, struc
 		return profile_compile(p, out, err);
 	}
 	if (profile[0] != '/') {
-		set_error(err, "%s: seccomp profile must be \"default\", \"off\" or an absolute path", profile);
+		set_error(err,
+			  "%s: seccomp profile must be \"default\", \"off\" or an absolute path",
+			  profile);
 		return -EINVAL;
 	}
 	p->path = profile;

@@ -31,7 +31,8 @@ struct carrel_seccomp; /* opaque: a built libseccomp filter */
  * of a profile file, which must be a regular file owned by root and not
  * writable by group or others (-EPERM otherwise).  Parse errors: -EINVAL.
  */
-int carrel_seccomp_build(const char *profile, struct carrel_seccomp **out, struct carrel_error *err);
+int carrel_seccomp_build(const char *profile, struct carrel_seccomp **out,
+			 struct carrel_error *err);
 
 /*
  * Load F into the calling thread (not its siblings: the login process is

@@ -1,0 +1,1031 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The running carrels: their state files, their cgroups' live numbers, and
+ * two printers (a list, and everything about one carrel) in text or JSON.
+ * Read-only: nothing here writes to a file, signals or logs.
+ *
+ * Every path used comes from a state file in the root-only state directory
+ * (written by the keeper) and is checked to have the shape the helper gives
+ * it, .../user-UID/session-ID, before it is read.
+ */
+#include "sessions.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#define STATE_MAX (64 * 1024)
+
+/* v1 reports "no limit" as the largest page-aligned long (LONG_MAX rounded
+ * down to a page); anything this large is no limit. */
+#define V1_UNLIMITED_FROM (1ULL << 62)
+
+static const char *const ns_names[] = {
+	"mnt", "pid", "ipc", "uts", "net", "cgroup", "user", "time"
+};
+#define N_NS ARRAY_SIZE(ns_names)
+
+bool session_valid_id(const char *id)
+{
+	size_t n = strspn(id, "0123456789");
+
+	return n > 0 && n < 20 && id[n] == '\0';
+}
+
+/* ---------------------------------------------------------------- state file */
+
+static int parse_long(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < min || v > max)
+		return -EBADMSG;
+	*out = v;
+	return 0;
+}
+
+/* PATH ends in "/SUFFIX" exactly. */
+static bool ends_with_component(const char *path, const char *suffix)
+{
+	size_t pl = strlen(path), sl = strlen(suffix);
+
+	return pl > sl && path[pl - sl - 1] == '/' && strcmp(path + pl - sl, suffix) == 0;
+}
+
+/* A session dir the helper made: absolute, no "..", no "//", and ending in
+ * user-UID/session-ID. */
+static bool cgroup_path_ok(const char *path, const char *id, uid_t uid)
+{
+	char sess[48], user[32], parent[CG_PATH_MAX];
+	const char *slash;
+
+	if (path[0] != '/' || strstr(path, "/../") || strstr(path, "//") ||
+	    strlen(path) >= CG_PATH_MAX)
+		return false;
+	snprintf(sess, sizeof(sess), "session-%s", id);
+	snprintf(user, sizeof(user), "user-%u", (unsigned)uid);
+	if (!ends_with_component(path, sess))
+		return false;
+	slash = strrchr(path, '/');
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+	return ends_with_component(parent, user);
+}
+
+/* "session=PID SERVICE TTY RHOST STARTED" */
+static int parse_login(const char *v, struct session_login *l)
+{
+	long long pid, started;
+	char service[64], tty[64], rhost[256], pidbuf[24], stbuf[24];
+
+	if (sscanf(v, "%23s %63s %63s %255s %23s", pidbuf, service, tty, rhost, stbuf) != 5 ||
+	    parse_long(pidbuf, 1, INT32_MAX, &pid) < 0 ||
+	    parse_long(stbuf, 0, INT64_MAX, &started) < 0)
+		return -EBADMSG;
+	l->pid = (pid_t)pid;
+	l->started = (time_t)started;
+	snprintf(l->service, sizeof(l->service), "%s", service);
+	snprintf(l->tty, sizeof(l->tty), "%s", tty);
+	snprintf(l->rhost, sizeof(l->rhost), "%s", rhost);
+	return 0;
+}
+
+static int parse_state(char *buf, const char *id, struct session *s)
+{
+	struct session_login first = { 0 };
+	bool have_id = false, have_uid = false, have_first = false;
+	long long v;
+	char *save = NULL;
+
+	memset(s, 0, sizeof(*s));
+	s->keeper = s->holder = -1;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *val = strchr(line, '=');
+		if (!val)
+			continue;
+		*val++ = '\0';
+		if (strcmp(line, "id") == 0) {
+			if (strcmp(val, id) != 0)
+				return -EBADMSG;
+			snprintf(s->id, sizeof(s->id), "%s", val);
+			have_id = true;
+		} else if (strcmp(line, "user") == 0) {
+			if (!valid_user_name(val))
+				return -EBADMSG;
+			snprintf(s->user, sizeof(s->user), "%s", val);
+		} else if (strcmp(line, "uid") == 0) {
+			if (parse_long(val, 0, UINT32_MAX - 1, &v) < 0)
+				return -EBADMSG;
+			s->uid = (uid_t)v;
+			have_uid = true;
+		} else if (strcmp(line, "scope") == 0) {
+			snprintf(s->scope, sizeof(s->scope), "%s", val);
+		} else if (strcmp(line, "hostname") == 0) {
+			snprintf(s->hostname, sizeof(s->hostname), "%s", val);
+		} else if (strcmp(line, "config") == 0) {
+			snprintf(s->config, sizeof(s->config), "%s", val);
+		} else if (strcmp(line, "keeper") == 0 || strcmp(line, "holder") == 0) {
+			if (parse_long(val, 1, INT32_MAX, &v) < 0)
+				return -EBADMSG;
+			*(line[0] == 'k' ? &s->keeper : &s->holder) = (pid_t)v;
+		} else if (strcmp(line, "started") == 0) {
+			if (parse_long(val, 0, INT64_MAX, &v) == 0)
+				s->started = (time_t)v;
+		} else if (strcmp(line, "cgroup_version") == 0) {
+			if (parse_long(val, 1, 2, &v) == 0)
+				s->cgroup_version = (int)v;
+		} else if (strcmp(line, "service") == 0) {
+			snprintf(first.service, sizeof(first.service), "%s", val);
+			have_first = true;
+		} else if (strcmp(line, "tty") == 0) {
+			snprintf(first.tty, sizeof(first.tty), "%s", val);
+		} else if (strcmp(line, "rhost") == 0) {
+			snprintf(first.rhost, sizeof(first.rhost), "%s", val);
+		} else if (strcmp(line, "login") == 0) {
+			if (parse_long(val, 1, INT32_MAX, &v) == 0)
+				first.pid = (pid_t)v;
+		} else if (strcmp(line, "session") == 0) {
+			if (s->nlogins < CARREL_MAX_LOGINS &&
+			    parse_login(val, &s->logins[s->nlogins]) == 0)
+				s->nlogins++;
+		} else if (strcmp(line, "cgroup") == 0) {
+			if (s->ncg >= CG_MAX_HIER)
+				return -EBADMSG;
+			snprintf(s->cgroup[s->ncg++], CG_PATH_MAX, "%s", val);
+		}
+	}
+	if (!have_id || !have_uid || !s->user[0])
+		return -EBADMSG;
+	for (int i = 0; i < s->ncg; i++)
+		if (!cgroup_path_ok(s->cgroup[i], s->id, s->uid))
+			return -EBADMSG;
+	/* A state file without session= lines still names its first login. */
+	if (s->nlogins == 0 && have_first) {
+		first.started = s->started;
+		s->logins[s->nlogins++] = first;
+	}
+	return 0;
+}
+
+int session_load(const char *id, struct session *s)
+{
+	char path[128];
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	size_t len = 0;
+
+	if (!session_valid_id(id))
+		return -ENOENT;
+	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return errno == ELOOP ? -EBADMSG : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
+		return -EBADMSG;
+	buf = malloc(STATE_MAX);
+	if (!buf)
+		return -ENOMEM;
+	while (len + 1 < STATE_MAX) {
+		ssize_t n = read(fd, buf + len, STATE_MAX - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return parse_state(buf, id, s);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	unsigned long long x = strtoull(((const struct session *)a)->id, NULL, 10);
+	unsigned long long y = strtoull(((const struct session *)b)->id, NULL, 10);
+
+	return x < y ? -1 : x > y;
+}
+
+int sessions_scan(uid_t only_uid, struct session **out, int *n)
+{
+	DIR *d = opendir(CARREL_SESSIONS_DIR);
+	struct session *all = NULL;
+	struct dirent *e;
+	int count = 0, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (!session_valid_id(e->d_name))
+			continue;
+		if (count == cap) {
+			struct session *more =
+				reallocarray(all, (size_t)(cap ? cap * 2 : 8), sizeof(*all));
+			if (!more) {
+				free(all);
+				closedir(d);
+				return -ENOMEM;
+			}
+			all = more;
+			cap = cap ? cap * 2 : 8;
+		}
+		/* Gone meanwhile, or not a state file: not a carrel. */
+		if (session_load(e->d_name, &all[count]) < 0)
+			continue;
+		if (only_uid != SESSION_ALL_USERS && all[count].uid != only_uid)
+			continue;
+		count++;
+	}
+	closedir(d);
+	if (count > 1)
+		qsort(all, (size_t)count, sizeof(*all), by_id);
+	*out = all;
+	*n = count;
+	return 0;
+}
+
+/* ------------------------------------------------------------ cgroup files */
+
+static void parent_of(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	snprintf(buf, size, "%.*s", slash ? (int)(slash - path) : 0, path);
+}
+
+const char *session_dir_with(const struct session *s, const char *file, bool parent, char *buf,
+			     size_t size)
+{
+	char path[CG_PATH_MAX + 64];
+
+	for (int i = 0; i < s->ncg; i++) {
+		if (parent)
+			parent_of(s->cgroup[i], buf, size);
+		else
+			snprintf(buf, size, "%s", s->cgroup[i]);
+		snprintf(path, sizeof(path), "%s/%s", buf, file);
+		if (access(path, F_OK) == 0)
+			return buf;
+	}
+	return NULL;
+}
+
+int session_user_dirs(const struct session *s, char dirs[][CG_PATH_MAX], int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->ncg && n < max; i++) {
+		bool seen = false;
+		parent_of(s->cgroup[i], dirs[n], CG_PATH_MAX);
+		for (int j = 0; j < n && !seen; j++)
+			seen = strcmp(dirs[j], dirs[n]) == 0;
+		if (!seen)
+			n++;
+	}
+	return n;
+}
+
+/* The number after KEY at the start of a line of DIR/FILE (KEY "": the
+ * file's first word).  "max" and negative numbers ("-1") are no limit. */
+static uint64_t read_value(const char *dir, const char *file, const char *key)
+{
+	char path[CG_PATH_MAX + 64], buf[4096];
+	const char *p = buf;
+	size_t n = strlen(key);
+	char *end;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return SESSION_UNKNOWN;
+	if (n) {
+		for (p = buf; (p = strstr(p, key)); p += n)
+			if ((p == buf || p[-1] == '\n') && p[n] == ' ')
+				break;
+		if (!p)
+			return SESSION_UNKNOWN;
+		p += n + 1;
+	}
+	if (strncmp(p, "max", 3) == 0 || p[0] == '-')
+		return CARREL_UNLIMITED;
+	errno = 0;
+	uint64_t v = strtoull(p, &end, 10);
+	if (errno || end == p || v >= SESSION_UNKNOWN)
+		return SESSION_UNKNOWN;
+	return v;
+}
+
+/* FILE's value, from the hierarchy that has FILE (PARENT: its user-UID). */
+static uint64_t value(const struct session *s, const char *file, const char *key, bool parent)
+{
+	char dir[CG_PATH_MAX], path[CG_PATH_MAX + 64];
+
+	for (int i = 0; i < s->ncg; i++) {
+		if (parent)
+			parent_of(s->cgroup[i], dir, sizeof(dir));
+		else
+			snprintf(dir, sizeof(dir), "%s", s->cgroup[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, file);
+		if (access(path, F_OK) == 0)
+			return read_value(dir, file, key);
+	}
+	return SESSION_UNKNOWN;
+}
+
+static uint64_t per_1000(uint64_t v)
+{
+	return v == SESSION_UNKNOWN || v == CARREL_UNLIMITED ? v : v / 1000;
+}
+
+static uint64_t v1_limit(uint64_t v)
+{
+	return v != SESSION_UNKNOWN && v >= V1_UNLIMITED_FROM ? CARREL_UNLIMITED : v;
+}
+
+static bool is_v2(const struct session *s)
+{
+	return s->cgroup_version == 2;
+}
+
+void session_usage(const struct session *s, struct session_usage *u)
+{
+	if (is_v2(s)) {
+		u->memory_current = value(s, "memory.current", "", false);
+		u->memory_peak = value(s, "memory.peak", "", false);
+		u->memory_max = value(s, "memory.max", "", true);
+		u->pids_current = value(s, "pids.current", "", false);
+		u->pids_max = value(s, "pids.max", "", true);
+		u->cpu_usec = value(s, "cpu.stat", "usage_usec", false);
+		u->throttled_usec = value(s, "cpu.stat.local", "throttled_usec", false);
+		u->user_throttled_usec = value(s, "cpu.stat", "throttled_usec", true);
+		u->oom_kills = value(s, "memory.events", "oom_kill", false);
+		return;
+	}
+	u->memory_current = value(s, "memory.usage_in_bytes", "", false);
+	u->memory_peak = value(s, "memory.max_usage_in_bytes", "", false);
+	u->memory_max = v1_limit(value(s, "memory.limit_in_bytes", "", true));
+	u->pids_current = value(s, "pids.current", "", false);
+	u->pids_max = value(s, "pids.max", "", true);
+	u->cpu_usec = per_1000(value(s, "cpuacct.usage", "", false));
+	u->throttled_usec = per_1000(value(s, "cpu.stat.local", "throttled_time", false));
+	u->user_throttled_usec = per_1000(value(s, "cpu.stat", "throttled_time", true));
+	/* The kernel counts a v1 OOM kill in the victim's cgroup, whichever
+	 * ancestor's limit was hit. */
+	u->oom_kills = value(s, "memory.oom_control", "oom_kill", false);
+}
+
+/* *FIELD = V, unless V could not be read. */
+static void keep(uint64_t *field, uint64_t v)
+{
+	if (v != SESSION_UNKNOWN)
+		*field = v;
+}
+
+void session_read_limits(const struct session *s, struct carrel_limits *lim)
+{
+	struct carrel_policy builtin;
+	uint64_t v, w;
+
+	carrel_policy_builtin(&builtin);
+	*lim = builtin.limits;
+	if (is_v2(s)) {
+		char dir[CG_PATH_MAX], path[CG_PATH_MAX + 16], buf[64];
+		unsigned long long q, p;
+		keep(&lim->memory_max, value(s, "memory.max", "", true));
+		keep(&lim->memory_swap_max, value(s, "memory.swap.max", "", true));
+		keep(&lim->pids_max, value(s, "pids.max", "", true));
+		if (session_dir_with(s, "cpu.max", true, dir, sizeof(dir))) {
+			snprintf(path, sizeof(path), "%s/cpu.max", dir);
+			if (read_file(path, buf, sizeof(buf)) > 0) {
+				if (strncmp(buf, "max", 3) == 0)
+					lim->cpu_max = CARREL_UNLIMITED;
+				else if (sscanf(buf, "%llu %llu", &q, &p) == 2 && p > 0)
+					lim->cpu_max = (q * 100 + p / 2) / p;
+			}
+		}
+		v = value(s, "cpu.weight", "", true);
+		if (v >= 1 && v <= 10000)
+			lim->cpu_weight = (uint32_t)v;
+		v = value(s, "io.weight", "default", true);
+		if (v >= 1 && v <= 10000)
+			lim->io_weight = (uint32_t)v;
+		return;
+	}
+	v = v1_limit(value(s, "memory.limit_in_bytes", "", true));
+	keep(&lim->memory_max, v);
+	w = v1_limit(value(s, "memory.memsw.limit_in_bytes", "", true));
+	if (w != SESSION_UNKNOWN && v != SESSION_UNKNOWN) {
+		/* memsw is memory + swap; either without a limit leaves swap without one. */
+		if (w == CARREL_UNLIMITED || v == CARREL_UNLIMITED)
+			lim->memory_swap_max = CARREL_UNLIMITED;
+		else
+			lim->memory_swap_max = w >= v ? w - v : 0;
+	} else if ((w = value(s, "memory.swappiness", "", true)) != SESSION_UNKNOWN) {
+		/* Without swap accounting the helper keeps a user off swap by swappiness 0. */
+		lim->memory_swap_max = w == 0 ? 0 : CARREL_UNLIMITED;
+	}
+	keep(&lim->pids_max, value(s, "pids.max", "", true));
+	v = value(s, "cpu.cfs_quota_us", "", true);
+	w = value(s, "cpu.cfs_period_us", "", true);
+	if (v == CARREL_UNLIMITED)
+		lim->cpu_max = CARREL_UNLIMITED;
+	else if (v != SESSION_UNKNOWN && w != SESSION_UNKNOWN && w > 0)
+		lim->cpu_max = (v * 100 + w / 2) / w;
+	/* v1 shares 1024 is v2 weight 100; blkio weight 500 is io weight 100. */
+	v = value(s, "cpu.shares", "", true);
+	if (v != SESSION_UNKNOWN && v != CARREL_UNLIMITED) {
+		v = (v * 100 + 512) / 1024;
+		lim->cpu_weight = (uint32_t)(v < 1 ? 1 : v > 10000 ? 10000 : v);
+	}
+	v = value(s, "blkio.bfq.weight", "", true);
+	if (v == SESSION_UNKNOWN)
+		v = value(s, "blkio.weight", "", true);
+	if (v != SESSION_UNKNOWN && v != CARREL_UNLIMITED) {
+		v = (v + 2) / 5;
+		lim->io_weight = (uint32_t)(v < 1 ? 1 : v > 10000 ? 10000 : v);
+	}
+}
+
+/* ------------------------------------------------------------- formatting */
+
+/* A size as the config file writes it: exact K/M/G/T, else bytes. */
+static const char *conf_size(uint64_t v, char *buf, size_t size)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	if (v == CARREL_UNLIMITED)
+		return "max";
+	while (v && v % 1024 == 0 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, size, "%" PRIu64, v);
+	else
+		snprintf(buf, size, "%" PRIu64 "%c", v, units[u]);
+	return buf;
+}
+
+void session_print_limits(FILE *f, const struct carrel_limits *lim, const char *indent)
+{
+	char b[32];
+
+	fprintf(f, "%smemory_max = %s\n", indent, conf_size(lim->memory_max, b, sizeof(b)));
+	fprintf(f, "%smemory_swap_max = %s\n", indent,
+		conf_size(lim->memory_swap_max, b, sizeof(b)));
+	if (lim->pids_max == CARREL_UNLIMITED)
+		fprintf(f, "%spids_max = max\n", indent);
+	else
+		fprintf(f, "%spids_max = %" PRIu64 "\n", indent, lim->pids_max);
+	if (lim->cpu_max == CARREL_UNLIMITED)
+		fprintf(f, "%scpu_max = max\n", indent);
+	else
+		fprintf(f, "%scpu_max = %" PRIu64 "%%\n", indent, lim->cpu_max);
+	fprintf(f, "%scpu_weight = %u\n", indent, lim->cpu_weight);
+	fprintf(f, "%sio_weight = %u\n", indent, lim->io_weight);
+}
+
+/* For people: 1.5M, 64M, 512 (bytes); "max"; "?" when unknown. */
+static const char *human(uint64_t v, char *buf, size_t size)
+{
+	static const char units[] = "KMGTPE";
+	double d = (double)v;
+	int u = -1;
+
+	if (v == SESSION_UNKNOWN)
+		return "?";
+	if (v == CARREL_UNLIMITED)
+		return "max";
+	if (v < 1024) {
+		snprintf(buf, size, "%" PRIu64, v);
+		return buf;
+	}
+	if (v % 1024 == 0) /* exact: the way limits are written */
+		return conf_size(v, buf, size);
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(buf, size, d < 100 ? "%.1f%c" : "%.0f%c", d, units[u]);
+	return buf;
+}
+
+static const char *count(uint64_t v, char *buf, size_t size)
+{
+	if (v == SESSION_UNKNOWN)
+		return "?";
+	if (v == CARREL_UNLIMITED)
+		return "max";
+	snprintf(buf, size, "%" PRIu64, v);
+	return buf;
+}
+
+/* A duration in microseconds: 0.04s, 12.3s, 5m03s, 2h05m, 3d04h. */
+static const char *duration(uint64_t usec, char *buf, size_t size)
+{
+	uint64_t s = usec / 1000000;
+
+	if (usec == SESSION_UNKNOWN)
+		return "?";
+	if (s < 10)
+		snprintf(buf, size, "%.2fs", (double)usec / 1e6);
+	else if (s < 60)
+		snprintf(buf, size, "%.1fs", (double)usec / 1e6);
+	else if (s < 3600)
+		snprintf(buf, size, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s / 60 % 60);
+	else
+		snprintf(buf, size, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s / 3600 % 24);
+	return buf;
+}
+
+/* Local time, to the minute (list) or to the second (show). */
+static const char *when(time_t t, bool seconds, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (t <= 0 || !localtime_r(&t, &tm) ||
+	    strftime(buf, size, seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/* A number; "max" for no limit; null when unknown. */
+static void json_num(FILE *f, uint64_t v)
+{
+	if (v == SESSION_UNKNOWN)
+		fputs("null", f);
+	else if (v == CARREL_UNLIMITED)
+		fputs("\"max\"", f);
+	else
+		fprintf(f, "%" PRIu64, v);
+}
+
+static void json_limits(FILE *f, const struct carrel_limits *lim)
+{
+	fputs("{\"memory_max\":", f);
+	json_num(f, lim->memory_max);
+	fputs(",\"memory_swap_max\":", f);
+	json_num(f, lim->memory_swap_max);
+	fputs(",\"pids_max\":", f);
+	json_num(f, lim->pids_max);
+	fputs(",\"cpu_max_percent\":", f);
+	json_num(f, lim->cpu_max);
+	fprintf(f, ",\"cpu_weight\":%u,\"io_weight\":%u}", lim->cpu_weight, lim->io_weight);
+}
+
+/* The fields a list entry and show share, as JSON members (no braces). */
+static void json_common(FILE *f, const struct session *s, const struct session_usage *u)
+{
+	fputs("\"id\":", f);
+	json_str(f, s->id);
+	fputs(",\"user\":", f);
+	json_str(f, s->user);
+	fprintf(f, ",\"uid\":%u,\"scope\":", (unsigned)s->uid);
+	json_str(f, s->scope);
+	fputs(",\"hostname\":", f);
+	json_str(f, s->hostname);
+	fprintf(f, ",\"started\":%lld,\"keeper\":%d,\"holder\":%d,\"cgroup_version\":%d",
+		(long long)s->started, (int)s->keeper, (int)s->holder, s->cgroup_version);
+	fputs(",\"logins\":[", f);
+	for (int i = 0; i < s->nlogins; i++) {
+		const struct session_login *l = &s->logins[i];
+		fprintf(f, "%s{\"pid\":%d,\"service\":", i ? "," : "", (int)l->pid);
+		json_str(f, l->service);
+		fputs(",\"tty\":", f);
+		json_str(f, l->tty);
+		fputs(",\"rhost\":", f);
+		json_str(f, l->rhost);
+		fprintf(f, ",\"started\":%lld}", (long long)l->started);
+	}
+	fputs("],\"cgroups\":[", f);
+	for (int i = 0; i < s->ncg; i++) {
+		fputs(i ? "," : "", f);
+		json_str(f, s->cgroup[i]);
+	}
+	fputs("],\"memory\":{\"current\":", f);
+	json_num(f, u->memory_current);
+	fputs(",\"peak\":", f);
+	json_num(f, u->memory_peak);
+	fputs(",\"max\":", f);
+	json_num(f, u->memory_max);
+	fputs("},\"pids\":{\"current\":", f);
+	json_num(f, u->pids_current);
+	fputs(",\"max\":", f);
+	json_num(f, u->pids_max);
+	fputs("},\"cpu\":{\"usage_usec\":", f);
+	json_num(f, u->cpu_usec);
+	fputs(",\"throttled_usec\":", f);
+	json_num(f, u->throttled_usec);
+	fputs(",\"user_throttled_usec\":", f);
+	json_num(f, u->user_throttled_usec);
+	fputs("},\"oom_kills\":", f);
+	json_num(f, u->oom_kills);
+}
+
+/* "sshd:pts/0@10.0.0.5,su-l:pts/1": a list line's logins. */
+static void logins_text(FILE *f, const struct session *s)
+{
+	if (s->nlogins == 0)
+		fputs("-", f);
+	for (int i = 0; i < s->nlogins; i++) {
+		const struct session_login *l = &s->logins[i];
+		fprintf(f, "%s%s:%s", i ? "," : "", l->service, l->tty);
+		if (strcmp(l->rhost, "-") != 0)
+			fprintf(f, "@%s", l->rhost);
+	}
+}
+
+/* The carrel's own throttled time where the kernel counts it (cpu.stat.local),
+ * else the user's. */
+static uint64_t throttled(const struct session_usage *u)
+{
+	return u->throttled_usec != SESSION_UNKNOWN ? u->throttled_usec : u->user_throttled_usec;
+}
+
+#define LIST_FMT "%-6s %-12s %-7s %-16s %-20s %-11s %-8s %-9s %-4s "
+
+int sessions_print(FILE *f, uid_t only_uid, bool json)
+{
+	_cleanup_free_ struct session *all = NULL;
+	int n, r;
+
+	if ((r = sessions_scan(only_uid, &all, &n)) < 0)
+		return r;
+	if (json)
+		fputs("[", f);
+	else
+		fprintf(f, LIST_FMT "%s\n", "ID", "USER", "SCOPE", "STARTED", "MEMORY CUR/PEAK/MAX",
+			"PIDS", "CPU", "THROTTLED", "OOM", "LOGINS");
+	for (int i = 0; i < n; i++) {
+		const struct session *s = &all[i];
+		struct session_usage u;
+		char t[32], m1[16], m2[16], m3[16], mem[64], p1[24], p2[24], pids[64], c1[24],
+			c2[24], oom[24];
+
+		session_usage(s, &u);
+		if (json) {
+			fputs(i ? ",\n{" : "\n{", f);
+			json_common(f, s, &u);
+			fputs("}", f);
+			continue;
+		}
+		snprintf(mem, sizeof(mem), "%s/%s/%s", human(u.memory_current, m1, sizeof(m1)),
+			 human(u.memory_peak, m2, sizeof(m2)), human(u.memory_max, m3, sizeof(m3)));
+		snprintf(pids, sizeof(pids), "%s/%s", count(u.pids_current, p1, sizeof(p1)),
+			 count(u.pids_max, p2, sizeof(p2)));
+		fprintf(f, LIST_FMT, s->id, s->user, s->scope[0] ? s->scope : "?",
+			when(s->started, false, t, sizeof(t)), mem, pids,
+			duration(u.cpu_usec, c1, sizeof(c1)),
+			duration(throttled(&u), c2, sizeof(c2)),
+			count(u.oom_kills, oom, sizeof(oom)));
+		logins_text(f, s);
+		fputc('\n', f);
+	}
+	if (json)
+		fputs(n ? "\n]\n" : "]\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ------------------------------------------------------------------- show */
+
+struct holder_view {
+	const char *verified; /* how the holder was known to be this carrel's; NULL: it was not */
+	char why[160];	      /* when not verified */
+	pid_t pid;
+	unsigned long long ns[N_NS];  /* inode numbers; 0: unreadable */
+	unsigned long long own[N_NS]; /* ours, to tell which are shared */
+};
+
+static pid_t parent_pid(pid_t pid)
+{
+	char path[64], buf[2048];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\nPPid:")))
+		return -1;
+	return (pid_t)strtol(p + 6, NULL, 10);
+}
+
+static bool is_keeper(pid_t pid)
+{
+	char path[64], comm[32];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	return read_file(path, comm, sizeof(comm)) > 0 && strcmp(comm, "carrel-keeper\n") == 0;
+}
+
+/* The pid a pidfd refers to (-1: the process has exited). */
+static pid_t pidfd_pid(int pidfd)
+{
+	char path[64], buf[1024];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	if (read_file(path, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\nPid:")))
+		return -1;
+	return (pid_t)strtol(p + 5, NULL, 10);
+}
+
+/* Ask the keeper of ID for the holder's pidfd (root only: its socket is 0600). */
+static int keeper_holder(const char *id, int *pidfd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	_cleanup_free_ void *bpf = NULL;
+	struct carrel_reply reply;
+	char op = CARREL_CTL_HOLDER;
+	int r;
+
+	*pidfd = -1;
+	if (fd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), CARREL_SESSIONS_DIR "/%s.sock", id);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	if (send(fd, &op, 1, MSG_NOSIGNAL) != 1)
+		return -errno;
+	if ((r = proto_recv_reply(fd, &reply, pidfd, 2000)) < 0)
+		return r;
+	if (*pidfd < 0)
+		return -EPROTO;
+	/* The seccomp program follows; read it so the keeper's send completes. */
+	(void)proto_recv_bpf(fd, &reply, &bpf, 2000);
+	return 0;
+}
+
+static unsigned long long ns_inode(pid_t pid, const char *name)
+{
+	char path[64], link[64];
+	ssize_t n;
+
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	const char *b = strchr(link, '[');
+	return b ? strtoull(b + 1, NULL, 10) : 0;
+}
+
+/*
+ * The holder's namespaces, by a pid that is known to be the holder for the
+ * whole time they are read: best, the keeper hands out a pidfd (which no
+ * recycled pid can fool) and the pid it names is still alive afterwards;
+ * failing that, the state file's holder pid must be a child of a live
+ * carrel-keeper with the state file's keeper pid, before and after.
+ */
+static void holder_view(const struct session *s, struct holder_view *h)
+{
+	_cleanup_close_ int pidfd = -1;
+	struct pollfd p = { .events = POLLIN };
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	for (size_t i = 0; i < N_NS; i++)
+		h->own[i] = ns_inode(0, ns_names[i]);
+	h->pid = s->holder;
+	r = keeper_holder(s->id, &pidfd);
+	if (r == 0) {
+		h->pid = pidfd_pid(pidfd);
+		if (h->pid <= 0) {
+			snprintf(h->why, sizeof(h->why), "the holder has exited");
+			return;
+		}
+	}
+	if (parent_pid(h->pid) != s->keeper || !is_keeper(s->keeper)) {
+		snprintf(h->why, sizeof(h->why), "pid %d is not the child of keeper %d%s%s%s",
+			 (int)h->pid, (int)s->keeper,
+			 r < 0 ? "; the keeper does not answer on its socket (" : "",
+			 r < 0 ? strerror(-r) : "", r < 0 ? ")" : "");
+		return;
+	}
+	for (size_t i = 0; i < N_NS; i++)
+		h->ns[i] = ns_inode(h->pid, ns_names[i]);
+	p.fd = pidfd;
+	if (r == 0 && poll(&p, 1, 0) == 0) {
+		h->verified = "the keeper's pidfd, alive throughout";
+		return;
+	}
+	if (r < 0 && parent_pid(h->pid) == s->keeper) {
+		h->verified = "child of the keeper, before and after (the keeper did not answer)";
+		return;
+	}
+	memset(h->ns, 0, sizeof(h->ns));
+	snprintf(h->why, sizeof(h->why), "the holder exited while it was looked at");
+}
+
+struct explain_ctx {
+	FILE *f;
+	bool json;
+	int n;
+};
+
+static void explain_cb(const char *key, const char *val, const char *origin, void *data)
+{
+	struct explain_ctx *c = data;
+
+	if (c->json) {
+		fputs(c->n ? ",{\"key\":" : "{\"key\":", c->f);
+		json_str(c->f, key);
+		fputs(",\"value\":", c->f);
+		json_str(c->f, val);
+		fputs(",\"origin\":", c->f);
+		json_str(c->f, origin);
+		fputs("}", c->f);
+	} else {
+		fprintf(c->f, "    %-24s %-28s %s\n", key, val, origin);
+	}
+	c->n++;
+}
+
+/* The policy the configuration gives the user now, value by value with its origin. */
+static void show_policy(FILE *f, const struct session *s, const char *config, bool json)
+{
+	struct carrel_config *cfg = NULL;
+	struct carrel_error err = { { 0 } };
+	struct carrel_policy pol;
+	struct explain_ctx c = { .f = f, .json = json };
+	int r;
+
+	if (json) {
+		fputs(",\"policy\":{\"config\":", f);
+		json_str(f, config);
+		fputs(",\"values\":[", f);
+	} else {
+		fprintf(f, "policy (what %s gives %s now, and where each value comes from):\n",
+			config, s->user);
+	}
+	r = carrel_config_load(config, &cfg, &err);
+	if (r == 0)
+		r = carrel_policy_resolve_explain(cfg, s->user, &pol, explain_cb, &c, &err);
+	carrel_config_free(cfg);
+	if (json) {
+		fputs("]", f);
+		if (r < 0) {
+			fputs(",\"error\":", f);
+			json_str(f, err.msg[0] ? err.msg : strerror(-r));
+		}
+		fputs("}", f);
+	} else if (r < 0) {
+		fprintf(f, "    error: %s\n", err.msg[0] ? err.msg : strerror(-r));
+	}
+}
+
+static void show_text(FILE *f, const struct session *s, const struct session_usage *u,
+		      const struct holder_view *h, const struct carrel_limits *lim)
+{
+	char t[64], a[32], b[32], n1[24], n2[24], n3[24], h1[16], h2[16], h3[16];
+	char udirs[CG_MAX_HIER][CG_PATH_MAX];
+	time_t now = time(NULL);
+	int n;
+
+	fprintf(f, "carrel %s\n", s->id);
+	fprintf(f, "  user:      %s (uid %u)\n", s->user, (unsigned)s->uid);
+	fprintf(f, "  scope:     %s\n", s->scope[0] ? s->scope : "?");
+	fprintf(f, "  hostname:  %s\n", s->hostname[0] ? s->hostname : "-");
+	fprintf(f, "  started:   %s (%s ago)\n", when(s->started, true, t, sizeof(t)),
+		duration(now > s->started ? (uint64_t)(now - s->started) * 1000000 : 0, a,
+			 sizeof(a)));
+	fprintf(f, "  keeper:    pid %d\n", (int)s->keeper);
+	fprintf(f, "  holder:    pid %d\n", (int)h->pid);
+	fprintf(f, "logins (%d):\n", s->nlogins);
+	for (int i = 0; i < s->nlogins; i++) {
+		const struct session_login *l = &s->logins[i];
+		fprintf(f, "  pid %-7d %-12s tty %-10s from %-16s since %s\n", (int)l->pid,
+			l->service, l->tty, l->rhost, when(l->started, true, t, sizeof(t)));
+	}
+	fprintf(f, "cgroups (cgroup v%d):\n", s->cgroup_version ? s->cgroup_version : 1);
+	for (int i = 0; i < s->ncg; i++)
+		fprintf(f, "  session: %s\n", s->cgroup[i]);
+	n = session_user_dirs(s, udirs, CG_MAX_HIER);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "  user:    %s\n", udirs[i]);
+	fprintf(f, "usage:\n");
+	fprintf(f, "  memory:    current %s (%s), peak %s (%s), max %s (%s)\n",
+		count(u->memory_current, n1, sizeof(n1)), human(u->memory_current, h1, sizeof(h1)),
+		count(u->memory_peak, n2, sizeof(n2)), human(u->memory_peak, h2, sizeof(h2)),
+		count(u->memory_max, n3, sizeof(n3)), human(u->memory_max, h3, sizeof(h3)));
+	fprintf(f, "  pids:      current %s, max %s\n", count(u->pids_current, a, sizeof(a)),
+		count(u->pids_max, b, sizeof(b)));
+	fprintf(f, "  cpu:       %s usec (%s)\n", count(u->cpu_usec, a, sizeof(a)),
+		duration(u->cpu_usec, b, sizeof(b)));
+	fprintf(f,
+		"  throttled: %s usec (this carrel), %s usec (user-%u, shared by the user's carrels)\n",
+		count(u->throttled_usec, a, sizeof(a)), count(u->user_throttled_usec, b, sizeof(b)),
+		(unsigned)s->uid);
+	fprintf(f, "  oom kills: %s\n", count(u->oom_kills, a, sizeof(a)));
+	fprintf(f, "limits on user-%u now:\n", (unsigned)s->uid);
+	session_print_limits(f, lim, "  ");
+	if (h->verified)
+		fprintf(f, "namespaces (of holder %d; verified by %s):\n", (int)h->pid,
+			h->verified);
+	else
+		fprintf(f, "namespaces: unknown: %s\n", h->why);
+	for (size_t i = 0; h->verified && i < N_NS; i++) {
+		if (!h->ns[i])
+			fprintf(f, "  %-7s ?\n", ns_names[i]);
+		else
+			fprintf(f, "  %-7s %llu%s\n", ns_names[i], h->ns[i],
+				h->ns[i] == h->own[i] ? " (shared with the caller)" : "");
+	}
+}
+
+static void show_json(FILE *f, const struct session *s, const struct session_usage *u,
+		      const struct holder_view *h, const struct carrel_limits *lim)
+{
+	char udirs[CG_MAX_HIER][CG_PATH_MAX];
+	int n = session_user_dirs(s, udirs, CG_MAX_HIER);
+
+	fputs("{", f);
+	json_common(f, s, u);
+	fputs(",\"user_cgroups\":[", f);
+	for (int i = 0; i < n; i++) {
+		fputs(i ? "," : "", f);
+		json_str(f, udirs[i]);
+	}
+	fputs("],\"limits\":", f);
+	json_limits(f, lim);
+	fprintf(f, ",\"namespaces\":{\"holder\":%d,\"verified\":", (int)h->pid);
+	if (h->verified)
+		json_str(f, h->verified);
+	else
+		fputs("null", f);
+	if (!h->verified) {
+		fputs(",\"error\":", f);
+		json_str(f, h->why);
+	}
+	for (size_t i = 0; h->verified && i < N_NS; i++) {
+		fprintf(f, ",\"%s\":", ns_names[i]);
+		if (h->ns[i])
+			fprintf(f, "{\"inode\":%llu,\"shared\":%s}", h->ns[i],
+				h->ns[i] == h->own[i] ? "true" : "false");
+		else
+			fputs("null", f);
+	}
+	fputs("}", f);
+}
+
+int session_show(FILE *f, const char *id, uid_t only_uid, const char *config, bool json)
+{
+	_cleanup_free_ struct session *s = malloc(sizeof(*s));
+	struct session_usage u;
+	struct holder_view h;
+	struct carrel_limits lim;
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	if ((r = session_load(id, s)) < 0)
+		return r;
+	if (only_uid != SESSION_ALL_USERS && s->uid != only_uid)
+		return -ENOENT;
+	if (!config)
+		config = s->config[0] ? s->config : CARREL_DEFAULT_CONFIG;
+	session_usage(s, &u);
+	session_read_limits(s, &lim);
+	holder_view(s, &h);
+	if (json) {
+		show_json(f, s, &u, &h, &lim);
+		show_policy(f, s, config, true);
+		fputs("}\n", f);
+	} else {
+		show_text(f, s, &u, &h, &lim);
+		show_policy(f, s, config, false);
+	}
+	return ferror(f) ? -EIO : 0;
+}

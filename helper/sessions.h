@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The running carrels, as their keepers describe them in
+ * CARREL_SESSIONS_DIR/ID (key=value lines, written by write_state() in
+ * keeper.c), and what their cgroups say they use.
+ *
+ * Shared by carrelctl (run by root) and the helper's status operation (run
+ * for any user, who sees only their own carrels).  Nothing here writes to a
+ * file or logs: functions return 0 or -errno, and the printers write only to
+ * the FILE they are given.  Both read root-only state, so both run as root.
+ */
+#ifndef CARREL_SESSIONS_H
+#define CARREL_SESSIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "carrel.h"
+
+/* A value that could not be read (CARREL_UNLIMITED is "max"). */
+#define SESSION_UNKNOWN (UINT64_MAX - 1)
+/* Every carrel, in sessions_print() and session_show(). */
+#define SESSION_ALL_USERS ((uid_t)-1)
+
+struct session_login {
+	pid_t pid;
+	time_t started;
+	char service[64];
+	char tty[64];
+	char rhost[256];
+};
+
+struct session {
+	char id[24];
+	char user[33];
+	uid_t uid;
+	char scope[16];
+	char hostname[CARREL_HOSTNAME_MAX + 1];
+	char config[256]; /* config=PATH, if the keeper records it; else "" */
+	pid_t keeper;
+	pid_t holder;
+	time_t started;
+	int cgroup_version;
+	int nlogins;
+	struct session_login logins[CARREL_MAX_LOGINS];
+	int ncg;
+	char cgroup[CG_MAX_HIER][CG_PATH_MAX]; /* the session dirs */
+};
+
+/* What the carrel's cgroups say now; SESSION_UNKNOWN where unreadable. */
+struct session_usage {
+	uint64_t memory_current, memory_peak, memory_max; /* bytes; max: user-UID's */
+	uint64_t pids_current, pids_max;		  /* pids_max: user-UID's */
+	uint64_t cpu_usec;
+	uint64_t throttled_usec;      /* this carrel's tasks, by any ancestor's cpu_max */
+	uint64_t user_throttled_usec; /* user-UID's own cpu.stat: where cpu_max applies */
+	uint64_t oom_kills;
+};
+
+/* A session id as the helper makes them: decimal digits. */
+bool session_valid_id(const char *id);
+
+/* Read CARREL_SESSIONS_DIR/ID: -ENOENT if there is none, -EBADMSG if it is
+ * not a carrel state file (no id, user or uid line, or unsafe cgroup paths). */
+int session_load(const char *id, struct session *s);
+
+/* Every carrel of ONLY_UID (SESSION_ALL_USERS: all), ordered by id.  *OUT
+ * is malloc'd (free it); a missing state directory is no carrel at all. */
+int sessions_scan(uid_t only_uid, struct session **out, int *n);
+
+void session_usage(const struct session *s, struct session_usage *u);
+
+/*
+ * The session dir among S's cgroups that has FILE (a controller's file, so
+ * this finds the hierarchy of that controller), or its parent, user-UID,
+ * when PARENT.  NULL when no hierarchy has it.
+ */
+const char *session_dir_with(const struct session *s, const char *file, bool parent, char *buf,
+			     size_t size);
+
+/* The distinct user-UID dirs of S's cgroups (parents of the session dirs);
+ * returns how many. */
+int session_user_dirs(const struct session *s, char dirs[][CG_PATH_MAX], int max);
+
+/* The limits written on user-UID now, read back from the cgroup files;
+ * values that cannot be read keep the built-in defaults. */
+void session_read_limits(const struct session *s, struct carrel_limits *lim);
+
+/* Print LIM in the config file's syntax, one "key = value" line each,
+ * every line starting with INDENT. */
+void session_print_limits(FILE *f, const struct carrel_limits *lim, const char *indent);
+
+/*
+ * One line per carrel (text, with a header), or a JSON array of objects.
+ * ONLY_UID: SESSION_ALL_USERS for root, else the caller's uid: only that
+ * user's carrels are read and printed.
+ */
+int sessions_print(FILE *f, uid_t only_uid, bool json);
+
+/*
+ * Everything about carrel ID: what sessions_print() shows, the cgroup
+ * paths, the holder's namespaces (asked of the keeper, root only), the
+ * limits on user-UID now, and the policy CONFIG (NULL: the one the state
+ * file names, else CARREL_DEFAULT_CONFIG) gives the user, with where each
+ * value comes from.  -ENOENT when there is no such carrel of ONLY_UID's
+ * (the same answer for "none" and "not yours").
+ */
+int session_show(FILE *f, const char *id, uid_t only_uid, const char *config, bool json);
+
+#endif
