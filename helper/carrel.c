@@ -197,7 +197,7 @@ static int user_lock(uid_t uid)
 int carrel_attach_existing(const struct carrel *c, const struct login *l, int *lock)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct carrel_attach a = { .op = CARREL_CTL_ATTACH, .pid = l->pid };
+	struct carrel_attach a = { .op = CARREL_CTL_ATTACH, .pid = l->pid, .uid = (uint32_t)c->uid };
 	char path[128], id[24];
 	int fds[2] = { l->sock, l->pidfd };
 	struct pollfd p = { .events = POLLIN };

@@ -251,6 +251,10 @@ static void serve_attach(struct carrel *c, int conn)
 
 	if (proto_recv(conn, &a, sizeof(a), fds, 2, 1000) < 0 || fds[0] < 0 || fds[1] < 0)
 		goto out;
+	if (a.uid != (uint32_t)c->uid) {
+		r = -EPERM; /* never another user's login, whatever users/UID said */
+		goto out;
+	}
 	if (c->nlogins >= CARREL_MAX_LOGINS) {
 		r = -EMFILE;
 		goto out;

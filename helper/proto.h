@@ -61,6 +61,7 @@ struct carrel_reply {
 struct carrel_attach {
 	char op; /* CARREL_CTL_ATTACH */
 	int32_t pid;
+	uint32_t uid; /* whose login: the keeper takes only its own user's */
 	char service[64];
 	char tty[64];
 	char rhost[256];
