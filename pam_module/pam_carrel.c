@@ -107,6 +107,24 @@ static void session_free(pam_handle_t *pamh, void *data, int status)
 	}
 }
 
+/* A PAM item as the helper's argument: printable ASCII without spaces,
+ * truncated to what the helper takes, "-" when empty. The helper refuses
+ * anything else, and a remote host name must not lock a user out. */
+static const char *arg_item(pam_handle_t *pamh, int type, char *buf, size_t size)
+{
+	const void *v = NULL;
+	const char *s;
+	size_t i;
+
+	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || !v || !*(const char *)v)
+		return "-";
+	s = v;
+	for (i = 0; s[i] && i + 1 < size; i++)
+		buf[i] = s[i] > ' ' && s[i] < 0x7f ? s[i] : '_';
+	buf[i] = '\0';
+	return buf;
+}
+
 static const char *item(pam_handle_t *pamh, int type)
 {
 	const void *v = NULL;
@@ -151,8 +169,11 @@ fail:
 static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user,
 		      struct carrel_reply *reply, int *holder, int *sock, void **bpf)
 {
-	const char *argv[] = { "carrel-helper", "open", user, item(pamh, PAM_SERVICE),
-			       item(pamh, PAM_TTY), item(pamh, PAM_RHOST), o->config, NULL };
+	char service[64], tty[64], rhost[256];
+	const char *argv[] = { "carrel-helper", "open", user,
+			       arg_item(pamh, PAM_SERVICE, service, sizeof(service)),
+			       arg_item(pamh, PAM_TTY, tty, sizeof(tty)),
+			       arg_item(pamh, PAM_RHOST, rhost, sizeof(rhost)), o->config, NULL };
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
 	int sv[2], r, status;
 	pid_t pid;
