@@ -115,7 +115,7 @@ static int placeholder(const char *id)
 	return 0;
 }
 
-static bool session_live(const char *id)
+bool carrel_session_live(const char *id)
 {
 	char path[128];
 
@@ -161,7 +161,6 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 		c->cg.n = 0;
 		return open_fail(reply, r, "cgroup", "no usable cgroup hierarchy");
 	}
-	cg_reap_stale(&c->cg, session_live);
 	r = cg_create(&c->cg, &c->policy.limits, &failed);
 	closep(&lock);
 	if (r < 0) {

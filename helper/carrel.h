@@ -60,6 +60,9 @@ struct carrel {
  * pidfd attached, then the seccomp program if there is one. */
 int carrel_send_reply(const struct carrel *c, int sock);
 
+/* Is there a state file (a live keeper) for session ID? */
+bool carrel_session_live(const char *id);
+
 /* Take the global carrel lock (flock on CARREL_LOCK_FILE); returns the fd. */
 int carrel_lock(void);
 

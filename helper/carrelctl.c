@@ -99,6 +99,8 @@ static int load(const char *id, struct session *s)
 	r = session_load(id, s);
 	if (r == -ENOENT)
 		err("no carrel %s (see carrelctl list)", id);
+	else if (r == -EAGAIN)
+		err("carrel %s is still being opened; try again", id);
 	else if (r == -EBADMSG)
 		err("%s/%s is not a carrel state file", CARREL_SESSIONS_DIR, id);
 	else if (r < 0)
@@ -183,6 +185,8 @@ static int cmd_show(int argc, char **argv)
 	r = session_show(stdout, id, SESSION_ALL_USERS, config, json);
 	if (r == -ENOENT)
 		err("no carrel %s (see carrelctl list)", id);
+	else if (r == -EAGAIN)
+		err("carrel %s is still being opened; try again", id);
 	else if (r == -EBADMSG)
 		err("%s/%s is not a carrel state file", CARREL_SESSIONS_DIR, id);
 	else if (r < 0)

@@ -512,6 +512,10 @@ void keeper_main(struct carrel *c)
 	if (carrel_send_reply(c, c->logins[0].sock) < 0)
 		teardown(c, "module gone before reply");
 	log_login(c, &c->logins[0], "open", NULL);
+	/* Off the login's path: remove what keepers that were killed left. */
+	int lock = carrel_lock();
+	cg_reap_stale(&c->cg, carrel_session_live);
+	closep(&lock);
 	serve(c, sigfd);
 	_exit(0);
 }

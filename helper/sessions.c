@@ -208,6 +208,10 @@ int session_load(const char *id, struct session *s)
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
+	/* The helper creates the file empty when it allocates the id, and the
+	 * keeper fills it once the carrel stands. */
+	if (len == 0)
+		return -EAGAIN;
 	return parse_state(buf, id, s);
 }
 
@@ -268,6 +272,12 @@ static void parent_of(const char *path, char *buf, size_t size)
 	snprintf(buf, size, "%.*s", slash ? (int)(slash - path) : 0, path);
 }
 
+/* PATH exists, as the effective uid sees it (the helper runs this setuid). */
+static bool exists(const char *path)
+{
+	return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0;
+}
+
 const char *session_dir_with(const struct session *s, const char *file, bool parent, char *buf,
 			     size_t size)
 {
@@ -279,7 +289,7 @@ const char *session_dir_with(const struct session *s, const char *file, bool par
 		else
 			snprintf(buf, size, "%s", s->cgroup[i]);
 		snprintf(path, sizeof(path), "%s/%s", buf, file);
-		if (access(path, F_OK) == 0)
+		if (exists(path))
 			return buf;
 	}
 	return NULL;
@@ -340,7 +350,7 @@ static uint64_t value(const struct session *s, const char *file, const char *key
 		else
 			snprintf(dir, sizeof(dir), "%s", s->cgroup[i]);
 		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		if (access(path, F_OK) == 0)
+		if (exists(path))
 			return read_value(dir, file, key);
 	}
 	return SESSION_UNKNOWN;

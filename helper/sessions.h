@@ -63,8 +63,9 @@ struct session_usage {
 /* A session id as the helper makes them: decimal digits. */
 bool session_valid_id(const char *id);
 
-/* Read CARREL_SESSIONS_DIR/ID: -ENOENT if there is none, -EBADMSG if it is
- * not a carrel state file (no id, user or uid line, or unsafe cgroup paths). */
+/* Read CARREL_SESSIONS_DIR/ID: -ENOENT if there is none, -EAGAIN while it
+ * is still empty (the carrel is being opened), -EBADMSG if it is not a
+ * carrel state file (no id, user or uid line, or unsafe cgroup paths). */
 int session_load(const char *id, struct session *s);
 
 /* Every carrel of ONLY_UID (SESSION_ALL_USERS: all), ordered by id.  *OUT
