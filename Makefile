@@ -21,7 +21,7 @@ ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FOR
 LDFLAGS_HARD := -Wl,-z,relro,-z,now
 
 CONF_SRC   := conf/carrel_conf.c
-HELPER_SRC := helper/main.c helper/carrel.c helper/keeper.c helper/holder.c helper/enter.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/idmap.c helper/caps.c helper/seccomp.c helper/util.c helper/proto.c
+HELPER_SRC := helper/main.c helper/carrel.c helper/keeper.c helper/holder.c helper/enter.c helper/sessions.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/idmap.c helper/caps.c helper/seccomp.c helper/util.c helper/proto.c
 PAM_SRC    := pam_module/pam_carrel.c helper/caps.c helper/proto.c helper/util.c
 
 CONF_OBJ   := $(CONF_SRC:.c=.o)

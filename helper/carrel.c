@@ -71,7 +71,7 @@ static void expand_hostname(struct carrel *c)
 		for (; *sub && o < max; sub++) {
 			char ch = *sub;
 			bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-				  (ch >= '0' && ch <= '9') || ch == '-' || ch == '.';
+				  (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_';
 			c->hostname[o++] = ok ? ch : '-';
 		}
 	}

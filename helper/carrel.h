@@ -42,6 +42,7 @@ struct carrel {
 	uid_t uid;
 	gid_t gid;
 	char hostname[CARREL_HOSTNAME_MAX + 1]; /* expanded */
+	char config[256];  /* the config file it was built from ("" = default) */
 	struct carrel_policy policy;
 	struct cg_session cg;
 	struct idmap ids;  /* the user namespace's maps (CARREL_NS_USER) */

@@ -232,6 +232,19 @@ int cg_attach_origin(const struct cg_session *cg, const struct cg_origin *o, pid
 	return attach(cg, o, pid);
 }
 
+/* A frozen v1 cgroup keeps its tasks (killed or not) stopped: thaw it so
+ * that the kill can take effect and the cgroup can be removed. */
+static void thaw(const struct cg_session *cg)
+{
+	char path[CG_PATH_MAX + 32];
+
+	for (int i = 0; i < cg->n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", cg->h[i].session, cg->v2 ? "cgroup.freeze" : "freezer.state");
+		if (cg->v2 || cg_has_controller(&cg->h[i], "freezer"))
+			(void)write_file(path, cg->v2 ? "0" : "THAWED");
+	}
+}
+
 int cg_kill(const struct cg_session *cg)
 {
 	char path[CG_PATH_MAX + 16], buf[8192];
@@ -252,6 +265,7 @@ int cg_kill(const struct cg_session *cg)
 				left++;
 		}
 	}
+	thaw(cg);
 	return left;
 }
 

@@ -13,6 +13,7 @@
 #include "carrel.h"
 #include "caps.h"
 #include "seccomp.h"
+#include "sessions.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -161,39 +162,33 @@ int op_enter(int argc, char **argv, char **caller_env)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* status: one line per session of the caller's (root: all). */
+/* status [--json] [SESSION-ID]: the caller's carrels (root: all), or one in full. */
 int op_status(int argc, char **argv)
 {
-	DIR *d = opendir(CARREL_SESSIONS_DIR);
-	struct dirent *e;
+	uid_t only = getuid() == 0 ? SESSION_ALL_USERS : getuid();
+	const char *id = NULL;
+	bool json = false;
+	int r;
 
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		fprintf(stderr, "carrel-helper: status: %s: %s\n", CARREL_SESSIONS_DIR, strerror(errno));
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (!id && valid_id(argv[i]))
+			id = argv[i];
+		else {
+			fprintf(stderr, "carrel-helper: status: usage: status [--json] [SESSION-ID]\n");
+			return 2;
+		}
+	}
+	r = id ? session_show(stdout, id, only, NULL, json) : sessions_print(stdout, only, json);
+	if (r < 0 && id) {
+		/* The same answer for "no such session", "not yours" and "not yet". */
+		fprintf(stderr, "carrel-helper: status: no session %s of yours\n", id);
 		return 1;
 	}
-	printf("%-8s %-12s %-10s %-12s %-16s %s\n", "ID", "USER", "SERVICE", "TTY", "RHOST", "HOSTNAME");
-	while ((e = readdir(d))) {
-		char path[320], buf[4096], f[6][256] = { "", "", "", "", "", "" };
-		static const char *const keys[6] = { "id=", "user=", "service=", "tty=", "rhost=", "hostname=" };
-		long uid = -1;
-		if (!valid_id(e->d_name))
-			continue;
-		snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", e->d_name);
-		if (read_file(path, buf, sizeof(buf)) <= 0)
-			continue;
-		for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
-			if (strncmp(l, "uid=", 4) == 0)
-				uid = strtol(l + 4, NULL, 10);
-			for (int k = 0; k < 6; k++)
-				if (strncmp(l, keys[k], strlen(keys[k])) == 0)
-					snprintf(f[k], sizeof(f[k]), "%s", l + strlen(keys[k]));
-		}
-		if (getuid() != 0 && uid != (long)getuid())
-			continue;
-		printf("%-8s %-12s %-10s %-12s %-16s %s\n", f[0], f[1], f[2], f[3], f[4], f[5]);
+	if (r < 0) {
+		fprintf(stderr, "carrel-helper: status: %s: %s\n", CARREL_SESSIONS_DIR, strerror(-r));
+		return 1;
 	}
-	closedir(d);
-	return 0;
+	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -86,6 +86,7 @@ static int write_state(const struct carrel *c)
 			c->logins[i].tty, c->logins[i].rhost, (long long)c->logins[i].started);
 	for (int i = 0; i < c->cg.n; i++)
 		fprintf(f, "cgroup=%s\n", c->cg.h[i].session);
+	fprintf(f, "config=%s\n", c->config[0] ? c->config : CARREL_DEFAULT_CONFIG);
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
 		r = -errno;
 		(void)unlink(tmp);

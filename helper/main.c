@@ -112,10 +112,12 @@ static int check_args(struct carrel *c, int argc, char **argv, struct carrel_rep
 			return -EINVAL;
 		}
 	}
-	if (argc == 7 && argv[6][0] != '/') {
-		proto_error(reply, -EINVAL, "arguments", "config path must be absolute");
+	if (argc == 7 && (argv[6][0] != '/' || !valid_token(argv[6], sizeof(c->config) - 1))) {
+		proto_error(reply, -EINVAL, "arguments", "config path must be absolute, printable, without spaces");
 		return -EINVAL;
 	}
+	if (argc == 7)
+		snprintf(c->config, sizeof(c->config), "%s", argv[6]);
 	pw = getpwnam(argv[2]);
 	if (!pw) {
 		proto_error(reply, -ENOENT, "user", "unknown user %s", argv[2]);
@@ -173,11 +175,28 @@ static int check_ids(struct carrel *c, struct carrel_reply *reply)
 	return r;
 }
 
+/* What a policy needs beyond its own keys, checked where check-config can
+ * see it too: a mount namespace for the pid namespace's /proc and a private
+ * /tmp, and a seccomp profile that builds. */
+static bool policy_usable(const struct carrel_policy *p, bool with_seccomp, struct carrel_error *err)
+{
+	struct carrel_seccomp *f = NULL;
+
+	if (!(p->namespaces & CARREL_NS_MNT) && ((p->namespaces & CARREL_NS_PID) || p->tmp == CARREL_TMP_PRIVATE)) {
+		snprintf(err->msg, sizeof(err->msg), "the pid namespace and tmp = private need the mnt namespace");
+		return false;
+	}
+	/* open builds the filter anyway (build_filter): only check-config needs it here. */
+	if (with_seccomp && carrel_seccomp_build(p->seccomp, &f, err) < 0)
+		return false;
+	carrel_seccomp_free(f);
+	return true;
+}
+
 static int load_policy(struct carrel *c, const char *path, struct carrel_reply *reply)
 {
 	struct carrel_config *cfg = NULL;
 	struct carrel_error err = { { 0 } };
-	unsigned ns;
 	int r;
 
 	r = carrel_config_load(path, &cfg, &err);
@@ -188,9 +207,8 @@ static int load_policy(struct carrel *c, const char *path, struct carrel_reply *
 		proto_error(reply, r, "config", "%s", err.msg);
 		return r;
 	}
-	ns = c->policy.namespaces;
-	if (!(ns & CARREL_NS_MNT) && ((ns & CARREL_NS_PID) || c->policy.tmp == CARREL_TMP_PRIVATE)) {
-		proto_error(reply, -EINVAL, "config", "the pid namespace and tmp = private need the mnt namespace");
+	if (!policy_usable(&c->policy, false, &err)) {
+		proto_error(reply, -EINVAL, "config", "%s", err.msg);
 		return -EINVAL;
 	}
 	return 0;
@@ -293,6 +311,8 @@ static int op_check_config(int argc, char **argv)
 	r = carrel_config_load(file, &cfg, &err);
 	if (r == 0 && user)
 		r = carrel_policy_resolve(cfg, user, &pol, &err);
+	if (r == 0 && user && !pol.exempt && !policy_usable(&pol, true, &err))
+		r = -EINVAL;
 	carrel_config_free(cfg);
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err.msg);

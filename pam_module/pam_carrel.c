@@ -175,7 +175,7 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user
 			       arg_item(pamh, PAM_TTY, tty, sizeof(tty)),
 			       arg_item(pamh, PAM_RHOST, rhost, sizeof(rhost)), o->config, NULL };
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
-	int sv[2], r, status;
+	int sv[2], r, status = 0;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -236,7 +236,8 @@ static enum join_mode login_program(void)
 		return JOIN_AT_OPEN;
 	exe[n] = '\0';
 	base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
-	if (strcmp(base, "sshd") == 0)
+	/* sshd-session: OpenSSH 9.8 and later run the session there. */
+	if (strcmp(base, "sshd") == 0 || strcmp(base, "sshd-session") == 0)
 		return JOIN_USERNS_AT_SETCRED;
 	if (strcmp(base, "login") == 0)
 		return JOIN_AT_OPEN_CHOWN_TTY;
