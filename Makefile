@@ -7,7 +7,9 @@ MANDIR      ?= $(PREFIX)/share/man
 SYSCONFDIR  ?= /etc
 RUNDIR      ?= /run/carrel
 # The system's PAM module directory: where pam_unix.so lives (multiarch on Debian).
-PAMDIR      ?= $(shell dirname "$$(ls /usr/lib/*/security/pam_unix.so /lib/*/security/pam_unix.so /usr/lib/security/pam_unix.so /lib/security/pam_unix.so /usr/lib64/security/pam_unix.so /lib64/security/pam_unix.so 2>/dev/null | head -n1)")
+PAMDIR      ?= $(patsubst %/,%,$(dir $(firstword $(wildcard /usr/lib/*/security/pam_unix.so \
+                 /lib/*/security/pam_unix.so /usr/lib64/security/pam_unix.so /usr/lib/security/pam_unix.so \
+                 /lib64/security/pam_unix.so /lib/security/pam_unix.so))))
 
 HELPER_PATH := $(LIBEXECDIR)/carrel-helper
 
