@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 echo "# unit tests"
 # Every built tests/unit/test_* program; these three must be there.
-units=(tests/unit/test_conf tests/unit/test_dlopen tests/unit/test_pam_confdir)
+units=(tests/unit/test_conf tests/unit/test_dlopen tests/unit/test_pam_confdir tests/unit/test_seccomp)
 for t in tests/unit/test_*; do
 	case $t in *.c | *.o | *.h) continue ;; esac
 	[ -f "$t" ] && [ -x "$t" ] || continue
@@ -29,6 +29,9 @@ for t in "${units[@]}"; do
 	echo "# --- $(basename "$t")"
 	t_run --tap "$(basename "$t")" 120 "$t"
 done
+
+echo "# SELinux policy module (compiled and its file contexts checked; not loaded here)"
+t_run --tap "selinux" 600 bash selinux/check.sh
 
 if [ -n "${CARREL_SKIP_INTEGRATION:-}" ]; then
 	skip "integration suite" "CARREL_SKIP_INTEGRATION is set"

@@ -118,6 +118,8 @@ outer() {
 		made+=("$dir/$testcg")
 	done
 	export T_TESTCG_DIRS="${made[*]}"
+	# Also on an early exit (the checks below do the same, and report).
+	t_on_exit "for d in ${made[*]}; do find \"\$d\" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null; rmdir \"\$d\" 2>/dev/null; done"
 	export T_CG_MEMORY T_CG_PIDS T_CG_CPU="${T_CG_CPU:-}" T_CG_CPUACCT="${T_CG_CPUACCT:-}" \
 		T_CG_FREEZER="${T_CG_FREEZER:-}" T_CG_BLKIO="${T_CG_BLKIO:-}" T_CG_UNIFIED="${T_CG_UNIFIED:-}"
 
@@ -133,6 +135,8 @@ outer() {
 		ok "integration: no process left after the suite"
 	else
 		not_ok "integration: no process left after the suite" "${procs[@]}"
+		# A frozen process does not die until thawed.
+		find "$T_CG_FREEZER" -name freezer.state 2>/dev/null | while read -r f; do echo THAWED >"$f"; done
 		for p in "${procs[@]}"; do kill -KILL "${p%% *}" 2>/dev/null; done
 		sleep 0.5
 	fi

@@ -20,12 +20,15 @@ start_probe() {
 	local sshopts=()
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do sshopts+=("$1"); shift; done
 	[ "${1:-}" = -- ] && shift
-	run_bg "$OUT/$tok" tssh "${sshopts[@]}" "$user@carrel-test" "$(probe_cmd "$tok" --hold 30 "$@")"
-	if wait_probe 15 "$OUT/$tok" "$tok"; then
+	run_bg "$OUT/$tok" tssh "${sshopts[@]}" "$user@carrel-test" "$(probe_cmd "$tok" --hold 120 "$@")"
+	if wait_probe 60 "$OUT/$tok" "$tok"; then
 		ok "$name: session opens and the probe runs"
 		return 0
 	fi
 	not_ok "$name: session opens and the probe runs" "$(dump "$OUT/$tok")" "sshd: $(sshd_tail)" "syslog: $(syslog_tail)"
+	# End it now, so that it does not linger into the next checks.
+	release "$tok"
+	wait_pid 30 "$BG_PID"
 	return 1
 }
 
@@ -34,7 +37,7 @@ finish() {
 	local name=$1 tok=$2 pid=$3 id
 	id=$(pv "$OUT/$tok" session)
 	release "$tok"
-	if wait_pid 10 "$pid" && [ "$T_RC" = 0 ]; then
+	if wait_pid 30 "$pid" && [ "$T_RC" = 0 ]; then
 		ok "$name: logout (client exit status 0)"
 	else
 		not_ok "$name: logout (client exit status 0)" "exit status $T_RC" "$(dump "$OUT/$tok" | tail -n 5)"
@@ -149,7 +152,7 @@ fi
 ctl=$T_WORK/tmp/mux.ctl
 run_bg "$OUT/mux-master" tssh -M -S "$ctl" -o ControlPersist=no -N carreltest1@carrel-test
 master=$BG_PID
-if wait_until 10 tssh -S "$ctl" -O check carreltest1@carrel-test 2>/dev/null; then
+if wait_until 30 tssh -S "$ctl" -O check carreltest1@carrel-test 2>/dev/null; then
 	ok "mux: the master connection is up"
 	toka=$(new_token muxa)
 	tokb=$(new_token muxb)
@@ -170,13 +173,13 @@ if wait_until 10 tssh -S "$ctl" -O check carreltest1@carrel-test 2>/dev/null; th
 		fi
 		release "$toka"
 		release "$tokb"
-		wait_pid 10 "$pida"
+		wait_pid 30 "$pida"
 		rca=$T_RC
-		wait_pid 10 "$pidb"
+		wait_pid 30 "$pidb"
 		check_eq "mux: both channels exit 0" "0 0" "$rca $T_RC"
 	fi
 	tssh -S "$ctl" -O exit carreltest1@carrel-test >/dev/null 2>&1
-	wait_pid 10 "$master"
+	wait_pid 30 "$master"
 	[ -n "${ida:-}" ] && assert_torn_down "mux: after the master exits" "$ida"
 	[ -n "${idb:-}" ] && [ "$idb" != "${ida:-}" ] && assert_torn_down "mux: after the master exits (channel 2)" "$idb"
 else

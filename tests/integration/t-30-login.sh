@@ -23,11 +23,11 @@ prompt_shown() { pane "$1" | grep -q '\$ *$'; }
 t_on_exit "tmux -S '$SOCK' kill-server"
 
 tok=$(new_token login)
-if start_login L1 carreltest1 && wait_until 15 prompt_shown L1; then
+if start_login L1 carreltest1 && wait_until 60 prompt_shown L1; then
 	ok "login: shell prompt on the pty"
 	lpid=$PANE_PID
-	tmux -S "$SOCK" send-keys -t L1 "bash $T_SHARE/probe.sh $tok --hold 30 >$OUT/$tok 2>&1; exit" Enter
-	if wait_probe 15 "$OUT/$tok" "$tok"; then
+	tmux -S "$SOCK" send-keys -t L1 "bash $T_SHARE/probe.sh $tok --hold 120 >$OUT/$tok 2>&1; exit" Enter
+	if wait_probe 60 "$OUT/$tok" "$tok"; then
 		ok "login: the probe runs"
 		assert_probe "login" "$OUT/$tok" carreltest1
 		tty=$(pv "$OUT/$tok" tty)
@@ -35,7 +35,7 @@ if start_login L1 carreltest1 && wait_until 15 prompt_shown L1; then
 		assert_session_live "login" "$OUT/$tok" carreltest1 login
 		id=$(pv "$OUT/$tok" session)
 		release "$tok"
-		if wait_until 10 pid_gone "$lpid"; then
+		if wait_until 30 pid_gone "$lpid"; then
 			ok "login: logout ends login"
 		else
 			not_ok "login: logout ends login" "$(pane L1)"
@@ -43,6 +43,7 @@ if start_login L1 carreltest1 && wait_until 15 prompt_shown L1; then
 		assert_torn_down "login: after logout" "$id"
 	else
 		not_ok "login: the probe runs" "$(dump "$OUT/$tok")" "screen: $(pane L1)" "syslog: $(syslog_tail)"
+		release "$tok"
 	fi
 else
 	not_ok "login: shell prompt on the pty" "screen: $(pane L1)" "syslog: $(syslog_tail)"

@@ -13,22 +13,24 @@ for form in "su -" "su"; do
 	tok=$(new_token su)
 	if [ "$form" = "su -" ]; then
 		svc=su-l
-		run_bg "$OUT/$tok" su - carreltest1 -c "$(probe_cmd "$tok" --hold 30)"
+		run_bg "$OUT/$tok" su - carreltest1 -c "$(probe_cmd "$tok" --hold 120)"
 	else
 		svc=su
-		run_bg "$OUT/$tok" su carreltest1 -c "$(probe_cmd "$tok" --hold 30)"
+		run_bg "$OUT/$tok" su carreltest1 -c "$(probe_cmd "$tok" --hold 120)"
 	fi
 	pid=$BG_PID
-	if wait_probe 15 "$OUT/$tok" "$tok"; then
+	if wait_probe 60 "$OUT/$tok" "$tok"; then
 		ok "$form: the probe runs"
 		assert_probe "$form" "$OUT/$tok" carreltest1
 		assert_session_live "$form" "$OUT/$tok" carreltest1 "$svc"
 		id=$(pv "$OUT/$tok" session)
 		release "$tok"
-		if wait_pid 10 "$pid" && [ "$T_RC" = 0 ]; then ok "$form: exits 0"; else not_ok "$form: exits 0" "exit status $T_RC"; fi
+		if wait_pid 30 "$pid" && [ "$T_RC" = 0 ]; then ok "$form: exits 0"; else not_ok "$form: exits 0" "exit status $T_RC"; fi
 		assert_torn_down "$form: after exit" "$id"
 	else
 		not_ok "$form: the probe runs" "$(dump "$OUT/$tok")" "syslog: $(syslog_tail)"
+		release "$tok"
+		wait_pid 30 "$pid"
 	fi
 done
 

@@ -10,9 +10,9 @@
 
 OUT=$T_WORK/out
 tok=$(new_token limits)
-run_bg "$OUT/$tok" tssh carreltest1@carrel-test "bash $T_SHARE/limits.sh $tok 30"
+run_bg "$OUT/$tok" tssh carreltest1@carrel-test "bash $T_SHARE/limits.sh $tok 120"
 pid=$BG_PID
-if ! wait_until 60 has_line "$OUT/$tok" "end=$tok"; then
+if ! wait_until 120 has_line "$OUT/$tok" "end=$tok"; then
 	not_ok "limits: limits.sh runs in an ssh session" "$(dump "$OUT/$tok")" "sshd: $(sshd_tail)" "syslog: $(syslog_tail)"
 	t_finish
 fi
@@ -80,6 +80,6 @@ for d in $(awk -F= '$1 == "cgroup" { print substr($0, 8) }' "$st" 2>/dev/null); 
 	cat "$d/cgroup.procs" 2>/dev/null
 done | sort -u >"$(saved_state "$id").pids"
 release "$tok"
-if wait_pid 10 "$pid" && [ "$T_RC" = 0 ]; then ok "limits: logout (client exit status 0)"; else not_ok "limits: logout" "exit status $T_RC"; fi
+if wait_pid 30 "$pid" && [ "$T_RC" = 0 ]; then ok "limits: logout (client exit status 0)"; else not_ok "limits: logout" "exit status $T_RC"; fi
 assert_torn_down "limits: after logout" "$id"
 t_finish

@@ -29,17 +29,19 @@ kill_and_check() {
 
 # --- sshd: the monitor is the listener's child for this connection.
 tok=$(new_token kssh)
-run_bg "$OUT/$tok" tssh carreltest1@carrel-test "$(probe_cmd "$tok" --hold 30)"
+run_bg "$OUT/$tok" tssh carreltest1@carrel-test "$(probe_cmd "$tok" --hold 120)"
 cli=$BG_PID
-if wait_probe 15 "$OUT/$tok" "$tok"; then
+if wait_probe 60 "$OUT/$tok" "$tok"; then
 	mon=""
 	for p in $(pgrep -P "$T_SSHD_PID"); do
 		grep -qa carreltest1 "/proc/$p/cmdline" 2>/dev/null && mon=$p
 	done
 	kill_and_check "kill sshd monitor" "$OUT/$tok" carreltest1 sshd-carrel-test "$mon"
-	if wait_pid 10 "$cli"; then ok "kill sshd monitor: the client sees the connection end"; else not_ok "kill sshd monitor: the client sees the connection end"; fi
+	if wait_pid 30 "$cli"; then ok "kill sshd monitor: the client sees the connection end"; else not_ok "kill sshd monitor: the client sees the connection end"; fi
 else
 	not_ok "kill sshd monitor: the probe runs" "$(dump "$OUT/$tok")" "sshd: $(sshd_tail)"
+	release "$tok"
+	wait_pid 30 "$cli"
 fi
 
 # --- login: the pane's process is login itself (exec).
@@ -48,13 +50,14 @@ tmux -S "$SOCK" -f /dev/null new-session -d -s K1 -x 200 -y 50 "exec login -f ca
 srv=$(tmux -S "$SOCK" display-message -p '#{pid}' 2>/dev/null)
 [ -n "$srv" ] && t_track_pid "$srv"
 lpid=$(tmux -S "$SOCK" list-panes -t K1 -F '#{pane_pid}' 2>/dev/null)
-if wait_until 15 sh -c "tmux -S '$SOCK' capture-pane -p -t K1 | grep -q '\\\$ *\$'"; then
-	tmux -S "$SOCK" send-keys -t K1 "bash $T_SHARE/probe.sh $tok --hold 30 >$OUT/$tok 2>&1; exit" Enter
-	if wait_probe 15 "$OUT/$tok" "$tok"; then
+if wait_until 60 sh -c "tmux -S '$SOCK' capture-pane -p -t K1 | grep -q '\\\$ *\$'"; then
+	tmux -S "$SOCK" send-keys -t K1 "bash $T_SHARE/probe.sh $tok --hold 120 >$OUT/$tok 2>&1; exit" Enter
+	if wait_probe 60 "$OUT/$tok" "$tok"; then
 		check_eq "kill login: the pane's process is login" login "$(cat "/proc/$lpid/comm" 2>&1)"
 		kill_and_check "kill login" "$OUT/$tok" carreltest1 login "$lpid"
 	else
 		not_ok "kill login: the probe runs" "$(dump "$OUT/$tok")"
+		release "$tok"
 	fi
 else
 	not_ok "kill login: shell prompt" "$(tmux -S "$SOCK" capture-pane -p -t K1 2>&1)"
@@ -62,11 +65,13 @@ fi
 
 # --- su: the su process that opened the session is the one we started.
 tok=$(new_token ksu)
-run_bg "$OUT/$tok" su - carreltest1 -c "$(probe_cmd "$tok" --hold 30)"
+run_bg "$OUT/$tok" su - carreltest1 -c "$(probe_cmd "$tok" --hold 120)"
 supid=$BG_PID
-if wait_probe 15 "$OUT/$tok" "$tok"; then
+if wait_probe 60 "$OUT/$tok" "$tok"; then
 	kill_and_check "kill su" "$OUT/$tok" carreltest1 su-l "$supid"
 else
 	not_ok "kill su: the probe runs" "$(dump "$OUT/$tok")"
+	release "$tok"
+	wait_pid 30 "$supid"
 fi
 t_finish
