@@ -178,7 +178,8 @@ static int user_lock(uid_t uid)
 	char path[128];
 	int fd, r;
 
-	if ((r = ensure_root_dir(CARREL_USERS_DIR, 0700)) < 0)
+	if ((r = ensure_root_dir(CARREL_RUNDIR, 0755)) < 0 ||
+	    (r = ensure_root_dir(CARREL_USERS_DIR, 0700)) < 0)
 		return r;
 	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u.lock", (unsigned)uid);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);

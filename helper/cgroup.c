@@ -271,22 +271,30 @@ int cg_kill(const struct cg_session *cg)
 
 int cg_remove_session(const struct cg_session *cg)
 {
-	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	struct timespec tick = { .tv_nsec = 100 * 1000 };
+	long waited_ns = 0;
 	int r = 0;
 
 	for (int i = 0; i < cg->n; i++) {
 		/* Tasks that were just killed leave the cgroup a little after they
-		 * die; wait up to 3 s for them, killing any stragglers again. */
-		for (int tries = 0; rmdir(cg->h[i].session) < 0; tries++) {
+		 * die; wait up to 3 s for them (backing off from 0.1 ms to 20 ms),
+		 * killing any stragglers again every 200 ms. */
+		long next_kill = 200 * 1000 * 1000L;
+		while (rmdir(cg->h[i].session) < 0) {
 			if (errno == ENOENT)
 				break;
-			if (errno != EBUSY || tries >= 300) {
+			if (errno != EBUSY || waited_ns >= 3000 * 1000 * 1000L) {
 				r = -errno;
 				break;
 			}
-			if (tries % 20 == 19)
+			if (waited_ns >= next_kill) {
 				cg_kill(cg);
+				next_kill += 200 * 1000 * 1000L;
+			}
 			nanosleep(&tick, NULL);
+			waited_ns += tick.tv_nsec;
+			if (tick.tv_nsec < 20 * 1000 * 1000)
+				tick.tv_nsec *= 2;
 		}
 	}
 	return r;
@@ -368,18 +376,21 @@ int cg_count_procs(const struct cg_session *cg, pid_t except)
 
 void cg_reap_stale(const struct cg_session *cg, bool (*live)(const char *id))
 {
-	for (int i = 0; i < cg->n; i++) {
-		DIR *d = opendir(cg->h[i].user);
-		struct dirent *e;
-		char path[CG_PATH_MAX + 300];
-		if (!d)
+	char path[CG_PATH_MAX + 300];
+	DIR *d;
+	struct dirent *e;
+
+	/* Every hierarchy holds the same session dirs: list one, ask LIVE once
+	 * per session, remove the dead ones everywhere. */
+	if (cg->n == 0 || !(d = opendir(cg->h[0].user)))
+		return;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "session-", 8) != 0 || live(e->d_name + 8))
 			continue;
-		while ((e = readdir(d))) {
-			if (strncmp(e->d_name, "session-", 8) != 0 || live(e->d_name + 8))
-				continue;
+		for (int i = 0; i < cg->n; i++) {
 			snprintf(path, sizeof(path), "%s/%s", cg->h[i].user, e->d_name);
 			(void)rmdir(path); /* busy: something still runs there; leave it */
 		}
-		closedir(d);
 	}
+	closedir(d);
 }
