@@ -193,20 +193,27 @@ static bool policy_usable(const struct carrel_policy *p, bool with_seccomp, stru
 	return true;
 }
 
-static int load_policy(struct carrel *c, const char *path, struct carrel_reply *reply)
+/* The policy the module resolved, from fd 3; its form is checked here. */
+static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 {
-	struct carrel_config *cfg = NULL;
+	struct carrel_open_req req;
 	struct carrel_error err = { { 0 } };
+	const struct carrel_policy *p = &req.policy;
 	int r;
 
-	r = carrel_config_load(path, &cfg, &err);
-	if (r == 0)
-		r = carrel_policy_resolve(cfg, c->user, &c->policy, &err);
-	carrel_config_free(cfg);
+	r = proto_recv(CARREL_PROTO_FD, &req, sizeof(req), NULL, 0, 5000);
+	if (r == 0 && (req.version != CARREL_PROTO_VERSION || req.size != sizeof(req.policy)))
+		r = -EPROTO;
+	if (r == 0 && (!memchr(p->hostname, 0, sizeof(p->hostname)) || !memchr(p->seccomp, 0, sizeof(p->seccomp)) ||
+		       (p->namespaces & ~0x7fu) || p->tmp_size == 0 || p->on_error > CARREL_ON_ERROR_ALLOW ||
+		       p->tmp > CARREL_TMP_SHARED || p->cgroup_parent > CARREL_CGROUP_PARENT_SELF ||
+		       p->scope > CARREL_SCOPE_USER))
+		r = -EINVAL;
 	if (r < 0) {
-		proto_error(reply, r, "config", "%s", err.msg);
+		proto_error(reply, r, "policy", "no valid policy from the module");
 		return r;
 	}
+	c->policy = req.policy;
 	if (!policy_usable(&c->policy, false, &err)) {
 		proto_error(reply, -EINVAL, "config", "%s", err.msg);
 		return -EINVAL;
@@ -251,7 +258,7 @@ static int op_open(int argc, char **argv)
 	}
 	(void)fcntl(CARREL_PROTO_FD, F_SETFD, FD_CLOEXEC);
 	if ((r = check_args(&c, argc, argv, &reply)) < 0 ||
-	    (r = load_policy(&c, argc == 7 ? argv[6] : NULL, &reply)) < 0 ||
+	    (r = recv_policy(&c, &reply)) < 0 ||
 	    (r = check_ids(&c, &reply)) < 0 || (r = build_filter(&c, &reply)) < 0 ||
 	    (r = find_login(&c.logins[0], &reply)) < 0)
 		goto fail;

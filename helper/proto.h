@@ -19,10 +19,24 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "carrel_conf.h"
+
 #define CARREL_PROTO_VERSION 1
 #define CARREL_PROTO_FD 3
 #define CARREL_MSG_CLOSE 'C'
 #define CARREL_MSG_CLOSED 'K'
+
+/*
+ * module -> helper, the first message on fd 3: the policy the module has
+ * already resolved for this login, so that the helper does not parse the
+ * config a second time on the login path. The helper serves `open` to real
+ * root only, and checks the message's form, not its choices.
+ */
+struct carrel_open_req {
+	uint32_t version;
+	uint32_t size; /* sizeof(struct carrel_policy): both built from one tree */
+	struct carrel_policy policy;
+};
 
 struct carrel_reply {
 	uint32_t version;

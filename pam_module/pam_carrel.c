@@ -167,8 +167,11 @@ fail:
 /* Run the helper and get the keeper's answer. On success *HOLDER is the
  * holder's pidfd and *SOCK the channel to the keeper. */
 static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user,
-		      struct carrel_reply *reply, int *holder, int *sock, void **bpf)
+		      const struct carrel_policy *pol, struct carrel_reply *reply, int *holder,
+		      int *sock, void **bpf)
 {
+	struct carrel_open_req req = { .version = CARREL_PROTO_VERSION, .size = sizeof(req.policy),
+				       .policy = *pol };
 	char service[64], tty[64], rhost[256];
 	const char *argv[] = { "carrel-helper", "open", user,
 			       arg_item(pamh, PAM_SERVICE, service, sizeof(service)),
@@ -180,6 +183,13 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
+	/* Queued for the helper before it runs: it reads this first. */
+	if ((r = proto_send(sv[0], &req, sizeof(req), NULL, 0)) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		proto_error(reply, r, "helper", "cannot pass the policy");
+		return r;
+	}
 	/* The login program may reap children in a SIGCHLD handler; ours must
 	 * stay ours until waited for. */
 	sigaction(SIGCHLD, &dfl, &old);
@@ -362,7 +372,7 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 			    item(pamh, PAM_SERVICE));
 		return -ENOEXEC;
 	}
-	r = run_helper(pamh, o, user, reply, &holder, &sock, &bpf);
+	r = run_helper(pamh, o, user, pol, reply, &holder, &sock, &bpf);
 	if (r < 0)
 		return r;
 	r = join(pamh, reply, holder, bpf, pol, mode, pw->pw_uid, &step);
