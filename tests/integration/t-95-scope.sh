@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # scope and linger, end to end, with real sshd, login and su:
+#   0. the first scope = user login after boot (no /run/carrel yet) works;
 #   1. scope = user: one carrel for all of a user's logins (same id, hostname,
 #      pid and mount namespaces, /tmp); a tmux server started in one ssh login
 #      is listed, usable and attachable from a second, and from su and login,
 #      and (linger = forever) still there after every login has ended;
+#      two first logins at the same moment share one carrel;
 #   2. logging out of one login never disturbs another;
 #   3. scope = session: two logins of a user are isolated;
 #   4. linger = 3s, no, until-empty, forever (ended by SIGTERM to the keeper);
@@ -169,7 +171,8 @@ start_login() {
 
 # rexec TOK CMD: run CMD in the agent's shell; R = its output, RC = its status.
 rexec() {
-	local tok=$1 n f
+	local tok=$1 n f t
+	t=$(_t_now_ms)
 	n=$((AG_N[$tok] + 1))
 	AG_N[$tok]=$n
 	f=$CMDD/$tok.$n
@@ -180,6 +183,7 @@ rexec() {
 		R=$(sed '$d' "$OUT/$tok.$n.out")
 		RC=$(tail -n 1 "$OUT/$tok.$n.out")
 		RC=${RC#rc=}
+		[ $(($(_t_now_ms) - t)) -gt 1500 ] && diag "(a command in $tok took $(($(_t_now_ms) - t)) ms)"
 		return 0
 	fi
 	R="(no answer from the agent within ${3:-20}s)"
@@ -280,6 +284,15 @@ lf() {
 	fi
 }
 now_ms() { _t_now_ms; }
+# logout_ms ID: when the keeper took the carrel's last login off (the state
+# file's mtime once it lists no login), in ms like now_ms; the linger timer
+# starts then.  Falls back to now.
+logout_ms() {
+	local m
+	wait_until 3 sh -c "[ -f '$SESSIONS_DIR/$1' ] && ! grep -q '^session=' '$SESSIONS_DIR/$1'" &&
+		m=$(stat -c %.3Y "$SESSIONS_DIR/$1" 2>/dev/null) && [ -n "$m" ] && { echo $((10#${m/./})); return; }
+	now_ms
+}
 # section NAME: a diag line with the time the previous section took.
 SEC_T=$SECONDS
 SEC_NAME=setup
@@ -447,7 +460,7 @@ tmux send-keys -t work 'typed-$B'; sleep 0.5; tmux capture-pane -p -t work | sed
 		check "logout of A: B's agent is still in the carrel's cgroups" in_carrel_cg "$S" "$(token_pids "$B" "$UID1" | head -n 1)"
 
 		stop_agent "two logins, ssh B (the last)" "$B"
-		t_last=$(now_ms)
+		t_last=$(logout_ms "$S")
 		sleep 0.5
 		if present "$S" && [ "$(nlogins "$S")" = 0 ]; then
 			ok "linger = forever: after the last logout the carrel is still there, with no login"
@@ -487,7 +500,7 @@ tmux send-keys -t work 'typed-$B'; sleep 0.5; tmux capture-pane -p -t work | sed
 				not_ok "login -f on a pty: same carrel, tmux ls shows work" "want session=$S" "$R"
 			fi
 			stop_agent "login -f on a pty" "$L"
-			t_last=$(now_ms)
+			t_last=$(logout_ms "$S")
 		fi
 
 		# 6 (scope = user): one open and one close line per login, each with its service.
@@ -520,6 +533,37 @@ tmux send-keys -t work 'typed-$B'; sleep 0.5; tmux capture-pane -p -t work | sed
 	fi
 	stop_agent "user scope, ssh A (left open)" "$A"
 fi
+
+# --- Two first logins at the same moment: the user lock makes them one carrel.
+conf 'scope = user'
+A=$(new_token t95ca)
+B=$(new_token t95cb)
+for t in "$A" "$B"; do
+	AG_N[$t]=0
+	AG_KIND[$t]=su
+	: >"$OUT/$t"
+	run_bg "$OUT/$t" su - $U1 -c "bash $AGENT $t 150"
+	AG_PID[$t]=$BG_PID
+done
+if agent_ready "user scope, two su logins at once (1)" "$A" && agent_ready "user scope, two su logins at once (2)" "$B"; then
+	rexec "$A" info
+	SA=$(kv session)
+	rexec "$B" info
+	SB=$(kv session)
+	seen "$SA"
+	seen "$SB"
+	if [ -n "$SA" ] && [ "$SA" = "$SB" ] && [ "$(carrel_ids)" = "$SA" ] && [ "$(nlogins "$SA")" = 2 ]; then
+		ok "user scope, two logins at once: one carrel ($SA) with both logins"
+	else
+		not_ok "user scope, two logins at once: one carrel with both logins" "sessions: $SA $SB" "carrels: $(carrel_ids | tr '\n' ' ')"
+	fi
+	save_carrel "$SA"
+	[ "$SB" != "$SA" ] && save_carrel "$SB"
+fi
+stop_agent "user scope, two logins at once (1)" "$A"
+stop_agent "user scope, two logins at once (2)" "$B"
+[ -n "${SA:-}" ] && assert_torn_down "user scope, two logins at once: after both logouts (linger = no)" "$SA" 2
+[ -n "${SB:-}" ] && [ "$SB" != "$SA" ] && assert_torn_down "user scope, two logins at once: the second carrel" "$SB" 2
 
 # ====================================================================
 # 3. scope = session: two logins of one user are isolated
@@ -577,7 +621,7 @@ if start_ssh "linger = 3s, ssh A" $U1 "$A"; then
 	seen "$S"
 	mark=$(syslog_mark)
 	stop_agent "linger = 3s, ssh A" "$A"
-	t0=$(now_ms)
+	t0=$(logout_ms "$S")
 	save_carrel "$S"
 	sleep_until_ms $((t0 + 1000))
 	if present "$S" && [ "$(nlogins "$S")" = 0 ]; then
@@ -590,6 +634,8 @@ if start_ssh "linger = 3s, ssh A" $U1 "$A"; then
 	sleep_until_ms $((t0 + 2200))
 	if present "$S"; then
 		ok "linger = 3s: still there 2.2 s after the last logout"
+	elif [ $(($(now_ms) - t0)) -ge 2900 ]; then
+		skip "linger = 3s: still there 2.2 s after the last logout" "this check ran too late ($(($(now_ms) - t0)) ms) on a busy machine"
 	else
 		not_ok "linger = 3s: still there 2.2 s after the last logout" "$(present_why "$S")"
 	fi
@@ -610,7 +656,7 @@ if start_ssh "linger = 3s, ssh A (again)" $U1 "$A"; then
 	S=$(kv session)
 	seen "$S"
 	stop_agent "linger = 3s, ssh A (again)" "$A"
-	t0=$(now_ms)
+	t0=$(logout_ms "$S")
 	# At once, and su: a local login is the quickest (on a busy machine an
 	# ssh login can take longer than the linger).
 	if start_su "linger = 3s, su B during the linger" $U1 "$B"; then
@@ -633,7 +679,7 @@ if start_ssh "linger = 3s, ssh A (again)" $U1 "$A"; then
 			fi
 			save_carrel "$S"
 			stop_agent "linger = 3s, su B" "$B"
-			t1=$(now_ms)
+			t1=$(logout_ms "$S")
 			sleep_until_ms $((t1 + 1500))
 			if present "$S"; then
 				ok "linger = 3s: 1.5 s after the next last logout still there (a new linger)"
