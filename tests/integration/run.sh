@@ -190,6 +190,8 @@ setup_stage() {
 	fi
 	install -m 0644 tests/lib.sh tests/integration/common.sh "$T_SHARE/" || return 1
 	install -m 0755 tests/integration/probe.sh tests/integration/limits.sh tests/integration/t-*.sh tests/integration/run.sh "$T_SHARE/" || return 1
+	install -m 0644 tests/integration/t9x-lib.sh tests/integration/t9x-aid.c tests/integration/t9x-userns-probe.sh "$T_SHARE/" || return 1
+	if [ -x tests/unit/seccomp_probe ]; then install -m 0755 tests/unit/seccomp_probe "$T_SHARE/" || return 1; fi
 	cc -O2 -Wall -Wextra -o "$T_SHARE/testaid" tests/integration/testaid.c || return 1
 	install -o root -g root -m 4755 "$T_SHARE/testaid" "$T_SHARE/testaid-suid" || return 1
 }

@@ -10,6 +10,9 @@
 OUT=$T_WORK/out/failclosed
 pt() { pamtester -v "$@" </dev/null >"$OUT" 2>&1; }
 
+# log_has MARK PATTERN: the syslog since MARK matches PATTERN (extended regex).
+log_has() { syslog_since "$1" | grep -E -q -- "$2"; }
+
 # refused NAME SERVICE USER LOGPATTERN: open_session fails; the log matches.
 refused() {
 	local name=$1 svc=$2 user=$3 pat=$4 mark
@@ -19,7 +22,8 @@ refused() {
 	else
 		ok "$name: $user is refused"
 	fi
-	if syslog_since "$mark" | grep -E -q -- "$pat"; then
+	# The listener writes the datagram a moment after pamtester returns.
+	if wait_until 5 log_has "$mark" "$pat"; then
 		ok "$name: the log says why"
 	else
 		not_ok "$name: the log says why (/$pat/)" "$(syslog_since "$mark")"
@@ -103,7 +107,7 @@ if [ -e "/home/carreltest1/$tok" ]; then
 else
 	ok "ssh, sshd stack without the auth line: the command did not run"
 fi
-if syslog_since "$mark" | grep -q "refusing session for carreltest1: .*auth"; then
+if wait_until 5 log_has "$mark" "refusing session for carreltest1: .*auth"; then
 	ok "ssh, sshd stack without the auth line: the log says why"
 else
 	not_ok "ssh, sshd stack without the auth line: the log says why" "$(syslog_since "$mark")"

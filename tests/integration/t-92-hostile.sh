@@ -1,0 +1,343 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The setuid helper against a hostile caller who is not root (issue 3.4):
+# argc 0; a hostile environment (LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH,
+# GCONV_PATH, TMPDIR, PATH with an evil id first); fds 0, 1, 2 closed; fds
+# 3..20 open; signals (SIGSTOP, SIGCONT, SIGKILL) at random moments of
+# `enter`; `open` as non-root; invalid user names for `open` (as root,
+# through helper_call: refused at the "arguments" step); invalid session ids
+# for `enter`; another user's session.  After each case: no state file,
+# cgroup or process more than before, and the carrel the attacks aim at is
+# intact.
+. /usr/local/share/carrel-test/lib.sh
+. /usr/local/share/carrel-test/common.sh
+
+# Where t9x-lib.sh is: see t-90-userns.sh.
+t9x_find_src() {
+	local c pp
+	[ -f "$T_SHARE/t9x-lib.sh" ] && { echo "$T_SHARE"; return 0; }
+	pp=$(awk '/^PPid:/ { print $2 }' "/proc/$T_RUNNER_PID/status" 2>/dev/null)
+	for c in "${T_REPO:-}" "$(dirname "$(readlink -f "$0")")/../.." "$(readlink "/proc/${pp:-0}/cwd" 2>/dev/null)"; do
+		[ -n "$c" ] && [ -f "$c/tests/integration/t9x-lib.sh" ] && { (cd "$c/tests/integration" && pwd); return 0; }
+	done
+	return 1
+}
+if ! T9X_SRC=$(t9x_find_src); then
+	skip "t-92-hostile" "cannot find tests/integration/t9x-lib.sh (in $T_SHARE or the repository); export T_REPO"
+	t_finish
+fi
+# shellcheck source=t9x-lib.sh
+. "$T9X_SRC/t9x-lib.sh"
+if ! t9x_stage "$T9X_SRC" >"$T_WORK/out/t9x-stage.log" 2>&1; then
+	not_ok "t-92: stage the helpers into $T9X" "$(cat "$T_WORK/out/t9x-stage.log")"
+	t_finish
+fi
+
+OUT=$T_WORK/out
+H=$T_HELPER
+HC=$T9X/helper_call
+# helper_call (tests/hostile/helper_call.c) calls the helper as the module
+# does; run.sh installs it when `make check` has built it.
+if [ ! -x "$HC" ]; then
+	not_ok "t-92: helper_call is installed" "$T_SHARE/helper_call is missing (make tests/hostile/helper_call): its cases do not run"
+fi
+AID=$T9X/t9x-aid
+U1=carreltest1
+U2=carreltest2
+
+# The target: a carrel of carreltest1's, held by `su -` (its shell sleeps:
+# no process comes or goes while the attacks run).
+tok=$(new_token x92target)
+run_bg "$OUT/$tok" su - "$U1" -c "echo session=\$CARREL_SESSION; echo end=$tok; exec sleep 600"
+SU_PID=$BG_PID
+if ! wait_probe 30 "$OUT/$tok" "$tok"; then
+	not_ok "target carrel: su - $U1 opens one" "$(dump "$OUT/$tok")" "syslog: $(syslog_tail 8)"
+	t_finish
+fi
+ID=$(pv "$OUT/$tok" session)
+STATE=$SESSIONS_DIR/$ID
+HOLDER=$(state_field "$ID" holder)
+KEEPER=$(state_field "$ID" keeper)
+STATE_SUM=$(md5sum <"$STATE")
+ok "target carrel: $U1's session $ID (keeper $KEEPER, holder $HOLDER)"
+t9x_save_state "$ID"
+# Its namespaces, as a command entered into it sees them.
+# shellcheck disable=SC2016 # expanded inside
+ns_inside() { as "$U1" "$H" enter "$ID" bash -c 'n=; for f in mnt pid ipc uts net cgroup user; do n+="$(readlink /proc/self/ns/$f) "; done; echo "${n% }"' 2>&1; }
+NS0=$(ns_inside)
+sleep 0.5 # let the entered processes go before the reference snapshot
+SNAP=$(t9x_snapshot)
+
+# intact NAME: the target carrel is as it was, and nothing is left over.
+intact() {
+	local name=$1 bad=()
+	pid_alive "$HOLDER" || bad+=("holder $HOLDER is gone")
+	pid_alive "$KEEPER" || bad+=("keeper $KEEPER is gone")
+	pid_alive "$SU_PID" || bad+=("su $SU_PID is gone")
+	[ "$(md5sum <"$STATE" 2>/dev/null)" = "$STATE_SUM" ] || bad+=("state file changed: $(cat "$STATE" 2>&1)")
+	local ns
+	ns=$(ns_inside)
+	[ "$ns" = "$NS0" ] || bad+=("enter now gives: $ns" "before: $NS0")
+	if [ ${#bad[@]} -eq 0 ]; then ok "$name: the target carrel is intact"; else not_ok "$name: the target carrel is intact" "${bad[@]}"; fi
+	t9x_assert_nothing_left "$name" "$SNAP" 5
+}
+
+# markers: what the preload library and the evil programs left, one a line.
+markers() { ls -A "$T9X_MARK" 2>/dev/null; }
+clear_markers() { find "$T9X_MARK" -mindepth 1 -delete 2>/dev/null; }
+
+# ------------------------------------------------ argc 0
+t9x_phase "argc 0"
+for who in "$U1" root; do
+	[ -x "$HC" ] || break
+	if [ "$who" = root ]; then out=$("$HC" --argc0 "$H" 2>&1); else out=$(as "$who" "$HC" --argc0 "$H" 2>&1); fi
+	if [[ $out == *"no reply"* && $out == *"exit=2"* ]]; then
+		ok "argc 0 (helper_call --argc0, as $who): usage error (exit 2), no reply, no crash"
+	else
+		not_ok "argc 0 (helper_call --argc0, as $who): usage error (exit 2), no reply, no crash" "$out"
+	fi
+done
+# argc 0 with an environment that reads as an enter command line if the
+# helper ever looked past argv (the pkexec bug), and a preload library.
+clear_markers
+mark=$OUT/x92-argc0-ran
+as "$U1" "$AID" argc0 "$H" enter "$ID" /usr/bin/touch "$mark" "LD_PRELOAD=$T9X/t9x-preload.so" >"$OUT/x92-argc0" 2>&1
+rc=$?
+if [ "$rc" = 2 ] && [ ! -e "$mark" ] && [ -z "$(markers)" ]; then
+	ok "argc 0, the environment shaped like 'enter ID touch FILE': usage error (exit 2), nothing run, nothing loaded"
+else
+	not_ok "argc 0, the environment shaped like 'enter ID touch FILE': usage error, nothing run, nothing loaded" "rc=$rc" "$(cat "$OUT/x92-argc0")" "$(ls -l "$mark" 2>&1)" "markers: $(markers)"
+fi
+intact "argc 0"
+
+# ------------------------------------------------ a hostile environment
+t9x_phase "hostile environment"
+EVIL=$OUT/x92-evil
+rm -rf "$EVIL"
+mkdir -p "$EVIL/lib" "$EVIL/bin" "$EVIL/gconv" "$EVIL/tmp"
+# Libraries the helper links, and a gconv module, all of them the marker library.
+for l in libcap.so.2 libseccomp.so.2 libconfuse.so.2; do cp "$T9X/t9x-preload.so" "$EVIL/lib/$l"; done
+cp "$T9X/t9x-preload.so" "$EVIL/gconv/EVIL.so"
+printf '%s\n' 'module INTERNAL EVIL// EVIL 1' 'module EVIL// INTERNAL EVIL 1' 'alias UTF-8// EVIL//' >"$EVIL/gconv/gconv-modules"
+# Evil programs first in PATH: each leaves evil.NAME.EUID.
+for p in id sh bash true mount ip unshare nsenter cat ls; do
+	# shellcheck disable=SC2016 # expanded by the evil program
+	printf '#!/bin/sh\n: >"%s/evil.%s.$(/usr/bin/id -u)"\nexit 0\n' "$T9X_MARK" "$p" >"$EVIL/bin/$p"
+	chmod 0755 "$EVIL/bin/$p"
+done
+chown -R "$U1" "$EVIL/tmp"
+chmod -R a+rX "$EVIL"
+hostile=(env -i "LD_PRELOAD=$T9X/t9x-preload.so" "LD_AUDIT=$T9X/t9x-preload.so" "LD_LIBRARY_PATH=$EVIL/lib"
+	"GCONV_PATH=$EVIL/gconv" "CHARSET=EVIL" "LANG=C.UTF-8" "LC_ALL=C.UTF-8" "TMPDIR=$EVIL/tmp"
+	"PATH=$EVIL/bin:/usr/bin:/bin" "IFS=/" "ENV=$EVIL/bin/sh" "BASH_ENV=$EVIL/bin/sh" "SHELL=$EVIL/bin/sh" "HOME=$EVIL")
+# Control: the same environment does load the library into an ordinary program.
+clear_markers
+as "$U1" "${hostile[@]}" /usr/bin/printf '' >/dev/null 2>&1
+if markers | grep -q "^loaded\.[0-9]*\.$(id -u "$U1")\.printf$"; then
+	ok "hostile environment: control: an ordinary program run with it loads the marker library"
+else
+	not_ok "hostile environment: control: an ordinary program run with it loads the marker library" "markers: $(markers)"
+fi
+clear_markers
+status_out=$(as "$U1" "${hostile[@]}" "$H" status 2>&1)
+status_rc=$?
+check_out=$(as "$U1" "${hostile[@]}" "$H" check-config "$T_CONF" 2>&1)
+check_rc=$?
+enter_out=$(as "$U1" "${hostile[@]}" "$H" enter "$ID" "$AID" argc 2>&1)
+enter_rc=$?
+open_out=$(as "$U1" "${hostile[@]}" "$H" open "$U1" sshd-carrel-test - - "$T_CONF" 2>&1)
+open_rc=$?
+none_out=$(as "$U1" "${hostile[@]}" "$H" 2>&1)
+none_rc=$?
+if [ "$status_rc" = 0 ] && awk -v id="$ID" 'NR > 1 && $1 == id { f = 1 } END { exit !f }' <<<"$status_out"; then
+	ok "hostile environment: status works as usual (lists session $ID)"
+else
+	not_ok "hostile environment: status works as usual" "rc=$status_rc" "$status_out"
+fi
+check_eq "hostile environment: check-config works as usual" "0 $T_CONF: OK" "$check_rc $check_out"
+check_eq "hostile environment: enter runs the command" "0 argc=2 argv0=$AID" "$enter_rc $enter_out"
+if [ "$open_rc" != 0 ] && [ "$none_rc" = 2 ]; then
+	ok "hostile environment: open refused (exit $open_rc), no arguments: usage (exit 2)"
+else
+	not_ok "hostile environment: open refused, no arguments: usage (exit 2)" "open: rc=$open_rc $open_out" "none: rc=$none_rc $none_out"
+fi
+root_markers=$(markers | grep -E '^loaded\.[0-9]+\.0\.|^evil\..*\.0$|carrel')
+if [ -z "$root_markers" ]; then
+	ok "hostile environment: nothing it names ran or was loaded as root or by the helper ($(markers | paste -sd' ' | sed 's/^$/no marker at all/'))"
+else
+	not_ok "hostile environment: nothing it names ran or was loaded as root or by the helper" "$root_markers"
+fi
+if [ -z "$(markers)" ]; then
+	ok "hostile environment: the preload library reached no process (glibc drops LD_*, GCONV_PATH, TMPDIR for setuid programs)"
+else
+	not_ok "hostile environment: the preload library reached no process" "$(markers)"
+fi
+# A command name is looked up in the caller's PATH only as the caller: the
+# evil id runs, as the user, and nothing else does.
+clear_markers
+as "$U1" "${hostile[@]}" "$H" enter "$ID" id >/dev/null 2>&1
+check_eq "hostile environment: enter ID id: the PATH's evil id runs as the user, nothing as root" \
+	"evil.id.$(id -u "$U1")" "$(markers | paste -sd' ')"
+if [ -z "$(ls -A "$EVIL/tmp")" ]; then ok "hostile environment: nothing written to TMPDIR"; else not_ok "hostile environment: nothing written to TMPDIR" "$(ls -la "$EVIL/tmp")"; fi
+clear_markers
+intact "hostile environment"
+
+# ------------------------------------------------ fds 0, 1, 2 closed
+t9x_phase "fds 0, 1, 2 closed"
+f=$OUT/x92-closed-fds
+rm -f "$f"
+# The entered command writes to its stdout and stderr, then records where its
+# fds 0, 1, 2 point.
+fds_script=$T9X/x92-fds.sh
+cat >"$fds_script" <<'EOF'
+#!/bin/bash
+echo LEAK-OUT
+echo LEAK-ERR >&2
+o0=$(readlink /proc/$$/fd/0)
+o1=$(readlink /proc/$$/fd/1)
+o2=$(readlink /proc/$$/fd/2)
+printf '0 %s|1 %s|2 %s\n' "$o0" "$o1" "$o2" >"$1"
+EOF
+chmod 0755 "$fds_script"
+# shellcheck disable=SC2016 # positional parameters of that bash
+as "$U1" bash -c 'exec "$0" enter "$1" bash "$2" "$3" <&- >&- 2>&-' "$H" "$ID" "$fds_script" "$f"
+rc=$?
+# glibc reopens closed fds 0-2 of a setuid program before main (/dev/full
+# write-only for 0, /dev/null read-only for 1 and 2); either way nothing the
+# helper opens may become one of them.
+got=$(cat "$f" 2>&1)
+if [ "$rc" = 0 ] && [[ $got =~ ^0\ /dev/(null|full)\|1\ /dev/(null|full)\|2\ /dev/(null|full)$ ]]; then
+	ok "fds 0-2 closed: enter still runs the command (exit 0); its fds 0, 1, 2 are /dev/null or /dev/full ($got)"
+else
+	not_ok "fds 0-2 closed: enter still runs the command (exit 0); its fds 0, 1, 2 are /dev/null or /dev/full" "rc=$rc" "$got"
+fi
+# shellcheck disable=SC2046 # one path a word
+leaks=$(grep -l LEAK "$STATE" "$SESSIONS_DIR"/* $(awk -F= '$1 == "cgroup" { print substr($0, 8) "/cgroup.procs" }' "$STATE") 2>/dev/null)
+if [ -z "$leaks" ]; then ok "fds 0-2 closed: the command's output landed in no file the helper opened"; else not_ok "fds 0-2 closed: the command's output landed in no file the helper opened" "$leaks"; fi
+# status and check-config print to stdout, which glibc reopened read-only:
+# 1 (output not written) is as right as 0; a signal or a usage error is not.
+for op in status "check-config $T_CONF" "enter 999999"; do
+	as "$U1" bash -c "exec \"$H\" $op <&- >&- 2>&-"
+	rc=$?
+	case $op:$rc in
+	status:[01] | check-config*:[01] | enter*:1) ok "fds 0-2 closed: $op exits normally (exit $rc)" ;;
+	*) not_ok "fds 0-2 closed: $op exits normally" "exit status $rc" ;;
+	esac
+done
+if [ "$(md5sum <"$STATE")" = "$STATE_SUM" ] && ! grep -q -e carrel-helper -e usage -e "no session" "$T_CONF"; then
+	ok "fds 0-2 closed: the state file and the config are untouched"
+else
+	not_ok "fds 0-2 closed: the state file and the config are untouched" "$(cat "$STATE")"
+fi
+intact "fds 0-2 closed"
+
+# ------------------------------------------------ fds 3..20 open
+t9x_phase "fds 3..20 open"
+f=$OUT/x92-odd-fds
+: >"$f"
+chmod 0666 "$f"
+out=$(as "$U1" bash -c "for fd in {3..20}; do eval \"exec \$fd>>$f\"; done; exec \"$H\" enter $ID \"$AID\" fds" 2>&1)
+rc=$?
+check_eq "fds 3..20 open: none reaches enter's command" "0 fds 0 1 2" "$rc $out"
+out=$(as "$U1" bash -c "for fd in {3..20}; do eval \"exec \$fd>>$f\"; done; exec \"$H\" status" 2>&1)
+rc=$?
+if [ "$rc" = 0 ] && [ ! -s "$f" ]; then ok "fds 3..20 open: status works; nothing is written to them"; else not_ok "fds 3..20 open: status works; nothing is written to them" "rc=$rc $out" "$(cat "$f")"; fi
+intact "fds 3..20 open"
+
+# ------------------------------------------------ signals during enter
+t9x_phase "signals during enter"
+bad=()
+exec 4>&2 2>>"$OUT/x92-signals.log" # bash reports each killed job on stderr
+for i in $(seq 1 24); do
+	# setpriv execs the helper: $! is the helper itself.
+	setpriv --reuid="$U1" --regid="$U1" --init-groups --reset-env -- "$H" enter "$ID" "$AID" argc >/dev/null 2>&1 &
+	p=$!
+	sleep "0.00$((RANDOM % 10))"
+	case $((i % 4)) in
+	0) kill -KILL "$p" 2>/dev/null ;;
+	1) kill -STOP "$p" 2>/dev/null; sleep "0.0$((RANDOM % 5))"; kill -CONT "$p" 2>/dev/null ;;
+	2) kill -STOP "$p" 2>/dev/null; sleep "0.0$((RANDOM % 5))"; kill -KILL "$p" 2>/dev/null ;;
+	3)
+		# While one enter is stopped, another one still gets through.
+		kill -STOP "$p" 2>/dev/null
+		out=$(timeout 10 setpriv --reuid="$U1" --regid="$U1" --init-groups --reset-env -- "$H" enter "$ID" "$AID" argc 2>&1) ||
+			bad+=("round $i: a second enter beside a stopped one: $out")
+		kill -CONT "$p" 2>/dev/null
+		;;
+	esac
+	if ! wait_pid 10 "$p"; then
+		bad+=("round $i: enter (pid $p) still running 10 s later")
+	fi
+done
+exec 2>&4 4>&-
+if [ ${#bad[@]} -eq 0 ]; then ok "signals: 24 enters stopped, continued or killed at random moments; all ended, a stopped one blocks no other"; else not_ok "signals: every enter ended, a stopped one blocks no other" "${bad[@]}"; fi
+intact "signals during enter"
+
+# ------------------------------------------------ open as non-root
+t9x_phase "open as non-root"
+out=$(as "$U1" "$H" open "$U1" sshd-carrel-test - - "$T_CONF" 2>&1)
+rc=$?
+if [ "$rc" != 0 ] && [[ ${out,,} == *"permission denied"* ]]; then ok "open as $U1: refused (exit $rc: $out)"; else not_ok "open as $U1: refused" "rc=$rc $out"; fi
+if [ -x "$HC" ]; then
+	out=$(as "$U1" "$HC" "$H" carrel-helper open "$U1" sshd-carrel-test - - "$T_CONF" 2>&1)
+	if [[ $out == *"no reply"* && $out != *"exit=0"* ]]; then ok "open as $U1 with the module's socket on fd 3 (helper_call): refused, no reply"; else not_ok "open as $U1 with the module's socket on fd 3 (helper_call): refused" "$out"; fi
+fi
+intact "open as non-root"
+
+# ------------------------------------------------ open: invalid user names (as root)
+t9x_phase "open: invalid user names"
+if [ -x "$HC" ]; then
+	# Control: a valid name gets past the argument checks.  (helper_call sends
+	# no policy, as the module does after the arguments, so the helper stops at
+	# the next step, "policy", after its timeout; or, with a helper that reads
+	# no policy, opens a carrel that ends with helper_call, its login process.)
+	out=$("$HC" "$H" carrel-helper open "$U2" sshd-carrel-test - - "$T_CONF" 2>&1)
+	if [[ $out == *"reply err="* && $out != *"step=arguments"* ]]; then
+		ok "open, control: a valid user name passes the argument checks (${out%%$'\n'*})"
+	else
+		not_ok "open, control: a valid user name passes the argument checks" "$out"
+	fi
+	wait_until 5 t9x_same_as "$SNAP"
+	long=$(printf 'a%.0s' $(seq 300))
+	for name in "carrel/test1" ".." "../$U1" "$U1/.." $'carreltest1\nroot' "$long" "" "-$U1"; do
+		shown=${name//$'\n'/\\n}
+		[ ${#shown} -gt 40 ] && shown="${#name} bytes"
+		out=$("$HC" "$H" carrel-helper open "$name" sshd-carrel-test - - "$T_CONF" 2>&1)
+		if [[ $out == *"err=-22 step=arguments "* ]]; then
+			ok "open, user name '$shown': refused at step arguments"
+		else
+			not_ok "open, user name '$shown': refused at step arguments" "$out"
+		fi
+	done
+fi
+intact "open: invalid user names"
+
+# ------------------------------------------------ enter: invalid ids, another user's session
+t9x_phase "enter: invalid ids"
+for bad_id in "../x" "1;id" "-1" "123456789012345678901234567890" "" "$ID/../$ID" " $ID" "${ID}x"; do
+	mark=$OUT/x92-entered
+	rm -f "$mark"
+	out=$(as "$U1" "$H" enter "$bad_id" /usr/bin/touch "$mark" 2>&1)
+	rc=$?
+	if [ "$rc" != 0 ] && [ ! -e "$mark" ]; then
+		ok "enter '$bad_id': refused (exit $rc), nothing run"
+	else
+		not_ok "enter '$bad_id': refused, nothing run" "rc=$rc $out"
+	fi
+done
+mark=$OUT/x92-entered
+rm -f "$mark"
+out=$(as "$U2" "$H" enter "$ID" /usr/bin/touch "$mark" 2>&1)
+rc=$?
+if [ "$rc" != 0 ] && [ ! -e "$mark" ]; then ok "enter $U1's session as $U2: refused (exit $rc), nothing run"; else not_ok "enter $U1's session as $U2: refused, nothing run" "rc=$rc $out"; fi
+out=$(as "$U2" "$H" status 2>&1)
+if ! awk -v id="$ID" 'NR > 1 && $1 == id { f = 1 } END { exit !f }' <<<"$out"; then ok "status as $U2: $U1's session is not listed"; else not_ok "status as $U2: $U1's session is not listed" "$out"; fi
+intact "enter: invalid ids"
+
+# ------------------------------------------------ the end of the target
+t9x_phase "end"
+kill -TERM "$SU_PID" 2>/dev/null
+wait_pid 10 "$SU_PID"
+assert_torn_down "target carrel: after su ends" "$ID" 5
+t_finish
