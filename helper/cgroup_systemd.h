@@ -36,6 +36,15 @@ int cg_systemd_set_user_limits(uid_t uid, const struct carrel_limits *lim, const
  */
 int cg_systemd_unit_of(pid_t pid, char *unit, size_t unit_size, char *cgroup, size_t cgroup_size);
 
+/*
+ * Move PID (the keeper) into a transient scope of its own,
+ * carrel-keeper-ID.scope in system.slice (Manager.StartTransientUnit, as
+ * systemd-run --scope does): out of the session scope or user@UID.service
+ * that it was forked in, so that systemd stopping those (terminate-session,
+ * a failed user manager) never SIGKILLs it before it has torn down.
+ */
+int cg_systemd_keeper_scope(pid_t pid, const char *id, const char **failed);
+
 /* Freeze, thaw or SIGKILL every process of UNIT (Manager.FreezeUnit,
  * ThawUnit, KillUnit). */
 int cg_systemd_freeze(const char *unit, bool freeze, const char **failed);

@@ -36,6 +36,21 @@ static bool valid_id(const char *id)
 	return n > 0 && n < 20 && id[n] == '\0';
 }
 
+/* The uid= of state file ID, or -1. */
+static long state_uid(const char *id)
+{
+	char path[128], buf[4096];
+	const char *p;
+
+	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%.20s", id);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	for (p = buf; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, "uid=", 4) == 0)
+			return strtol(p + 4, NULL, 10);
+	return -1;
+}
+
 /* Ask the keeper of session ID for the holder's pidfd. */
 static int ask_keeper(const char *id, struct carrel_reply *reply, int *holder, void **bpf)
 {
@@ -119,7 +134,12 @@ int op_enter(int argc, char **argv, char **caller_env)
 		fprintf(stderr, "carrel-helper: enter: usage: enter SESSION-ID [COMMAND [ARG...]]\n");
 		return 2;
 	}
-	r = ask_keeper(id, &reply, &holder, &bpf);
+	/* Whose it is, from the root-only state file, before the keeper is
+	 * even asked: a stranger's request never reaches another user's keeper. */
+	if (getuid() != 0 && state_uid(id) != (long)getuid())
+		r = -EPERM;
+	else
+		r = ask_keeper(id, &reply, &holder, &bpf);
 	if (r < 0 || (getuid() != 0 && reply.uid != getuid())) {
 		/* The same answer for "no such session" and "not yours". */
 		fprintf(stderr, "carrel-helper: enter: no session %s of yours\n", id);

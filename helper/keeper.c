@@ -250,7 +250,7 @@ static void serve_attach(struct carrel *c, int conn)
 	int fds[2] = { -1, -1 }, r = -EPROTO;
 	char k;
 
-	if (proto_recv(conn, &a, sizeof(a), fds, 2, 1000) < 0 || fds[0] < 0 || fds[1] < 0)
+	if (proto_recv(conn, &a, sizeof(a), fds, 2, 200) < 0 || fds[0] < 0 || fds[1] < 0)
 		goto out;
 	if (a.uid != (uint32_t)c->uid) {
 		r = -EPERM; /* never another user's login, whatever users/UID said */
@@ -299,7 +299,7 @@ static void serve_ctl(struct carrel *c)
 	if (conn < 0)
 		return;
 	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0 ||
-	    poll(&p, 1, 1000) != 1 || recv(conn, &op, 1, MSG_PEEK | MSG_DONTWAIT) != 1) {
+	    poll(&p, 1, 200) != 1 || recv(conn, &op, 1, MSG_PEEK | MSG_DONTWAIT) != 1) {
 		closep(&conn);
 		return;
 	}

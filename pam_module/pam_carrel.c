@@ -26,7 +26,9 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <sys/time.h>
 #include <unistd.h>
+#include <utmpx.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -68,6 +70,9 @@ struct session {
 	int sock;      /* to the keeper */
 	pid_t opener;  /* the process that ran open_session */
 	char id[32];
+	enum join_mode mode;
+	char user[64];
+	char tty[64];
 	/* sshd: what its post-auth child still has to do in pam_setcred. */
 	bool pending;
 	int holder;    /* the holder's pidfd, when the user namespace is to be joined */
@@ -390,6 +395,9 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 		s->sock = take_fd(&sock);
 		s->holder = -1;
 		s->opener = getpid();
+		s->mode = mode;
+		snprintf(s->user, sizeof(s->user), "%s", user);
+		snprintf(s->tty, sizeof(s->tty), "%s", item(pamh, PAM_TTY));
 		if (mode == JOIN_USERNS_AT_SETCRED) {
 			s->pending = true;
 			if (reply->setns_flags & CLONE_NEWUSER)
@@ -474,6 +482,36 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 	return PAM_SUCCESS;
 }
 
+/*
+ * login writes its utmp entry from its child, inside the pid namespace, so
+ * the entry carries that namespace's pid (2): on the host that pid always
+ * exists and `who` would list the session forever. Mark it dead at logout,
+ * as logout(3) does.
+ */
+static void utmp_logout(const char *tty, const char *user)
+{
+	const char *line = strncmp(tty, "/dev/", 5) == 0 ? tty + 5 : tty;
+	struct utmpx *u;
+
+	setutxent();
+	while ((u = getutxent())) {
+		if (u->ut_type != USER_PROCESS || strncmp(u->ut_line, line, sizeof(u->ut_line)) != 0 ||
+		    strncmp(u->ut_user, user, sizeof(u->ut_user)) != 0)
+			continue;
+		struct utmpx d = *u;
+		struct timeval now;
+		d.ut_type = DEAD_PROCESS;
+		memset(d.ut_user, 0, sizeof(d.ut_user));
+		memset(d.ut_host, 0, sizeof(d.ut_host));
+		gettimeofday(&now, NULL);
+		d.ut_tv.tv_sec = (int32_t)now.tv_sec;
+		d.ut_tv.tv_usec = (int32_t)now.tv_usec;
+		(void)pututxline(&d);
+		break;
+	}
+	endutxent();
+}
+
 CARREL_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const void *data = NULL;
@@ -483,6 +521,8 @@ CARREL_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, 
 		return PAM_SUCCESS; /* exempt, or let in by on_error = allow */
 	s = (struct session *)data;
 	request_close(s->sock);
+	if (s->mode == JOIN_AT_OPEN_CHOWN_TTY && strcmp(s->tty, "-") != 0)
+		utmp_logout(s->tty, s->user);
 	/* Drops the data and, through session_free, closes the socket. */
 	pam_set_data(pamh, DATA_KEY, NULL, NULL);
 	return PAM_SUCCESS;
