@@ -166,14 +166,23 @@ assert_session_live() {
 	pids=$(token_pids "$tok" "$uid")
 	bad=()
 	[ -n "$pids" ] || bad+=("no process of $user with $tok found on the host")
+	local pbad checked=0
 	for p in $pids; do
+		pbad=()
 		for d in $dirs; do
-			grep -qx "$p" "$d/cgroup.procs" 2>/dev/null || bad+=("pid $p not in $d/cgroup.procs")
+			grep -qx "$p" "$d/cgroup.procs" 2>/dev/null || pbad+=("pid $p not in $d/cgroup.procs")
 		done
 		line=$(grep -E '^[0-9]+:([^:]*,)?memory(,[^:]*)?:' "/proc/$p/cgroup" 2>/dev/null)
 		rel=${line#*:*:}
-		[[ "$rel" == *"$suffix" ]] || bad+=("pid $p: /proc/$p/cgroup says memory:$rel")
+		[[ "$rel" == *"$suffix" ]] || pbad+=("pid $p: /proc/$p/cgroup says memory:$rel")
+		# A short-lived child of the probe (same command line) may have
+		# exited meanwhile: only a process still alive counts.
+		if [ -d "/proc/$p" ]; then
+			bad+=("${pbad[@]}")
+			checked=$((checked + 1))
+		fi
 	done
+	[ -z "$pids" ] || [ "$checked" -gt 0 ] || bad+=("every process of $user with $tok exited before the check")
 	if [ ${#bad[@]} -eq 0 ]; then
 		ok "$name: the session's processes are in its cgroups (pids ${pids//$'\n'/ })"
 	else
