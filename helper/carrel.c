@@ -159,7 +159,9 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 	if (r < 0) {
 		closep(&lock);
 		c->cg.n = 0;
-		return open_fail(reply, r, "cgroup", "no usable cgroup hierarchy");
+		open_fail(reply, r, "cgroup", "no usable cgroup hierarchy");
+		carrel_cleanup(c); /* the placeholder state file */
+		return r;
 	}
 	r = cg_create(&c->cg, &c->policy.limits, &failed);
 	closep(&lock);

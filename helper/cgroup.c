@@ -19,7 +19,8 @@ static bool has_word(const char *list, const char *word)
 	size_t n = strlen(word);
 
 	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0' || p[n] == ' '))
+		/* v1 lists are comma-separated, cgroup.controllers space-separated. */
+		if ((p == list || strchr(", \n", p[-1])) && (p[n] == '\0' || strchr(", \n", p[n])))
 			return true;
 	return false;
 }

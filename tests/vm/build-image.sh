@@ -31,11 +31,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${CARREL_VM_CACHE:-$HERE/cache}
 SUITE=bookworm
 
-# What the guest gets on top of minbase.  systemd..udev: the init, logind and
-# pam_systemd as a Debian server has them; build-essential..libsystemd-dev:
+# What the guest gets on top of minbase.  systemd..udev: the init, logind,
+# pam_systemd and the user bus as a Debian server has them; build-essential..libsystemd-dev:
 # to build carrel (and helper/cgroup_systemd.c) inside; the rest: what the
 # tests drive and look with.
-GUEST_PKGS="systemd systemd-sysv dbus libpam-systemd openssh-server openssh-client
+GUEST_PKGS="systemd systemd-sysv dbus dbus-user-session libpam-systemd openssh-server openssh-client
 pamtester iproute2 kmod udev tmux procps util-linux login passwd psmisc
 build-essential pkg-config libpam0g-dev libconfuse-dev libseccomp-dev libcap-dev
 libsystemd-dev"

@@ -11,6 +11,8 @@
 #   CARREL_VM_TESTS="t-10 t-30"     only the tests whose names start so
 #   CARREL_VM_BUILD=host            build carrel on this (Debian 12) host and only
 #                                   `make install` inside (faster under emulation)
+#   CARREL_VM_PATCH=FILE.diff       apply this patch (-p1) to the copy of the tree
+#                                   that is built, to try a fix in the VM
 #   CARREL_VM_KEEP=1                leave the VM running at the end (by hand only)
 #
 # Everything the run leaves is in tests/vm/out/: serial.log (the console),
@@ -53,6 +55,7 @@ final() { # PASS FAIL SKIP
 }
 
 # --- the image ---------------------------------------------------------------
+"$HERE/deps.sh" || { echo "not ok 1 - host packages for the VM (tests/vm/deps.sh)"; final 0 1 0; }
 IMG=$(timeout -k 10 "$BUILD_TIMEOUT" "$HERE/build-image.sh" | tail -n 1)
 if [ -z "$IMG" ] || [ ! -f "$IMG/done" ]; then
 	say "image build failed"
@@ -64,11 +67,19 @@ say "image $IMG ($T_IMAGE s)"
 
 rm -rf "$OUT"
 mkdir -p "$OUT/results"
+if [ -n "${CARREL_VM_PATCH:-}" ]; then
+	cp "$CARREL_VM_PATCH" "$OUT/patch.diff" || final 0 1 0
+	say "the tree is built with $CARREL_VM_PATCH applied"
+fi
 if [ "${CARREL_VM_BUILD:-guest}" = host ]; then
 	mkdir -p "$OUT/hostbuild"
 	tar -C "$REPO" --exclude=./.git --exclude=./tests/vm/cache --exclude=./tests/vm/out \
 		--exclude='*.o' --exclude='*.a' --exclude='*.so' -cf - . | tar -C "$OUT/hostbuild" -xf -
 	make -C "$OUT/hostbuild" clean >/dev/null 2>&1
+	if [ -f "$OUT/patch.diff" ] && ! patch -d "$OUT/hostbuild" -p1 -s <"$OUT/patch.diff"; then
+		echo "not ok 1 - $CARREL_VM_PATCH applies"
+		final 0 1 0
+	fi
 	if ! timeout 600 make -C "$OUT/hostbuild" -j2 >"$OUT/hostbuild.log" 2>&1; then
 		tail -n 20 "$OUT/hostbuild.log"
 		echo "not ok 1 - carrel builds on the host"

@@ -10,7 +10,7 @@
 cur=$(journal_cursor)
 # A session that keeps user-UID alive and spins 2 processes for 60 s.
 if ! open_session alice "$V/vmaid spin 60 2"; then
-	not_ok "alice's spinning session comes up" "$(cat "$S_OUT")"
+	not_ok "alice's spinning session comes up" "$(session_failure)"
 	t_finish
 fi
 scg=$CG$(cg_of_pid "$S_PID")
@@ -40,12 +40,13 @@ if [ -n "$forked" ] && [ "$forked" -lt 64 ] && printf '%s\n' "$out" | grep -q 'e
 else
 	not_ok "pids: a loop of 200 forks stops under pids_max 64" "$out"
 fi
-# cpu: two spinners, cpu_max 50%: about 1 s of CPU in 2 s (4 s without).
+# cpu: two spinners, cpu_max 50%: about 1 s of CPU in 2 s (up to 4 s without;
+# emulation makes the period bookkeeping coarse, hence the wide bounds).
 u0=$(cpu_usage "$scg")
 sleep 2
 u1=$(cpu_usage "$scg")
 d=$((u1 - u0))
-if [ "$d" -ge 500000 ] && [ "$d" -le 1250000 ]; then
+if [ "$d" -ge 400000 ] && [ "$d" -le 1400000 ]; then
 	ok "cpu: two busy loops get half a CPU under cpu_max 50% (${d} us in 2 s)"
 else
 	not_ok "cpu: two busy loops get half a CPU under cpu_max 50%" "usage_usec grew by $d in 2 s" "$(cat "$ucg/cpu.max" "$scg/cpu.stat")"

@@ -12,8 +12,14 @@
 . /root/carrel/tests/vm/guest/vmlib.sh
 
 ns_of() { readlink "/proc/$1/ns/$2" 2>/dev/null; }
+# The user's manager over its bus, or its private socket where there is no
+# user bus (dbus-user-session not installed).
+bus_of() { [ -S "/run/user/$1/bus" ] && echo "unix:path=/run/user/$1/bus" || echo "unix:path=/run/user/$1/systemd/private"; }
 user_run() { # USER CMD: a command in the user's manager, from root
-	timeout 30 systemd-run --user -M "$1@" --wait --pipe --quiet bash -c "$2" 2>&1
+	local u
+	u=$(id -u "$1")
+	timeout 30 runuser -u "$1" -- env XDG_RUNTIME_DIR="/run/user/$u" DBUS_SESSION_BUS_ADDRESS="$(bus_of "$u")" \
+		systemd-run --user --wait --pipe --quiet bash -c "$2" 2>&1
 }
 reset_user() { # USER: no session, no manager
 	loginctl terminate-user "$1" >/dev/null 2>&1
@@ -26,7 +32,7 @@ reset_user alice
 
 # --- 1. systemd-user without pam_carrel ---------------------------------------
 if ! open_session alice; then
-	not_ok "alice's session comes up" "$(cat "$S_OUT")"
+	not_ok "alice's session comes up" "$(session_failure)"
 	t_finish
 fi
 uid=$S_UID
@@ -36,8 +42,7 @@ else
 	not_ok "user@$uid.service runs" "$(systemctl status "user@$uid.service" 2>&1 | tail -n 15)"
 fi
 # Ask, from inside the carrel, for a process of the user's manager.
-tok=$(new_token)
-out=$(ussh alice "systemd-run --user --wait --pipe --quiet bash -c 'echo net=\$(readlink /proc/self/ns/net) cg=\$(cat /proc/self/cgroup)'; echo session_net=\$(readlink /proc/self/ns/net); echo rc=\$?" 2>&1)
+out=$(ussh alice "[ -S \$XDG_RUNTIME_DIR/bus ] || export DBUS_SESSION_BUS_ADDRESS=unix:path=\$XDG_RUNTIME_DIR/systemd/private; systemd-run --user --wait --pipe --quiet bash -c 'echo net=\$(readlink /proc/self/ns/net) cg=\$(cat /proc/self/cgroup)'; echo session_net=\$(readlink /proc/self/ns/net); echo rc=\$?" 2>&1)
 inner=$(printf '%s\n' "$out" | sed -n 's/^net=\([^ ]*\).*/\1/p')
 sess=$(printf '%s\n' "$out" | sed -n 's/^session_net=//p')
 diag "systemd-run --user from the carrel: $(echo $out)"
@@ -54,12 +59,19 @@ wait_until 10 no_leftovers alice "$S_ID"
 
 # --- 2. pam_carrel in systemd-user ----------------------------------------------
 reset_user alice
-cp /etc/pam.d/systemd-user /root/vmtest/systemd-user.orig
-t_on_exit "cp /root/vmtest/systemd-user.orig /etc/pam.d/systemd-user"
-echo "session required pam_carrel.so" >>/etc/pam.d/systemd-user
+# Debian 12 ships the stack in /usr/lib/pam.d/systemd-user; a file of the
+# same name in /etc/pam.d takes its place.
+restore_pam() { if [ -e /root/vmtest/systemd-user.orig ]; then cp /root/vmtest/systemd-user.orig /etc/pam.d/systemd-user; else rm -f /etc/pam.d/systemd-user; fi; }
+rm -f /root/vmtest/systemd-user.orig
+[ -e /etc/pam.d/systemd-user ] && cp /etc/pam.d/systemd-user /root/vmtest/systemd-user.orig
+t_on_exit restore_pam
+cat "$(ls /etc/pam.d/systemd-user /usr/lib/pam.d/systemd-user 2>/dev/null | head -n1)" >/root/vmtest/systemd-user.new
+echo "session required pam_carrel.so" >>/root/vmtest/systemd-user.new
+mv /root/vmtest/systemd-user.new /etc/pam.d/systemd-user
+diag "/etc/pam.d/systemd-user: $(grep -v '^#' /etc/pam.d/systemd-user | grep . | tr '\n' ';')"
 cur2=$(journal_cursor)
 if ! open_session alice; then
-	not_ok "with pam_carrel in systemd-user: alice's ssh session comes up" "$(cat "$S_OUT")"
+	not_ok "with pam_carrel in systemd-user: alice's ssh session comes up" "$(session_failure)"
 else
 	ok "with pam_carrel in systemd-user: alice's ssh session comes up"
 	wait_until 20 bash -c "systemctl is-active --quiet user@$uid.service || systemctl is-failed --quiet user@$uid.service"
@@ -85,10 +97,9 @@ else
 	close_session
 fi
 reset_user alice
-cp /root/vmtest/systemd-user.orig /etc/pam.d/systemd-user
+restore_pam
 sleep 1
 if wait_until 10 no_leftovers alice "${S_ID:-none}"; then ok "nothing of alice left"; else not_ok "nothing of alice left" "$(leftovers alice "${S_ID:-none}")"; fi
-n=$(ls /run/carrel/sessions 2>/dev/null | wc -l)
-check_eq "no carrel state left" 0 "$n"
+check_eq "no carrel state left" "" "$(ls /run/carrel/sessions 2>/dev/null | tr '\n' ' ')"
 journal_errors_since "$cur" | head -n 20 | while read -r l; do diag "journal error: $l"; done
 t_finish

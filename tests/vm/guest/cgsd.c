@@ -6,6 +6,7 @@
  *        (numbers, or "max"; prints the call's duration in microseconds)
  *   cgsd unit-of PID
  *   cgsd freeze|thaw|kill UNIT
+ *   cgsd keeper-scope PID ID
  */
 #include "cgroup_systemd.h"
 
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && (strcmp(argv[1], "freeze") == 0 || strcmp(argv[1], "thaw") == 0)) {
 		r = cg_systemd_freeze(argv[2], strcmp(argv[1], "freeze") == 0, &failed);
+	} else if (argc == 4 && strcmp(argv[1], "keeper-scope") == 0) {
+		r = cg_systemd_keeper_scope((pid_t)atoi(argv[2]), argv[3], &failed);
 	} else if (argc == 3 && strcmp(argv[1], "kill") == 0) {
 		r = cg_systemd_kill(argv[2], &failed);
 	} else {

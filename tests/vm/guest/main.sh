@@ -35,6 +35,10 @@ else
 		--exclude='*.o' --exclude='*.a' --exclude='*.so' -cf - . | tar -C "$TREE" -xf - ||
 		fail_build "copy the source tree"
 	cd "$TREE" || exit 1
+	if [ -f "$SRC/tests/vm/out/patch.diff" ]; then
+		patch -p1 -s <"$SRC/tests/vm/out/patch.diff" || fail_build "apply CARREL_VM_PATCH"
+		echo "# guest: built with CARREL_VM_PATCH applied"
+	fi
 	# Built objects of the host must not count as up to date here.
 	make clean >/dev/null 2>&1
 	if ! timeout 900 make -j2 >"$RES/build.log" 2>&1; then fail_build "make"; fi

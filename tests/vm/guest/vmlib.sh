@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2034 # S_* and CG are used by the tests that source this
 # shellcheck shell=bash
 #
 # Helpers for tests/vm/t-*.sh (inside the VM, as root).  Sources the
@@ -9,7 +10,7 @@ V=/usr/local/carrel-vmtest
 KEY=/root/vmtest/id_user
 CG=/sys/fs/cgroup
 SESSIONS_DIR=/run/carrel/sessions
-export SYSTEMD_PAGER= SYSTEMD_COLORS=0
+export SYSTEMD_PAGER='' SYSTEMD_COLORS=0
 
 # ussh USER CMD...: a login through sshd-carrel-test (a new carrel each time);
 # with USSH_PORT=22, through the system's own sshd (no carrel).
@@ -38,13 +39,22 @@ open_session() {
 	S_SSH=$!
 	t_track_pid "$S_SSH"
 	t_on_exit "touch $V/release/$S_TOKEN"
-	if ! wait_until 90 has "$S_OUT" "ready=$S_TOKEN"; then
-		S_ID= S_PID=
+	# Up to 90 s (logins are slow under emulation), less if ssh gives up.
+	ready_or_gone() { has "$S_OUT" "ready=$S_TOKEN" || ! kill -0 "$S_SSH" 2>/dev/null; }
+	wait_until 90 ready_or_gone
+	if ! has "$S_OUT" "ready=$S_TOKEN"; then
+		S_ID='' S_PID=''
 		return 1
 	fi
 	S_ID=$(kv "$S_OUT" carrel)
 	S_PID=$(pgrep -u "$user" -f "hold.sh $S_TOKEN" | head -n1)
 	return 0
+}
+# Why the last open_session failed: the end of its output and what
+# pam_carrel and the helper logged.
+session_failure() {
+	tr -d '\r' <"$S_OUT" 2>/dev/null | grep -v '^$' | tail -n 3
+	journalctl -q --no-pager -n 300 -o short-monotonic 2>/dev/null | grep -E 'pam_carrel|carrel-helper' | tail -n 3
 }
 close_session() {
 	touch "$V/release/$S_TOKEN"
@@ -58,8 +68,8 @@ state_cgroups() { awk -F= '$1 == "cgroup" { print substr($0, 8) }' "$SESSIONS_DI
 # The sshd process that opened the PAM session ("sshd: USER [priv]", the
 # monitor), found by walking up from a process of the session.
 monitor_of() {
-	local p=$1 i
-	for i in 1 2 3 4 5 6; do
+	local p=$1
+	for _ in 1 2 3 4 5 6; do
 		p=$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')
 		[ -n "$p" ] && [ "$p" != 0 ] || return 1
 		case $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) in *'[priv]'*) echo "$p"; return 0 ;; esac
@@ -94,10 +104,11 @@ no_leftovers() { [ -z "$(leftovers "$@")" ]; }
 journal_cursor() { journalctl -n0 --show-cursor -q 2>/dev/null | sed -n 's/^-- cursor: //p'; }
 # (The kernel's OOM-kill report is expected where a test makes one.)
 journal_errors_since() {
+	journalctl --sync 2>/dev/null # what was logged just now, too
 	journalctl -q --no-pager -p err --after-cursor="$1" -o short-monotonic 2>/dev/null |
 		grep -v -e 'kernel: Memory cgroup out of memory: Killed process' || true
 }
-journal_since() { journalctl -q --no-pager --after-cursor="$1" -o short-monotonic 2>/dev/null; }
+journal_since() { journalctl --sync 2>/dev/null; journalctl -q --no-pager --after-cursor="$1" -o short-monotonic 2>/dev/null; }
 
 # cpu usage (usec) of a cgroup.
 cpu_usage() { awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"; }
