@@ -17,9 +17,10 @@
 #include <sys/un.h>
 #include <syslog.h>
 
-int carrel_lock(void)
+/* flock(LOCK_EX) on PATH (created 0600); returns the fd that holds it. */
+static int lock_file(const char *path)
 {
-	int fd = open(CARREL_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 
 	if (fd < 0)
 		return -errno;
@@ -30,6 +31,11 @@ int carrel_lock(void)
 		}
 	}
 	return fd;
+}
+
+int carrel_lock(void)
+{
+	return lock_file(CARREL_LOCK_FILE);
 }
 
 /* The next session number. Caller holds the carrel lock. */
@@ -178,22 +184,13 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 static int user_lock(uid_t uid)
 {
 	char path[128];
-	int fd, r;
+	int r;
 
 	if ((r = ensure_root_dir(CARREL_RUNDIR, 0755)) < 0 ||
 	    (r = ensure_root_dir(CARREL_USERS_DIR, 0700)) < 0)
 		return r;
 	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u.lock", (unsigned)uid);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-	if (fd < 0)
-		return -errno;
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			closep(&fd);
-			return -errno;
-		}
-	}
-	return fd;
+	return lock_file(path);
 }
 
 int carrel_attach_existing(const struct carrel *c, const struct login *l, int *lock)
