@@ -22,29 +22,9 @@
 . /usr/local/share/carrel-test/lib.sh
 . /usr/local/share/carrel-test/common.sh
 
-# Where t9x-lib.sh and the files it stages are: $T_SHARE if run.sh installs
-# them there; else the repository, from $T_REPO when exported, or as the
-# working directory of run.sh's subreaper ($T_RUNNER_PID's parent), which
-# run.sh starts in the repository.
-t9x_find_src() {
-	local c pp
-	[ -f "$T_SHARE/t9x-lib.sh" ] && { echo "$T_SHARE"; return 0; }
-	pp=$(awk '/^PPid:/ { print $2 }' "/proc/$T_RUNNER_PID/status" 2>/dev/null)
-	for c in "${T_REPO:-}" "$(dirname "$(readlink -f "$0")")/../.." "$(readlink "/proc/${pp:-0}/cwd" 2>/dev/null)"; do
-		[ -n "$c" ] && [ -f "$c/tests/integration/t9x-lib.sh" ] && { (cd "$c/tests/integration" && pwd); return 0; }
-	done
-	return 1
-}
-if ! T9X_SRC=$(t9x_find_src); then
-	skip "t-90-userns" "cannot find tests/integration/t9x-lib.sh (in $T_SHARE or the repository); export T_REPO"
-	t_finish
-fi
 # shellcheck source=t9x-lib.sh
-. "$T9X_SRC/t9x-lib.sh"
-if ! t9x_stage "$T9X_SRC" >"$T_WORK/out/t9x-stage.log" 2>&1; then
-	not_ok "t-90: stage the probes into $T9X" "$(cat "$T_WORK/out/t9x-stage.log")"
-	t_finish
-fi
+. "$T_SHARE/t9x-lib.sh"   # run.sh stages it
+t9x_setup "t-90-userns" || t_finish
 
 OUT=$T_WORK/out
 HOST_USERNS=$(readlink "/proc/$T_RUNNER_PID/ns/user")
@@ -296,6 +276,18 @@ fi
 for n in "${!ID[@]}"; do assert_torn_down "$n: after logout" "${ID[$n]}" 5; done
 
 # last: each of the three has a logout time; who no longer lists them.
+# sshd's monitor writes its logout records after the session's teardown,
+# so give it a moment (bounded) before reading them.
+logouts_written() {
+	local e u t line
+	last_out=$(last -w -F --since "$start_date" 2>&1)
+	for e in "${expect[@]}"; do
+		read -r u t _ <<<"$e"
+		line=$(awk -v u="$u" -v t="$t" '$1 == u && $2 == t' <<<"$last_out" | head -n1)
+		[[ -n "$line" && $line == *" - "* ]] || return 1
+	done
+}
+wait_until 10 logouts_written || true
 last_out=$(last -w -F --since "$start_date" 2>&1)
 who_out=$(who)
 for e in "${expect[@]}"; do

@@ -13,26 +13,9 @@
 . /usr/local/share/carrel-test/lib.sh
 . /usr/local/share/carrel-test/common.sh
 
-# Where t9x-lib.sh is: see t-90-userns.sh.
-t9x_find_src() {
-	local c pp
-	[ -f "$T_SHARE/t9x-lib.sh" ] && { echo "$T_SHARE"; return 0; }
-	pp=$(awk '/^PPid:/ { print $2 }' "/proc/$T_RUNNER_PID/status" 2>/dev/null)
-	for c in "${T_REPO:-}" "$(dirname "$(readlink -f "$0")")/../.." "$(readlink "/proc/${pp:-0}/cwd" 2>/dev/null)"; do
-		[ -n "$c" ] && [ -f "$c/tests/integration/t9x-lib.sh" ] && { (cd "$c/tests/integration" && pwd); return 0; }
-	done
-	return 1
-}
-if ! T9X_SRC=$(t9x_find_src); then
-	skip "t-92-hostile" "cannot find tests/integration/t9x-lib.sh (in $T_SHARE or the repository); export T_REPO"
-	t_finish
-fi
 # shellcheck source=t9x-lib.sh
-. "$T9X_SRC/t9x-lib.sh"
-if ! t9x_stage "$T9X_SRC" >"$T_WORK/out/t9x-stage.log" 2>&1; then
-	not_ok "t-92: stage the helpers into $T9X" "$(cat "$T_WORK/out/t9x-stage.log")"
-	t_finish
-fi
+. "$T_SHARE/t9x-lib.sh"   # run.sh stages it
+t9x_setup "t-92-hostile" || t_finish
 
 OUT=$T_WORK/out
 H=$T_HELPER

@@ -272,3 +272,12 @@ t9x_assert_nothing_left() {
 			"$(for p in $(comm -13 <(echo "$snap" | grep -E '^[0-9]+$' | sort) <(echo "$now" | grep -E '^[0-9]+$' | sort)); do echo "$p: $(proc_desc "$p")"; done)"
 	fi
 }
+
+# t9x_setup NAME: stage what the t-9x scripts use (from $T_SHARE, where
+# run.sh installs the t9x files) into $T9X; reports the failure as NAME's.
+t9x_setup() {
+	if ! t9x_stage "$T_SHARE" >"$T_WORK/out/t9x-stage.log" 2>&1; then
+		not_ok "$1: stage the probes into $T9X" "$(cat "$T_WORK/out/t9x-stage.log")"
+		return 1
+	fi
+}
