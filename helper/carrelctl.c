@@ -45,15 +45,20 @@
 static const char *cmd;	     /* the subcommand, for messages */
 static const char *synopsis; /* its usage line */
 
+static void __attribute__((format(printf, 1, 0))) verr(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "carrelctl: %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 static void __attribute__((format(printf, 1, 2))) err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "carrelctl: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void usage(FILE *f);
@@ -63,11 +68,9 @@ static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ..
 {
 	va_list ap;
 
-	fprintf(stderr, "carrelctl: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verr(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	fprintf(stderr, "usage: carrelctl %s\n", synopsis);
 	return 2;
 }
@@ -714,37 +717,28 @@ static int cmd_limits(int argc, char **argv)
 
 /* ----------------------------------------------------------- check-config */
 
+/* The helper's check-config: one implementation of what a login would
+ * refuse (it drops privileges first for a non-root caller). */
 static int cmd_check_config(int argc, char **argv)
 {
-	const char *file = NULL, *user = NULL;
-	struct carrel_config *cfg = NULL;
-	struct carrel_error e = { { 0 } };
-	struct carrel_policy pol;
-	int r;
+	char *args[6] = { "carrel-helper", "check-config", NULL, NULL, NULL, NULL };
+	char *envp[] = { NULL };
+	int n = 2;
 
 	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
-			user = argv[++i];
-		else if (argv[i][0] != '-' && !file)
-			file = argv[i];
-		else
+		if (strcmp(argv[i], "--user") == 0 && i + 1 < argc && n <= 3) {
+			args[n++] = argv[i];
+			args[n++] = argv[++i];
+		} else if (argv[i][0] != '-' && n <= 4) {
+			args[n++] = argv[i];
+		} else {
 			return usage_error("unexpected argument \"%s\"", argv[i]);
+		}
 	}
-	r = carrel_config_load(file, &cfg, &e);
-	if (r == 0 && user)
-		r = carrel_policy_resolve(cfg, user, &pol, &e);
-	carrel_config_free(cfg);
-	if (r < 0) {
-		fprintf(stderr, "%s\n", e.msg[0] ? e.msg : strerror(-r));
-		return 1;
-	}
-	if (user) {
-		printf("# policy for user %s\n", user);
-		carrel_policy_print(stdout, &pol);
-	} else {
-		printf("%s: OK\n", file ? file : CARREL_DEFAULT_CONFIG);
-	}
-	return fflush(stdout) == 0 ? 0 : 1;
+	fflush(stdout);
+	execve(CARREL_HELPER_PATH, args, envp);
+	err("cannot run %s: %s", CARREL_HELPER_PATH, strerror(errno));
+	return 1;
 }
 
 /* ------------------------------------------------------------------- main */
