@@ -21,9 +21,11 @@ CPPFLAGS += -D_GNU_SOURCE -iquote conf -iquote helper \
             -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"'
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS_HARD := -Wl,-z,relro,-z,now
+# sd-bus, for cgroup_parent = systemd (helper/cgroup_systemd.c).
+SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 
 CONF_SRC   := conf/carrel_conf.c
-HELPER_SRC := helper/main.c helper/carrel.c helper/keeper.c helper/holder.c helper/enter.c helper/sessions.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/idmap.c helper/caps.c helper/seccomp.c helper/util.c helper/proto.c
+HELPER_SRC := helper/main.c helper/carrel.c helper/keeper.c helper/holder.c helper/enter.c helper/sessions.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/cgroup_systemd.c helper/idmap.c helper/caps.c helper/seccomp.c helper/util.c helper/proto.c
 PAM_SRC    := pam_module/pam_carrel.c helper/caps.c helper/proto.c helper/util.c
 
 CONF_OBJ   := $(CONF_SRC:.c=.o)
@@ -47,12 +49,12 @@ conf/libcarrelconf.a: $(CONF_OBJ)
 	$(AR) rcs $@ $^
 
 helper/carrel-helper: $(HELPER_OBJ) conf/libcarrelconf.a
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(HELPER_OBJ) conf/libcarrelconf.a -lconfuse -lcap -lseccomp
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(HELPER_OBJ) conf/libcarrelconf.a -lconfuse -lcap -lseccomp $(SYSTEMD_LIBS)
 
 CTL_OBJ := helper/carrelctl.o helper/sessions.o helper/cgroup.o helper/cgroup_v1.o helper/cgroup_v2.o \
-           helper/util.o helper/proto.o
+           helper/cgroup_systemd.o helper/util.o helper/proto.o
 helper/carrelctl: $(CTL_OBJ) conf/libcarrelconf.a
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(CTL_OBJ) conf/libcarrelconf.a -lconfuse -lcap
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(CTL_OBJ) conf/libcarrelconf.a -lconfuse -lcap $(SYSTEMD_LIBS)
 
 pam_module/pam_carrel.so: $(PAM_OBJ) conf/libcarrelconf.a pam_module/pam_carrel.map
 	$(CC) $(CFLAGS) -shared $(LDFLAGS_HARD) -Wl,--version-script=pam_module/pam_carrel.map \

@@ -161,7 +161,7 @@ static const char *const namespace_words[] = { "mnt", "pid",	"ipc",	"uts",
 					       "net", "cgroup", "user", NULL };
 static const char *const on_error_words[] = { "deny", "allow", NULL };
 static const char *const tmp_words[] = { "private", "shared", NULL };
-static const char *const cgroup_parent_words[] = { "/", "self", NULL };
+static const char *const cgroup_parent_words[] = { "/", "self", "systemd", "auto", NULL };
 static const char *const scope_words[] = { "session", "user", NULL };
 
 /* Capability names, indexed by number as in linux/capability.h. */
@@ -310,7 +310,7 @@ static const struct carrel_policy builtin_policy = {
 	.capabilities = 0,
 	.tmp = CARREL_TMP_PRIVATE,
 	.tmp_size = 512ull << 20,
-	.cgroup_parent = CARREL_CGROUP_PARENT_ROOT,
+	.cgroup_parent = CARREL_CGROUP_PARENT_AUTO,
 	.scope = CARREL_SCOPE_SESSION,
 	.linger_sec = CARREL_LINGER_NO,
 	.limits = {

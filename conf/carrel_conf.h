@@ -30,7 +30,17 @@ enum {
 
 enum carrel_on_error { CARREL_ON_ERROR_DENY = 0, CARREL_ON_ERROR_ALLOW = 1 };
 enum carrel_tmp { CARREL_TMP_PRIVATE = 0, CARREL_TMP_SHARED = 1 };
-enum carrel_cgroup_parent { CARREL_CGROUP_PARENT_ROOT = 0, CARREL_CGROUP_PARENT_SELF = 1 };
+/* Where the session's cgroup is: carrel/user-UID/session-ID under the root
+ * or under the login's own cgroup (carrel writes the tree), or the login's
+ * systemd unit with the limits set on user-UID.slice through systemd
+ * (helper/cgroup_systemd.h); auto is systemd where systemd runs the unified
+ * hierarchy, "/" elsewhere. */
+enum carrel_cgroup_parent {
+	CARREL_CGROUP_PARENT_ROOT = 0,
+	CARREL_CGROUP_PARENT_SELF = 1,
+	CARREL_CGROUP_PARENT_SYSTEMD = 2,
+	CARREL_CGROUP_PARENT_AUTO = 3,
+};
 enum carrel_scope { CARREL_SCOPE_SESSION = 0, CARREL_SCOPE_USER = 1 };
 
 /* linger_sec: one of these, or a positive number of seconds (at most CARREL_LINGER_MAX). */

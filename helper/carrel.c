@@ -92,6 +92,7 @@ void carrel_cleanup(struct carrel *c)
 	int lock;
 
 	if (c->cg.n > 0) {
+		cg_systemd_release(&c->cg);
 		cg_kill(&c->cg);
 		int r = cg_remove_session(&c->cg);
 		if (r < 0)
@@ -165,7 +166,9 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 	if (r < 0) {
 		closep(&lock);
 		c->cg.n = 0;
-		open_fail(reply, r, "cgroup", "no usable cgroup hierarchy");
+		open_fail(reply, r, "cgroup",
+			  r == -EOPNOTSUPP ? "cgroup_parent = systemd needs the unified (v2) hierarchy"
+					   : "no usable cgroup hierarchy");
 		carrel_cleanup(c); /* the placeholder state file */
 		return r;
 	}

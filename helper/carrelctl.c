@@ -14,6 +14,7 @@
  * file), 2 usage error.
  */
 #include "carrel.h"
+#include "cgroup_systemd.h"
 #include "sessions.h"
 #include "util.h"
 
@@ -303,6 +304,7 @@ static int freeze_v2(const struct session *s, bool freeze)
 {
 	char path[CG_PATH_MAX + 32], buf[512], want[16];
 	long long deadline = now_ms() + FREEZE_MS;
+	const char *failed = "";
 	int r;
 
 	if (s->ncg < 1) {
@@ -310,7 +312,13 @@ static int freeze_v2(const struct session *s, bool freeze)
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/cgroup.freeze", s->cgroup[0]);
-	if ((r = write_file(path, freeze ? "1" : "0")) < 0) {
+	/* systemd: its unit's cgroup, frozen by systemd (FreezeUnit writes
+	 * the same file), which then knows the unit's state. */
+	if (s->unit[0] && (r = cg_systemd_freeze(s->unit, freeze, &failed)) < 0) {
+		err("carrel %s: %s", s->id, failed);
+		return 1;
+	}
+	if (!s->unit[0] && (r = write_file(path, freeze ? "1" : "0")) < 0) {
 		err("carrel %s: %s: %s", s->id, path, strerror(-r));
 		return 1;
 	}
@@ -326,7 +334,9 @@ static int freeze_v2(const struct session *s, bool freeze)
 			break;
 		msleep(10);
 	}
-	if (freeze) {
+	if (freeze && s->unit[0]) {
+		(void)cg_systemd_freeze(s->unit, false, &failed);
+	} else if (freeze) {
 		snprintf(path, sizeof(path), "%s/cgroup.freeze", s->cgroup[0]);
 		(void)write_file(path, "0");
 	}
@@ -697,6 +707,15 @@ static int cmd_limits(int argc, char **argv)
 	if ((lock = lock_carrels()) < 0) {
 		err("%s: %s", CARREL_LOCK_FILE, strerror(-lock));
 		return 1;
+	}
+	/* systemd: the slice's properties, set by systemd (one call: all or
+	 * nothing), which then keeps them across daemon-reload. */
+	if (first->unit[0]) {
+		if ((r = cg_systemd_set_user_limits(first->uid, &want, &failed)) < 0) {
+			err("%s: %s", user, failed);
+			return 1;
+		}
+		return 0;
 	}
 	r = apply(first->cgroup_version == 2, dirs, ndirs, &want, &done, &failed);
 	if (r < 0) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "cgroup.h"
+#include "cgroup_systemd.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 
 /* v1 controllers a carrel uses: limits (memory, pids, cpu, blkio),
@@ -118,14 +120,63 @@ static bool v2_has_memory(const char *mount)
 	return read_file(path, buf, sizeof(buf)) > 0 && has_word(buf, "memory");
 }
 
+/* A unit name as systemd makes them for logins ("session-4.scope",
+ * "user@1000.service"): nothing a path could be built from. */
+static bool unit_name_ok(const char *u)
+{
+	size_t n = strlen(u);
+
+	if (n == 0 || n >= sizeof(((struct cg_session *)0)->unit) || u[0] == '.' ||
+	    strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@._-") != n)
+		return false;
+	return (n > 6 && strcmp(u + n - 6, ".scope") == 0) || (n > 8 && strcmp(u + n - 8, ".service") == 0);
+}
+
+/* The systemd unit of the user's slice that PROCFILE's v2 line names, if
+ * it is one (user.slice/user-UID.slice/UNIT exactly); else false. */
+static bool in_user_unit(const struct cg_session *cg, const char *procfile, char *unit, size_t size)
+{
+	char own[CG_PATH_MAX], slice[64];
+	size_t sl;
+
+	if (own_path(procfile, "", own, sizeof(own)) < 0)
+		return false;
+	sl = (size_t)snprintf(slice, sizeof(slice), "/user.slice/user-%u.slice/", (unsigned)cg->uid);
+	if (strncmp(own, slice, sl) != 0 || strchr(own + sl, '/') || !unit_name_ok(own + sl))
+		return false;
+	snprintf(unit, size, "%s", own + sl);
+	return true;
+}
+
+static int prepare_systemd(struct cg_session *cg, const struct mnt *m, const char *procfile)
+{
+	struct cg_hier *h = &cg->h[0];
+	int r;
+
+	cg->systemd = true;
+	if (!in_user_unit(cg, procfile, cg->unit, sizeof(cg->unit))) {
+		snprintf(cg->unit, sizeof(cg->unit), "carrel-%s.scope", cg->id);
+		cg->new_scope = true;
+	}
+	if ((r = pathf(h->mount, "%s", m->path)) < 0 || (r = pathf(h->top, "%s/user.slice", m->path)) < 0 ||
+	    (r = pathf(h->user, "%s/user-%u.slice", h->top, (unsigned)cg->uid)) < 0 ||
+	    (r = pathf(h->session, "%s/%s", h->user, cg->unit)) < 0)
+		return r;
+	cg->n = 1;
+	return 0;
+}
+
 int cg_prepare(struct cg_session *cg, pid_t login_pid, enum carrel_cgroup_parent parent,
 	       uid_t uid, const char *id)
 {
 	struct mnt m[CG_MAX_HIER * 2];
 	char proc[64], procfile[4096], user[32], sess[48];
-	int n, r;
+	int n, r, v2 = -1;
 
 	memset(cg, 0, sizeof(*cg));
+	cg->uid = uid;
+	cg->login_pid = login_pid;
+	snprintf(cg->id, sizeof(cg->id), "%s", id);
 	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)login_pid);
 	if (read_file(proc, procfile, sizeof(procfile)) < 0)
 		return -errno ? -errno : -EIO;
@@ -133,8 +184,14 @@ int cg_prepare(struct cg_session *cg, pid_t login_pid, enum carrel_cgroup_parent
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++)
-		if (m[i].v2 && v2_has_memory(m[i].path))
+		if (m[i].v2 && v2_has_memory(m[i].path)) {
 			cg->v2 = true;
+			v2 = i;
+		}
+	if (parent == CARREL_CGROUP_PARENT_AUTO)
+		parent = cg->v2 && cg_systemd_booted() ? CARREL_CGROUP_PARENT_SYSTEMD : CARREL_CGROUP_PARENT_ROOT;
+	if (parent == CARREL_CGROUP_PARENT_SYSTEMD)
+		return cg->v2 ? prepare_systemd(cg, &m[v2], procfile) : -EOPNOTSUPP;
 	snprintf(user, sizeof(user), "user-%u", (unsigned)uid);
 	snprintf(sess, sizeof(sess), "session-%s", id);
 	for (int i = 0; i < n && cg->n < CG_MAX_HIER; i++) {
@@ -160,6 +217,32 @@ int cg_prepare(struct cg_session *cg, pid_t login_pid, enum carrel_cgroup_parent
 	return cg->n > 0 ? 0 : -ENOENT;
 }
 
+/* systemd: ask for scope UNIT holding PID in the user's slice, and wait
+ * (bounded) until systemd has moved PID there. */
+static int systemd_scope(const struct cg_session *cg, const char *unit, pid_t pid, const char **failed)
+{
+	static __thread char why[160];
+	char slice[48], desc[96], proc[64], procfile[4096], now[96];
+	struct timespec tick = { .tv_nsec = 2 * 1000 * 1000 };
+	int r;
+
+	snprintf(slice, sizeof(slice), "user-%u.slice", (unsigned)cg->uid);
+	snprintf(desc, sizeof(desc), "carrel %s, login process %d", cg->id, (int)pid);
+	if ((r = cg_systemd_start_scope(unit, slice, pid, desc, failed)) < 0)
+		return r;
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
+	for (int i = 0; i < 2500; i++) { /* 5 s */
+		if (read_file(proc, procfile, sizeof(procfile)) < 0)
+			return -ESRCH;
+		if (in_user_unit(cg, procfile, now, sizeof(now)) && strcmp(now, unit) == 0)
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	snprintf(why, sizeof(why), "systemd did not move process %d into %s within 5 s", (int)pid, unit);
+	*failed = why;
+	return -ETIMEDOUT;
+}
+
 static int mkdir_ok(const char *path)
 {
 	return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
@@ -168,6 +251,12 @@ static int mkdir_ok(const char *path)
 int cg_create(const struct cg_session *cg, const struct carrel_limits *lim, const char **failed)
 {
 	int r;
+
+	if (cg->systemd) {
+		if ((r = cg_systemd_set_user_limits(cg->uid, lim, failed)) < 0)
+			return r;
+		return cg->new_scope ? systemd_scope(cg, cg->unit, cg->login_pid, failed) : 0;
+	}
 
 	for (int i = 0; i < cg->n; i++) {
 		const struct cg_hier *h = &cg->h[i];
@@ -227,10 +316,36 @@ static int attach(const struct cg_session *cg, const struct cg_origin *o, pid_t 
 	return 0;
 }
 
-int cg_attach(const struct cg_session *cg, pid_t pid) { return attach(cg, NULL, pid); }
+int cg_attach(const struct cg_session *cg, pid_t pid)
+{
+	char proc[64], procfile[4096], unit[96];
+	const char *failed = "";
+
+	if (!cg->systemd)
+		return attach(cg, NULL, pid);
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
+	if (read_file(proc, procfile, sizeof(procfile)) < 0)
+		return -ESRCH;
+	if (in_user_unit(cg, procfile, unit, sizeof(unit)))
+		return 0;
+	snprintf(unit, sizeof(unit), "carrel-%s-%d.scope", cg->id, (int)pid);
+	return systemd_scope(cg, unit, pid, &failed);
+}
+
 int cg_attach_origin(const struct cg_session *cg, const struct cg_origin *o, pid_t pid)
 {
-	return attach(cg, o, pid);
+	return cg->systemd ? 0 : attach(cg, o, pid);
+}
+
+void cg_systemd_release(const struct cg_session *cg)
+{
+	char path[CG_PATH_MAX + 16], v[8];
+	const char *failed = "";
+
+	snprintf(path, sizeof(path), "%s/cgroup.freeze", cg->h[0].session);
+	if (cg->systemd && cg->n > 0 && read_file(path, v, sizeof(v)) > 0 && v[0] == '1' &&
+	    cg_systemd_freeze(cg->unit, false, &failed) < 0)
+		syslog(LOG_ERR, "session %s: cannot thaw %s: %s", cg->id, cg->unit, failed);
 }
 
 /* A frozen v1 cgroup keeps its tasks (killed or not) stopped: thaw it so
@@ -251,6 +366,8 @@ int cg_kill(const struct cg_session *cg)
 	char path[CG_PATH_MAX + 16], buf[8192];
 	int left = 0;
 
+	if (cg->systemd)
+		return 0;
 	for (int i = 0; i < cg->n; i++) {
 		snprintf(path, sizeof(path), "%s/cgroup.kill", cg->h[i].session);
 		if (cg->v2 && write_file(path, "1") == 0)
@@ -276,6 +393,8 @@ int cg_remove_session(const struct cg_session *cg)
 	long waited_ns = 0;
 	int r = 0;
 
+	if (cg->systemd)
+		return 0;
 	for (int i = 0; i < cg->n; i++) {
 		/* Tasks that were just killed leave the cgroup a little after they
 		 * die; wait up to 3 s for them (backing off from 0.1 ms to 20 ms),
@@ -303,6 +422,8 @@ int cg_remove_session(const struct cg_session *cg)
 
 void cg_remove_user(const struct cg_session *cg)
 {
+	if (cg->systemd)
+		return;
 	for (int i = 0; i < cg->n; i++) {
 		/* Busy means another session of this user (or another user) lives. */
 		if (rmdir(cg->h[i].user) == 0)
@@ -383,7 +504,7 @@ void cg_reap_stale(const struct cg_session *cg, bool (*live)(const char *id))
 
 	/* Every hierarchy holds the same session dirs: list one, ask LIVE once
 	 * per session, remove the dead ones everywhere. */
-	if (cg->n == 0 || !(d = opendir(cg->h[0].user)))
+	if (cg->systemd || cg->n == 0 || !(d = opendir(cg->h[0].user)))
 		return;
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, "session-", 8) != 0 || live(e->d_name + 8))

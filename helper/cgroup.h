@@ -27,11 +27,23 @@ struct cg_hier {
 
 struct cg_session {
 	bool v2;
+	/* cgroup_parent = systemd: h[0].session is the cgroup of a systemd unit
+	 * (UNIT, in user-UID.slice = h[0].user), not a directory of carrel's:
+	 * carrel creates, writes and removes no cgroup; systemd does, asked
+	 * over D-Bus (cgroup_systemd.h).  NEW_SCOPE: the login is in no unit
+	 * of the user's (su, cron), so UNIT is a carrel-ID.scope made for it. */
+	bool systemd, new_scope;
+	char unit[96];
+	char id[24];
+	uid_t uid;
+	pid_t login_pid;
 	int n;
 	struct cg_hier h[CG_MAX_HIER];
 };
 
-/* Find the hierarchies and compute the session's paths. */
+/* Find the hierarchies and compute the session's paths.  PARENT auto is
+ * resolved here; systemd on a host without the unified hierarchy is
+ * -EOPNOTSUPP. */
 int cg_prepare(struct cg_session *cg, pid_t login_pid, enum carrel_cgroup_parent parent,
 	       uid_t uid, const char *id);
 /* Create the directories and write the user's limits. Caller holds the carrel lock.
@@ -44,14 +56,21 @@ struct cg_origin {
 };
 
 int cg_origin_read(const struct cg_session *cg, pid_t pid, struct cg_origin *o);
-/* Move PID into the session's cgroups, or back into ORIGIN. */
+/* Move PID into the session's cgroups, or back into ORIGIN.  systemd: a
+ * PID in a unit of the user's slice stays there; any other gets a
+ * carrel-ID-PID.scope of its own in that slice; ORIGIN is a no-op. */
 int cg_attach(const struct cg_session *cg, pid_t pid);
 int cg_attach_origin(const struct cg_session *cg, const struct cg_origin *o, pid_t pid);
-/* SIGKILL every process left in the session's cgroups; returns how many remain. */
+/* SIGKILL every process left in the session's cgroups; returns how many remain.
+ * systemd: nothing (the unit holds the login process too; the carrel's
+ * processes die with the holder, PID 1 of their pid namespace). */
 int cg_kill(const struct cg_session *cg);
 /* Remove the user's session dirs that LIVE(id) says no keeper owns any more
  * (a keeper that was killed cannot clean up). Caller holds the carrel lock. */
 void cg_reap_stale(const struct cg_session *cg, bool (*live)(const char *id));
+/* systemd: thaw the unit if it was left frozen (the login process is in
+ * it and must get to log out). */
+void cg_systemd_release(const struct cg_session *cg);
 /* Remove session dirs (waiting, bounded, for dying tasks to leave). */
 int cg_remove_session(const struct cg_session *cg);
 /* Remove user-UID and carrel dirs where empty. Caller holds the carrel lock. */

@@ -138,16 +138,14 @@ out:
 	return r < 0 ? r : 0;
 }
 
-int cg_systemd_keeper_scope(pid_t pid, const char *id, const char **failed)
+int cg_systemd_start_scope(const char *unit, const char *slice, pid_t pid, const char *desc,
+			   const char **failed)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *m = NULL;
 	sd_bus *bus = NULL;
-	char unit[96], desc[96];
 	int r;
 
-	snprintf(unit, sizeof(unit), "carrel-keeper-%s.scope", id);
-	snprintf(desc, sizeof(desc), "carrel %s keeper", id);
 	r = connect_systemd(&bus);
 	if (r < 0) {
 		*failed = fail("connect to systemd for", unit, r, NULL);
@@ -157,7 +155,7 @@ int cg_systemd_keeper_scope(pid_t pid, const char *id, const char **failed)
 	if (r >= 0)
 		r = sd_bus_message_append(m, "ss", unit, "fail");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "a(sv)", 4, "PIDs", "au", 1, (uint32_t)pid, "Slice", "s", "system.slice",
+		r = sd_bus_message_append(m, "a(sv)", 4, "PIDs", "au", 1, (uint32_t)pid, "Slice", "s", slice,
 					  "Description", "s", desc, "CollectMode", "s", "inactive-or-failed");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "a(sa(sv))", 0);
@@ -173,6 +171,15 @@ out:
 	sd_bus_message_unref(m);
 	sd_bus_flush_close_unref(bus);
 	return r < 0 ? r : 0;
+}
+
+int cg_systemd_keeper_scope(pid_t pid, const char *id, const char **failed)
+{
+	char unit[96], desc[96];
+
+	snprintf(unit, sizeof(unit), "carrel-keeper-%s.scope", id);
+	snprintf(desc, sizeof(desc), "carrel %s keeper", id);
+	return cg_systemd_start_scope(unit, "system.slice", pid, desc, failed);
 }
 
 int cg_systemd_unit_of(pid_t pid, char *unit, size_t unit_size, char *cgroup, size_t cgroup_size)

@@ -37,6 +37,14 @@ int cg_systemd_set_user_limits(uid_t uid, const struct carrel_limits *lim, const
 int cg_systemd_unit_of(pid_t pid, char *unit, size_t unit_size, char *cgroup, size_t cgroup_size);
 
 /*
+ * Move PID into a new transient scope UNIT in SLICE (Manager.StartTransientUnit,
+ * as systemd-run --scope does).  systemd moves it when the start job runs:
+ * the caller waits for /proc/PID/cgroup to show it.
+ */
+int cg_systemd_start_scope(const char *unit, const char *slice, pid_t pid, const char *desc,
+			   const char **failed);
+
+/*
  * Move PID (the keeper) into a transient scope of its own,
  * carrel-keeper-ID.scope in system.slice (Manager.StartTransientUnit, as
  * systemd-run --scope does): out of the session scope or user@UID.service

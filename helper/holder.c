@@ -109,6 +109,19 @@ static int setup(const struct carrel *c, const char **step)
 		if ((ns & CARREL_NS_PID) &&
 		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			return -errno;
+		/* cgroup v2 in a cgroup namespace: a mount of its own, rooted at
+		 * the session's cgroup, so that /sys/fs/cgroup agrees with
+		 * /proc/self/cgroup (systemd --user needs that) and shows no
+		 * other session's cgroups.  The kernel refuses the same
+		 * superblock straight on the host's mount (EBUSY), which the
+		 * user namespace also keeps from being unmounted: a small tmpfs
+		 * goes between. */
+		*step = "mount cgroup2";
+		if ((ns & CARREL_NS_CGROUP) && c->cg.v2 &&
+		    (mount("none", c->cg.h[0].mount, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			   "size=4k,nr_inodes=8,mode=0755") < 0 ||
+		     mount("cgroup2", c->cg.h[0].mount, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0))
+			return -errno;
 	}
 	*step = "hostname";
 	if ((ns & CARREL_NS_UTS) && sethostname(c->hostname, strlen(c->hostname)) < 0)

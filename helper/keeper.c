@@ -9,6 +9,7 @@
  * on SIGTERM; the keeper then tears everything down.
  */
 #include "carrel.h"
+#include "cgroup_systemd.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -36,6 +37,7 @@ struct clone_args_v2 {
 		set_tid, set_tid_size, cgroup;
 };
 #define CARREL_CLONE_PIDFD 0x00001000ULL
+#define CARREL_CLONE_INTO_CGROUP 0x200000000ULL
 
 struct holder_status {
 	int err;
@@ -84,6 +86,8 @@ static int write_state(const struct carrel *c)
 	for (int i = 0; i < c->nlogins; i++)
 		fprintf(f, "session=%d %s %s %s %lld\n", (int)c->logins[i].pid, c->logins[i].service,
 			c->logins[i].tty, c->logins[i].rhost, (long long)c->logins[i].started);
+	if (c->cg.systemd)
+		fprintf(f, "cgroup_mode=systemd\nunit=%s\n", c->cg.unit);
 	for (int i = 0; i < c->cg.n; i++)
 		fprintf(f, "cgroup=%s\n", c->cg.h[i].session);
 	fprintf(f, "config=%s\n", c->config[0] ? c->config : CARREL_DEFAULT_CONFIG);
@@ -332,13 +336,30 @@ static int spawn_holder(struct carrel *c, int *go_w, int *ready_r)
 	args.flags = c->clone_flags | CARREL_CLONE_PIDFD;
 	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	args.exit_signal = SIGCHLD;
+	/* cgroup v2: the holder is born in the session's cgroup, never runs
+	 * outside it (v1 has no such flag: it is moved before it starts). */
+	int cgfd = c->cg.v2 ? open(c->cg.h[0].session, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (c->cg.v2 && cgfd < 0) {
+		int saved = errno;
+		closep(&go[0]);
+		closep(&go[1]);
+		closep(&ready[0]);
+		closep(&ready[1]);
+		return -saved;
+	}
+	if (cgfd >= 0) {
+		args.flags |= CARREL_CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+	}
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0) {
+		close(cgfd);
 		close(go[1]);
 		close(ready[0]);
 		holder_main(c, go[0], ready[1]);
 	}
 	int saved = errno;
+	closep(&cgfd);
 	close(go[0]);
 	close(ready[1]);
 	if (pid < 0) {
@@ -483,6 +504,14 @@ void keeper_main(struct carrel *c)
 	if (sigfd < 0)
 		fail(c, -errno, "keeper", "signalfd");
 
+	/* systemd: out of the login's unit (session scope, user@UID.service),
+	 * so that systemd stopping that unit never kills the keeper before it
+	 * has torn down. */
+	if (c->cg.systemd) {
+		const char *failed = "";
+		if ((r = cg_systemd_keeper_scope(getpid(), c->id, &failed)) < 0)
+			fail(c, r, "systemd", failed);
+	}
 	if ((r = spawn_holder(c, &go, &ready)) < 0)
 		fail(c, r, "namespaces", "clone3 of the holder");
 	if (c->clone_flags & CLONE_NEWUSER) {
@@ -490,7 +519,7 @@ void keeper_main(struct carrel *c)
 		if ((r = idmap_write(c->holder_pid, &c->ids, &failed)) < 0)
 			fail(c, r, "uid/gid map", failed);
 	}
-	if ((r = cg_attach(&c->cg, c->holder_pid)) < 0)
+	if (!c->cg.v2 && (r = cg_attach(&c->cg, c->holder_pid)) < 0)
 		fail(c, r, "cgroup", "attach holder");
 	if (write(go, "g", 1) != 1)
 		fail(c, -errno, "holder", "start");

@@ -206,7 +206,7 @@ static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 		r = -EPROTO;
 	if (r == 0 && (!memchr(p->hostname, 0, sizeof(p->hostname)) || !memchr(p->seccomp, 0, sizeof(p->seccomp)) ||
 		       (p->namespaces & ~0x7fu) || p->tmp_size == 0 || p->on_error > CARREL_ON_ERROR_ALLOW ||
-		       p->tmp > CARREL_TMP_SHARED || p->cgroup_parent > CARREL_CGROUP_PARENT_SELF ||
+		       p->tmp > CARREL_TMP_SHARED || p->cgroup_parent > CARREL_CGROUP_PARENT_AUTO ||
 		       p->scope > CARREL_SCOPE_USER))
 		r = -EINVAL;
 	if (r < 0) {

@@ -63,17 +63,18 @@ static bool ends_with_component(const char *path, const char *suffix)
 }
 
 /* A session dir the helper made: absolute, no "..", no "//", and ending in
- * user-UID/session-ID. */
-static bool cgroup_path_ok(const char *path, const char *id, uid_t uid)
+ * user-UID/session-ID; or, with UNIT (systemd), in user-UID.slice/UNIT. */
+static bool cgroup_path_ok(const char *path, const char *id, const char *unit, uid_t uid)
 {
-	char sess[48], user[32], parent[CG_PATH_MAX];
+	char sess[112], user[40], parent[CG_PATH_MAX];
 	const char *slash;
 
 	if (path[0] != '/' || strstr(path, "/../") || strstr(path, "//") ||
 	    strlen(path) >= CG_PATH_MAX)
 		return false;
-	snprintf(sess, sizeof(sess), "session-%s", id);
-	snprintf(user, sizeof(user), "user-%u", (unsigned)uid);
+	/* systemd: user-UID.slice/UNIT. */
+	snprintf(sess, sizeof(sess), unit[0] ? "%s" : "session-%s", unit[0] ? unit : id);
+	snprintf(user, sizeof(user), unit[0] ? "user-%u.slice" : "user-%u", (unsigned)uid);
 	if (!ends_with_component(path, sess))
 		return false;
 	slash = strrchr(path, '/');
@@ -157,6 +158,11 @@ static int parse_state(char *buf, const char *id, struct session *s)
 			if (s->nlogins < CARREL_MAX_LOGINS &&
 			    parse_login(val, &s->logins[s->nlogins]) == 0)
 				s->nlogins++;
+		} else if (strcmp(line, "unit") == 0) {
+			size_t n = strlen(val);
+			if (n == 0 || n >= sizeof(s->unit) || strchr(val, '/') || val[0] == '.')
+				return -EBADMSG;
+			snprintf(s->unit, sizeof(s->unit), "%s", val);
 		} else if (strcmp(line, "cgroup") == 0) {
 			if (s->ncg >= CG_MAX_HIER)
 				return -EBADMSG;
@@ -166,7 +172,7 @@ static int parse_state(char *buf, const char *id, struct session *s)
 	if (!have_id || !have_uid || !s->user[0])
 		return -EBADMSG;
 	for (int i = 0; i < s->ncg; i++)
-		if (!cgroup_path_ok(s->cgroup[i], s->id, s->uid))
+		if (!cgroup_path_ok(s->cgroup[i], s->id, s->unit, s->uid))
 			return -EBADMSG;
 	/* A state file without session= lines still names its first login. */
 	if (s->nlogins == 0 && have_first) {
@@ -638,7 +644,9 @@ static void json_common(FILE *f, const struct session *s, const struct session_u
 		json_str(f, l->rhost);
 		fprintf(f, ",\"started\":%lld}", (long long)l->started);
 	}
-	fputs("],\"cgroups\":[", f);
+	fputs("],\"unit\":", f);
+	json_str(f, s->unit);
+	fputs(",\"cgroups\":[", f);
 	for (int i = 0; i < s->ncg; i++) {
 		fputs(i ? "," : "", f);
 		json_str(f, s->cgroup[i]);
@@ -939,7 +947,10 @@ static void show_text(FILE *f, const struct session *s, const struct session_usa
 		fprintf(f, "  pid %-7d %-12s tty %-10s from %-16s since %s\n", (int)l->pid,
 			l->service, l->tty, l->rhost, when(l->started, true, t, sizeof(t)));
 	}
-	fprintf(f, "cgroups (cgroup v%d):\n", s->cgroup_version ? s->cgroup_version : 1);
+	fprintf(f, "cgroups (cgroup v%d%s):\n", s->cgroup_version ? s->cgroup_version : 1,
+		s->unit[0] ? ", systemd's" : "");
+	if (s->unit[0])
+		fprintf(f, "  unit:    %s\n", s->unit);
 	for (int i = 0; i < s->ncg; i++)
 		fprintf(f, "  session: %s\n", s->cgroup[i]);
 	n = session_user_dirs(s, udirs, CG_MAX_HIER);

@@ -44,6 +44,7 @@ struct session {
 	pid_t holder;
 	time_t started;
 	int cgroup_version;
+	char unit[96]; /* cgroup_parent = systemd: the unit whose cgroup it is; else "" */
 	int nlogins;
 	struct session_login logins[CARREL_MAX_LOGINS];
 	int ncg;

@@ -10,7 +10,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libpam0g-dev libconfuse-dev libseccomp-dev libcap-dev
-pamtester openssh-server openssh-client tmux iproute2 procps util-linux login passwd
+libsystemd-dev pamtester openssh-server openssh-client tmux iproute2 procps util-linux login passwd
 bubblewrap selinux-policy-dev"
 
 if [ "${1:-}" = "--list" ]; then

@@ -275,7 +275,7 @@ static void test_builtin(void)
 			       CARREL_NS_NET | CARREL_NS_CGROUP | CARREL_NS_USER) &&
 		      strcmp(b.hostname, "%u-%n") == 0 && b.on_error == CARREL_ON_ERROR_DENY &&
 		      b.no_new_privs && b.tmp == CARREL_TMP_PRIVATE && b.tmp_size == 512 * MiB &&
-		      b.cgroup_parent == CARREL_CGROUP_PARENT_ROOT,
+		      b.cgroup_parent == CARREL_CGROUP_PARENT_AUTO,
 	      "built-in defaults: top-level keys");
 	check(strcmp(b.seccomp, "default") == 0 && b.capabilities == 0 &&
 		      b.scope == CARREL_SCOPE_SESSION && b.linger_sec == CARREL_LINGER_NO,
@@ -1281,7 +1281,7 @@ static void test_print(void)
 		      strstr(text, "\nscope = session\n") && strstr(text, "\nlinger = no\n") &&
 		      strstr(text, "\nhostname = \"%u-%n\"\n") &&
 		      strstr(text, "\ntmp_size = 512M\n") &&
-		      strstr(text, "\ncgroup_parent = \"/\"\n") &&
+		      strstr(text, "\ncgroup_parent = auto\n") &&
 		      strstr(text, "\non_error = deny\n") && strstr(text, "\tmemory_max = 2G\n") &&
 		      strstr(text, "\tmemory_swap_max = 0\n") &&
 		      strstr(text, "\tcpu_max = 100%\n") && strstr(text, "\tpids_max = 1024\n"),

@@ -73,7 +73,7 @@ if [ -n "${CARREL_VM_PATCH:-}" ]; then
 fi
 if [ "${CARREL_VM_BUILD:-guest}" = host ]; then
 	mkdir -p "$OUT/hostbuild"
-	tar -C "$REPO" --exclude=./.git --exclude=./tests/vm/cache --exclude=./tests/vm/out \
+	tar -C "$REPO" --exclude=./.git --exclude=./tests/vm/cache --exclude='./tests/vm/out*' \
 		--exclude='*.o' --exclude='*.a' --exclude='*.so' -cf - . | tar -C "$OUT/hostbuild" -xf -
 	make -C "$OUT/hostbuild" clean >/dev/null 2>&1
 	if [ -f "$OUT/patch.diff" ] && ! patch -d "$OUT/hostbuild" -p1 -s <"$OUT/patch.diff"; then
@@ -112,6 +112,7 @@ boot() {
 			-device virtio-rng-pci \
 			-virtfs "local,path=$REPO,mount_tag=src,security_model=none,readonly=on" \
 			-virtfs "local,path=$OUT/results,mount_tag=results,security_model=none" \
+			-virtfs "local,path=$OUT,mount_tag=out,security_model=none,readonly=on" \
 			-serial "file:$OUT/serial.log" -no-reboot \
 			</dev/null >"$OUT/qemu.log" 2>&1 &
 		QPID=$!
@@ -156,9 +157,10 @@ say "booted, ssh answers after $T_BOOT s"
 # --- the suite -----------------------------------------------------------------
 T2=$SECONDS
 timeout -k 10 "$SUITE_TIMEOUT" ssh "${SSH_OPTS[@]}" -p "$PORT" root@127.0.0.1 \
-	"mkdir -p /mnt/src /mnt/results &&
+	"mkdir -p /mnt/src /mnt/results /mnt/out &&
 	 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 src /mnt/src &&
 	 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /mnt/results &&
+	 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 out /mnt/out &&
 	 CARREL_VM_TESTS='${CARREL_VM_TESTS:-}' CARREL_VM_BUILD='${CARREL_VM_BUILD:-guest}' bash /mnt/src/tests/vm/guest/main.sh" </dev/null 2>&1 |
 	tee "$OUT/suite.log"
 rc=${PIPESTATUS[0]}

@@ -1,47 +1,54 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The limits of carrel.d/50-vmtest.conf hold on cgroup v2 under systemd:
-# memory (a hog is OOM-killed), pids (a fork loop stops), cpu (two busy
-# loops get half a CPU together); freeze and thaw through cgroup.freeze;
-# kill through cgroup.kill.
+# cgroup_parent = systemd (the default here): the limits of
+# carrel.d/50-vmtest.conf, set by systemd on user-UID.slice, hold: memory (a
+# hog is OOM-killed, no swap), pids (a fork loop stops), cpu (two busy loops
+# get half a CPU); carrelctl limits changes them through systemd and they
+# survive daemon-reload; carrelctl freeze and thaw go through systemd's
+# FreezeUnit (cgroup.freeze of the session's scope); carrelctl kill ends
+# the carrel and leaves nothing.
 . /root/carrel/tests/vm/guest/vmlib.sh
 
 cur=$(journal_cursor)
-# A session that keeps user-UID alive and spins 2 processes for 60 s.
-if ! open_session alice "$V/vmaid spin 60 2"; then
+# A session that spins 2 processes for 90 s.
+if ! open_session alice "$V/vmaid spin 90 2"; then
 	not_ok "alice's spinning session comes up" "$(session_failure)"
 	t_finish
 fi
 scg=$CG$(cg_of_pid "$S_PID")
-ucg=$(dirname "$scg")
-check_eq "the session's cgroup is carrel's" "$CG/carrel/user-$S_UID/session-$S_ID" "$scg"
+slice=user-$S_UID.slice
+ucg=$CG/user.slice/$slice
+unit=$(state_field "$S_ID" unit)
+check_eq "the session's cgroup is its unit's, in $slice" "$ucg/$unit" "$scg"
 
 # memory.
 oom0=$(awk '$1 == "oom_kill" { print $2 }' "$ucg/memory.events")
 out=$(ussh alice "$V/vmaid memhog 200; echo rc=\$?" 2>&1)
 oom1=$(awk '$1 == "oom_kill" { print $2 }' "$ucg/memory.events")
 if printf '%s\n' "$out" | grep -qx 'rc=137' && ! printf '%s\n' "$out" | grep -qx 'touched=200'; then
-	ok "memory: a 200 MiB hog is killed under memory_max 64M ($(printf '%s\n' "$out" | grep touched= | tail -n1))"
+	ok "memory: a 200 MiB hog is killed under MemoryMax 64M ($(printf '%s\n' "$out" | grep touched= | tail -n1))"
 else
-	not_ok "memory: a 200 MiB hog is killed under memory_max 64M" "$out"
+	not_ok "memory: a 200 MiB hog is killed under MemoryMax 64M" "$out"
 fi
 if [ -n "$oom0" ] && [ "${oom1:-0}" -gt "$oom0" ]; then
-	ok "memory: memory.events oom_kill counted it ($oom0 -> $oom1)"
+	ok "memory: $slice's memory.events oom_kill counted it ($oom0 -> $oom1)"
 else
-	not_ok "memory: memory.events oom_kill counted it" "before $oom0 after $oom1"
+	not_ok "memory: $slice's memory.events oom_kill counted it" "before $oom0 after $oom1"
 fi
+check_eq "memory: no swap for the user (memory.swap.max)" 0 "$(cat "$ucg/memory.swap.max")"
 
 # pids.
 out=$(ussh alice "$V/vmaid forkloop 200 20" 2>&1)
 forked=$(printf '%s\n' "$out" | sed -n 's/^forked=\([0-9]*\).*/\1/p')
 if [ -n "$forked" ] && [ "$forked" -lt 64 ] && printf '%s\n' "$out" | grep -q 'errno=Resource temporarily unavailable'; then
-	ok "pids: a loop of 200 forks stops under pids_max 64 ($out)"
+	ok "pids: a loop of 200 forks stops under TasksMax 64 ($out)"
 else
-	not_ok "pids: a loop of 200 forks stops under pids_max 64" "$out"
+	not_ok "pids: a loop of 200 forks stops under TasksMax 64" "$out"
 fi
-# cpu: two spinners, cpu_max 50%: about 1 s of CPU in 2 s (up to 4 s without;
-# emulation makes the period bookkeeping coarse, hence the wide bounds).
+
+# cpu: two spinners, CPUQuota 50%: about 1 s of CPU in 2 s (up to 4 s
+# without; emulation makes the period bookkeeping coarse, hence the bounds).
 u0=$(cpu_usage "$scg")
 sleep 2
 u1=$(cpu_usage "$scg")
@@ -52,50 +59,66 @@ else
 	not_ok "cpu: two busy loops get half a CPU under cpu_max 50%" "usage_usec grew by $d in 2 s" "$(cat "$ucg/cpu.max" "$scg/cpu.stat")"
 fi
 thr=$(awk '$1 == "nr_throttled" { print $2 }' "$ucg/cpu.stat")
-if [ "${thr:-0}" -gt 0 ]; then ok "cpu: cpu.stat nr_throttled > 0 ($thr)"; else not_ok "cpu: cpu.stat nr_throttled > 0" "$(cat "$ucg/cpu.stat")"; fi
+if [ "${thr:-0}" -gt 0 ]; then ok "cpu: $slice's cpu.stat nr_throttled > 0 ($thr)"; else not_ok "cpu: cpu.stat nr_throttled > 0" "$(cat "$ucg/cpu.stat")"; fi
 
-# freeze / thaw.
+# carrelctl limits: through systemd, kept across daemon-reload.
+out=$(carrelctl limits alice --cpu-max 150% --pids-max 80 2>&1)
+check_eq "carrelctl limits alice --cpu-max 150% --pids-max 80 succeeds" "" "$out"
+check_eq "systemd has the new limits" \
+	"CPUQuotaPerSecUSec=1.500000s CPUWeight=123 IOWeight=77 MemoryMax=67108864 MemorySwapMax=0 TasksMax=80" \
+	"$(slice_limits "$slice")"
+systemctl daemon-reload
+check_eq "after daemon-reload: cpu.max and pids.max as set" "150000 100000/80" "$(cat "$ucg/cpu.max")/$(cat "$ucg/pids.max")"
+carrelctl limits alice --cpu-max 50% --pids-max 64 >/dev/null 2>&1
+
+# freeze / thaw: carrelctl -> FreezeUnit -> cgroup.freeze of the scope.
 frozen() { [ "$(awk '$1 == "frozen" { print $2 }' "$scg/cgroup.events")" = "$1" ]; }
-echo 1 >"$scg/cgroup.freeze"
-if wait_until 5 frozen 1; then
+out=$(carrelctl freeze "$S_ID" 2>&1)
+if [ -z "$out" ] && wait_until 5 frozen 1; then
+	check_eq "freeze: the scope's cgroup.freeze is 1" 1 "$(cat "$scg/cgroup.freeze")"
+	check_eq "freeze: systemd knows ($unit FreezerState)" frozen "$(systemctl show "$unit" -p FreezerState --value)"
 	u0=$(cpu_usage "$scg")
 	sleep 1
 	u1=$(cpu_usage "$scg")
 	if [ $((u1 - u0)) -lt 20000 ]; then
-		ok "freeze: cgroup.freeze = 1 stops the session ($((u1 - u0)) us in 1 s)"
+		ok "freeze: carrelctl freeze stops the session ($((u1 - u0)) us in 1 s)"
 	else
-		not_ok "freeze: cgroup.freeze = 1 stops the session" "usage grew by $((u1 - u0)) us in 1 s"
+		not_ok "freeze: carrelctl freeze stops the session" "usage grew by $((u1 - u0)) us in 1 s"
 	fi
 else
-	not_ok "freeze: cgroup.events says frozen" "$(cat "$scg/cgroup.events")"
+	not_ok "freeze: carrelctl freeze $S_ID" "$out" "$(cat "$scg/cgroup.events")"
 fi
-echo 0 >"$scg/cgroup.freeze"
-if wait_until 5 frozen 0; then
+out=$(carrelctl thaw "$S_ID" 2>&1)
+if [ -z "$out" ] && wait_until 5 frozen 0; then
 	u0=$(cpu_usage "$scg")
 	sleep 1
 	u1=$(cpu_usage "$scg")
 	if [ $((u1 - u0)) -gt 100000 ]; then
-		ok "thaw: cgroup.freeze = 0 lets it run again ($((u1 - u0)) us in 1 s)"
+		ok "thaw: carrelctl thaw lets it run again ($((u1 - u0)) us in 1 s)"
 	else
-		not_ok "thaw: cgroup.freeze = 0 lets it run again" "usage grew by $((u1 - u0)) us in 1 s"
+		not_ok "thaw: carrelctl thaw lets it run again" "usage grew by $((u1 - u0)) us in 1 s"
 	fi
+	check_eq "thaw: systemd knows" running "$(systemctl show "$unit" -p FreezerState --value)"
 else
-	not_ok "thaw: cgroup.events says thawed" "$(cat "$scg/cgroup.events")"
+	not_ok "thaw: carrelctl thaw $S_ID" "$out" "$(cat "$scg/cgroup.events")"
 fi
 
-# kill.
-echo 1 >"$scg/cgroup.kill"
+# kill, of a frozen carrel: the keeper thaws the scope (the login process
+# is in it and must log out).
+carrelctl freeze "$S_ID" >/dev/null 2>&1
+out=$(carrelctl kill "$S_ID" 2>&1)
+check_eq "kill: carrelctl kill of the frozen carrel succeeds" "" "$out"
 if wait_pid 20 "$S_SSH"; then
-	ok "kill: cgroup.kill ends the session (ssh exit status $T_RC)"
+	ok "kill: the ssh session ends (client exit status $T_RC)"
 else
-	not_ok "kill: cgroup.kill ends the session" "the ssh client still runs after 20 s"
+	not_ok "kill: the ssh session ends" "the ssh client still runs after 20 s"
 fi
-if wait_until 10 no_leftovers alice "$S_ID" "$scg" "$ucg"; then
-	ok "kill: no process, state file or cgroup left"
+if wait_until 10 no_leftovers alice "$S_ID" "$scg"; then
+	ok "kill: no process, state file, unit or cgroup left"
 else
-	not_ok "kill: no process, state file or cgroup left" "$(leftovers alice "$S_ID" "$scg" "$ucg")"
+	not_ok "kill: no process, state file, unit or cgroup left" "$(leftovers alice "$S_ID" "$scg")"
 fi
 
 errs=$(journal_errors_since "$cur")
-if [ -z "$errs" ]; then ok "no error in the journal"; else not_ok "no error in the journal" "$errs"; fi
+check_eq "no error in the journal" "" "$errs"
 t_finish

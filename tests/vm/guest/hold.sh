@@ -12,6 +12,10 @@ echo "xdg_runtime_dir=${XDG_RUNTIME_DIR-}"
 echo "xdg_session_id=${XDG_SESSION_ID-}"
 echo "cgroup=$(tr '\n' ' ' </proc/self/cgroup)"
 echo "uts=$(uname -n)"
+echo "net=$(readlink /proc/self/ns/net)"
+# The cgroup2 mount the carrel sees: its own (rooted at its cgroup
+# namespace) or the host's (which has user.slice).
+echo "cgfs=$([ -e /sys/fs/cgroup/user.slice ] && echo host || echo own)"
 echo "ready=$token"
 [ $# -gt 0 ] && "$@" &
 i=0

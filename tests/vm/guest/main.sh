@@ -26,17 +26,17 @@ mkdir -p "$TREE"
 T1=$SECONDS
 if [ "${CARREL_VM_BUILD:-guest}" = host ]; then
 	# Built by run.sh on the host (Debian 12 too), objects and all.
-	tar -C "$SRC/tests/vm/out/hostbuild" -cf - . | tar -C "$TREE" -xf - || fail_build "copy the host's build"
+	tar -C /mnt/out/hostbuild -cf - . | tar -C "$TREE" -xf - || fail_build "copy the host's build"
 	cd "$TREE" || exit 1
 	: >"$RES/build.log"
 	where="on the host"
 else
-	tar -C "$SRC" --exclude=./.git --exclude=./tests/vm/cache --exclude=./tests/vm/out \
+	tar -C "$SRC" --exclude=./.git --exclude=./tests/vm/cache --exclude='./tests/vm/out*' \
 		--exclude='*.o' --exclude='*.a' --exclude='*.so' -cf - . | tar -C "$TREE" -xf - ||
 		fail_build "copy the source tree"
 	cd "$TREE" || exit 1
-	if [ -f "$SRC/tests/vm/out/patch.diff" ]; then
-		patch -p1 -s <"$SRC/tests/vm/out/patch.diff" || fail_build "apply CARREL_VM_PATCH"
+	if [ -f /mnt/out/patch.diff ]; then
+		patch -p1 -s </mnt/out/patch.diff || fail_build "apply CARREL_VM_PATCH"
 		echo "# guest: built with CARREL_VM_PATCH applied"
 	fi
 	# Built objects of the host must not count as up to date here.

@@ -87,10 +87,19 @@ user_procs() {
 		case $(cg_of_pid "$p") in */user@*.service/* | */user@*.service) ;; *) echo -n "$p " ;; esac
 	done
 }
+# The transient units carrel asked systemd for, for carrel ID: the keeper's
+# scope, and the scopes of logins that were in no unit of the user's.
+carrel_units() {
+	systemctl list-units --all --plain --no-legend 'carrel-*' 2>/dev/null | awk '{ print $1 }' |
+		grep -E "^carrel-(keeper-)?$1(-[0-9]+)?\.scope\$" || true
+}
+state_field() { awk -F= -v k="$2" '$1 == k { print substr($0, length(k) + 2); exit }' "$SESSIONS_DIR/$1" 2>/dev/null; }
 leftovers() { # USER ID CGDIRS...
 	local user=$1 id=$2 d
 	shift 2
-	local procs
+	local procs units
+	units=$(carrel_units "$id")
+	[ -n "$units" ] && echo "units: $(echo $units)"
 	procs=$(user_procs "$user")
 	[ -n "$procs" ] && echo "processes of $user: $(for p in $procs; do printf '%s %s [%s]; ' "$p" "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" "$(cg_of_pid "$p")"; done)"
 	[ -e "$SESSIONS_DIR/$id" ] && echo "state file $SESSIONS_DIR/$id"
@@ -109,6 +118,24 @@ journal_errors_since() {
 		grep -v -e 'kernel: Memory cgroup out of memory: Killed process' || true
 }
 journal_since() { journalctl --sync 2>/dev/null; journalctl -q --no-pager --after-cursor="$1" -o short-monotonic 2>/dev/null; }
+
+# A slice's limits as systemd has them, sorted, on one line.
+slice_limits() {
+	systemctl show "$1" -p MemoryMax -p MemorySwapMax -p TasksMax -p CPUQuotaPerSecUSec -p CPUWeight -p IOWeight |
+		sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# check_limit_files LABEL DIR: the six limit files of DIR hold
+# carrel.d/50-vmtest.conf's values (setup.sh).
+check_limit_files() {
+	local f want
+	for f in memory.max=67108864 memory.swap.max=0 pids.max=64 "cpu.max=50000 100000" cpu.weight=123 \
+		"io.weight=default 77"; do
+		want=${f#*=}
+		f=${f%%=*}
+		check_eq "$1$f" "$want" "$(cat "$2/$f" 2>&1)"
+	done
+}
 
 # cpu usage (usec) of a cgroup.
 cpu_usage() { awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"; }
