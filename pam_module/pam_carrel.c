@@ -62,9 +62,16 @@ struct opts {
  *    to the user), which needs `auth optional pam_carrel.so`.
  *  - login: the tty is chowned to the user while still host root, then it
  *    joins all at open_session.
+ *  - systemd (a unit with PAMName=: user@UID.service, service systemd-user):
+ *    all at open_session, but in a carrel of its own without a pid
+ *    namespace.  systemd runs PAM in the very process that then execs the
+ *    unit's program (systemd --user), and setns() never moves a process
+ *    itself into a pid namespace: in the carrel's mount namespace, whose
+ *    /proc is the carrel's, it would have no /proc/self (systemd fails to
+ *    start it: "Failed to locate executable ...: Bad file descriptor").
  *  - everything else (su, pamtester, cron): all at open_session.
  */
-enum join_mode { JOIN_AT_OPEN, JOIN_USERNS_AT_SETCRED, JOIN_AT_OPEN_CHOWN_TTY };
+enum join_mode { JOIN_AT_OPEN, JOIN_USERNS_AT_SETCRED, JOIN_AT_OPEN_CHOWN_TTY, JOIN_AT_OPEN_NO_PIDNS };
 
 struct session {
 	int sock;      /* to the keeper */
@@ -256,6 +263,8 @@ static enum join_mode login_program(void)
 		return JOIN_USERNS_AT_SETCRED;
 	if (strcmp(base, "login") == 0)
 		return JOIN_AT_OPEN_CHOWN_TTY;
+	if (strcmp(base, "systemd") == 0)
+		return JOIN_AT_OPEN_NO_PIDNS;
 	return JOIN_AT_OPEN;
 }
 
@@ -360,10 +369,18 @@ static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder
 }
 
 static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
-		 const struct carrel_policy *pol, struct carrel_reply *reply)
+		 const struct carrel_policy *policy, struct carrel_reply *reply)
 {
 	const char *user = pw->pw_name;
 	enum join_mode mode = login_program();
+	struct carrel_policy adjusted = *policy;
+	const struct carrel_policy *pol = &adjusted;
+
+	/* Never a user's shared carrel either: that one has a pid namespace. */
+	if (mode == JOIN_AT_OPEN_NO_PIDNS) {
+		adjusted.namespaces &= ~(unsigned)CARREL_NS_PID;
+		adjusted.scope = CARREL_SCOPE_SESSION;
+	}
 	_cleanup_close_ int holder = -1;
 	_cleanup_close_ int sock = -1;
 	_cleanup_free_ void *bpf = NULL;

@@ -71,3 +71,11 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 ss -Hltn 'sport = :2222' | grep -q .
+
+# The user's systemd --user manager in a carrel too, as INSTALL says: Debian
+# 12 ships the systemd-user stack in /usr/lib/pam.d; a file of the same name
+# in /etc/pam.d takes its place.
+if [ ! -e /etc/pam.d/systemd-user ]; then
+	{ cat /usr/lib/pam.d/systemd-user; echo "session required pam_carrel.so"; } >/etc/pam.d/systemd-user
+fi
+grep -q '^session required pam_carrel.so' /etc/pam.d/systemd-user
