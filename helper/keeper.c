@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -388,6 +389,52 @@ static int wait_ready(int fd, struct holder_status *st)
 	return st->err;
 }
 
+/*
+ * A carrel without a pid namespace (the user manager's: see pam_carrel.c)
+ * would see the host's /proc, every user's processes included.  Cover it
+ * with a proc of the host's pid namespace that shows each process only to
+ * its own user (hidepid=invisible).  Mounted from here, in a child that
+ * enters the carrel's mount namespace: the holder, in the carrel's user
+ * namespace, may not mount a proc of a pid namespace it does not own.
+ */
+static int proc_own_only(const struct carrel *c)
+{
+	char path[64];
+	int fs, mnt = -1, ns, status = 0, r = 0;
+	pid_t pid;
+
+	fs = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "hidepid", "invisible", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
+		r = -errno;
+	closep(&fs);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)c->holder_pid);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0) {
+		r = -errno;
+		closep(&mnt);
+		return r;
+	}
+	pid = fork();
+	if (pid == 0)
+		_exit(setns(ns, CLONE_NEWNS) < 0 || move_mount(mnt, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0
+			      ? errno : 0);
+	if (pid < 0)
+		r = -errno;
+	else if (waitpid(pid, &status, 0) < 0)
+		r = -errno;
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		r = WIFEXITED(status) ? -WEXITSTATUS(status) : -EINTR;
+	closep(&ns);
+	closep(&mnt);
+	return r;
+}
+
 /* No login left. scope = session, or linger = no: the carrel ends. Else it
  * lingers: forever, for a while (timer), or until its processes are gone
  * (checked every second). */
@@ -527,6 +574,9 @@ void keeper_main(struct carrel *c)
 	if ((r = wait_ready(ready, &st)) < 0)
 		fail(c, r, st.step[0] ? st.step : "holder", "carrel setup inside the namespaces");
 	closep(&ready);
+	if ((c->policy.namespaces & CARREL_NS_MNT) && !(c->policy.namespaces & CARREL_NS_PID) &&
+	    (r = proc_own_only(c)) < 0)
+		fail(c, r, "mount /proc", "hidepid=invisible proc for a carrel without a pid namespace");
 
 	if ((ctl_fd = listen_ctl(c)) < 0)
 		fail(c, ctl_fd, "keeper socket", CARREL_SESSIONS_DIR);

@@ -66,6 +66,7 @@ esac
 cat >"$V/svcprobe.sh" <<'PROBE'
 #!/bin/bash
 echo "net=$(readlink /proc/self/ns/net) cg=$(cat /proc/self/cgroup) eff=$(awk '$1 == "CapEff:" { print $2 }' /proc/self/status)"
+echo "procs_seen=$(ls -d /proc/[0-9]* | wc -l) others_seen=$(stat -c %u /proc/[0-9]* 2>/dev/null | grep -cvx "$(id -u)") pid1=$([ -e /proc/1 ] && echo visible || echo hidden)"
 PROBE
 chmod 755 "$V/svcprobe.sh"
 out=$(ussh alice "systemd-run --user --wait --pipe --quiet $V/svcprobe.sh; echo rc=\$?" 2>&1)
@@ -76,6 +77,10 @@ check_eq "its service runs in the manager's carrel (net namespace)" "$(ns_of "$m
 if [ -n "$snet" ] && [ "$snet" != "$(ns_of 1 net)" ]; then ok "so not in the host's namespaces"; else not_ok "so not in the host's namespaces" "$snet"; fi
 case $out in *"cg=0::/app.slice/run-"*) ok "and in the manager's cgroup tree (app.slice)" ;; *) not_ok "and in the manager's cgroup tree (app.slice)" "$out" ;; esac
 case $out in *"eff=0000000000000000"*) ok "and with no capability" ;; *) not_ok "and with no capability" "$out" ;; esac
+# No pid namespace there: the host's processes, but only the user's own
+# are visible (proc mounted hidepid=invisible by the keeper).
+case $out in *"others_seen=0 pid1=hidden"*) ok "and it sees no other user's process in /proc ($(printf '%s\n' "$out" | grep -o 'procs_seen=[0-9]*'))" ;;
+*) not_ok "and it sees no other user's process in /proc" "$out" ;; esac
 
 close_session
 reset_user alice
