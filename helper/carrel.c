@@ -168,10 +168,25 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 		c->cg.n = 0;
 		open_fail(reply, r, "cgroup",
 			  r == -EOPNOTSUPP ? "cgroup_parent = systemd needs the unified (v2) hierarchy"
-					   : "no usable cgroup hierarchy");
+			  : r == -EHOSTDOWN ? "cgroup_parent = systemd, but systemd is not PID 1 here"
+					    : "no usable cgroup hierarchy");
 		carrel_cleanup(c); /* the placeholder state file */
 		return r;
 	}
+	/* Under systemd carrel kills no cgroup: what the carrel started ends
+	 * with its pid namespace, or (the user manager's carrel, which has
+	 * none) with its unit, which the keeper kills. */
+	if (c->cg.systemd && !(c->policy.namespaces & CARREL_NS_PID) && strncmp(c->cg.unit, "user@", 5) != 0) {
+		closep(&lock);
+		open_fail(reply, -EINVAL, "cgroup", "cgroup_parent = systemd needs the pid namespace");
+		c->cg.n = 0;
+		carrel_cleanup(c);
+		return -EINVAL;
+	}
+	/* systemd: nothing of carrel's own to create under the lock; the
+	 * D-Bus calls must not hold up every other login. */
+	if (c->cg.systemd)
+		closep(&lock);
 	r = cg_create(&c->cg, &c->policy.limits, &failed);
 	closep(&lock);
 	if (r < 0) {

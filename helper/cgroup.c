@@ -49,6 +49,7 @@ static int own_path(const char *procfile, const char *ctrl, char *out, size_t si
 {
 	size_t wl = strcspn(ctrl, ",");
 	char want[64], field[128];
+	int found = 0;
 
 	snprintf(want, sizeof(want), "%.*s", (int)wl, ctrl);
 	for (const char *line = procfile; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
@@ -64,11 +65,16 @@ static int own_path(const char *procfile, const char *ctrl, char *out, size_t si
 		plen = nl ? (size_t)(nl - c2 - 1) : strlen(c2 + 1);
 		if (plen + 1 > size)
 			return -ENAMETOOLONG;
+		/* v2: exactly one "0::" line.  A v1 cgroup name can hold a
+		 * newline, and a user who may name one could forge a second. */
+		if (found++)
+			return -EINVAL;
 		memcpy(out, c2 + 1, plen);
 		out[plen] = '\0';
-		return 0;
+		if (*want)
+			return 0;
 	}
-	return -ENOENT;
+	return found ? 0 : -ENOENT;
 }
 
 struct mnt {
@@ -148,13 +154,51 @@ static bool in_user_unit(const struct cg_session *cg, const char *procfile, char
 	return true;
 }
 
+/* Is PID systemd itself (the process of a unit with PAMName=)? */
+static bool exe_is_systemd(pid_t pid)
+{
+	char path[64], exe[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	return strcmp(exe, "/usr/lib/systemd/systemd") == 0 || strcmp(exe, "/lib/systemd/systemd") == 0;
+}
+
+/*
+ * The login's own unit, if it may be the carrel's: logind's session scope,
+ * or user@UID.service when systemd itself opened the session (the user
+ * manager).  Not any unit of the user's slice: user@UID.service's subtree
+ * is delegated to the user, who could otherwise run su from a cgroup of
+ * their own making and have the holder cloned into it.
+ */
+static bool login_unit(const struct cg_session *cg, const char *procfile, pid_t pid, char *unit,
+		       size_t size)
+{
+	char mgr[48];
+	size_t n;
+
+	if (!in_user_unit(cg, procfile, unit, size))
+		return false;
+	snprintf(mgr, sizeof(mgr), "user@%u.service", (unsigned)cg->uid);
+	if (strcmp(unit, mgr) == 0)
+		return exe_is_systemd(pid);
+	n = strspn(unit + 8, "0123456789");
+	return strncmp(unit, "session-", 8) == 0 && n > 0 && strcmp(unit + 8 + n, ".scope") == 0;
+}
+
 static int prepare_systemd(struct cg_session *cg, const struct mnt *m, const char *procfile)
 {
 	struct cg_hier *h = &cg->h[0];
 	int r;
 
+	if (!cg_systemd_booted())
+		return -EHOSTDOWN;
 	cg->systemd = true;
-	if (!in_user_unit(cg, procfile, cg->unit, sizeof(cg->unit))) {
+	if (!login_unit(cg, procfile, cg->login_pid, cg->unit, sizeof(cg->unit))) {
 		snprintf(cg->unit, sizeof(cg->unit), "carrel-%s.scope", cg->id);
 		cg->new_scope = true;
 	}
@@ -190,6 +234,13 @@ int cg_prepare(struct cg_session *cg, pid_t login_pid, enum carrel_cgroup_parent
 		}
 	if (parent == CARREL_CGROUP_PARENT_AUTO)
 		parent = cg->v2 && cg_systemd_booted() ? CARREL_CGROUP_PARENT_SYSTEMD : CARREL_CGROUP_PARENT_ROOT;
+	/* The user manager stays in user@UID.service whatever cgroup_parent
+	 * says: systemd delegated that subtree to it, and it cannot run
+	 * anywhere else (nor may its keeper stay where systemd kills it). */
+	char mgr[96];
+	if (parent != CARREL_CGROUP_PARENT_SYSTEMD && cg->v2 && cg_systemd_booted() &&
+	    login_unit(cg, procfile, login_pid, mgr, sizeof(mgr)) && strncmp(mgr, "user@", 5) == 0)
+		parent = CARREL_CGROUP_PARENT_SYSTEMD;
 	if (parent == CARREL_CGROUP_PARENT_SYSTEMD)
 		return cg->v2 ? prepare_systemd(cg, &m[v2], procfile) : -EOPNOTSUPP;
 	snprintf(user, sizeof(user), "user-%u", (unsigned)uid);
@@ -326,8 +377,9 @@ int cg_attach(const struct cg_session *cg, pid_t pid)
 	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
 	if (read_file(proc, procfile, sizeof(procfile)) < 0)
 		return -ESRCH;
-	if (in_user_unit(cg, procfile, unit, sizeof(unit)))
-		return 0;
+	if (login_unit(cg, procfile, pid, unit, sizeof(unit)) ||
+	    (in_user_unit(cg, procfile, unit, sizeof(unit)) && strcmp(unit, cg->unit) == 0))
+		return 0; /* its own unit, or the carrel's (made for it by cg_create) */
 	snprintf(unit, sizeof(unit), "carrel-%s-%d.scope", cg->id, (int)pid);
 	return systemd_scope(cg, unit, pid, &failed);
 }

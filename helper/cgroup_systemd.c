@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <systemd/sd-bus.h>
 
@@ -26,7 +27,9 @@ static __thread char why[512];
 static const char *fail(const char *what, const char *unit, int r, const sd_bus_error *e)
 {
 	snprintf(why, sizeof(why), "%s %s: %s", what, unit,
-		 e && sd_bus_error_is_set(e) ? e->message : strerror(-r));
+		 e && sd_bus_error_is_set(e) ? e->message
+		 : r == -EHOSTDOWN	      ? "/run/systemd/private is not PID 1's (not systemd's pid namespace)"
+					      : strerror(-r));
 	return why;
 }
 
@@ -37,10 +40,17 @@ bool cg_systemd_booted(void)
 	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* systemd's private socket first: root only, needs no dbus-daemon and no bus
- * policy, and is what systemctl itself uses as root.  Then the system bus. */
+/*
+ * systemd's private socket: root only, needs no dbus-daemon and no bus
+ * policy (what systemctl itself uses as root).  Only where its peer is PID
+ * 1 of our own pid namespace: the pids we pass (PIDs=) are read in
+ * systemd's, and from inside another pid namespace they would name other
+ * processes.
+ */
 static int connect_systemd(sd_bus **out)
 {
+	struct ucred peer;
+	socklen_t len = sizeof(peer);
 	sd_bus *bus = NULL;
 	int r;
 
@@ -50,12 +60,14 @@ static int connect_systemd(sd_bus **out)
 	r = sd_bus_set_address(bus, "unix:path=/run/systemd/private");
 	if (r >= 0)
 		r = sd_bus_start(bus);
-	if (r >= 0) {
-		*out = bus;
-		return 0;
+	if (r >= 0 && (getsockopt(sd_bus_get_fd(bus), SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0 || peer.pid != 1))
+		r = -EHOSTDOWN;
+	if (r < 0) {
+		sd_bus_flush_close_unref(bus);
+		return r;
 	}
-	sd_bus_unref(bus);
-	return sd_bus_open_system(out);
+	*out = bus;
+	return 0;
 }
 
 static int call_manager(const char *method, sd_bus_message *m, sd_bus *bus, sd_bus_error *e)

@@ -74,8 +74,64 @@ static int ask_keeper(const char *id, struct carrel_reply *reply, int *holder, v
 	return r;
 }
 
+static int join_state_cgroups(const char *id);
+
+/*
+ * systemd: the carrel's cgroup is its unit's, whose own cgroup may hold no
+ * process once it has children (a user manager's user@UID.service has
+ * init.scope, app.slice...): join the holder's cgroup, which lies within
+ * it, found through the holder's pidfd (never a recycled pid).
+ */
+static int join_holder_cgroup(const struct session *s, int holder)
+{
+	char path[64], buf[4096], dir[CG_PATH_MAX * 2], pid[24];
+	const char *rel, *p, *unit_dir = s->cgroup[0];
+	long hpid = -1;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", holder);
+	if (read_file(path, buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nPid:")))
+		hpid = strtol(p + 5, NULL, 10);
+	if (hpid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%ld/cgroup", hpid);
+	if (read_file(path, buf, sizeof(buf)) <= 0 || strncmp(buf, "0::/", 4) != 0 || strchr(buf, '\n') != strrchr(buf, '\n'))
+		return -EINVAL;
+	rel = buf + 3;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strstr(rel, "/../") || strlen(rel) >= CG_PATH_MAX)
+		return -EINVAL;
+	/* UNIT_DIR is MOUNT + X; REL must be X or below it. */
+	for (p = strchr(unit_dir + 1, '/'); p; p = strchr(p + 1, '/')) {
+		size_t n = strlen(p);
+		if (strncmp(rel, p, n) == 0 && (rel[n] == '\0' || rel[n] == '/')) {
+			if ((size_t)snprintf(dir, sizeof(dir), "%.*s%.*s/cgroup.procs", (int)(p - unit_dir), unit_dir,
+					     CG_PATH_MAX, rel) >= sizeof(dir))
+				return -ENAMETOOLONG;
+			snprintf(pid, sizeof(pid), "%d", (int)getpid());
+			return write_file(dir, pid);
+		}
+	}
+	return -EINVAL;
+}
+
 /* Write our pid into each cgroup= line's cgroup.procs of state file ID. */
-static int join_cgroups(const char *id)
+static int join_cgroups(const char *id, int holder)
+{
+	struct session *s = malloc(sizeof(*s));
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = session_load(id, s);
+	if (r == 0 && s->unit[0] && s->ncg == 1)
+		r = join_holder_cgroup(s, holder);
+	else if (r == 0)
+		r = join_state_cgroups(id);
+	free(s);
+	return r;
+}
+
+static int join_state_cgroups(const char *id)
 {
 	char path[128], line[CG_PATH_MAX + 32], procs[CG_PATH_MAX + 64], pid[24];
 	FILE *f;
@@ -150,7 +206,7 @@ int op_enter(int argc, char **argv, char **caller_env)
 		fprintf(stderr, "carrel-helper: enter: session %s: its user is gone\n", id);
 		return 1;
 	}
-	if ((r = join_cgroups(id)) < 0 || (setns(holder, (int)reply.setns_flags) < 0 && (r = -errno)) ||
+	if ((r = join_cgroups(id, holder)) < 0 || (setns(holder, (int)reply.setns_flags) < 0 && (r = -errno)) ||
 	    (r = become_user(pw, &reply, bpf)) < 0) {
 		fprintf(stderr, "carrel-helper: enter: session %s: %s\n", id, strerror(-r));
 		return 1;

@@ -215,8 +215,19 @@ static void __attribute__((noreturn)) teardown(struct carrel *c, const char *why
 			syslog(LOG_WARNING, "session %s: holder %d slow to die", c->id, (int)c->holder_pid);
 		(void)waitpid(c->holder_pid, NULL, WNOHANG);
 	}
-	if (c->policy.scope == CARREL_SCOPE_USER)
+	/* No pid namespace (the user manager's carrel, in user@UID.service):
+	 * its processes did not die with the holder; the unit and the carrel
+	 * end together. */
+	if (c->cg.systemd && !(c->policy.namespaces & CARREL_NS_PID)) {
+		const char *failed = "";
+		(void)cg_systemd_kill(c->cg.unit, &failed);
+	}
+	if (c->policy.scope == CARREL_SCOPE_USER) {
+		/* Still held if the open failed before carrel_claim_user(): a
+		 * second flock on it from this process would wait forever. */
+		closep(&c->user_lock);
 		carrel_forget_user(c);
+	}
 	carrel_cleanup(c);
 	syslog(LOG_INFO, "carrel %s ended (%s)", c->id, why);
 	_exit(0);
@@ -399,8 +410,7 @@ static int wait_ready(int fd, struct holder_status *st)
  */
 static int proc_own_only(const struct carrel *c)
 {
-	char path[64];
-	int fs, mnt = -1, ns, status = 0, r = 0;
+	int fs, mnt = -1, status = 0, r = 0;
 	pid_t pid;
 
 	fs = fsopen("proc", FSOPEN_CLOEXEC);
@@ -413,24 +423,25 @@ static int proc_own_only(const struct carrel *c)
 	closep(&fs);
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)c->holder_pid);
-	ns = open(path, O_RDONLY | O_CLOEXEC);
-	if (ns < 0) {
-		r = -errno;
-		closep(&mnt);
-		return r;
-	}
+	/* The holder by its pidfd, never by pid: it runs as the user by now,
+	 * who could kill it and let its pid be reused.  And never our own
+	 * mount namespace (the host's). */
 	pid = fork();
-	if (pid == 0)
-		_exit(setns(ns, CLONE_NEWNS) < 0 || move_mount(mnt, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0
-			      ? errno : 0);
+	if (pid == 0) {
+		struct stat before, after;
+		if (stat("/proc/self/ns/mnt", &before) < 0 || setns(c->holder_pidfd, CLONE_NEWNS) < 0 ||
+		    stat("/proc/self/ns/mnt", &after) < 0)
+			_exit(errno);
+		if (before.st_ino == after.st_ino)
+			_exit(EINVAL);
+		_exit(move_mount(mnt, "", AT_FDCWD, "/proc", MOVE_MOUNT_F_EMPTY_PATH) < 0 ? errno : 0);
+	}
 	if (pid < 0)
 		r = -errno;
 	else if (waitpid(pid, &status, 0) < 0)
 		r = -errno;
 	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		r = WIFEXITED(status) ? -WEXITSTATUS(status) : -EINTR;
-	closep(&ns);
 	closep(&mnt);
 	return r;
 }

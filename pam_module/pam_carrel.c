@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <poll.h>
 #include <pwd.h>
@@ -263,7 +264,10 @@ static enum join_mode login_program(void)
 		return JOIN_USERNS_AT_SETCRED;
 	if (strcmp(base, "login") == 0)
 		return JOIN_AT_OPEN_CHOWN_TTY;
-	if (strcmp(base, "systemd") == 0)
+	/* systemd itself by its full path, as PID 1's child (not set-user-ID,
+	 * real uid root): not anything named so. */
+	if ((strcmp(exe, "/usr/lib/systemd/systemd") == 0 || strcmp(exe, "/lib/systemd/systemd") == 0) &&
+	    getuid() == 0 && getauxval(AT_SECURE) == 0 && getppid() == 1)
 		return JOIN_AT_OPEN_NO_PIDNS;
 	return JOIN_AT_OPEN;
 }

@@ -82,6 +82,12 @@ case $out in *"eff=0000000000000000"*) ok "and with no capability" ;; *) not_ok 
 case $out in *"others_seen=0 pid1=hidden"*) ok "and it sees no other user's process in /proc ($(printf '%s\n' "$out" | grep -o 'procs_seen=[0-9]*'))" ;;
 *) not_ok "and it sees no other user's process in /proc" "$out" ;; esac
 
+# enter joins the holder's cgroup (the manager's subtree takes no process
+# at its root) and its namespaces.
+out=$(timeout 30 carrelctl enter "$mid" sh -c 'readlink /proc/self/ns/net; id -u; cat /proc/self/cgroup' 2>&1)
+check_eq "carrelctl enter $mid: the manager's net namespace, as alice, in its cgroup tree" \
+	"$(ns_of "$mgr" net) $uid ok" "$(printf '%s\n' "$out" | sed -n 1,2p | tr '\n' ' ')$(printf '%s\n' "$out" | grep -E '^0::/' | grep -qv '\.\.' && echo ok || echo "cg? $out")"
+
 close_session
 reset_user alice
 if wait_until 15 no_leftovers alice "$mid"; then
