@@ -91,6 +91,10 @@ uninstall:
 tests/unit/test_conf: tests/unit/test_conf.c conf/libcarrelconf.a
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fsanitize=address,undefined -o $@ $< $(CONF_SRC) -lconfuse
 
+tests/unit/test_cgroup: tests/unit/test_cgroup.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/util.c
+	$(CC) $(CPPFLAGS) $(WARN) -Wno-missing-prototypes $(CFLAGS) -fsanitize=address,undefined -o $@ $< \
+		helper/cgroup_v1.c helper/cgroup_v2.c helper/util.c
+
 tests/unit/test_dlopen: tests/unit/test_dlopen.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -ldl
 
@@ -104,7 +108,7 @@ tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static-pie -o $@ $< -lpthread || \
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpthread
 
-UNIT_TESTS := tests/unit/test_conf tests/unit/test_dlopen tests/unit/test_pam_confdir \
+UNIT_TESTS := tests/unit/test_conf tests/unit/test_cgroup tests/unit/test_dlopen tests/unit/test_pam_confdir \
               tests/unit/test_seccomp tests/unit/seccomp_probe
 
 # Every Debian package the build, the tests and the demo need (idempotent).

@@ -186,8 +186,12 @@ static bool login_unit(const struct cg_session *cg, const char *procfile, pid_t 
 	snprintf(mgr, sizeof(mgr), "user@%u.service", (unsigned)cg->uid);
 	if (strcmp(unit, mgr) == 0)
 		return exe_is_systemd(pid);
-	n = strspn(unit + 8, "0123456789");
-	return strncmp(unit, "session-", 8) == 0 && n > 0 && strcmp(unit + 8 + n, ".scope") == 0;
+	/* logind's session ids: the audit session id, or c1, c2... without one. */
+	if (strncmp(unit, "session-", 8) != 0)
+		return false;
+	unit += 8 + (unit[8] == 'c');
+	n = strspn(unit, "0123456789");
+	return n > 0 && strcmp(unit + n, ".scope") == 0;
 }
 
 static int prepare_systemd(struct cg_session *cg, const struct mnt *m, const char *procfile)

@@ -14,8 +14,8 @@ cd "$(dirname "$0")/.." || exit 1
 . tests/lib.sh
 
 echo "# unit tests"
-# Every built tests/unit/test_* program; these three must be there.
-units=(tests/unit/test_conf tests/unit/test_dlopen tests/unit/test_pam_confdir tests/unit/test_seccomp)
+# Every built tests/unit/test_* program; these must be there.
+units=(tests/unit/test_conf tests/unit/test_cgroup tests/unit/test_dlopen tests/unit/test_pam_confdir tests/unit/test_seccomp)
 for t in tests/unit/test_*; do
 	case $t in *.c | *.o | *.h) continue ;; esac
 	[ -f "$t" ] && [ -x "$t" ] || continue
