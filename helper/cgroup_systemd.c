@@ -8,7 +8,6 @@
 #include "cgroup_systemd.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,119 +69,91 @@ static int connect_systemd(sd_bus **out)
 	return 0;
 }
 
-static int call_manager(const char *method, sd_bus_message *m, sd_bus *bus, sd_bus_error *e)
-{
-	sd_bus_message *reply = NULL;
-	int r;
+/* The arguments of one Manager method, appended to its message. */
+typedef int (*append_fn)(sd_bus_message *m, const void *arg);
 
-	(void)method;
-	r = sd_bus_call(bus, m, SD_TIMEOUT_USEC, e, &reply);
-	sd_bus_message_unref(reply);
-	return r;
-}
-
-static int append_u64(sd_bus_message *m, const char *name, uint64_t v)
-{
-	return sd_bus_message_append(m, "(sv)", name, "t", v);
-}
-
-static int append_bool(sd_bus_message *m, const char *name, int v)
-{
-	return sd_bus_message_append(m, "(sv)", name, "b", v);
-}
-
-int cg_systemd_set_user_limits(uid_t uid, const struct carrel_limits *lim, const char **failed)
+/* Call Manager.METHOD with the arguments APPEND adds; on failure *FAILED
+ * names the step, UNIT and systemd's or the kernel's reason. */
+static int manager_call(const char *method, const char *unit, append_fn append, const void *arg,
+			const char **failed)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *m = NULL;
+	sd_bus_message *m = NULL, *reply = NULL;
 	sd_bus *bus = NULL;
-	char unit[64];
-	uint64_t quota;
+	char what[64];
 	int r;
-
-	snprintf(unit, sizeof(unit), "user-%u.slice", (unsigned)uid);
-	/* cpu_max is in percent of one CPU; systemd counts CPU time per second
-	 * of wall time (CPUQuota=50% is 500000 us/s).  UINT64_MAX is infinity
-	 * for every property here, as CARREL_UNLIMITED is. */
-	quota = lim->cpu_max == CARREL_UNLIMITED ? UINT64_MAX : lim->cpu_max * 10000ULL;
 
 	r = connect_systemd(&bus);
 	if (r < 0) {
 		*failed = fail("connect to systemd for", unit, r, NULL);
 		return r;
 	}
-	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties");
+	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, method);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "sb", unit, 1 /* runtime */);
-	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "(sv)");
-	if (r >= 0)
-		r = append_bool(m, "MemoryAccounting", 1);
-	if (r >= 0)
-		r = append_bool(m, "TasksAccounting", 1);
-	if (r >= 0)
-		r = append_bool(m, "CPUAccounting", 1);
-	if (r >= 0)
-		r = append_u64(m, "MemoryMax", lim->memory_max);
-	if (r >= 0)
-		r = append_u64(m, "MemorySwapMax", lim->memory_swap_max);
-	if (r >= 0)
-		r = append_u64(m, "TasksMax", lim->pids_max);
-	if (r >= 0)
-		r = append_u64(m, "CPUQuotaPerSecUSec", quota);
-	if (r >= 0)
-		r = append_u64(m, "CPUWeight", lim->cpu_weight);
-	if (r >= 0)
-		r = append_u64(m, "IOWeight", lim->io_weight);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
+		r = append(m, arg);
 	if (r < 0) {
-		*failed = fail("build SetUnitProperties for", unit, r, NULL);
-		goto out;
+		snprintf(what, sizeof(what), "build %s for", method);
+		*failed = fail(what, unit, r, NULL);
+	} else if ((r = sd_bus_call(bus, m, SD_TIMEOUT_USEC, &e, &reply)) < 0) {
+		*failed = fail(method, unit, r, &e);
 	}
-	r = call_manager("SetUnitProperties", m, bus, &e);
-	if (r < 0)
-		*failed = fail("SetUnitProperties", unit, r, &e);
-out:
 	sd_bus_error_free(&e);
+	sd_bus_message_unref(reply);
 	sd_bus_message_unref(m);
 	sd_bus_flush_close_unref(bus);
 	return r < 0 ? r : 0;
+}
+
+struct limits_args {
+	const char *unit;
+	const struct carrel_limits *lim;
+};
+
+static int append_limits(sd_bus_message *m, const void *arg)
+{
+	const struct limits_args *a = arg;
+	const struct carrel_limits *lim = a->lim;
+	/* cpu_max is in percent of one CPU; systemd counts CPU time per second
+	 * of wall time (CPUQuota=50% is 500000 us/s).  UINT64_MAX is infinity
+	 * for every property here, as CARREL_UNLIMITED is. */
+	uint64_t quota = lim->cpu_max == CARREL_UNLIMITED ? UINT64_MAX : lim->cpu_max * 10000ULL;
+
+	return sd_bus_message_append(m, "sba(sv)", a->unit, 1 /* runtime */, 9, "MemoryAccounting", "b", 1,
+				     "TasksAccounting", "b", 1, "CPUAccounting", "b", 1, "MemoryMax", "t",
+				     lim->memory_max, "MemorySwapMax", "t", lim->memory_swap_max, "TasksMax", "t",
+				     lim->pids_max, "CPUQuotaPerSecUSec", "t", quota, "CPUWeight", "t",
+				     (uint64_t)lim->cpu_weight, "IOWeight", "t", (uint64_t)lim->io_weight);
+}
+
+int cg_systemd_set_user_limits(uid_t uid, const struct carrel_limits *lim, const char **failed)
+{
+	char unit[64];
+	struct limits_args a = { .unit = unit, .lim = lim };
+
+	snprintf(unit, sizeof(unit), "user-%u.slice", (unsigned)uid);
+	return manager_call("SetUnitProperties", unit, append_limits, &a, failed);
+}
+
+struct scope_args {
+	const char *unit, *slice, *desc;
+	pid_t pid;
+};
+
+static int append_scope(sd_bus_message *m, const void *arg)
+{
+	const struct scope_args *a = arg;
+
+	return sd_bus_message_append(m, "ssa(sv)a(sa(sv))", a->unit, "fail", 4, "PIDs", "au", 1, (uint32_t)a->pid,
+				     "Slice", "s", a->slice, "Description", "s", a->desc, "CollectMode", "s",
+				     "inactive-or-failed", 0);
 }
 
 int cg_systemd_start_scope(const char *unit, const char *slice, pid_t pid, const char *desc,
 			   const char **failed)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *m = NULL;
-	sd_bus *bus = NULL;
-	int r;
+	struct scope_args a = { .unit = unit, .slice = slice, .desc = desc, .pid = pid };
 
-	r = connect_systemd(&bus);
-	if (r < 0) {
-		*failed = fail("connect to systemd for", unit, r, NULL);
-		return r;
-	}
-	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "ss", unit, "fail");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "a(sv)", 4, "PIDs", "au", 1, (uint32_t)pid, "Slice", "s", slice,
-					  "Description", "s", desc, "CollectMode", "s", "inactive-or-failed");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "a(sa(sv))", 0);
-	if (r < 0) {
-		*failed = fail("build StartTransientUnit for", unit, r, NULL);
-		goto out;
-	}
-	r = call_manager("StartTransientUnit", m, bus, &e);
-	if (r < 0)
-		*failed = fail("StartTransientUnit", unit, r, &e);
-out:
-	sd_bus_error_free(&e);
-	sd_bus_message_unref(m);
-	sd_bus_flush_close_unref(bus);
-	return r < 0 ? r : 0;
+	return manager_call("StartTransientUnit", unit, append_scope, &a, failed);
 }
 
 int cg_systemd_keeper_scope(pid_t pid, const char *id, const char **failed)
@@ -225,41 +196,22 @@ int cg_systemd_unit_of(pid_t pid, char *unit, size_t unit_size, char *cgroup, si
 	return r;
 }
 
-static int unit_call(const char *method, const char *unit, const char *sig, const char **failed, ...)
+static int append_unit(sd_bus_message *m, const void *unit)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *m = NULL;
-	sd_bus *bus = NULL;
-	va_list ap;
-	int r;
+	return sd_bus_message_append(m, "s", (const char *)unit);
+}
 
-	r = connect_systemd(&bus);
-	if (r < 0) {
-		*failed = fail("connect to systemd for", unit, r, NULL);
-		return r;
-	}
-	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, method);
-	if (r >= 0) {
-		va_start(ap, failed);
-		r = sd_bus_message_appendv(m, sig, ap);
-		va_end(ap);
-	}
-	if (r >= 0)
-		r = call_manager(method, m, bus, &e);
-	if (r < 0)
-		*failed = fail(method, unit, r, &e);
-	sd_bus_error_free(&e);
-	sd_bus_message_unref(m);
-	sd_bus_flush_close_unref(bus);
-	return r < 0 ? r : 0;
+static int append_kill(sd_bus_message *m, const void *unit)
+{
+	return sd_bus_message_append(m, "ssi", (const char *)unit, "all", 9 /* SIGKILL */);
 }
 
 int cg_systemd_freeze(const char *unit, bool freeze, const char **failed)
 {
-	return unit_call(freeze ? "FreezeUnit" : "ThawUnit", unit, "s", failed, unit);
+	return manager_call(freeze ? "FreezeUnit" : "ThawUnit", unit, append_unit, unit, failed);
 }
 
 int cg_systemd_kill(const char *unit, const char **failed)
 {
-	return unit_call("KillUnit", unit, "ssi", failed, unit, "all", 9 /* SIGKILL */);
+	return manager_call("KillUnit", unit, append_kill, unit, failed);
 }
