@@ -58,17 +58,8 @@ units=$(carrel_units "$S_ID" | tr '\n' ' ')
 check_eq "systemd lists the keeper's scope" "carrel-keeper-$S_ID.scope " "$units"
 
 close_session
-if wait_until 10 no_leftovers alice "$S_ID" "$dirs"; then
-	ok "after logout: no process, state file, unit or cgroup left"
-else
-	not_ok "after logout: no process, state file, unit or cgroup left" "$(leftovers alice "$S_ID" "$dirs")"
-fi
-gone() { ! loginctl list-sessions --no-legend | awk -v s="$xsid" '$1 == s { f = 1 } END { exit !f }'; }
-if wait_until 10 gone; then
-	ok "logind's session is gone after logout"
-else
-	not_ok "logind's session is gone after logout" "$(loginctl list-sessions --no-legend)"
-fi
+expect_no_leftovers 10 "after logout: no process, state file, unit or cgroup left" alice "$S_ID" "$dirs"
+expect_logind_gone "logind's session is gone after logout" "$xsid"
 rel=$(journal_since "$cur" | grep -F 'pam_systemd' | grep -F 'Failed to release session')
 check_eq "pam_systemd releases logind's session at logout (sshd's monitor never left the scope)" "" "$rel"
 errs=$(journal_errors_since "$cur")

@@ -113,11 +113,7 @@ if wait_pid 20 "$S_SSH"; then
 else
 	not_ok "kill: the ssh session ends" "the ssh client still runs after 20 s"
 fi
-if wait_until 10 no_leftovers alice "$S_ID" "$scg"; then
-	ok "kill: no process, state file, unit or cgroup left"
-else
-	not_ok "kill: no process, state file, unit or cgroup left" "$(leftovers alice "$S_ID" "$scg")"
-fi
+expect_no_leftovers 10 "kill: no process, state file, unit or cgroup left" alice "$S_ID" "$scg"
 
 errs=$(journal_errors_since "$cur")
 check_eq "no error in the journal" "" "$errs"

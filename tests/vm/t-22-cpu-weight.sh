@@ -51,10 +51,7 @@ fi
 touch "$V/release/$a_token"
 close_session
 wait_pid 20 "$a_ssh"
-if wait_until 10 no_leftovers alice "$a_id" && wait_until 10 no_leftovers bob "$b_id"; then
-	ok "nothing of either carrel left"
-else
-	not_ok "nothing of either carrel left" "$(leftovers alice "$a_id") $(leftovers bob "$b_id")"
-fi
+expect_no_leftovers 10 "nothing of alice's carrel left" alice "$a_id"
+expect_no_leftovers 10 "nothing of bob's carrel left" bob "$b_id"
 check_eq "no error in the journal" "" "$(journal_errors_since "$cur")"
 t_finish

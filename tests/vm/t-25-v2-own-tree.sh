@@ -56,11 +56,7 @@ if [ -z "$out" ] && wait_until 5 frozen 0; then ok "parent /: carrelctl thaw"; e
 # holder die and tears the rest down.
 echo 1 >"$scg/cgroup.kill"
 if wait_pid 20 "$S_SSH"; then ok "parent /: cgroup.kill ends the session"; else not_ok "parent /: cgroup.kill ends the session" "ssh still runs after 20 s"; fi
-if wait_until 10 no_leftovers alice "$S_ID" "$scg" "$ucg"; then
-	ok "parent /: no process, state file or cgroup left"
-else
-	not_ok "parent /: no process, state file or cgroup left" "$(leftovers alice "$S_ID" "$scg" "$ucg")"
-fi
+expect_no_leftovers 10 "parent /: no process, state file or cgroup left" alice "$S_ID" "$scg" "$ucg"
 journal_errors_since "$cur" | head -n 5 | while read -r l; do diag "parent / (not judged): $l"; done
 
 # --- cgroup_parent = self under an undelegated scope -----------------------------

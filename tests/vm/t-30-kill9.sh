@@ -21,17 +21,8 @@ if [ -z "$mon" ]; then
 fi
 ok "sshd's monitor is pid $mon ($(tr '\0' ' ' <"/proc/$mon/cmdline")), in $(cg_of_pid "$mon")"
 kill -KILL "$mon"
-if wait_until 10 no_leftovers alice "$S_ID" "$scg"; then
-	ok "after kill -9 of the monitor: no process, state file or cgroup left"
-else
-	not_ok "after kill -9 of the monitor: no process, state file or cgroup left" "$(leftovers alice "$S_ID" "$scg")"
-fi
-gone() { ! loginctl list-sessions --no-legend | awk -v s="$xsid" '$1 == s { f = 1 } END { exit !f }'; }
-if wait_until 10 gone; then
-	ok "logind's session $xsid is gone"
-else
-	not_ok "logind's session $xsid is gone" "$(loginctl list-sessions --no-legend)" "$(loginctl show-session "$xsid" 2>&1 | grep -E 'State|Scope|Leader')"
-fi
+expect_no_leftovers 10 "after kill -9 of the monitor: no process, state file, unit or cgroup left" alice "$S_ID" "$scg"
+expect_logind_gone "logind's session $xsid is gone" "$xsid"
 wait_pid 10 "$S_SSH"
 
 # loginctl terminate-session: systemd stops the session's scope (SIGTERM,
@@ -41,12 +32,8 @@ if open_session alice; then
 	scg=$CG$(cg_of_pid "$S_PID")
 	xsid=$(kv "$S_OUT" xdg_session_id)
 	loginctl terminate-session "$xsid"
-	if wait_until 15 no_leftovers alice "$S_ID" "$scg"; then
-		ok "loginctl terminate-session: no process, state file or cgroup left"
-	else
-		not_ok "loginctl terminate-session: no process, state file or cgroup left" "$(leftovers alice "$S_ID" "$scg")"
-	fi
-	if wait_until 10 gone; then ok "loginctl terminate-session: logind's session $xsid is gone"; else not_ok "loginctl terminate-session: logind's session $xsid is gone"; fi
+	expect_no_leftovers 15 "loginctl terminate-session: no process, state file, unit or cgroup left" alice "$S_ID" "$scg"
+	expect_logind_gone "loginctl terminate-session: logind's session $xsid is gone" "$xsid"
 	wait_pid 10 "$S_SSH"
 else
 	not_ok "a second session comes up" "$(session_failure)"

@@ -61,11 +61,7 @@ check_eq "the keeper's scope is still active" active "$(systemctl show "carrel-k
 close_session
 systemd-analyze log-level info
 systemctl revert user.slice >/dev/null 2>&1
-if wait_until 10 no_leftovers alice "$S_ID" "$scg"; then
-	ok "after logout: no process, state file, unit or cgroup left"
-else
-	not_ok "after logout: no process, state file, unit or cgroup left" "$(leftovers alice "$S_ID" "$scg")"
-fi
+expect_no_leftovers 10 "after logout: no process, state file, unit or cgroup left" alice "$S_ID" "$scg"
 errs=$(journal_errors_since "$cur")
 check_eq "no error in the journal" "" "$errs"
 t_finish

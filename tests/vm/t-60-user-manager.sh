@@ -90,11 +90,7 @@ check_eq "carrelctl enter $mid: the manager's net namespace, as alice, in its cg
 
 close_session
 reset_user alice
-if wait_until 15 no_leftovers alice "$mid"; then
-	ok "manager stopped: no process, state file or unit of its carrel left"
-else
-	not_ok "manager stopped: no process, state file or unit of its carrel left" "$(leftovers alice "$mid")"
-fi
+expect_no_leftovers 15 "manager stopped: no process, state file or unit of its carrel left" alice "$mid"
 check_eq "no carrel state left at all" "" "$(ls "$SESSIONS_DIR" 2>/dev/null | tr '\n' ' ')"
 check_eq "no carrel unit left" "" "$(systemctl list-units --all --plain --no-legend 'carrel-*' | tr '\n' ' ')"
 errs=$(journal_errors_since "$cur")

@@ -108,6 +108,24 @@ leftovers() { # USER ID CGDIRS...
 	return 0
 }
 no_leftovers() { [ -z "$(leftovers "$@")" ]; }
+# expect_no_leftovers SECS DESC USER ID CGDIRS...: ok once nothing is left
+# (within SECS), else not ok with what is.
+expect_no_leftovers() {
+	local secs=$1 desc=$2
+	shift 2
+	if wait_until "$secs" no_leftovers "$@"; then ok "$desc"; else not_ok "$desc" "$(leftovers "$@")"; fi
+}
+# logind's session XSID: listed by loginctl, or not.
+logind_lists() { loginctl list-sessions --no-legend | awk -v s="$1" '$1 == s { f = 1 } END { exit !f }'; }
+logind_gone() { ! logind_lists "$1"; }
+# expect_logind_gone DESC XSID: ok once logind has dropped the session (10 s).
+expect_logind_gone() {
+	if wait_until 10 logind_gone "$2"; then
+		ok "$1"
+	else
+		not_ok "$1" "$(loginctl list-sessions --no-legend)" "$(loginctl show-session "$2" 2>&1 | grep -E 'State|Scope|Leader')"
+	fi
+}
 
 # Journal: a cursor now, and the err-or-worse entries after it.
 journal_cursor() { journalctl -n0 --show-cursor -q 2>/dev/null | sed -n 's/^-- cursor: //p'; }
