@@ -88,17 +88,17 @@ uninstall:
 		echo "keeping modified $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf"; \
 	fi
 
-tests/unit/test_conf: tests/unit/test_conf.c conf/libcarrelconf.a
+tests/unit/test_conf: tests/unit/test_conf.c tests/unit/tap.h conf/libcarrelconf.a
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fsanitize=address,undefined -o $@ $< $(CONF_SRC) -lconfuse
 
-tests/unit/test_cgroup: tests/unit/test_cgroup.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/util.c
+tests/unit/test_cgroup: tests/unit/test_cgroup.c tests/unit/tap.h helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/util.c
 	$(CC) $(CPPFLAGS) $(WARN) -Wno-missing-prototypes $(CFLAGS) -fsanitize=address,undefined -o $@ $< \
 		helper/cgroup_v1.c helper/cgroup_v2.c helper/util.c
 
-tests/unit/test_dlopen: tests/unit/test_dlopen.c
+tests/unit/test_dlopen: tests/unit/test_dlopen.c tests/unit/tap.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -ldl
 
-tests/unit/test_pam_confdir: tests/unit/test_pam_confdir.c
+tests/unit/test_pam_confdir: tests/unit/test_pam_confdir.c tests/unit/tap.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpam
 
 tests/unit/test_seccomp: tests/unit/test_seccomp.c tests/unit/seccomp_probe.c helper/seccomp.c helper/seccomp.h

@@ -8,23 +8,11 @@
  */
 #include "cgroup.c"
 
-#include <stdarg.h>
 #include <stdlib.h>
 
-static int n_test, n_fail;
+#include "tap.h"
+
 static bool booted = true;
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", ++n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	n_fail += !ok;
-}
 
 /* The D-Bus side, stubbed. */
 bool cg_systemd_booted(void) { return booted; }
@@ -147,6 +135,5 @@ int main(void)
 	test_unit_names();
 	test_login_unit();
 	test_prepare_systemd();
-	printf("1..%d\n", n_test);
-	return n_fail ? 1 : 0;
+	return tap_done();
 }

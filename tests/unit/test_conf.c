@@ -26,50 +26,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tap.h"
+
 #define KiB (UINT64_C(1) << 10)
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
 #define TiB (UINT64_C(1) << 40)
 
-static int n_tests, n_failed;
 static const char *argv0;
 
 /* ---- TAP ------------------------------------------------------------------ */
 
-static bool check(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static bool check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", cond ? "ok" : "not ok", ++n_tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	n_failed += !cond;
-	return cond;
-}
-
-static void skip(const char *desc, const char *why)
-{
-	printf("ok %d - %s # SKIP %s\n", ++n_tests, desc, why);
-}
-
-/* One "# " line per line of the message. */
-static void diag(const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-		printf("#   %s\n", line);
-}
 
 static void bail(const char *fmt, ...)
 {
@@ -1480,6 +1448,5 @@ int main(int argc, char **argv)
 	test_print();
 	test_supplementary_groups();
 
-	printf("1..%d\n", n_tests);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }

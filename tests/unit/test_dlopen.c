@@ -22,21 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int n_test, n_fail;
-
-static void report(bool pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void report(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", pass ? "ok" : "not ok", ++n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!pass)
-		n_fail++;
-}
+#include "tap.h"
 
 /*
  * Print every defined global or weak symbol in the module's .dynsym that is
@@ -117,12 +103,12 @@ int main(int argc, char **argv)
 	h = dlopen(abspath, RTLD_NOW | RTLD_LOCAL);
 	if (!h)
 		printf("#   %s\n", dlerror());
-	report(h != NULL, "dlopen(%s, RTLD_NOW) resolves every symbol", path);
+	check(h != NULL, "dlopen(%s, RTLD_NOW) resolves every symbol", path);
 	if (h) {
-		report(dlsym(h, "pam_sm_open_session") != NULL, "%s has pam_sm_open_session", path);
-		report(dlsym(h, "pam_sm_close_session") != NULL, "%s has pam_sm_close_session", path);
+		check(dlsym(h, "pam_sm_open_session") != NULL, "%s has pam_sm_open_session", path);
+		check(dlsym(h, "pam_sm_close_session") != NULL, "%s has pam_sm_close_session", path);
 		/* Internal names must not leak (version script: local: *). */
-		report(dlsym(h, "carrel_config_load") == NULL, "%s hides carrel_config_load", path);
+		check(dlsym(h, "carrel_config_load") == NULL, "%s hides carrel_config_load", path);
 		dlclose(h);
 	}
 
@@ -130,7 +116,6 @@ int main(int argc, char **argv)
 
 	if (bad < 0)
 		printf("#   cannot read the dynamic symbol table\n");
-	report(bad == 0, "%s exports only pam_sm_* symbols", path);
-	printf("1..%d\n", n_test);
-	return n_fail ? 1 : 0;
+	check(bad == 0, "%s exports only pam_sm_* symbols", path);
+	return tap_done();
 }

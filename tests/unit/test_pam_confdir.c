@@ -23,28 +23,10 @@
 
 #include <security/pam_appl.h>
 
-static int n_test, n_fail;
+#include "tap.h"
+
 static char dir[] = "/tmp/carrel-confdir.XXXXXX";
 static char module[PATH_MAX];
-
-static void report(bool pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void report(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", pass ? "ok" : "not ok", ++n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!pass)
-		n_fail++;
-}
-
-static void skip(const char *what, const char *why)
-{
-	printf("ok %d - %s # SKIP %s\n", ++n_test, what, why);
-}
 
 static int no_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
 {
@@ -169,35 +151,35 @@ int main(int argc, char **argv)
 
 	/* Refusals: these hold for any caller, root or not. */
 	r = open_close("carrel-good", "carrel-no-such-user", NULL, NULL);
-	report(r != PAM_SUCCESS, "an unknown user is refused (%d)", r);
+	check(r != PAM_SUCCESS, "an unknown user is refused (%d)", r);
 	r = open_close("carrel-broken", "nobody", NULL, NULL);
-	report(r != PAM_SUCCESS, "a config with a syntax error refuses a normal user (%d)", r);
+	check(r != PAM_SUCCESS, "a config with a syntax error refuses a normal user (%d)", r);
 	r = open_close("carrel-unclosed", "nobody", NULL, NULL);
-	report(r != PAM_SUCCESS, "a config with a section left open at the end refuses a normal user (%d)", r);
+	check(r != PAM_SUCCESS, "a config with a section left open at the end refuses a normal user (%d)", r);
 	r = open_close("carrel-open", "nobody", NULL, NULL);
-	report(r != PAM_SUCCESS, "a world-writable config refuses a normal user (%d)", r);
+	check(r != PAM_SUCCESS, "a world-writable config refuses a normal user (%d)", r);
 	r = open_close("carrel-badopt", "nobody", NULL, NULL);
-	report(r != PAM_SUCCESS, "an unknown module option refuses a normal user (%d)", r);
+	check(r != PAM_SUCCESS, "an unknown module option refuses a normal user (%d)", r);
 	r = open_close("carrel-relative", "nobody", NULL, NULL);
-	report(r != PAM_SUCCESS, "a relative config= path refuses a normal user (%d)", r);
+	check(r != PAM_SUCCESS, "a relative config= path refuses a normal user (%d)", r);
 
 	/* A broken config never locks out root (nothing is built for root). */
 	cr = -1;
 	r = open_close("carrel-broken", "root", &env, &cr);
-	report(r == PAM_SUCCESS && cr == PAM_SUCCESS && !env, "a config with a syntax error still lets root in (%d)", r);
+	check(r == PAM_SUCCESS && cr == PAM_SUCCESS && !env, "a config with a syntax error still lets root in (%d)", r);
 	cr = -1;
 	r = open_close("carrel-open", "root", &env, &cr);
-	report(r == PAM_SUCCESS && cr == PAM_SUCCESS && !env, "a world-writable config still lets root in (%d)", r);
+	check(r == PAM_SUCCESS && cr == PAM_SUCCESS && !env, "a world-writable config still lets root in (%d)", r);
 
 	/* Exempt users pass untouched; needs the config file to be root's. */
 	if (root) {
 		cr = -1;
 		r = open_close("carrel-good", "root", &env, &cr);
-		report(r == PAM_SUCCESS && cr == PAM_SUCCESS && !env,
+		check(r == PAM_SUCCESS && cr == PAM_SUCCESS && !env,
 		       "root (exempt_users) opens and closes without a carrel (%d, close %d, env %d)", r, cr, env);
 		cr = -1;
 		r = open_close("carrel-good", "nobody", &env, &cr);
-		report(r == PAM_SUCCESS && cr == PAM_SUCCESS && !env,
+		check(r == PAM_SUCCESS && cr == PAM_SUCCESS && !env,
 		       "nobody listed in exempt_users opens and closes without a carrel (%d, close %d, env %d)", r, cr,
 		       env);
 	} else {
@@ -214,9 +196,8 @@ int main(int argc, char **argv)
 			r = pam_close_session(pamh, 0);
 			pam_end(pamh, r);
 		}
-		report(r == PAM_SUCCESS, "close_session without open_session succeeds (%d)", r);
+		check(r == PAM_SUCCESS, "close_session without open_session succeeds (%d)", r);
 	}
 
-	printf("1..%d\n", n_test);
-	return n_fail ? 1 : 0;
+	return tap_done();
 }
