@@ -17,48 +17,67 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -iquote conf -iquote helper \
+CPPFLAGS += -D_GNU_SOURCE -iquote lib -iquote conf -iquote cgroup \
             -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"'
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS_HARD := -Wl,-z,relro,-z,now
-# sd-bus, for cgroup_parent = systemd (helper/cgroup_systemd.c).
+# sd-bus, for cgroup_parent = systemd (cgroup/cgroup_systemd.c).
 SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 
-CONF_SRC   := conf/carrel_conf.c
-HELPER_SRC := helper/main.c helper/carrel.c helper/keeper.c helper/holder.c helper/enter.c helper/sessions.c helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/cgroup_systemd.c helper/idmap.c helper/caps.c helper/seccomp.c helper/util.c helper/proto.c
-PAM_SRC    := pam_module/pam_carrel.c helper/caps.c helper/proto.c helper/util.c
+# The house (README.md, "Layout"): each folder builds one library or one
+# program, from its own sources only.  Layers, lowest first:
+#   lib/      libcarrel.a     shared by every program: fds, strings, the wire
+#                             format, capabilities, the resolved policy's types
+#   conf/     libcarrelconf.a the config: schema, loading, checks, resolution
+#   cgroup/   libcarrelcg.a   one cgroup interface, three backends
+#   helper/   carrel-helper   root only: open, keeper, holder, check-config
+#   ctl/      carrelctl       the admin's tool
+#   pam_module/ pam_carrel.so
+LIB_SRC    := $(wildcard lib/*.c)
+CONF_SRC   := $(wildcard conf/*.c)
+CG_SRC     := $(wildcard cgroup/*.c)
+HELPER_SRC := $(wildcard helper/*.c)
+CTL_SRC    := $(wildcard ctl/*.c)
+PAM_SRC    := $(wildcard pam_module/*.c)
 
-CONF_OBJ   := $(CONF_SRC:.c=.o)
-HELPER_OBJ := $(HELPER_SRC:.c=.o)
-PAM_OBJ    := $(PAM_SRC:.c=.pic.o)
+LIB_A  := lib/libcarrel.a
+CONF_A := conf/libcarrelconf.a
+CG_A   := cgroup/libcarrelcg.a
 
 .PHONY: all clean install uninstall check demo format selinux deps bench vmcheck FORCE
-all: pam_module/pam_carrel.so helper/carrel-helper helper/carrelctl
+all: pam_module/pam_carrel.so helper/carrel-helper ctl/carrelctl
 
 # The paths compiled in (helper, state dir) are part of the build: objects
 # are rebuilt when they change (e.g. `make install PREFIX=/usr`).
 build.flags: FORCE
 	@echo '$(ALL_CFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS)' > $@
 
-%.o: %.c $(wildcard conf/*.h helper/*.h) build.flags
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
-%.pic.o: %.c $(wildcard conf/*.h helper/*.h) build.flags
+HEADERS := $(wildcard lib/*.h conf/*.h cgroup/*.h helper/*.h ctl/*.h)
+# Library objects are position-independent with hidden symbols: the PAM
+# module links them, and only its pam_sm_* entry points are exported.
+%.o: %.c $(HEADERS) build.flags
 	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -c -o $@ $<
+# helper/ reads the status printer of ctl/ until carrel-user owns status.
+helper/%.o: CPPFLAGS += -iquote ctl
+pam_module/%.o: pam_module/%.c $(HEADERS) build.flags
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-conf/libcarrelconf.a: $(CONF_OBJ)
+$(LIB_A): $(LIB_SRC:.c=.o)
+	$(AR) rcs $@ $^
+$(CONF_A): $(CONF_SRC:.c=.o)
+	$(AR) rcs $@ $^
+$(CG_A): $(CG_SRC:.c=.o)
 	$(AR) rcs $@ $^
 
-helper/carrel-helper: $(HELPER_OBJ) conf/libcarrelconf.a
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(HELPER_OBJ) conf/libcarrelconf.a -lconfuse -lcap -lseccomp $(SYSTEMD_LIBS)
+helper/carrel-helper: $(HELPER_SRC:.c=.o) ctl/sessions.o $(CG_A) $(CONF_A) $(LIB_A)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap -lseccomp $(SYSTEMD_LIBS)
 
-CTL_OBJ := helper/carrelctl.o helper/sessions.o helper/cgroup.o helper/cgroup_v1.o helper/cgroup_v2.o \
-           helper/cgroup_systemd.o helper/util.o helper/proto.o
-helper/carrelctl: $(CTL_OBJ) conf/libcarrelconf.a
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $(CTL_OBJ) conf/libcarrelconf.a -lconfuse -lcap $(SYSTEMD_LIBS)
+ctl/carrelctl: $(CTL_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap $(SYSTEMD_LIBS)
 
-pam_module/pam_carrel.so: $(PAM_OBJ) conf/libcarrelconf.a pam_module/pam_carrel.map
+pam_module/pam_carrel.so: $(PAM_SRC:.c=.o) $(CONF_A) $(LIB_A) pam_module/pam_carrel.map
 	$(CC) $(CFLAGS) -shared $(LDFLAGS_HARD) -Wl,--version-script=pam_module/pam_carrel.map \
-		$(LDFLAGS) -o $@ $(PAM_OBJ) conf/libcarrelconf.a -lconfuse -lcap -lpam
+		$(LDFLAGS) -o $@ $(PAM_SRC:.c=.o) $(CONF_A) $(LIB_A) -lconfuse -lcap -lpam
 
 install: all
 	@test -n "$(PAMDIR)" || { echo "cannot find the PAM module directory; set PAMDIR=" >&2; exit 1; }
@@ -68,8 +87,8 @@ install: all
 	install -m 0644 conf/carrel.conf.5 $(DESTDIR)$(MANDIR)/man5/carrel.conf.5
 	install -m 0644 pam_module/pam_carrel.8 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8
 	install -d $(DESTDIR)$(SBINDIR)
-	install -m 0755 helper/carrelctl $(DESTDIR)$(SBINDIR)/carrelctl
-	install -m 0644 helper/carrelctl.8 $(DESTDIR)$(MANDIR)/man8/carrelctl.8
+	install -m 0755 ctl/carrelctl $(DESTDIR)$(SBINDIR)/carrelctl
+	install -m 0644 ctl/carrelctl.8 $(DESTDIR)$(MANDIR)/man8/carrelctl.8
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf"; \
 	else \
@@ -88,12 +107,14 @@ uninstall:
 		echo "keeping modified $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf"; \
 	fi
 
-tests/unit/test_conf: tests/unit/test_conf.c tests/unit/tap.h conf/libcarrelconf.a
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fsanitize=address,undefined -o $@ $< $(CONF_SRC) -lconfuse
+# Unit tests build the code they test from source, with ASan/UBSan.
+SAN := -fsanitize=address,undefined
+tests/unit/test_conf: tests/unit/test_conf.c tests/unit/tap.h $(CONF_SRC) $(LIB_SRC) $(HEADERS)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -o $@ $< $(CONF_SRC) $(LIB_SRC) -lconfuse -lcap
 
-tests/unit/test_cgroup: tests/unit/test_cgroup.c tests/unit/tap.h helper/cgroup.c helper/cgroup_v1.c helper/cgroup_v2.c helper/util.c
-	$(CC) $(CPPFLAGS) $(WARN) -Wno-missing-prototypes $(CFLAGS) -fsanitize=address,undefined -o $@ $< \
-		helper/cgroup_v1.c helper/cgroup_v2.c helper/util.c
+tests/unit/test_cgroup: tests/unit/test_cgroup.c tests/unit/tap.h $(CG_SRC) $(LIB_SRC) $(HEADERS)
+	$(CC) $(CPPFLAGS) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(SAN) -o $@ $< \
+		cgroup/cgroup_v1.c cgroup/cgroup_v2.c $(LIB_SRC) -lcap
 
 tests/unit/test_dlopen: tests/unit/test_dlopen.c tests/unit/tap.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -ldl
@@ -101,8 +122,9 @@ tests/unit/test_dlopen: tests/unit/test_dlopen.c tests/unit/tap.h
 tests/unit/test_pam_confdir: tests/unit/test_pam_confdir.c tests/unit/tap.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpam
 
-tests/unit/test_seccomp: tests/unit/test_seccomp.c tests/unit/seccomp_probe.c helper/seccomp.c helper/seccomp.h
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fsanitize=address,undefined -o $@ tests/unit/test_seccomp.c helper/seccomp.c -lseccomp -lpthread
+tests/unit/test_seccomp: tests/unit/test_seccomp.c tests/unit/seccomp_probe.c helper/seccomp_profile.c $(HEADERS)
+	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -o $@ tests/unit/test_seccomp.c helper/seccomp_profile.c \
+		$(LIB_SRC) -lseccomp -lcap -lpthread
 
 tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static-pie -o $@ $< -lpthread || \
@@ -133,15 +155,15 @@ vmcheck: deps
 	tests/vm/run.sh
 
 format:
-	clang-format -i conf/*.[ch] helper/*.[ch] pam_module/*.c tests/unit/*.c
+	clang-format -i lib/*.[ch] conf/*.[ch] cgroup/*.[ch] helper/*.[ch] ctl/*.[ch] pam_module/*.c tests/unit/*.c
 
 selinux:
 	$(MAKE) -C selinux
 
 clean:
-	rm -f conf/*.o conf/*.a helper/*.o helper/carrel-helper helper/carrelctl pam_module/*.o pam_module/*.so \
+	rm -f */*.o */*.a helper/carrel-helper ctl/carrelctl pam_module/*.so tests/hostile/*.o \
 	      $(UNIT_TESTS) tests/hostile/helper_call build.flags
 	-$(MAKE) -C selinux clean
 
-tests/hostile/helper_call: tests/hostile/helper_call.c helper/proto.c helper/util.c
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^
+tests/hostile/helper_call: tests/hostile/helper_call.c $(LIB_A)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ -lcap

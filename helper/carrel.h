@@ -11,17 +11,9 @@
 #include "cgroup.h"
 #include "idmap.h"
 #include "proto.h"
+#include "rundir.h"
 
-#ifndef CARREL_RUNDIR
-#define CARREL_RUNDIR "/run/carrel"
-#endif
-#define CARREL_SESSIONS_DIR CARREL_RUNDIR "/sessions"
-#define CARREL_LOCK_FILE CARREL_RUNDIR "/lock"
-#define CARREL_SEQ_FILE CARREL_RUNDIR "/seq"
-/* scope = user: users/UID holds the id of the user's carrel; users/UID.lock
- * serializes finding and creating it. */
-#define CARREL_USERS_DIR CARREL_RUNDIR "/users"
-#define CARREL_MAX_LOGINS 64
+
 
 /* One login (an open_session) in a carrel. */
 struct login {

@@ -12,7 +12,7 @@
  */
 #include "carrel.h"
 #include "caps.h"
-#include "seccomp.h"
+#include "bpf_load.h"
 #include "sessions.h"
 #include "util.h"
 

@@ -9,7 +9,7 @@
  * operation does not need.
  */
 #include "carrel.h"
-#include "seccomp.h"
+#include "seccomp_profile.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -137,7 +137,7 @@ static int check_args(struct carrel *c, int argc, char **argv, struct carrel_rep
 static int build_filter(struct carrel *c, struct carrel_reply *reply)
 {
 	struct carrel_seccomp *f = NULL;
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	_cleanup_close_ int fd = -1;
 	off_t len;
 	int r;
@@ -197,7 +197,7 @@ static bool policy_usable(const struct carrel_policy *p, bool with_seccomp, stru
 static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 {
 	struct carrel_open_req req;
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	const struct carrel_policy *p = &req.policy;
 	int r;
 
@@ -297,7 +297,7 @@ static int op_check_config(int argc, char **argv)
 {
 	const char *file = NULL, *user = NULL;
 	struct carrel_config *cfg = NULL;
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_policy pol;
 	int r;
 

@@ -38,7 +38,7 @@
 #include "caps.h"
 #include "carrel_conf.h"
 #include "proto.h"
-#include "seccomp.h"
+#include "bpf_load.h"
 #include "util.h"
 
 #ifndef CARREL_HELPER_PATH
@@ -450,7 +450,7 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct carrel_config *cfg = NULL;
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_policy pol;
 	struct carrel_reply reply = { 0 };
 	struct opts o;

@@ -184,9 +184,9 @@ setup_stage() {
 		install -m 0755 tests/hostile/helper_call "$T_SHARE/helper_call" || return 1
 	fi
 	# The admin CLI, where t-80-carrelctl.sh looks for it (when built).
-	if [ -f helper/carrelctl ]; then
+	if [ -f ctl/carrelctl ]; then
 		mkdir -p /usr/local/sbin
-		install -o root -g root -m 0755 helper/carrelctl /usr/local/sbin/carrelctl || return 1
+		install -o root -g root -m 0755 ctl/carrelctl /usr/local/sbin/carrelctl || return 1
 	fi
 	install -m 0644 tests/lib.sh tests/integration/common.sh "$T_SHARE/" || return 1
 	install -m 0755 tests/integration/probe.sh tests/integration/limits.sh tests/integration/t-*.sh tests/integration/run.sh "$T_SHARE/" || return 1

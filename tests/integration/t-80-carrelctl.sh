@@ -16,7 +16,7 @@
 OUT=$T_WORK/out
 CTL=${T_CARRELCTL:-/usr/local/sbin/carrelctl}
 if [ ! -x "$CTL" ]; then
-	skip "carrelctl" "$CTL is not installed (run.sh's setup_stage installs helper/carrelctl there)"
+	skip "carrelctl" "$CTL is not installed (run.sh's setup_stage installs ctl/carrelctl there)"
 	t_finish
 fi
 

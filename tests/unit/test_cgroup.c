@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit test of helper/cgroup.c's parsing and choices for cgroup_parent =
+ * Unit test of cgroup/cgroup.c's parsing and choices for cgroup_parent =
  * systemd, with hostile input: which line of /proc/PID/cgroup is believed,
  * which unit a login may be left in, what is made for it otherwise.  The
  * D-Bus side (cgroup_systemd.c) is stubbed: it is tested in the VM

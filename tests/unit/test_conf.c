@@ -199,7 +199,7 @@ static void expect_error_in(const char *desc, struct fixture *f, const char *in_
 			    int line, const char *needle)
 {
 	struct carrel_config *cfg = NULL;
-	struct carrel_error err = { "" };
+	struct carrel_error err = { 0 };
 	char prefix[PATH_MAX + 32], path[PATH_MAX];
 	int r = carrel_config_load(f->main, &cfg, &err);
 
@@ -1200,7 +1200,7 @@ static char *read_text(const char *path)
 static void test_shipped(void)
 {
 	struct carrel_policy p, b;
-	struct carrel_error err = { "" };
+	struct carrel_error err = { 0 };
 	char path[PATH_MAX];
 	char *text;
 	int r;
@@ -1347,7 +1347,7 @@ static void child_resolve(const char *text, int out)
 {
 	struct child_result res = { .r = 1 };
 	char group_copy[PATH_MAX];
-	struct carrel_error err = { "" };
+	struct carrel_error err = { 0 };
 	struct fixture f;
 
 	fixture_init(&f);

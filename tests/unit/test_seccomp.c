@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit test of helper/seccomp.c, against the real kernel.  TAP on stdout;
+ * Unit test of helper/seccomp_profile.c, against the real kernel.  TAP on stdout;
  * exit 1 on a failure, 77 when this kernel has no seccomp filters.
  *
  * Every case that loads a filter runs in a child of its own (a filter
@@ -39,7 +39,7 @@
 #include <termios.h>
 #include <time.h>
 
-#include "seccomp.h"
+#include "seccomp_profile.h"
 #include "util.h"
 
 extern char **environ;
@@ -130,7 +130,7 @@ static bool child_passed(int status)
 /* no_new_privs, then build and load PROFILE (NULL: the default). */
 static int enter_filter(const char *profile)
 {
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_seccomp *f = NULL;
 	int r;
 
@@ -516,7 +516,7 @@ static void test_ordinary(void)
 
 static int child_no_nnp_root(const void *arg)
 {
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_seccomp *f = NULL;
 	int r;
 
@@ -537,7 +537,7 @@ static int child_no_nnp_root(const void *arg)
 
 static int child_no_nnp_user(const void *arg)
 {
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_seccomp *f = NULL;
 	int r;
 
@@ -727,7 +727,7 @@ static uint32_t sim(const struct bpf_prog *p, uint32_t arch, int nr, uint64_t ar
 
 static void test_exported(void)
 {
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_seccomp *f = NULL;
 	struct bpf_prog p = { NULL, 0 };
 	bool bad = false, ok;
@@ -815,7 +815,7 @@ static int child_raw_load(const void *arg)
 
 static void test_raw_load(void)
 {
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_seccomp *f = NULL;
 	struct bpf_prog p = { NULL, 0 };
 	struct sock_filter one = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
@@ -928,7 +928,7 @@ static int child_kill(const void *arg)
 
 static void test_good_profile(void)
 {
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_seccomp *f = NULL;
 	int r, status;
 
@@ -951,7 +951,7 @@ static void test_allowlist(void)
 {
 	static const char text[] =
 		"default errno:ENOSYS\nwrite allow\nexit_group allow\nreboot errno\n";
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_seccomp *f = NULL;
 	struct bpf_prog p = { NULL, 0 };
 	char path[PATH_MAX];
@@ -1064,7 +1064,7 @@ struct refused {
 
 static void check_refused(const char *path, int want, const char *needle, const char *what)
 {
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_seccomp *f = NULL;
 	int r;
 
@@ -1137,7 +1137,7 @@ static void test_refused_files(void)
 
 static void test_profile_names(void)
 {
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_seccomp *f = (struct carrel_seccomp *)&err;
 	int r;
 

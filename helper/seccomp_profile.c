@@ -32,7 +32,7 @@
  * On other hosts the native arch is used, plus its 32-bit compat arch where
  * the kernel has one (aarch64: arm).
  */
-#include "seccomp.h"
+#include "seccomp_profile.h"
 #include "util.h"
 
 #include <fcntl.h>

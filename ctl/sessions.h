@@ -18,7 +18,9 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "carrel.h"
+#include "cgroup.h"
+#include "policy.h"
+#include "rundir.h"
 
 /* A value that could not be read (CARREL_UNLIMITED is "max"). */
 #define SESSION_UNKNOWN (UINT64_MAX - 1)

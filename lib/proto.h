@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "carrel_conf.h"
+#include "policy.h"
 
 #define CARREL_PROTO_VERSION 1
 #define CARREL_PROTO_FD 3

@@ -13,7 +13,9 @@
  * Exit status: 0 done, 1 failed (the message names the carrel, user or
  * file), 2 usage error.
  */
-#include "carrel.h"
+#include "carrel_conf.h"
+#include "proto.h"
+#include "rundir.h"
 #include "cgroup_systemd.h"
 #include "sessions.h"
 #include "util.h"

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "carrel_conf.h"
+#include "policy.h"
 
 /* Is systemd PID 1 here (/run/systemd/system exists, as sd_booted says)? */
 bool cg_systemd_booted(void);

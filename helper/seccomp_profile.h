@@ -7,8 +7,8 @@
  * the build step leaves "FILE:LINE: what is wrong" in the caller's
  * struct carrel_error.
  */
-#ifndef CARREL_SECCOMP_H
-#define CARREL_SECCOMP_H
+#ifndef CARREL_SECCOMP_PROFILE_H
+#define CARREL_SECCOMP_PROFILE_H
 
 #include <errno.h>
 #include <linux/filter.h>
@@ -17,7 +17,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "carrel_conf.h"
+#include "bpf_load.h"
+#include "error.h"
 
 struct carrel_seccomp; /* opaque: a built libseccomp filter */
 
@@ -50,27 +51,5 @@ void carrel_seccomp_free(struct carrel_seccomp *f);
  * carrel_seccomp_load_bpf() without libseccomp.  F must not be NULL.
  */
 int carrel_seccomp_export(const struct carrel_seccomp *f, int fd);
-
-/*
- * Load a program written by carrel_seccomp_export() (LEN bytes at PROG) into
- * the calling thread.  Inline and libc-only on purpose: the PAM module can
- * load a cached program without linking libseccomp into sshd, login or su.
- * The bytes must come from a root-owned cache (they are a kernel program
- * run on every system call of the session): check the file as
- * carrel_seccomp_build() checks a profile.
- */
-static inline int carrel_seccomp_load_bpf(const void *prog, size_t len)
-{
-	struct sock_fprog fprog;
-
-	if (!prog || len == 0 || len % sizeof(struct sock_filter) != 0 ||
-	    len / sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return -EINVAL;
-	fprog.len = (unsigned short)(len / sizeof(struct sock_filter));
-	fprog.filter = (struct sock_filter *)prog;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0)
-		return -errno;
-	return 0;
-}
 
 #endif

@@ -9,6 +9,8 @@
  * it, .../user-UID/session-ID, before it is read.
  */
 #include "sessions.h"
+#include "carrel_conf.h"
+#include "proto.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -895,7 +897,7 @@ static void explain_cb(const char *key, const char *val, const char *origin, voi
 static void show_policy(FILE *f, const struct session *s, const char *config, bool json)
 {
 	struct carrel_config *cfg = NULL;
-	struct carrel_error err = { { 0 } };
+	struct carrel_error err = { 0 };
 	struct carrel_policy pol;
 	struct explain_ctx c = { .f = f, .json = json };
 	int r;

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "carrel_conf.h"
+#include "policy.h"
 
 #define CG_MAX_HIER 8
 #define CG_PATH_MAX 512
