@@ -12,14 +12,19 @@
 #include <unistd.h>
 
 static inline void freep(void *p) { free(*(void **)p); }
-static inline void closep(int *fd)
+/* Close FD if it is open, keeping errno; returns -1 so that the variable
+ * is reset in the same statement: `fd = safe_close(fd);`. A closed fd can
+ * then never be closed twice (its number may belong to another fd by then). */
+static inline int safe_close(int fd)
 {
-	if (*fd >= 0) {
+	if (fd >= 0) {
 		int saved = errno;
-		close(*fd);
+		close(fd);
 		errno = saved;
 	}
+	return -1;
 }
+static inline void closep(int *fd) { *fd = safe_close(*fd); }
 #define _cleanup_free_ __attribute__((cleanup(freep)))
 #define _cleanup_close_ __attribute__((cleanup(closep)))
 
