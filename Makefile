@@ -12,6 +12,9 @@ PAMDIR      ?= $(patsubst %/,%,$(dir $(firstword $(wildcard /usr/lib/*/security/
                  /lib64/security/pam_unix.so /lib/security/pam_unix.so))))
 
 HELPER_PATH := $(LIBEXECDIR)/carrel-helper
+# The set-user-ID program's mode; the Debian package installs 0755 and lets
+# postinst set 4755 (dpkg-statoverride can change it).
+SETUID_MODE ?= 4755
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -44,7 +47,7 @@ LIB_A  := lib/libcarrel.a
 CONF_A := conf/libcarrelconf.a
 CG_A   := cgroup/libcarrelcg.a
 
-.PHONY: all clean install uninstall check demo format selinux deps bench vmcheck FORCE
+.PHONY: all clean install uninstall check demo format selinux deps bench vmcheck deb FORCE
 all: pam_module/pam_carrel.so helper/carrel-helper ctl/carrelctl
 
 # The paths compiled in (helper, state dir) are part of the build: objects
@@ -167,3 +170,16 @@ clean:
 
 tests/hostile/helper_call: tests/hostile/helper_call.c $(LIB_A)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $^ -lcap
+
+# The Debian package (debian/): built from a copy of the source tree (what
+# git tracks or would track; outside git, everything but build products) in
+# build/deb/carrel, so the work tree stays clean; lintian checks the result.
+deb:
+	rm -rf build/deb && mkdir -p build/deb/carrel
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z -co --exclude-standard | tar --null -T - -cf - | tar -C build/deb/carrel -xf -; \
+	else \
+		tar --exclude=./build --exclude='*.o' --exclude='*.a' -cf - . | tar -C build/deb/carrel -xf -; \
+	fi
+	cd build/deb/carrel && dpkg-buildpackage -b -us -uc
+	lintian --fail-on error --info build/deb/carrel_*.changes
