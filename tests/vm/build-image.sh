@@ -3,7 +3,10 @@
 #
 # Build (once, then cached) the Debian 12 virtual machine that tests/vm/run.sh
 # boots: cgroup v2 only, systemd as PID 1, logind and pam_systemd as Debian
-# ships them, sshd, and what carrel needs to build from source inside.
+# ships them, sshd, and what carrel needs to build from source inside; and
+# what a real site's login stack has (cron, slapd and nslcd, an MIT KDC and
+# pam_krb5, SELinux policy, AppArmor, auditd, nftables), installed but off
+# at boot: a test that wants a service starts it.  One image for every suite.
 #
 #   tests/vm/build-image.sh            build unless cached; print the image dir
 #   tests/vm/build-image.sh --key      print the cache key and exit
@@ -13,8 +16,10 @@
 #   img-KEY/vmlinux      the Debian kernel, uncompressed ELF (boots ~2x faster
 #                        under TCG than vmlinuz)
 #   img-KEY/initrd.cpio  busybox-static + the modules needed to reach the root
-#   img-KEY/root.img     sparse 2 GiB ext4, filled by mkfs.ext4 -d from a
-#                        debootstrap --variant=minbase bookworm tree
+#   img-KEY/root.img     sparse 3 GiB ext4, filled by mkfs.ext4 -d from a
+#                        debootstrap --variant=minbase bookworm tree, plus
+#                        SITE_PKGS installed by apt-get in a chroot (debconf
+#                        preseeded: nothing prompts)
 #   img-KEY/id_vm        the ssh key that logs in as root (host side)
 #   img-KEY/info         kernel version, mirror, timings
 # KEY is a hash of this script (the package lists are in it) and the guest
@@ -39,6 +44,18 @@ GUEST_PKGS="systemd systemd-sysv dbus dbus-user-session libpam-systemd openssh-s
 pamtester iproute2 kmod udev tmux procps util-linux login passwd psmisc
 build-essential pkg-config libpam0g-dev libconfuse-dev libseccomp-dev libcap-dev
 libsystemd-dev"
+
+# A site's login stack, installed in a second step with apt-get (debconf
+# preseeded, --no-install-recommends): cron for cron jobs; slapd,
+# ldap-utils, nslcd, libnss-ldapd, libpam-ldapd for users and groups from
+# LDAP; krb5-* and libpam-krb5 for Kerberos passwords; keyutils for keyring
+# caches; SELinux, AppArmor and auditd as sites have them; curl, nftables.
+# Their services are disabled at boot (SITE_UNITS), their PAM profiles off,
+# nsswitch.conf untouched: the base suites see the same host as before.
+SITE_PKGS="cron slapd ldap-utils libnss-ldapd libpam-ldapd nslcd krb5-kdc krb5-admin-server krb5-user
+libpam-krb5 keyutils selinux-basics selinux-policy-default auditd apparmor apparmor-utils curl nftables"
+SITE_UNITS="cron.service slapd.service nslcd.service krb5-kdc.service krb5-admin-server.service
+auditd.service apparmor.service nftables.service"
 
 # Modules the initramfs loads (their dependencies are added in order).
 INITRD_MODS="virtio_pci virtio_blk ext4 virtio_net 9pnet_virtio 9p virtio_rng"
@@ -209,6 +226,68 @@ fi
 umount_below "$ROOT"
 touch "$ROOT/.carrel-bootstrapped"
 T_DEBOOTSTRAP=$((SECONDS - T1))
+
+# --- the site's packages, with debconf answered beforehand --------------------
+# The directory and realm named here are the VM tests' own (t-75 fills them);
+# no maintainer script starts a service in the chroot (policy-rc.d).
+log "apt-get install $(echo $SITE_PKGS | wc -w) site packages"
+T3=$SECONDS
+cat >"$ROOT/root/site.preseed" <<'EOF'
+slapd slapd/no_configuration boolean false
+slapd slapd/domain string carrel.test
+slapd shared/organization string carrel
+slapd slapd/password1 password vmtest-ldap
+slapd slapd/password2 password vmtest-ldap
+slapd slapd/backend select MDB
+slapd slapd/purge_database boolean true
+slapd slapd/move_old_database boolean true
+nslcd nslcd/ldap-uris string ldap://127.0.0.1/
+nslcd nslcd/ldap-base string dc=carrel,dc=test
+nslcd nslcd/ldap-auth-type select none
+libnss-ldapd libnss-ldapd/nsswitch multiselect
+libnss-ldapd libnss-ldapd/clean_nsswitch boolean false
+krb5-config krb5-config/default_realm string CARREL.TEST
+krb5-config krb5-config/kerberos_servers string localhost
+krb5-config krb5-config/admin_server string localhost
+krb5-config krb5-config/add_servers boolean false
+krb5-config krb5-config/add_servers_realm string CARREL.TEST
+krb5-config krb5-config/read_conf boolean true
+krb5-admin-server krb5-admin-server/kadmind boolean false
+krb5-kdc krb5-kdc/debconf boolean true
+krb5-kdc krb5-kdc/purge_data_too boolean false
+EOF
+printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
+chmod 755 "$ROOT/usr/sbin/policy-rc.d"
+mount -t proc proc "$ROOT/proc"
+in_root() {
+	chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+		DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C HOME=/root "$@"
+}
+if ! {
+	in_root debconf-set-selections /root/site.preseed &&
+		{ in_root apt-get update -qq || in_root apt-get update -qq; } &&
+		in_root apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 $SITE_PKGS
+} >"$WORK/site-pkgs.log" 2>&1; then
+	tail -n 30 "$WORK/site-pkgs.log" >&2
+	umount_below "$ROOT"
+	die "apt-get install of the site packages failed (log: $WORK/site-pkgs.log)"
+fi
+# Off at boot (tests start them), the PAM profiles of pam_krb5 and pam_ldap
+# off (tests put them in stacks of their own), the chroot's leftovers out.
+in_root systemctl disable $SITE_UNITS >>"$WORK/site-pkgs.log" 2>&1 || true
+in_root pam-auth-update --disable krb5 ldap >>"$WORK/site-pkgs.log" 2>&1 || true
+in_root apt-get clean
+enabled=
+for u in $SITE_UNITS; do
+	if [ "$(in_root systemctl is-enabled "$u" 2>/dev/null)" = enabled ]; then enabled="$enabled $u"; fi
+done
+rm -f "$ROOT/usr/sbin/policy-rc.d" "$ROOT/root/site.preseed"
+umount_below "$ROOT"
+[ -z "$enabled" ] || die "still enabled at boot:$enabled"
+bad=$(grep -lE 'pam_(krb5|ldap)' "$ROOT"/etc/pam.d/common-* 2>/dev/null || true)
+[ -z "$bad" ] || die "pam_krb5 or pam_ldap is still in $bad"
+! grep -Eq '^(passwd|group):.*ldap' "$ROOT/etc/nsswitch.conf" || die "nsswitch.conf names ldap"
+T_SITE=$((SECONDS - T3))
 rm -rf "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/lib/apt/lists/* "$ROOT"/usr/share/doc/* \
 	"$ROOT"/usr/share/man/* "$ROOT"/usr/share/locale/*
 
@@ -257,7 +336,7 @@ mkdir -p "$ROOT/mnt/src" "$ROOT/mnt/results"
 T2=$SECONDS
 umount_below "$ROOT"
 rm -f "$ROOT/.carrel-bootstrapped"
-truncate -s 2G "$IMG.tmp/root.img"
+truncate -s 3G "$IMG.tmp/root.img"
 mkfs.ext4 -q -F -L carrel-root -d "$ROOT" "$IMG.tmp/root.img" ||
 	{ touch "$ROOT/.carrel-bootstrapped"; die "mkfs.ext4 -d failed"; }
 T_MKFS=$((SECONDS - T2))
@@ -269,6 +348,7 @@ mirror=$MIRROR
 suite=$SUITE
 seconds_kernel=$T_KERNEL
 seconds_debootstrap=$T_DEBOOTSTRAP
+seconds_site_packages=$T_SITE
 seconds_mkfs=$T_MKFS
 seconds_total=$((SECONDS - T0))
 EOF
@@ -280,5 +360,5 @@ rm -rf "$WORK"
 for old in "$CACHE"/img-*; do
 	[ "$old" = "$IMG" ] || rm -rf "$old"
 done
-log "built in $((SECONDS - T0)) s (debootstrap $T_DEBOOTSTRAP s): $IMG"
+log "built in $((SECONDS - T0)) s (debootstrap $T_DEBOOTSTRAP s, site packages $T_SITE s): $IMG"
 echo "$IMG"

@@ -15,9 +15,11 @@ set -eu
 # and compressed modules; openssh-client: ssh, ssh-keygen; binutils:
 # objcopy/readelf for the uncompressed kernel; debian-archive-keyring: the
 # signatures debootstrap checks; ca-certificates for https mirrors;
-# seabios: the BIOS QEMU boots the kernel with.
+# seabios: the BIOS QEMU boots the kernel with; debhelper, dpkg-dev,
+# lintian: `make deb`, the package that t-70 installs in the guest.
 PKGS="qemu-system-x86 qemu-utils debootstrap busybox-static e2fsprogs cpio kmod
-xz-utils zstd openssh-client binutils debian-archive-keyring ca-certificates seabios"
+xz-utils zstd openssh-client binutils debian-archive-keyring ca-certificates seabios
+debhelper dpkg-dev lintian"
 
 if [ "${1:-}" = "--list" ]; then
 	printf '%s\n' $PKGS

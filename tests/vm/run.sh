@@ -5,7 +5,8 @@
 # pam_systemd, as mainstream distributions run it.  Boots the image of
 # build-image.sh (built first when not cached) under QEMU's software
 # emulation, builds and installs carrel inside from a read-only 9p share of
-# this tree, runs tests/vm/t-*.sh there, and adds up their TAP.
+# this tree, runs tests/vm/t-*.sh there, and adds up their TAP.  For
+# t-70-package it first runs `make deb` here and shares the .deb.
 #
 #   tests/vm/run.sh                 everything; exit 0 only if no test failed
 #   CARREL_VM_TESTS="t-10 t-30"     only the tests whose names start so
@@ -26,7 +27,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 OUT=${CARREL_VM_OUT:-$HERE/out}
 BUILD_TIMEOUT=${CARREL_VM_BUILD_TIMEOUT:-900}
 BOOT_TIMEOUT=${CARREL_VM_BOOT_TIMEOUT:-240}
-SUITE_TIMEOUT=${CARREL_VM_SUITE_TIMEOUT:-1200}
+SUITE_TIMEOUT=${CARREL_VM_SUITE_TIMEOUT:-2400}
 T0=$SECONDS
 
 say() { echo "vm: $*"; }
@@ -86,6 +87,42 @@ if [ "${CARREL_VM_BUILD:-guest}" = host ]; then
 		final 0 1 0
 	fi
 	say "built carrel on the host"
+fi
+# The Debian package for t-70 (debhelper is on the host, not in the guest):
+# what `make deb` builds from this tree, and the same package with a higher
+# version (its control file's Version raised, repacked) for the upgrade.
+# The guest reads them from the out share (/mnt/out/deb).
+want_test() {
+	local w
+	[ -z "${CARREL_VM_TESTS:-}" ] && return 0
+	for w in $CARREL_VM_TESTS; do case $1 in "$w"*) return 0 ;; esac; done
+	return 1
+}
+if want_test t-70-package; then
+	T_DEB=$SECONDS
+	mkdir -p "$OUT/deb"
+	deb=
+	if timeout 900 make -C "$REPO" deb >"$OUT/deb.log" 2>&1; then
+		deb=$(ls "$REPO"/build/deb/carrel_*.deb 2>/dev/null | head -n 1)
+	fi
+	if [ -n "$deb" ]; then
+		cp "$deb" "$OUT/deb/"
+		basename "$deb" >"$OUT/deb/old"
+		nv=$(dpkg-deb -f "$deb" Version)+vmtest1
+		new=carrel_${nv}_$(dpkg-deb -f "$deb" Architecture).deb
+		if dpkg-deb -R "$deb" "$OUT/deb/tree" &&
+			sed -i "s/^Version: .*/Version: $nv/" "$OUT/deb/tree/DEBIAN/control" &&
+			dpkg-deb -b "$OUT/deb/tree" "$OUT/deb/$new" >>"$OUT/deb.log" 2>&1; then
+			echo "$new" >"$OUT/deb/new"
+		else
+			echo "repacking $deb as $nv failed" >"$OUT/deb/FAILED"
+		fi
+		rm -rf "$OUT/deb/tree"
+		say "make deb: $(basename "$deb") and $new ($((SECONDS - T_DEB)) s)"
+	else
+		{ echo "make deb failed:"; tail -n 20 "$OUT/deb.log"; } >"$OUT/deb/FAILED"
+		say "make deb failed (t-70 reports it): $OUT/deb.log"
+	fi
 fi
 qemu-img create -q -f qcow2 -F raw -b "$IMG/root.img" "$OUT/overlay.qcow2" || exit 1
 

@@ -66,7 +66,7 @@ for t in "$TREE"/tests/vm/t-*.sh; do
 	fi
 	echo "# --- $name"
 	t1=$SECONDS
-	timeout -k 10 600 bash "$t" >"$RES/$name.tap" 2>"$RES/$name.err" </dev/null
+	timeout -k 10 900 bash "$t" >"$RES/$name.tap" 2>"$RES/$name.err" </dev/null
 	trc=$?
 	cat "$RES/$name.tap"
 	if [ $trc -ne 0 ] && ! grep -q '^not ok' "$RES/$name.tap"; then

@@ -1,0 +1,262 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# A site's directory and realm: users and groups from LDAP (a real slapd,
+# nslcd and libnss-ldapd), passwords from Kerberos (a real MIT KDC and
+# pam_krb5), carrel in the test sshd's stack.
+#
+# LDAP: lara and leo live in the directory only, with the group labstaff
+# (lara); a carrel.d file has a section for labstaff.  lara logs in over ssh
+# in a carrel with the section's limit.  Then the group is deleted from the
+# directory while the config still names it, and then slapd is stopped:
+# what each login does is recorded; where carrel refuses a login that it
+# should admit, the check is a `# TODO bug` (known, issue 16), not a failure.
+#
+# Kerberos: a realm of the test's own (CARREL.TEST, KDC on 127.0.0.1), bob
+# with a principal and no local password, a second test sshd (port 2223,
+# passwords) whose PAM stack tries pam_krb5 first: bob logs in with his
+# Kerberos password, in a carrel.  Whether the ticket is usable inside
+# (klist; keyctl for KEYRING caches) is recorded the same way.
+#
+# Everything changed is put back: nsswitch.conf, krb5.conf, kdc.conf, the
+# directory's entries, the realm, the PAM files and services of the test.
+. /root/carrel/tests/vm/guest/sitelib.sh
+
+W=/root/vmtest/t75
+rm -rf "$W"
+mkdir -p "$W"
+BASE=dc=carrel,dc=test
+ADMIN=(-x -H ldap://127.0.0.1/ -D "cn=admin,$BASE" -w vmtest-ldap)
+CONF=/etc/security/carrel.d/60-t75.conf
+TODO_GROUP="TODO bug (issue 16): a config section naming a group the directory does not know refuses every non-root login"
+TODO_DOWN="TODO bug (issue 16): the directory unreachable refuses logins that do not concern it"
+TODO_FILE="TODO bug (issue 16): pam_krb5's FILE cache in the host's /tmp is hidden by the session's private /tmp"
+TODO_KEYRING="TODO bug (issue 16): keyctl is denied inside the carrel (default seccomp filter), so KEYRING caches cannot work"
+
+# --- LDAP ------------------------------------------------------------------------
+cp -p /etc/nsswitch.conf "$W/nsswitch.conf"
+cleanup_ldap() {
+	rm -f "$CONF"
+	cp -p "$W/nsswitch.conf" /etc/nsswitch.conf
+	systemctl stop nslcd.service slapd.service
+	rm -rf /home/lara /home/leo
+}
+t_on_exit cleanup_ldap
+
+systemctl start slapd.service >"$W/slapd.log" 2>&1
+ldap_up() { ldapsearch "${ADMIN[@]}" -b "$BASE" -s base dn >/dev/null 2>&1; }
+if slow_until 30 ldap_up; then ok "slapd answers for $BASE (the image's preseeded directory)"; else not_ok "slapd answers for $BASE" "$(cat "$W/slapd.log")" "$(journalctl -q --no-pager -u slapd -n 10)"; fi
+# The test's entries (deleted first, should an earlier run have left them).
+for dn in cn=labstaff,ou=groups cn=lara,ou=groups cn=leo,ou=groups uid=lara,ou=people uid=leo,ou=people ou=groups ou=people; do
+	ldapdelete "${ADMIN[@]}" "$dn,$BASE" >/dev/null 2>&1
+done
+person() { # NAME UID
+	printf 'dn: uid=%s,ou=people,%s\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: %s\ncn: %s\nsn: %s\nuidNumber: %s\ngidNumber: %s\nhomeDirectory: /home/%s\nloginShell: /bin/bash\n\n' \
+		"$1" "$BASE" "$1" "$1" "$1" "$2" "$2" "$1"
+	printf 'dn: cn=%s,ou=groups,%s\nobjectClass: posixGroup\ncn: %s\ngidNumber: %s\n\n' "$1" "$BASE" "$1" "$2"
+}
+labstaff() { printf 'dn: cn=labstaff,ou=groups,%s\nobjectClass: posixGroup\ncn: labstaff\ngidNumber: 3100\nmemberUid: lara\n\n' "$BASE"; }
+{
+	printf 'dn: ou=people,%s\nobjectClass: organizationalUnit\nou: people\n\n' "$BASE"
+	printf 'dn: ou=groups,%s\nobjectClass: organizationalUnit\nou: groups\n\n' "$BASE"
+	person lara 3001
+	person leo 3002
+	labstaff
+} >"$W/entries.ldif"
+if ldapadd "${ADMIN[@]}" -f "$W/entries.ldif" >"$W/ldapadd.log" 2>&1; then ok "ldapadd: lara, leo, their groups, labstaff"; else not_ok "ldapadd" "$(cat "$W/ldapadd.log")"; fi
+
+sed -i -E 's/^(passwd|group):(.*)$/\1:\2 ldap/' /etc/nsswitch.conf
+systemctl start nslcd.service >"$W/nslcd.log" 2>&1
+nss_sees() { [ "$(getent passwd lara | cut -d: -f3)" = 3001 ] && getent group labstaff | grep -q ':3100:lara$'; }
+if slow_until 30 nss_sees; then
+	ok "nslcd: getent sees lara (3001) and labstaff (3100, lara)"
+else
+	not_ok "nslcd: getent sees lara and labstaff" "passwd: $(getent passwd lara)" "group: $(getent group labstaff)" "$(journalctl -q --no-pager -u nslcd -n 10)"
+fi
+check_eq "id lara: her groups from the directory" "uid=3001(lara) gid=3001(lara) groups=3001(lara),3100(labstaff)" "$(id lara 2>&1)"
+for u in lara:3001 leo:3002; do
+	h=/home/${u%%:*}
+	install -d -m 755 -o "${u#*:}" -g "${u#*:}" "$h" "$h/.ssh"
+	chmod 700 "$h/.ssh"
+	install -m 600 -o "${u#*:}" -g "${u#*:}" /root/vmtest/id_user.pub "$h/.ssh/authorized_keys"
+done
+
+# The config names the directory's group; its limit is distinct from every
+# other (50-vmtest.conf has pids_max = 64).
+cat >"$CONF" <<'EOF'
+group "labstaff" {
+	limits {
+		pids_max = 77
+	}
+}
+EOF
+chmod 644 "$CONF"
+if carrelctl check-config >"$W/check-config.out" 2>&1; then ok "carrelctl check-config accepts the section for labstaff"; else not_ok "carrelctl check-config accepts the section for labstaff" "$(cat "$W/check-config.out")"; fi
+
+name="ldap"
+if USSH_PORT=2222 open_session lara; then
+	ok "$name: lara (from LDAP) logs in over ssh, in a carrel ($S_ID)"
+	check_eq "$name: the labstaff section's limit is on lara's slice (TasksMax)" 77 \
+		"$(systemctl show "user-3001.slice" -p TasksMax --value 2>&1)"
+	close_session
+else
+	not_ok "$name: lara (from LDAP) logs in over ssh, in a carrel" "$(session_failure)"
+fi
+SSH_PORT=2222 expect_login "$name" ssh leo carrel
+SSH_PORT=2222 expect_login "$name" ssh alice carrel
+
+# A group the config names is deleted from the directory.
+name="group deleted"
+ldapdelete "${ADMIN[@]}" "cn=labstaff,ou=groups,$BASE" >"$W/delete.log" 2>&1
+gone_group() { [ -z "$(getent group labstaff)" ]; }
+if slow_until 20 gone_group; then ok "$name: getent no longer knows labstaff"; else not_ok "$name: getent no longer knows labstaff" "$(getent group labstaff)"; fi
+carrelctl check-config >"$W/check-config2.out" 2>&1
+diag "$name: carrelctl check-config exits $?: $(head -c 300 "$W/check-config2.out" | tr '\n' ' ')"
+# record KIND USER TODO: a login that should work; a refusal is the known bug.
+record() {
+	local tok out
+	tok=$(new_token)
+	out=$SITE_W/$tok.out
+	SSH_PORT=2222 login_once ssh "$2" "$tok" "$out"
+	if has "$out" "ready=$tok" && [ -n "$(kv "$out" carrel)" ]; then
+		ok "$name: ssh login of $2 works, in a carrel"
+	else
+		not_ok "$name: ssh login of $2 works, in a carrel # $3" \
+			"$(tr -d '\r' <"$out" | grep -v '^$' | tail -n 3)" \
+			"$(journalctl -q --no-pager -n 100 2>/dev/null | grep -E 'pam_carrel|carrel-helper' | tail -n 2)"
+	fi
+}
+record ssh alice "$TODO_GROUP"
+record ssh leo "$TODO_GROUP"
+record ssh lara "$TODO_GROUP"
+labstaff | ldapadd "${ADMIN[@]}" >>"$W/ldapadd.log" 2>&1
+slow_until 20 nss_sees
+
+# The directory is unreachable (slapd stopped, nslcd still running).
+name="slapd stopped"
+systemctl stop slapd.service
+diag "$name: getent passwd lara: '$(timeout 30 getent passwd lara)' (exit $?); getent group labstaff: '$(timeout 30 getent group labstaff)'"
+record ssh alice "$TODO_DOWN"
+tok=$(new_token)
+SSH_PORT=2222 login_once ssh lara "$tok" "$SITE_W/$tok.out"
+if has "$SITE_W/$tok.out" "ready=$tok"; then
+	diag "$name: lara (LDAP) logged in: carrel='$(kv "$SITE_W/$tok.out" carrel)'"
+else
+	diag "$name: lara (LDAP) cannot log in: $(tr -d '\r' <"$SITE_W/$tok.out" | grep -v '^$' | tail -n 2 | tr '\n' ' ')"
+	diag "$name: journal: $(journalctl -q --no-pager -n 100 2>/dev/null | grep -E 'sshd-carrel-test|pam_carrel|carrel-helper' | tail -n 3 | tr '\n' ' ')"
+fi
+cleanup_ldap
+
+# --- Kerberos ------------------------------------------------------------------------
+REALM=CARREL.TEST
+KPW=bob-Krb5-pw
+for f in /etc/krb5.conf /etc/krb5kdc/kdc.conf; do
+	if [ -e "$f" ]; then cp -p "$f" "$W/$(basename "$f")"; fi
+done
+cleanup_krb5() {
+	systemctl stop sshd-carrel-krb5.service krb5-kdc.service
+	kdb5_util -r "$REALM" destroy -f >/dev/null 2>&1
+	rm -f /etc/krb5kdc/stash /etc/pam.d/sshd-carrel-krb5 /usr/local/sbin/sshd-carrel-krb5 /etc/ssh/sshd_carrel_krb5_config
+	for f in krb5.conf kdc.conf; do
+		[ -e "$W/$f" ] && cp -p "$W/$f" "$([ $f = kdc.conf ] && echo /etc/krb5kdc || echo /etc)/$f"
+	done
+	rm -f /tmp/krb5cc_2002_*
+}
+t_on_exit cleanup_krb5
+cat >/etc/krb5.conf <<EOF
+[libdefaults]
+	default_realm = $REALM
+	dns_lookup_kdc = false
+	dns_lookup_realm = false
+	rdns = false
+[realms]
+	$REALM = {
+		kdc = 127.0.0.1
+		admin_server = 127.0.0.1
+	}
+EOF
+mkdir -p /etc/krb5kdc
+cat >/etc/krb5kdc/kdc.conf <<EOF
+[kdcdefaults]
+	kdc_ports = 88
+[realms]
+	$REALM = {
+		database_name = /var/lib/krb5kdc/principal
+		key_stash_file = /etc/krb5kdc/stash
+		acl_file = /etc/krb5kdc/kadm5.acl
+	}
+EOF
+kdb5_util -r "$REALM" destroy -f >/dev/null 2>&1
+if timeout 120 kdb5_util -r "$REALM" create -s -P t75-master-pw >"$W/kdb.log" 2>&1 &&
+	timeout 60 kadmin.local -r "$REALM" -q "addprinc -pw $KPW bob" >>"$W/kdb.log" 2>&1 &&
+	systemctl start krb5-kdc.service >>"$W/kdb.log" 2>&1; then
+	ok "kerberos: realm $REALM created, principal bob, krb5-kdc started"
+else
+	not_ok "kerberos: realm $REALM created, principal bob, krb5-kdc started" "$(tail -n 10 "$W/kdb.log")"
+fi
+kinit_ok() { echo "$KPW" | KRB5CCNAME=FILE:$W/cc timeout 20 kinit bob >/dev/null 2>&1; }
+if slow_until 20 kinit_ok; then ok "kerberos: kinit bob on the host gets a ticket"; else not_ok "kerberos: kinit bob on the host gets a ticket" "$(echo "$KPW" | KRB5CCNAME=FILE:$W/cc kinit bob 2>&1)"; fi
+rm -f "$W/cc"
+
+# sshd-carrel-krb5: sshd-carrel-test's stack with pam_krb5 tried first for
+# passwords (bob has no local password: only Kerberos can let him in).
+ln -sf /usr/sbin/sshd /usr/local/sbin/sshd-carrel-krb5
+awk '/^@include common-auth/ {
+		print "auth [success=2 default=ignore] pam_krb5.so minimum_uid=1000"
+		print "auth [success=1 default=ignore] pam_unix.so nullok try_first_pass"
+		print "auth requisite pam_deny.so"
+		print "auth required pam_permit.so"
+		next
+	}
+	/^session required pam_carrel.so/ { print "session optional pam_krb5.so minimum_uid=1000" }
+	{ print }' /etc/pam.d/sshd-carrel-test >/etc/pam.d/sshd-carrel-krb5
+diag "kerberos: /etc/pam.d/sshd-carrel-krb5: $(grep -Ev '^[[:space:]]*(#|$)' /etc/pam.d/sshd-carrel-krb5 | tr '\n' ';')"
+sed -e 's/^Port .*/Port 2223/' -e 's/^PasswordAuthentication .*/PasswordAuthentication yes/' \
+	-e 's/^KbdInteractiveAuthentication .*/KbdInteractiveAuthentication yes/' \
+	-e 's/^PubkeyAuthentication .*/PubkeyAuthentication no/' \
+	-e 's|^PidFile .*|PidFile /run/sshd-carrel-krb5.pid|' /etc/ssh/sshd_carrel_test_config >/etc/ssh/sshd_carrel_krb5_config
+systemd-run --unit=sshd-carrel-krb5 --description="sshd with pam_krb5 and pam_carrel (tests)" \
+	-p KillMode=process /usr/local/sbin/sshd-carrel-krb5 -D -e -f /etc/ssh/sshd_carrel_krb5_config >/dev/null 2>&1
+listening() { ss -Hltn 'sport = :2223' | grep -q .; }
+wait_until 20 listening
+printf '#!/bin/sh\necho %s\n' "$KPW" >"$W/askpass"
+chmod 700 "$W/askpass"
+name="kerberos"
+cat >"$W/inside.sh" <<'EOF'
+echo "carrel=${CARREL_SESSION-}"
+echo "krb5ccname=${KRB5CCNAME-}"
+echo "net=$(readlink /proc/self/ns/net)"
+klist >/dev/null 2>&1; echo "klist_rc=$?"
+klist 2>&1 | head -n 3 | sed 's/^/klist: /'
+keyctl show @s >/dev/null 2>&1; echo "keyctl_rc=$?"
+keyctl show @s 2>&1 | head -n 2 | sed 's/^/keyctl: /'
+echo "ready=krb"
+EOF
+chmod 644 "$W/inside.sh"
+cp "$W/inside.sh" /usr/local/carrel-vmtest/t75-inside.sh
+t_on_exit "rm -f /usr/local/carrel-vmtest/t75-inside.sh"
+out=$W/krb.out
+SSH_ASKPASS=$W/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none timeout 90 setsid -w ssh -p 2223 \
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=20 \
+	-o PubkeyAuthentication=no -o PreferredAuthentications=keyboard-interactive,password -o NumberOfPasswordPrompts=1 \
+	bob@127.0.0.1 "bash /usr/local/carrel-vmtest/t75-inside.sh" >"$out" 2>&1 </dev/null
+if has "$out" "ready=krb" && [ -n "$(kv "$out" carrel)" ] && [ "$(kv "$out" net)" != "$HOST_NET" ]; then
+	ok "$name: bob logs in over ssh with his Kerberos password, in a carrel ($(kv "$out" carrel))"
+	diag "$name: KRB5CCNAME=$(kv "$out" krb5ccname); on the host: $(ls /tmp/krb5cc_2002_* 2>/dev/null | tr '\n' ' ')"
+	if [ "$(kv "$out" klist_rc)" = 0 ]; then
+		ok "$name: klist inside the carrel sees bob's ticket"
+	else
+		not_ok "$name: klist inside the carrel sees bob's ticket # $TODO_FILE" "$(grep '^klist: ' "$out")"
+	fi
+	if [ "$(kv "$out" keyctl_rc)" = 0 ]; then
+		ok "$name: keyctl works inside the carrel (the session keyring)"
+	else
+		not_ok "$name: keyctl works inside the carrel (the session keyring) # $TODO_KEYRING" "$(grep '^keyctl: ' "$out")"
+	fi
+else
+	not_ok "$name: bob logs in over ssh with his Kerberos password, in a carrel" "$(tr -d '\r' <"$out" | grep -v '^$' | tail -n 8)" \
+		"$(journalctl -q --no-pager -n 200 2>/dev/null | grep -E 'sshd-carrel-krb5|pam_krb5|pam_carrel|carrel-helper|krb5kdc' | tail -n 6)"
+fi
+cleanup_krb5
+
+t_finish
