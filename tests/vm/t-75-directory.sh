@@ -238,7 +238,7 @@ t_on_exit "rm -f /usr/local/carrel-vmtest/t75-inside.sh"
 out=$W/krb.out
 SSH_ASKPASS=$W/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none timeout 90 setsid -w ssh -p 2223 \
 	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=20 \
-	-o PubkeyAuthentication=no -o PreferredAuthentications=keyboard-interactive,password -o NumberOfPasswordPrompts=1 \
+	-o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive -o NumberOfPasswordPrompts=1 \
 	bob@127.0.0.1 "bash /usr/local/carrel-vmtest/t75-inside.sh" >"$out" 2>&1 </dev/null
 if has "$out" "ready=krb" && [ -n "$(kv "$out" carrel)" ] && [ "$(kv "$out" net)" != "$HOST_NET" ]; then
 	ok "$name: bob logs in over ssh with his Kerberos password, in a carrel ($(kv "$out" carrel))"
