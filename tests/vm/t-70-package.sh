@@ -86,7 +86,7 @@ systemctl start cron.service
 # started after MARK ran (cron starts one a minute: 90 s at most), in a
 # carrel or not.
 cron_mark() { date +%s; }
-cron_after() { find "$1" -name '*.out' -newermt "@$2" 2>/dev/null | xargs -r grep -l '^ready=cron' 2>/dev/null | sort | tail -n 1; }
+cron_after() { find "$1" -name '*.out' -newermt "@$2" -exec grep -l '^ready=cron' {} + 2>/dev/null | sort | tail -n 1; }
 expect_cron() {
 	local name=$1 user=$2 dir=$3 mark=$4 want=$5 f id net
 	slow_until 90 eval '[ -n "$(cron_after "$dir" "$mark")" ]'

@@ -32,7 +32,7 @@ home_of() { getent passwd "$1" | cut -d: -f6; }
 # login) that runs hold.sh TOKEN once; its output in OUT.  SSH_PORT (22)
 # and SSH_USER_OPTS (extra ssh options) change the ssh login.
 login_once() {
-	local kind=$1 user=$2 tok=$3 out=$4 home sock lpid f
+	local kind=$1 user=$2 tok=$3 out=$4 home sock f
 	case $kind in
 	ssh)
 		timeout 90 ssh -i "$KEY" -p "${SSH_PORT:-22}" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
