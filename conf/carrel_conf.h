@@ -61,7 +61,8 @@ int carrel_policy_resolve_explain(const struct carrel_config *cfg, const char *u
 				  void *ctx, struct carrel_error *err);
 
 /*
- * check-config: every policy that some login could get from CFG, each
+ * check-config: every policy that some login could get from CFG (USER not
+ * NULL: that user's only, an exempt one not at all), each
  * checked as resolving checks it, then handed to CHECK (may be NULL) for
  * what only the caller can check (the helper: seccomp profiles, what this
  * host refuses at open).  The policies: the top level alone (a user in no
@@ -83,7 +84,7 @@ struct carrel_check {
 	const void *src; /* where each key came from: see carrel_check_where() */
 };
 
-int carrel_config_check(const struct carrel_config *cfg,
+int carrel_config_check(const struct carrel_config *cfg, const char *user,
 			int (*check)(const struct carrel_check *chk, void *ctx, struct carrel_error *err),
 			void (*warn)(const char *msg, void *ctx), void *ctx, struct carrel_error *err);
 

@@ -307,7 +307,7 @@ int conf_check_value(const struct key *k, const char *s, uint64_t *out, char *wh
  * An exempt user gets no carrel: nothing to check.
  */
 int conf_check_conflicts(const struct carrel_policy *p, const char *who,
-			 const struct layer *const *src, struct carrel_error *err)
+			 const struct layer *const *src, size_t *at, struct carrel_error *err)
 {
 	char value[VALUE_MAX], o1[ORIGIN_MAX], o2[ORIGIN_MAX];
 	size_t i1, i2;
@@ -324,6 +324,7 @@ int conf_check_conflicts(const struct carrel_policy *p, const char *who,
 			       "%s: linger = %s needs scope = user, but scope is session "
 			       "(linger from %s, scope from %s)",
 			       who, value, o1, o2);
+		*at = i1;
 		return -EINVAL;
 	}
 	if (!p->no_new_privs && !(p->namespaces & CARREL_NS_USER)) {
@@ -337,6 +338,7 @@ int conf_check_conflicts(const struct carrel_policy *p, const char *who,
 			       "setuid-root programs would give real host root "
 			       "(no_new_privs from %s, namespaces from %s)",
 			       who, value, o1, o2);
+		*at = i1;
 		return -EINVAL;
 	}
 	return 0;
@@ -446,9 +448,19 @@ static int check_root(struct checker *ck, const struct carrel_check *chk)
 	conf_set_error(ck->err,
 		       "%s: %s: not exempt, and namespaces has user (%s), but uid 0 and gid 0 are "
 		       "never mapped into a user namespace: every login of this user would be "
-		       "refused (add it to exempt_users, %s)",
-		       ex, chk->who, ns, ex);
+		       "refused (exempt_users or exempt_groups must name it)",
+		       ex, chk->who, ns);
 	return -EINVAL;
+}
+
+/* ERR's message, with "WHERE: " in front. */
+static void lead_with(struct carrel_error *err, const char *where)
+{
+	char msg[sizeof(err->msg)];
+
+	memcpy(msg, err->msg, sizeof(msg));
+	if (snprintf(err->msg, sizeof(err->msg), "%s: %s", where, msg) >= (int)sizeof(err->msg))
+		err->msg[sizeof(err->msg) - 1] = '\0';
 }
 
 /* Resolve for USER (NULL: a user in no user section) in GROUPS and check it. */
@@ -461,6 +473,7 @@ static int check_subject(struct checker *ck, const char *who, const char *user, 
 		.who = who, .user = user, .uid = uid, .gid = gid, .policy = &p, .src = src
 	};
 	bool seen = false;
+	size_t at = 0;
 	int r = seen_before(ck, user, groups, n_groups, user && (uid == 0 || gid == 0), &seen);
 
 	if (r < 0 || seen)
@@ -469,7 +482,16 @@ static int check_subject(struct checker *ck, const char *who, const char *user, 
 	p.exempt = conf_is_exempt(ck->c, user, groups, n_groups) != EXEMPT_NO;
 	if (p.exempt)
 		return 0;
-	if ((r = conf_check_conflicts(&p, who, src, ck->err)) < 0 || (r = check_root(ck, &chk)) < 0)
+	if ((r = conf_check_conflicts(&p, who, src, &at, ck->err)) < 0) {
+		/* The message names both keys; it starts with where the first is. */
+		char where[ORIGIN_MAX];
+
+		carrel_check_where(&chk, conf_keys[at].name, where, sizeof(where));
+		if (ck->err)
+			lead_with(ck->err, where);
+		return r;
+	}
+	if ((r = check_root(ck, &chk)) < 0)
 		return r;
 	return ck->check ? ck->check(&chk, ck->ctx, ck->err) : 0;
 }
@@ -568,7 +590,7 @@ static int check_root_exempt(struct checker *ck)
 	return 0;
 }
 
-int carrel_config_check(const struct carrel_config *c,
+int carrel_config_check(const struct carrel_config *c, const char *user,
 			int (*check)(const struct carrel_check *chk, void *ctx, struct carrel_error *err),
 			void (*warn)(const char *msg, void *ctx), void *ctx, struct carrel_error *err)
 {
@@ -583,6 +605,12 @@ int carrel_config_check(const struct carrel_config *c,
 		return -EINVAL;
 	check_warnings(&ck);
 	r = check_root_exempt(&ck);
+	if (user) {
+		snprintf(who, sizeof(who), "user \"%s\"", user);
+		if (r >= 0)
+			r = check_user(&ck, user, who);
+		goto out;
+	}
 	/* The sections first, so that an error names the section it is in. */
 	if (r >= 0)
 		r = check_subject(&ck, "top level", NULL, 0, 0, NULL, 0);
@@ -600,6 +628,7 @@ int carrel_config_check(const struct carrel_config *c,
 	}
 	if (r >= 0)
 		r = check_every_user(&ck);
+out:
 	for (size_t i = 0; i < ck.n_seen; i++)
 		free(ck.seen[i]);
 	free(ck.seen);

@@ -127,10 +127,11 @@ void conf_set_error(struct carrel_error *err, const char *fmt, ...)
 const char *conf_key_label(const struct key *k, char *buf, size_t size);
 /* Check S as a value of K; numbers, words, booleans and namespaces go to *OUT. */
 int conf_check_value(const struct key *k, const char *s, uint64_t *out, char *why, size_t size);
-/* Keys of a resolved policy that only make sense together; SRC[i] is the
- * layer keys[i] came from (NULL: built-in). */
-int conf_check_conflicts(const struct carrel_policy *p, const char *user,
-			 const struct layer *const *src, struct carrel_error *err);
+/* Keys of a resolved policy that only make sense together, for WHO
+ * ("user \"bob\""); SRC[i] is the layer conf_keys[i] came from (NULL:
+ * built-in).  On an error *AT is the index of the key at fault. */
+int conf_check_conflicts(const struct carrel_policy *p, const char *who,
+			 const struct layer *const *src, size_t *at, struct carrel_error *err);
 
 /* ---- the user and group database (nss.c) -------------------------------------------- */
 

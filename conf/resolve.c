@@ -147,7 +147,7 @@ int carrel_policy_resolve_explain(const struct carrel_config *c, const char *use
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_free_ gid_t *groups = NULL;
 	char value[VALUE_MAX], origin[ORIGIN_MAX], label[64], who[300];
-	size_t n_groups = 0;
+	size_t n_groups = 0, at;
 	enum exempt_by exempt;
 	struct passwd pw;
 	int r;
@@ -175,7 +175,7 @@ int carrel_policy_resolve_explain(const struct carrel_config *c, const char *use
 	exempt = conf_is_exempt(c, pw.pw_name, groups, n_groups);
 	out->exempt = exempt != EXEMPT_NO;
 	snprintf(who, sizeof(who), "user \"%s\"", pw.pw_name);
-	r = conf_check_conflicts(out, who, src, err);
+	r = conf_check_conflicts(out, who, src, &at, err);
 	if (r < 0 || !cb)
 		return r;
 
