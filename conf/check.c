@@ -507,10 +507,12 @@ static int check_user(struct checker *ck, const char *name, const char *who)
 
 	if (r == 0)
 		r = conf_user_groups(pw.pw_name, pw.pw_gid, &groups, &n_groups);
-	if (r < 0) {
+	if (r == -ENOENT)
+		conf_set_error(ck->err, "%s: no such user", who);
+	else if (r < 0)
 		conf_set_error(ck->err, "%s: cannot look up: %s", who, strerror(-r));
+	if (r < 0)
 		return r;
-	}
 	return check_subject(ck, who, pw.pw_name, pw.pw_uid, pw.pw_gid, groups, n_groups);
 }
 

@@ -422,10 +422,10 @@ static int op_check_config(int argc, char **argv)
 		}
 	}
 	r = carrel_config_load(file, &cfg, &err);
-	if (r == 0 && user)
-		r = carrel_policy_resolve(cfg, user, &pol, &err);
 	if (r == 0)
 		r = carrel_config_check(cfg, user, check_one, check_warn, &cache, &err);
+	if (r == 0 && user)
+		r = carrel_policy_resolve(cfg, user, &pol, &err);
 	carrel_config_free(cfg);
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err.msg);
