@@ -400,15 +400,8 @@ static int seen_before(struct checker *ck, const char *user, const gid_t *groups
 
 	if (!sig)
 		return -ENOMEM;
-	for (size_t i = 0; i < c->n_layers; i++) {
-		const struct layer *l = &c->layers[i];
-
-		sig[i] = l->kind == LAYER_TOP ||
-				 (l->kind == LAYER_GROUP && conf_has_gid(groups, n_groups, l->gid)) ||
-				 (l->kind == LAYER_USER && user && strcmp(l->name, user) == 0) ?
-			 '1' :
-			 '0';
-	}
+	for (size_t i = 0; i < c->n_layers; i++)
+		sig[i] = conf_layer_applies(&c->layers[i], user, groups, n_groups) ? '1' : '0';
 	sig[c->n_layers] = id0 ? '0' : 'u';
 	sig[c->n_layers + 1] = '\0';
 	for (size_t i = 0; i < ck->n_seen; i++) {

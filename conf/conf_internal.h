@@ -154,6 +154,9 @@ int conf_scrub(char *buf, size_t len, const char *path, struct carrel_error *err
  * GROUPS; SRC[i] becomes the layer conf_keys[i] came from. */
 void conf_apply_layers(const struct carrel_config *c, const char *user, const gid_t *groups,
 		       size_t n_groups, struct carrel_policy *out, const struct layer **src);
+/* Whether layer L applies to a user named USER (NULL: none) in GROUPS. */
+bool conf_layer_applies(const struct layer *l, const char *user, const gid_t *groups,
+			size_t n_groups);
 bool conf_has_gid(const gid_t *gids, size_t n, gid_t gid);
 /* Which exempt list, if any, names the user (NULL: none) or one of its groups. */
 enum exempt_by { EXEMPT_NO, EXEMPT_BY_USER, EXEMPT_BY_GROUP };

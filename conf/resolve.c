@@ -22,7 +22,7 @@ bool conf_has_gid(const gid_t *gids, size_t n, gid_t gid)
 	return false;
 }
 
-static bool layer_applies(const struct layer *l, const char *user, const gid_t *groups,
+bool conf_layer_applies(const struct layer *l, const char *user, const gid_t *groups,
 			  size_t n_groups)
 {
 	switch (l->kind) {
@@ -55,7 +55,7 @@ void conf_apply_layers(const struct carrel_config *c, const char *user, const gi
 	for (enum layer_kind pass = LAYER_TOP; pass <= LAYER_USER; pass++)
 		for (size_t i = 0; i < c->n_layers; i++)
 			if (c->layers[i].kind == pass &&
-			    layer_applies(&c->layers[i], user, groups, n_groups))
+			    conf_layer_applies(&c->layers[i], user, groups, n_groups))
 				apply_layer(out, &c->layers[i], src);
 }
 
