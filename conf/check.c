@@ -554,6 +554,17 @@ static void check_warnings(struct checker *ck)
 			      "unsandboxed (and is logged with LOG_ALERT)",
 			      where);
 		}
+		/* A section for someone exempt never applies: a mistake either way. */
+		if (l->kind == LAYER_USER && conf_is_exempt(c, l->name, NULL, 0) != EXEMPT_NO) {
+			conf_file_line(where, sizeof(where), l->file, l->line);
+			warnf(ck, "%s: user \"%s\" is in exempt_users: this section never applies",
+			      where, l->name);
+		}
+		if (l->kind == LAYER_GROUP && conf_has_gid(c->exempt_gids, c->n_exempt_gids, l->gid)) {
+			conf_file_line(where, sizeof(where), l->file, l->line);
+			warnf(ck, "%s: group \"%s\" is in exempt_groups: this section never applies",
+			      where, l->name);
+		}
 	}
 }
 

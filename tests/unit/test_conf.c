@@ -1678,6 +1678,20 @@ static void test_check_config(void)
 	fixture_cleanup(&f);
 
 	memset(&run, 0, sizeof(run));
+	r = check_text(&f,
+		       "exempt_users = {root, bin}\n"
+		       "exempt_groups = {adm}\n"
+		       "user \"bin\" { tmp = shared }\n"
+		       "\n"
+		       "group \"adm\" { tmp = shared }\n",
+		       NULL, &run, &err);
+	check(r == 0 && run.n_warnings == 2 &&
+		      warned_at(&f, &run, 3, "user \"bin\" is in exempt_users: this section never applies") &&
+		      warned_at(&f, &run, 5, "group \"adm\" is in exempt_groups: this section never applies"),
+	      "check-config: a section for an exempt user or group is a warning, FILE:LINE");
+	fixture_cleanup(&f);
+
+	memset(&run, 0, sizeof(run));
 	r = check_text(&f, "hostname = x\n\non_error = allow\n", NULL, &run, &err);
 	check(r == 0 && warned_at(&f, &run, 3, "on_error = allow: a login whose carrel cannot be "
 					       "built runs unsandboxed"),
