@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "policy.h"
@@ -58,6 +59,38 @@ int carrel_policy_resolve_explain(const struct carrel_config *cfg, const char *u
 				  void (*cb)(const char *key, const char *value, const char *origin,
 					     void *ctx),
 				  void *ctx, struct carrel_error *err);
+
+/*
+ * check-config: every policy that some login could get from CFG (USER not
+ * NULL: that user's only, an exempt one not at all), each
+ * checked as resolving checks it, then handed to CHECK (may be NULL) for
+ * what only the caller can check (the helper: seccomp profiles, what this
+ * host refuses at open).  The policies: the top level alone (a user in no
+ * section), the top level with each group section, each user section's
+ * user, and every user the user database lists; each distinct set of
+ * sections once; exempt ones are skipped.  A user with uid or primary gid 0
+ * that is not exempt while its policy has the user namespace is an error
+ * (open refuses it: root is never mapped).  The first error ends the check:
+ * returned, its message in ERR, starting with the FILE:LINE of the key at
+ * fault (or "built-in").  WARN (may be NULL) gets each warning, a footgun
+ * that is not an error ("FILE:LINE: ..."; carrel.conf(5), CHECKS).
+ */
+struct carrel_check {
+	const char *who;  /* "top level", "group \"adm\" (FILE:LINE)", "user \"bob\"" */
+	const char *user; /* the user's name, or NULL for a section without one */
+	uid_t uid;	  /* with user: its uid and primary gid */
+	gid_t gid;
+	const struct carrel_policy *policy;
+	const void *src; /* where each key came from: see carrel_check_where() */
+};
+
+int carrel_config_check(const struct carrel_config *cfg, const char *user,
+			int (*check)(const struct carrel_check *chk, void *ctx, struct carrel_error *err),
+			void (*warn)(const char *msg, void *ctx), void *ctx, struct carrel_error *err);
+
+/* Where KEY ("seccomp", "limits.memory_max") of CHK's policy was set:
+ * "FILE:LINE", "FILE" (an empty list at the top level) or "built-in". */
+void carrel_check_where(const struct carrel_check *chk, const char *key, char *buf, size_t size);
 
 /* Print POLICY in the config file's own syntax (for check-config). */
 void carrel_policy_print(FILE *f, const struct carrel_policy *policy);

@@ -14,6 +14,7 @@
  * file), 2 usage error.
  */
 #include "carrel_conf.h"
+#include "parse.h"
 #include "proto.h"
 #include "rundir.h"
 #include "cgroup_systemd.h"
@@ -458,94 +459,6 @@ static int cmd_enter(int argc, char **argv)
 
 /* ----------------------------------------------------------------- limits */
 
-enum num_kind { SIZE, COUNT, PERCENT };
-
-static const struct limit_opt {
-	const char *name;
-	enum num_kind kind;
-	bool max_ok;
-	uint64_t min, max;
-} limit_opts[] = {
-	{ "--memory-max", SIZE, true, 1, UINT64_MAX - 2 },
-	{ "--memory-swap-max", SIZE, true, 0, UINT64_MAX - 2 },
-	{ "--pids-max", COUNT, true, 1, UINT64_MAX - 2 },
-	{ "--cpu-max", PERCENT, true, 1, 1000000 },
-	{ "--cpu-weight", COUNT, false, 1, 10000 },
-	{ "--io-weight", COUNT, false, 1, 10000 },
-};
-
-/* A number as the config file writes it: sizes with K, M, G or T (powers
- * of 1024), percentages with %, "max" where a limit may be lifted. */
-static int parse_num(const struct limit_opt *o, const char *s, uint64_t *out)
-{
-	static const char units[] = "KMGT";
-	uint64_t v = 0;
-	const char *p = s, *u;
-
-	if (o->max_ok && strcmp(s, "max") == 0) {
-		*out = CARREL_UNLIMITED;
-		return 0;
-	}
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	if (o->kind == PERCENT && !(p[0] == '%' && p[1] == '\0'))
-		return -EINVAL;
-	if (o->kind != PERCENT && *p) {
-		if (o->kind != SIZE || p[1] != '\0' || !(u = strchr(units, *p)))
-			return -EINVAL;
-		unsigned shift = 10 * (unsigned)(u - units + 1);
-		if (v > UINT64_MAX >> shift)
-			return -ERANGE;
-		v <<= shift;
-	}
-	if (v < o->min || v > o->max)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
-
-static const char *hint(const struct limit_opt *o)
-{
-	switch (o->kind) {
-	case SIZE:
-		return "a number with an optional K, M, G or T suffix, or max";
-	case PERCENT:
-		return "a whole number followed by %, like 50%, or max";
-	default:
-		return o->max_ok ? "a whole number, or max" : "a whole number from 1 to 10000";
-	}
-}
-
-static void set_limit(struct carrel_limits *lim, size_t which, uint64_t v)
-{
-	switch (which) {
-	case 0:
-		lim->memory_max = v;
-		break;
-	case 1:
-		lim->memory_swap_max = v;
-		break;
-	case 2:
-		lim->pids_max = v;
-		break;
-	case 3:
-		lim->cpu_max = v;
-		break;
-	case 4:
-		lim->cpu_weight = (uint32_t)v;
-		break;
-	default:
-		lim->io_weight = (uint32_t)v;
-		break;
-	}
-}
-
 /* The controllers of the v1 hierarchy that DIR is in, from the files it has. */
 static void v1_controllers(const char *dir, char *out, size_t size)
 {
@@ -628,40 +541,29 @@ static int cmd_limits(int argc, char **argv)
 	}
 	/* Options first: a usage error changes nothing. */
 	memset(&want, 0, sizeof(want));
-	bool set[ARRAY_SIZE(limit_opts)] = { false };
-	uint64_t val[ARRAY_SIZE(limit_opts)] = { 0 };
+	bool set[CARREL_N_LIMITS] = { false };
+	uint64_t val[CARREL_N_LIMITS] = { 0 };
 	for (int i = 3; i < argc; i++) {
-		const struct limit_opt *o = NULL;
-		const char *arg = NULL;
-		size_t k;
-		for (k = 0; k < ARRAY_SIZE(limit_opts); k++) {
-			size_t l = strlen(limit_opts[k].name);
-			if (strncmp(argv[i], limit_opts[k].name, l) == 0 &&
-			    (argv[i][l] == '\0' || argv[i][l] == '=')) {
-				o = &limit_opts[k];
-				arg = argv[i][l] == '=' ? argv[i] + l + 1 :
-							  (i + 1 < argc ? argv[++i] : NULL);
-				break;
-			}
-		}
-		if (!o)
+		const struct carrel_limit_key *k;
+		char opt[40], why[512];
+		uint64_t v = 0;
+		const char *arg, *eq = strchr(argv[i], '=');
+
+		snprintf(opt, sizeof(opt), "%.*s", eq ? (int)(eq - argv[i]) : (int)strlen(argv[i]),
+			 argv[i]);
+		arg = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
+		/* lib/parse.c: the config's parser, so --memory-max 64G and
+		 * memory_max = 64G cannot differ. */
+		r = carrel_parse_limit_option(opt, arg, &k, &v, why, sizeof(why));
+		if (r == -ENOENT)
 			return usage_error("unknown option \"%s\"", argv[i]);
 		if (!arg)
-			return usage_error("%s needs a value", o->name);
-		r = parse_num(o, arg, &val[k]);
-		if (r == -ERANGE && o->kind == PERCENT)
-			return usage_error("%s: out of range (1%% to 1000000%%, or max)", o->name);
-		if (r == -ERANGE && !o->max_ok)
-			return usage_error("%s: out of range (1 to 10000)", o->name);
-		if (r == -ERANGE)
-			return usage_error(
-				"%s: out of range (too large, or 0 where at least 1 is needed)",
-				o->name);
-		if (r < 0) {
-			return usage_error("%s: invalid value \"%s\" (use %s)", o->name, arg,
-					   hint(o));
-		}
-		set[k] = any = true;
+			return usage_error("%s needs a value", opt);
+		if (r < 0)
+			return usage_error("%s", why);
+		i += !eq;
+		val[k - carrel_limit_keys] = v;
+		set[k - carrel_limit_keys] = any = true;
 	}
 
 	if ((r = sessions_scan(SESSION_ALL_USERS, &all, &n)) < 0) {
@@ -702,9 +604,9 @@ static int cmd_limits(int argc, char **argv)
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	want = cur;
-	for (size_t k = 0; k < ARRAY_SIZE(limit_opts); k++)
+	for (size_t k = 0; k < CARREL_N_LIMITS; k++)
 		if (set[k])
-			set_limit(&want, k, val[k]);
+			carrel_limit_set(&want, &carrel_limit_keys[k], val[k]);
 
 	if ((lock = lock_carrels()) < 0) {
 		err("%s: %s", CARREL_LOCK_FILE, strerror(-lock));

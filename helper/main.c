@@ -13,6 +13,8 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
@@ -175,22 +177,108 @@ static int check_ids(struct carrel *c, struct carrel_reply *reply)
 	return r;
 }
 
-/* What a policy needs beyond its own keys, checked where check-config can
- * see it too: a mount namespace for the pid namespace's /proc and a private
- * /tmp, and a seccomp profile that builds. */
-static bool policy_usable(const struct carrel_policy *p, bool with_seccomp, struct carrel_error *err)
-{
-	struct carrel_seccomp *f = NULL;
+/* An error of policy_usable(): at open the message alone; for check-config
+ * (CHK) "FILE:LINE: WHO: message", FILE:LINE being where KEY was set. */
+static bool unusable(struct carrel_error *err, const struct carrel_check *chk, const char *key,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-	if (!(p->namespaces & CARREL_NS_MNT) && ((p->namespaces & CARREL_NS_PID) || p->tmp == CARREL_TMP_PRIVATE)) {
-		snprintf(err->msg, sizeof(err->msg), "the pid namespace and tmp = private need the mnt namespace");
+static bool unusable(struct carrel_error *err, const struct carrel_check *chk, const char *key,
+		     const char *fmt, ...)
+{
+	char msg[sizeof(err->msg)], where[PATH_MAX + 16];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!chk) {
+		snprintf(err->msg, sizeof(err->msg), "%s", msg);
 		return false;
 	}
-	/* open builds the filter anyway (build_filter): only check-config needs it here. */
-	if (with_seccomp && carrel_seccomp_build(p->seccomp, &f, err) < 0)
-		return false;
+	carrel_check_where(chk, key, where, sizeof(where));
+	if (snprintf(err->msg, sizeof(err->msg), "%s: %s: %s", where, chk->who, msg) >= (int)sizeof(err->msg))
+		err->msg[sizeof(err->msg) - 1] = '\0'; /* cut short: the start says where */
+	return false;
+}
+
+/* check-config: what each profile and each cgroup_parent gave, so that a
+ * config naming them in many sections builds and probes each once. */
+struct usable_cache {
+	char seccomp_ok[32][CARREL_SECCOMP_MAX + 1]; /* profiles that built */
+	int n_seccomp_ok;
+	bool cgroup_probed[CARREL_CGROUP_PARENT_AUTO + 1];
+	int cgroup_r[CARREL_CGROUP_PARENT_AUTO + 1];
+	bool cgroup_systemd[CARREL_CGROUP_PARENT_AUTO + 1];
+};
+
+/* The profile P names builds (open builds it in build_filter()). */
+static bool seccomp_usable(const struct carrel_policy *p, const struct carrel_check *chk,
+			   struct usable_cache *cache, struct carrel_error *err)
+{
+	struct carrel_seccomp *f = NULL;
+	struct carrel_error e = { 0 };
+
+	for (int i = 0; i < cache->n_seccomp_ok; i++)
+		if (strcmp(cache->seccomp_ok[i], p->seccomp) == 0)
+			return true;
+	if (carrel_seccomp_build(p->seccomp, &f, &e) < 0)
+		return unusable(err, chk, "seccomp", "seccomp = \"%s\": %s", p->seccomp, e.msg);
 	carrel_seccomp_free(f);
+	if (cache->n_seccomp_ok < (int)ARRAY_SIZE(cache->seccomp_ok))
+		snprintf(cache->seccomp_ok[cache->n_seccomp_ok++], sizeof(cache->seccomp_ok[0]), "%s",
+			 p->seccomp);
 	return true;
+}
+
+/* What this host makes of cgroup_parent, found as open finds it
+ * (cg_prepare(), which only reads), and what carrel_open() refuses. */
+static bool cgroup_usable(const struct carrel_policy *p, const struct carrel_check *chk,
+			  struct usable_cache *cache, struct carrel_error *err)
+{
+	static struct cg_session cg; /* large: not on the stack */
+	enum carrel_cgroup_parent parent = p->cgroup_parent;
+
+	if (parent > CARREL_CGROUP_PARENT_AUTO)
+		return unusable(err, chk, "cgroup_parent", "invalid cgroup_parent");
+	if (!cache->cgroup_probed[parent]) {
+		cache->cgroup_r[parent] = cg_prepare(&cg, getpid(), parent, chk->uid, "0");
+		cache->cgroup_systemd[parent] = cache->cgroup_r[parent] == 0 && cg.systemd;
+		cache->cgroup_probed[parent] = true;
+	}
+	switch (cache->cgroup_r[parent]) {
+	case 0:
+		break;
+	case -EOPNOTSUPP:
+		return unusable(err, chk, "cgroup_parent",
+				"cgroup_parent = systemd needs the unified (v2) hierarchy, which this host has not");
+	case -EHOSTDOWN:
+		return unusable(err, chk, "cgroup_parent", "cgroup_parent = systemd, but systemd is not PID 1 here");
+	default:
+		return unusable(err, chk, "cgroup_parent", "no usable cgroup hierarchy on this host: %s",
+				strerror(-cache->cgroup_r[parent]));
+	}
+	if (cache->cgroup_systemd[parent] && !(p->namespaces & CARREL_NS_PID))
+		return unusable(err, chk, "namespaces",
+				"cgroup_parent = %s is systemd on this host, which needs the pid namespace",
+				parent == CARREL_CGROUP_PARENT_AUTO ? "auto" : "systemd");
+	return true;
+}
+
+/*
+ * What a policy needs beyond its own keys, in one place for open and
+ * check-config: a mount namespace for the pid namespace's /proc and a
+ * private /tmp.  For check-config (CHK, with CACHE; NULL at open) also what
+ * open finds later: a seccomp profile that does not build (build_filter())
+ * and a cgroup_parent this host refuses (carrel_open()).
+ */
+static bool policy_usable(const struct carrel_policy *p, const struct carrel_check *chk,
+			  struct usable_cache *cache, struct carrel_error *err)
+{
+	if (!(p->namespaces & CARREL_NS_MNT) && ((p->namespaces & CARREL_NS_PID) || p->tmp == CARREL_TMP_PRIVATE))
+		return unusable(err, chk, "namespaces", "the pid namespace and tmp = private need the mnt namespace");
+	if (!chk)
+		return true;
+	return seccomp_usable(p, chk, cache, err) && cgroup_usable(p, chk, cache, err);
 }
 
 /* The policy the module resolved, from fd 3; its form is checked here. */
@@ -214,7 +302,7 @@ static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 		return r;
 	}
 	c->policy = req.policy;
-	if (!policy_usable(&c->policy, false, &err)) {
+	if (!policy_usable(&c->policy, NULL, NULL, &err)) {
 		proto_error(reply, -EINVAL, "config", "%s", err.msg);
 		return -EINVAL;
 	}
@@ -293,8 +381,26 @@ fail:
 	return 1;
 }
 
+static int check_one(const struct carrel_check *chk, void *ctx, struct carrel_error *err)
+{
+	return policy_usable(chk->policy, chk, ctx, err) ? 0 : -EINVAL;
+}
+
+static void check_warn(const char *msg, void *ctx)
+{
+	fprintf(stderr, "warning: %s\n", msg);
+}
+
+/*
+ * The truth about FILE: everything that any login would load, checked as
+ * open checks it (every section, every seccomp profile named anywhere,
+ * what this host refuses); with --user, that user's policy, printed.
+ * Errors name FILE:LINE; warnings (footguns that are not errors) go to
+ * stderr and do not change the exit status.
+ */
 static int op_check_config(int argc, char **argv)
 {
+	static struct usable_cache cache; /* large: not on the stack */
 	const char *file = NULL, *user = NULL;
 	struct carrel_config *cfg = NULL;
 	struct carrel_error err = { 0 };
@@ -316,10 +422,10 @@ static int op_check_config(int argc, char **argv)
 		}
 	}
 	r = carrel_config_load(file, &cfg, &err);
+	if (r == 0)
+		r = carrel_config_check(cfg, user, check_one, check_warn, &cache, &err);
 	if (r == 0 && user)
 		r = carrel_policy_resolve(cfg, user, &pol, &err);
-	if (r == 0 && user && !pol.exempt && !policy_usable(&pol, true, &err))
-		r = -EINVAL;
 	carrel_config_free(cfg);
 	if (r < 0) {
 		fprintf(stderr, "%s\n", err.msg);

@@ -103,6 +103,27 @@ if [ "$RC" = 1 ] && [[ "$OUT_TEXT" == "$broken:"[0-9]* ]]; then
 else
 	not_ok "check-config of a broken file: exit 1, FILE:LINE" "rc=$RC" "$OUT_TEXT"
 fi
+# check-config checks what any login would load: a profile named only in a
+# group section, a footgun in one; FILE:LINE first (carrel.conf(5), CHECKS).
+ccdir=$T_WORK/conf/check-sections
+install -d -m 0755 "$ccdir"
+printf 'no-such-syscall\n' >"$ccdir/bad.seccomp"
+chmod 0644 "$ccdir/bad.seccomp"
+write_cc() { printf '%s\n' 'cgroup_parent = self' 'exempt_users = {"root"}' "$@" >"$ccdir/carrel.conf"; chmod 0644 "$ccdir/carrel.conf"; }
+write_cc 'group "nogroup" {' "    seccomp = \"$ccdir/bad.seccomp\"" '}'
+run "$CTL" check-config "$ccdir/carrel.conf"
+if [ "$RC" = 1 ] && [[ "$OUT_TEXT" == "$ccdir/carrel.conf:4: group \"nogroup\" ("*"bad.seccomp:1: "* ]]; then
+	ok "check-config: a broken profile named in a group section: exit 1, FILE:LINE"
+else
+	not_ok "check-config: a broken profile named in a group section: exit 1, FILE:LINE" "rc=$RC" "$OUT_TEXT"
+fi
+write_cc 'user "carreltest2" {' '    namespaces = {mnt, pid}' '    no_new_privs = false' '}'
+run "$CTL" check-config "$ccdir/carrel.conf"
+if [ "$RC" = 1 ] && [[ "$OUT_TEXT" == "$ccdir/carrel.conf:5: user \"carreltest2\" ("*"real host root"* ]]; then
+	ok "check-config: no_new_privs = false without the user namespace: exit 1, FILE:LINE"
+else
+	not_ok "check-config: no_new_privs = false without the user namespace: exit 1, FILE:LINE" "rc=$RC" "$OUT_TEXT"
+fi
 
 # --- three carrels: A (idle, for the numbers), B (ticking, for freeze/thaw/kill), C (another user)
 ta=$(new_token ctla)

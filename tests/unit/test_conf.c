@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for conf/ (carrel_conf.c).  TAP on stdout.  Exit status: 0 all
+ * Unit tests for conf/ and the number parser it shares with carrelctl (lib/parse.c).  TAP on stdout.  Exit status: 0 all
  * passed, 1 something failed, 77 skipped (not root: the loader only accepts
  * root-owned files, so the fixtures must be created by root).
  *
@@ -11,9 +11,11 @@
  * namespace (a bind mount over /etc/group) and skips if it cannot.
  */
 #include "carrel_conf.h"
+#include "parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <ftw.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -1418,6 +1420,285 @@ static void test_supplementary_groups(void)
 	      "supplementary groups: exempt_groups");
 }
 
+/* ---- one number parser: the config and carrelctl limits ------------------------ */
+
+/* `limits { KEY = "S" }` as the config reads it. */
+static int conf_limit(const struct carrel_limit_key *k, const char *s, uint64_t *v, char *why,
+		      size_t size)
+{
+	struct carrel_policy p;
+	struct carrel_error err = { 0 };
+	char text[256];
+	int r;
+
+	snprintf(text, sizeof(text), "limits {\n  %s = \"%s\"\n}\n", k->name, s);
+	r = resolve_text(text, "daemon", &p, &err);
+	*v = 0;
+	if (r == 0)
+		memcpy(v, (const char *)&p.limits + k->offset, k->size); /* little-endian host */
+	snprintf(why, size, "%s", err.msg);
+	return r;
+}
+
+static void test_one_parser(void)
+{
+	static const char *const strings[] = {
+		"64G", "64M", "1", "0", "max", "MAX", "10000", "10001", "1%", "50%", "50", "100%",
+		"1000000%", "1000001%", "18446744073709551615", "18446744073709551616",
+		"16777215T", "16777216T", "1K", "1k", "1KB", "-1", " 1", "1 ", "0x10", "1e3", "", "abc",
+	};
+	int agree = 0, total = 0;
+
+	for (size_t i = 0; i < CARREL_N_LIMITS; i++) {
+		const struct carrel_limit_key *k = &carrel_limit_keys[i], *ck = NULL;
+		char opt[40], cwhy[1024], owhy[1024];
+
+		snprintf(opt, sizeof(opt), "--%s", k->name);
+		for (char *c = opt + 2; *c; c++)
+			*c = *c == '_' ? '-' : *c;
+		for (size_t j = 0; j < sizeof(strings) / sizeof(strings[0]); j++) {
+			uint64_t cv = 0, ov = 0;
+			int cr = conf_limit(k, strings[j], &cv, cwhy, sizeof(cwhy));
+			int orr = carrel_parse_limit_option(opt, strings[j], &ck, &ov, owhy, sizeof(owhy));
+			/* The config's message is "FILE:LINE: limits.KEY: TEXT", carrelctl's
+			 * "--KEY: TEXT": the same TEXT. */
+			const char *ctext = strstr(cwhy, ": limits."), *otext = strchr(owhy, ':');
+			bool same = ck == k && ((cr == 0 && orr == 0 && cv == ov) ||
+						(cr < 0 && orr < 0 && ctext && otext &&
+						 strcmp(strchr(ctext + 2, ':'), otext) == 0));
+
+			total++;
+			agree += same;
+			if (!same)
+				diag("%s = \"%s\": config %d %" PRIu64 " \"%s\", carrelctl %s %d %" PRIu64
+				     " \"%s\"",
+				     k->name, strings[j], cr, cv, cwhy, opt, orr, ov, owhy);
+		}
+	}
+	check(agree == total, "one parser: the config and carrelctl limits agree on %d of %d strings",
+	      agree, total);
+
+	const struct carrel_limit_key *k;
+	uint64_t v = 0;
+	char why[256];
+
+	check(carrel_parse_limit_option("--memory-max", "64G", &k, &v, why, sizeof(why)) == 0 &&
+		      v == 64 * GiB && k == carrel_limit_key("memory_max"),
+	      "carrelctl --memory-max 64G is 64 GiB");
+	check(carrel_parse_limit_option("--memory_max", "64G", &k, &v, why, sizeof(why)) == -ENOENT &&
+		      !k,
+	      "carrelctl --memory_max is not an option");
+	check(carrel_parse_limit_option("--tmp-size", "1G", &k, &v, why, sizeof(why)) == -ENOENT,
+	      "carrelctl --tmp-size is not a limit");
+	check(carrel_parse_limit_option("--pids-max", NULL, &k, &v, why, sizeof(why)) == -EINVAL &&
+		      strcmp(why, "--pids-max needs a value") == 0,
+	      "carrelctl --pids-max without a value");
+	check(carrel_parse_limit_option("--cpu-max", "1000001%", &k, &v, why, sizeof(why)) ==
+			      -ERANGE &&
+		      strcmp(why, "--cpu-max: 1000001% is out of range (1% to 1000000%)") == 0,
+	      "carrelctl --cpu-max 1000001%%: the config's range and message");
+}
+
+/* ---- check-config: every policy a login could get ------------------------------------- */
+
+struct check_run {
+	int calls;
+	char warnings[4][1024];
+	int n_warnings;
+	char fail_seccomp[64]; /* the check callback refuses this profile */
+	char where[PATH_MAX + 16];
+	char who[512];
+};
+
+static int on_check(const struct carrel_check *chk, void *ctx, struct carrel_error *err)
+{
+	struct check_run *run = ctx;
+
+	run->calls++;
+	if (run->fail_seccomp[0] && strcmp(chk->policy->seccomp, run->fail_seccomp) == 0) {
+		carrel_check_where(chk, "seccomp", run->where, sizeof(run->where));
+		snprintf(run->who, sizeof(run->who), "%s", chk->who);
+		snprintf(err->msg, sizeof(err->msg), "%.512s: %.256s: bad profile", run->where,
+			 chk->who);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void on_warning(const char *msg, void *ctx)
+{
+	struct check_run *run = ctx;
+
+	if (run->n_warnings < 4)
+		snprintf(run->warnings[run->n_warnings++], sizeof(run->warnings[0]), "%s", msg);
+}
+
+/* Load TEXT and check it (USER: that user only); the error in ERR. */
+static int check_text(struct fixture *f, const char *text, const char *user, struct check_run *run,
+		      struct carrel_error *err)
+{
+	struct carrel_config *cfg = NULL;
+	int r;
+
+	fixture_init(f);
+	fixture_write(f, "carrel.conf", text);
+	r = carrel_config_load(f->main, &cfg, err);
+	if (r == 0)
+		r = carrel_config_check(cfg, user, on_check, on_warning, run, err);
+	carrel_config_free(cfg);
+	return r;
+}
+
+/* ERR starts with "MAIN:LINE: " and contains NEEDLE. */
+static bool error_at(const struct fixture *f, const struct carrel_error *err, int line,
+		     const char *needle)
+{
+	char prefix[PATH_MAX + 32];
+
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", f->main, line);
+	if (strncmp(err->msg, prefix, strlen(prefix)) == 0 && strstr(err->msg, needle))
+		return true;
+	diag("got \"%s\"; wanted \"%s...%s...\"", err->msg, prefix, needle);
+	return false;
+}
+
+static bool warned_at(const struct fixture *f, const struct check_run *run, int line,
+		      const char *needle)
+{
+	char prefix[PATH_MAX + 32];
+
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", f->main, line);
+	for (int i = 0; i < run->n_warnings; i++)
+		if (strncmp(run->warnings[i], prefix, strlen(prefix)) == 0 &&
+		    strstr(run->warnings[i], needle))
+			return true;
+	diag("no warning \"%s...%s...\" among %d", prefix, needle, run->n_warnings);
+	for (int i = 0; i < run->n_warnings; i++)
+		diag("warning: %s", run->warnings[i]);
+	return false;
+}
+
+static void test_check_config(void)
+{
+	struct carrel_error err;
+	struct carrel_policy p;
+	struct check_run run;
+	struct fixture f;
+	int r;
+
+	/* no_new_privs = false without the user namespace: refused (resolve
+	 * and check-config), with where both keys were set. */
+	r = resolve_text("namespaces = {mnt, pid}\n\nno_new_privs = false\n", "daemon", &p, &err);
+	check(r == -EINVAL && strstr(err.msg, "user \"daemon\": no_new_privs = false needs the user "
+					      "namespace, but namespaces = {mnt, pid}") &&
+		      strstr(err.msg, "/carrel.conf:3), namespaces from top level (") &&
+		      strstr(err.msg, "setuid-root programs would give real host root"),
+	      "no_new_privs = false without user: resolving refuses it");
+	diag("%s", err.msg);
+	check(resolve_text("namespaces = {mnt, pid, user}\nno_new_privs = false\n", "daemon", &p,
+			   &err) == 0 && !p.no_new_privs,
+	      "no_new_privs = false with the user namespace: fine");
+	check(resolve_text("namespaces = {mnt, pid}\nno_new_privs = false\n", "root", &p, &err) ==
+			      0 && p.exempt,
+	      "no_new_privs = false without user: root (exempt) still resolves");
+
+	memset(&run, 0, sizeof(run));
+	r = check_text(&f,
+		       "exempt_users = {root}\n"
+		       "group \"adm\" {\n"
+		       "  namespaces = {mnt, pid}\n"
+		       "  no_new_privs = false\n"
+		       "}\n",
+		       NULL, &run, &err);
+	check(r == -EINVAL && error_at(&f, &err, 4, ": group \"adm\" (") &&
+		      strstr(err.msg, "no_new_privs = false needs the user namespace"),
+	      "check-config: a group section nobody logs in with is checked, FILE:LINE first");
+	fixture_cleanup(&f);
+
+	memset(&run, 0, sizeof(run));
+	r = check_text(&f, "cgroup_parent = self\n\nlinger = 5m\n", NULL, &run, &err);
+	check(r == -EINVAL && error_at(&f, &err, 3, "top level: linger = 5m needs scope = user"),
+	      "check-config: linger without scope = user, FILE:LINE first");
+	fixture_cleanup(&f);
+
+	/* The caller's check sees every section's policy, with where its keys are. */
+	memset(&run, 0, sizeof(run));
+	snprintf(run.fail_seccomp, sizeof(run.fail_seccomp), "/etc/carrel-test/bad.seccomp");
+	r = check_text(&f,
+		       "seccomp = \"/etc/carrel-test/ok.seccomp\"\n"
+		       "user \"daemon\" {\n"
+		       "  tmp = shared\n"
+		       "}\n"
+		       "group \"adm\" {\n"
+		       "\n"
+		       "  seccomp = \"/etc/carrel-test/bad.seccomp\"\n"
+		       "}\n",
+		       NULL, &run, &err);
+	check(r == -EINVAL && error_at(&f, &err, 7, ": group \"adm\" (") &&
+		      strstr(run.who, "group \"adm\" (") && strstr(run.who, "/carrel.conf:5)"),
+	      "check-config: a profile named only in a group section reaches the check, FILE:LINE");
+	fixture_cleanup(&f);
+
+	memset(&run, 0, sizeof(run));
+	snprintf(run.fail_seccomp, sizeof(run.fail_seccomp), "/etc/carrel-test/bad.seccomp");
+	r = check_text(&f,
+		       "group \"adm\" {\n  seccomp = \"/etc/carrel-test/bad.seccomp\"\n}\n",
+		       "daemon", &run, &err);
+	check(r == 0 && run.calls == 1, "check-config --user: only that user's policy is checked");
+	fixture_cleanup(&f);
+
+	memset(&run, 0, sizeof(run));
+	r = check_text(&f, "exempt_users = {root}\nuser \"daemon\" { tmp = shared }\n", NULL, &run,
+		       &err);
+	check(r == 0 && run.calls >= 2 && run.n_warnings == 0,
+	      "check-config: a sound config passes, each distinct policy checked (%d), no warning",
+	      run.calls);
+	fixture_cleanup(&f);
+
+	/* Root left out of the exempt lists. */
+	memset(&run, 0, sizeof(run));
+	r = check_text(&f, "cgroup_parent = self\nexempt_users = {daemon}\n", NULL, &run, &err);
+	check(r == -EINVAL &&
+		      error_at(&f, &err, 2,
+			       "user \"root\": not exempt, and namespaces has user (built-in)") &&
+		      strstr(err.msg, "every login of this user would be refused") &&
+		      warned_at(&f, &run, 2, "exempt_users does not name root"),
+	      "check-config: root not exempt with a user namespace is an error (open refuses uid 0)");
+	fixture_cleanup(&f);
+
+	memset(&run, 0, sizeof(run));
+	r = check_text(&f, "exempt_users = {daemon}\nnamespaces = {mnt, pid}\n", NULL, &run, &err);
+	check(r == 0 && warned_at(&f, &run, 1, "root's own logins get a carrel"),
+	      "check-config: root not exempt without a user namespace: a warning, FILE:LINE");
+	fixture_cleanup(&f);
+
+	memset(&run, 0, sizeof(run));
+	r = check_text(&f, "exempt_users = {}\nexempt_groups = {root}\n", NULL, &run, &err);
+	check(r == 0 && run.n_warnings == 0, "check-config: root exempt through its group: fine");
+	fixture_cleanup(&f);
+
+	memset(&run, 0, sizeof(run));
+	r = check_text(&f,
+		       "exempt_users = {root, bin}\n"
+		       "exempt_groups = {adm}\n"
+		       "user \"bin\" { tmp = shared }\n"
+		       "\n"
+		       "group \"adm\" { tmp = shared }\n",
+		       NULL, &run, &err);
+	check(r == 0 && run.n_warnings == 2 &&
+		      warned_at(&f, &run, 3, "user \"bin\" is in exempt_users: this section never applies") &&
+		      warned_at(&f, &run, 5, "group \"adm\" is in exempt_groups: this section never applies"),
+	      "check-config: a section for an exempt user or group is a warning, FILE:LINE");
+	fixture_cleanup(&f);
+
+	memset(&run, 0, sizeof(run));
+	r = check_text(&f, "hostname = x\n\non_error = allow\n", NULL, &run, &err);
+	check(r == 0 && warned_at(&f, &run, 3, "on_error = allow: a login whose carrel cannot be "
+					       "built runs unsandboxed"),
+	      "check-config: on_error = allow is a warning, FILE:LINE");
+	fixture_cleanup(&f);
+}
+
 int main(int argc, char **argv)
 {
 	argv0 = argc > 0 ? argv[0] : "test_conf";
@@ -1447,6 +1728,8 @@ int main(int argc, char **argv)
 	test_shipped();
 	test_print();
 	test_supplementary_groups();
+	test_one_parser();
+	test_check_config();
 
 	return tap_done();
 }
