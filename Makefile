@@ -66,11 +66,11 @@ pam_module/%.o: pam_module/%.c $(HEADERS) build.flags
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB_A): $(LIB_SRC:.c=.o)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 $(CONF_A): $(CONF_SRC:.c=.o)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 $(CG_A): $(CG_SRC:.c=.o)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 helper/carrel-helper: $(HELPER_SRC:.c=.o) ctl/sessions.o $(CG_A) $(CONF_A) $(LIB_A)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap -lseccomp $(SYSTEMD_LIBS)
