@@ -6,6 +6,8 @@ SBINDIR     ?= $(PREFIX)/sbin
 MANDIR      ?= $(PREFIX)/share/man
 SYSCONFDIR  ?= /etc
 RUNDIR      ?= /run/carrel
+# Kept across reboots: the users' own /var/tmp (STATEDIR/vartmp/UID).
+STATEDIR    ?= /var/lib/carrel
 # The system's PAM module directory: where pam_unix.so lives (multiarch on Debian).
 PAMDIR      ?= $(patsubst %/,%,$(dir $(firstword $(wildcard /usr/lib/*/security/pam_unix.so \
                  /lib/*/security/pam_unix.so /usr/lib64/security/pam_unix.so /usr/lib/security/pam_unix.so \
@@ -18,7 +20,8 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -iquote lib -iquote conf -iquote cgroup \
-            -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"'
+            -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"' \
+            -DCARREL_STATEDIR='"$(STATEDIR)"'
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS_HARD := -Wl,-z,relro,-z,now
 # sd-bus, for cgroup_parent = systemd (cgroup/cgroup_systemd.c).
