@@ -87,6 +87,8 @@ install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/security
 	install -m 0644 pam_module/pam_carrel.so $(DESTDIR)$(PAMDIR)/pam_carrel.so
 	install -o root -g root -m 4755 helper/carrel-helper $(DESTDIR)$(HELPER_PATH)
+	install -d -o root -g root -m 0755 $(DESTDIR)$(STATEDIR)
+	install -d -o root -g root -m 0700 $(DESTDIR)$(STATEDIR)/vartmp
 	install -m 0644 conf/carrel.conf.5 $(DESTDIR)$(MANDIR)/man5/carrel.conf.5
 	install -m 0644 pam_module/pam_carrel.8 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8
 	install -d $(DESTDIR)$(SBINDIR)
@@ -99,6 +101,7 @@ install: all
 	fi
 
 # The config file is left alone when it differs from the shipped default: it is the admin's.
+# So is STATEDIR: the users' files in vartmp/ are theirs (INSTALL, section 7).
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_carrel.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(SBINDIR)/carrelctl \
 	      $(DESTDIR)$(MANDIR)/man5/carrel.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8 \
