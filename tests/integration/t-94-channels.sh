@@ -12,6 +12,8 @@
 #  - /dev/mqueue is the carrel's own: a queue made on the host does not show;
 #  - /sys/class/net shows only the carrel's devices (the host has a veth pair);
 #  - cgroup v1: /sys/fs/cgroup/memory and pids show no session directory;
+#  - /run/user/UID is shared with the host, on purpose (INSTALL, section 7):
+#    the user's own runtime directory shows, another user's stays closed;
 #  - without a user namespace the holder runs as the session's user: a
 #    process running as nobody on the host cannot signal it (EPERM).
 . /usr/local/share/carrel-test/lib.sh
@@ -44,6 +46,10 @@ echo "runlock=$(list /run/lock)"
 echo "mqueue_fs=$(stat -f -c %T /dev/mqueue 2>&1)"
 echo "mqueue=$(list /dev/mqueue)"
 echo "net=$(list /sys/class/net)"
+echo "runuser_own=$(cat "/run/user/$(id -u)/t94" 2>&1)"
+for d in /run/user/*; do
+	[ "$d" != "/run/user/$(id -u)" ] && ls -A "$d" >/dev/null 2>&1 && echo "runuser_readable=$d"
+done
 echo "cgsessions=$(find /sys/fs/cgroup/memory/ /sys/fs/cgroup/pids/ -maxdepth 12 -type d \( -name 'session-*' -o -name 'user-*' \) 2>/dev/null | tr '\n' ' ')"
 echo "session=${CARREL_SESSION-}"
 echo "end=$tok"
@@ -89,6 +95,12 @@ install -d -m 1777 "$T_WORK/release"
 echo host >/var/tmp/t94-host
 : >/run/lock/t94-host
 t_on_exit "rm -f /var/tmp/t94-host /var/tmp/t94-$U1 /var/tmp/t94-$U2 /run/lock/t94-host /run/lock/t94-$U1 /run/lock/t94-$U2"
+# The users' runtime directories, as logind would make them.
+for u in "$U1" "$U2"; do
+	d=/run/user/$(uid_of "$u")
+	install -d -m 0755 /run/user && install -d -m 0700 -o "$u" -g "$u" "$d" && echo "runtime-$u" >"$d/t94"
+done
+t_on_exit "rm -rf /run/user/$(uid_of "$U1") /run/user/$(uid_of "$U2")"
 # A host network device the carrels must not see (the suite's network
 # namespace has only lo otherwise).
 if ip link add t94a type veth peer name t94b 2>"$OUT/t94-veth.err"; then
@@ -151,6 +163,8 @@ if hold "ssh $U1" "$U1" "$tok1"; then
 		not_ok "ssh $U1: /dev/mqueue is the carrel's own" "inside: $(pv "$f1" mqueue_fs): $(pv "$f1" mqueue)"
 	fi
 	check_eq "ssh $U1: /sys/class/net shows the carrel's lo only (host: $(ls /sys/class/net | tr '\n' ' '))" "lo " "$(pv "$f1" net)"
+	check_eq "ssh $U1: its /run/user/UID is the host's (shared on purpose)" "runtime-$U1" "$(pv "$f1" runuser_own)"
+	check_eq "ssh $U1: no other user's runtime directory can be read" "" "$(pv_all "$f1" runuser_readable)"
 	if [ -z "$v1" ]; then
 		skip "ssh $U1: no session directory under /sys/fs/cgroup" "not cgroup v1"
 	else
