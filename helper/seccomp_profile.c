@@ -7,7 +7,8 @@
  * kernel, the clock, swap, accounting, raw I/O ports), interfaces with a
  * record of kernel exploits and no use in an interactive session (eBPF,
  * perf, userfaultfd, io_uring), kernel keyrings (not namespaced), file
- * handles (they bypass path permissions), and terminal input injection.
+ * handles (they bypass path permissions), terminal input injection, and
+ * sockets of the families that reach past every namespace (vsock).
  * It stays a deny list on purpose: a carrel is a login, and everything a
  * login runs (shells, compilers, tmux, ssh, git, python, bwrap, unshare,
  * rootless containers) must keep working, nested user namespaces included.
