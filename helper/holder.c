@@ -436,7 +436,8 @@ static int setup(const struct carrel *c, const char **step)
 		if ((ns & CARREL_NS_PID) &&
 		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			return -errno;
-		if ((ns & (CARREL_NS_NET | CARREL_NS_CGROUP)) && (r = mount_sys(c, step)) < 0)
+		if (((ns & CARREL_NS_NET) || ((ns & CARREL_NS_CGROUP) && !c->cg.v2)) &&
+		    (r = mount_sys(c, step)) < 0)
 			return r;
 		/* cgroup v2 in a cgroup namespace: a mount of its own, rooted at
 		 * the session's cgroup, so that /sys/fs/cgroup agrees with
