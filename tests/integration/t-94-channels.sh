@@ -83,6 +83,7 @@ hold() {
 end_session() {
 	local id
 	id=$(pv "$OUT/$2" session)
+	t9x_save_state "$id"
 	release "$2"
 	wait_pid 30 "$3"
 	assert_torn_down "$1: after logout" "$id"
