@@ -6,6 +6,8 @@ SBINDIR     ?= $(PREFIX)/sbin
 MANDIR      ?= $(PREFIX)/share/man
 SYSCONFDIR  ?= /etc
 RUNDIR      ?= /run/carrel
+# Kept across reboots: the users' own /var/tmp (STATEDIR/vartmp/UID).
+STATEDIR    ?= /var/lib/carrel
 # The system's PAM module directory: where pam_unix.so lives (multiarch on Debian).
 PAMDIR      ?= $(patsubst %/,%,$(dir $(firstword $(wildcard /usr/lib/*/security/pam_unix.so \
                  /lib/*/security/pam_unix.so /usr/lib64/security/pam_unix.so /usr/lib/security/pam_unix.so \
@@ -21,7 +23,8 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -iquote lib -iquote conf -iquote cgroup \
-            -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"'
+            -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"' \
+            -DCARREL_STATEDIR='"$(STATEDIR)"'
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS_HARD := -Wl,-z,relro,-z,now
 # sd-bus, for cgroup_parent = systemd (cgroup/cgroup_systemd.c).
@@ -87,6 +90,8 @@ install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/security
 	install -m 0644 pam_module/pam_carrel.so $(DESTDIR)$(PAMDIR)/pam_carrel.so
 	install -o root -g root -m 4755 helper/carrel-helper $(DESTDIR)$(HELPER_PATH)
+	install -d -o root -g root -m 0755 $(DESTDIR)$(STATEDIR)
+	install -d -o root -g root -m 0700 $(DESTDIR)$(STATEDIR)/vartmp
 	install -m 0644 conf/carrel.conf.5 $(DESTDIR)$(MANDIR)/man5/carrel.conf.5
 	install -m 0644 pam_module/pam_carrel.8 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8
 	install -d $(DESTDIR)$(SBINDIR)
@@ -99,6 +104,7 @@ install: all
 	fi
 
 # The config file is left alone when it differs from the shipped default: it is the admin's.
+# So is STATEDIR: the users' files in vartmp/ are theirs (INSTALL, section 7).
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_carrel.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(SBINDIR)/carrelctl \
 	      $(DESTDIR)$(MANDIR)/man5/carrel.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8 \

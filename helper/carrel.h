@@ -79,6 +79,10 @@ void keeper_main(struct carrel *c) __attribute__((noreturn));
 /* The holder: set up the carrel's view from inside, drop privileges, reap.
  * GO is read before anything is done; the result is written to READY. */
 int holder_main(const struct carrel *c, int go, int ready) __attribute__((noreturn));
+/* Make the user's own /var/tmp (STATEDIR/vartmp/UID, owned by the user,
+ * mode 0700, under a root-only parent) unless it is there; run by the
+ * keeper, as root, before the holder binds it. */
+int carrel_vartmp_prepare(uid_t uid, gid_t gid);
 
 /* The operations a non-root caller may use, for its own carrels only. */
 int op_enter(int argc, char **argv, char **caller_env);

@@ -570,6 +570,9 @@ void keeper_main(struct carrel *c)
 		if ((r = cg_systemd_keeper_scope(getpid(), c->id, &failed)) < 0)
 			fail(c, r, "systemd", failed);
 	}
+	if ((c->policy.namespaces & CARREL_NS_MNT) && c->policy.tmp == CARREL_TMP_PRIVATE &&
+	    (r = carrel_vartmp_prepare(c->uid, c->gid)) < 0)
+		fail(c, r, "mount /var/tmp", "the user's directory in " CARREL_STATEDIR "/vartmp");
 	if ((r = spawn_holder(c, &go, &ready)) < 0)
 		fail(c, r, "namespaces", "clone3 of the holder");
 	if (c->clone_flags & CLONE_NEWUSER) {

@@ -7,7 +7,8 @@
  * kernel, the clock, swap, accounting, raw I/O ports), interfaces with a
  * record of kernel exploits and no use in an interactive session (eBPF,
  * perf, userfaultfd, io_uring), kernel keyrings (not namespaced), file
- * handles (they bypass path permissions), and terminal input injection.
+ * handles (they bypass path permissions), terminal input injection, and
+ * sockets of the families that reach past every namespace (vsock).
  * It stays a deny list on purpose: a carrel is a login, and everything a
  * login runs (shells, compilers, tmux, ssh, git, python, bwrap, unshare,
  * rootless containers) must keep working, nested user namespaces included.
@@ -45,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 /* The project's own headers must be found with -iquote, not -I: with
@@ -80,84 +82,113 @@ struct carrel_seccomp {
  * profiling node) write a profile with `include default` and `perf_event_open
  * allow`.
  */
+/* Which calls of a system call a rule matches. */
+enum rule_match {
+	MATCH_ALL = 0,
+	MATCH_TTY_IOCTL,     /* ioctl: only the TIOCSTI and TIOCLINUX requests */
+	MATCH_SOCKET_FAMILY, /* socket: only the families in refused_families[] */
+};
+
 struct default_rule {
 	const char *name;
 	int errnum;
-	bool tty_ioctl; /* only the TIOCSTI and TIOCLINUX requests */
+	enum rule_match match;
 };
+
+/*
+ * Socket families that no namespace isolates and no login needs.  A
+ * network namespace gives a carrel its own IP, unix (abstract), netlink,
+ * packet... sockets, and the kernel refuses the old host-only families
+ * (Bluetooth, NFC, X.25, AX.25, AppleTalk...) outside the host's network
+ * namespace; these two reach past every namespace to the hypervisor and to
+ * other machines on it (doc/seccomp.md, "Socket families"):
+ *  - AF_VSOCK: virtio-vsock, VMCI and Hyper-V sockets to the host and other
+ *    guests (measured here: a carrel with only lo could open them);
+ *  - AF_IUCV: the same for z/VM guests on s390.
+ */
+static const int refused_families[] = { AF_VSOCK, AF_IUCV };
 
 static const struct default_rule default_rules[] = {
 	/* Replace the running kernel. */
-	{ "kexec_load", EPERM, false },
-	{ "kexec_file_load", EPERM, false },
+	{ "kexec_load", EPERM, MATCH_ALL },
+	{ "kexec_file_load", EPERM, MATCH_ALL },
 	/* Load or remove kernel code. */
-	{ "init_module", EPERM, false },
-	{ "finit_module", EPERM, false },
-	{ "delete_module", EPERM, false },
+	{ "init_module", EPERM, MATCH_ALL },
+	{ "finit_module", EPERM, MATCH_ALL },
+	{ "delete_module", EPERM, MATCH_ALL },
 	/* eBPF: verifier and JIT are a large, often-exploited surface; no
 	 * interactive use (tracing tools need root on the host anyway). */
-	{ "bpf", EPERM, false },
+	{ "bpf", EPERM, MATCH_ALL },
 	/* perf: a steady source of kernel CVEs and of side channels on a
 	 * shared machine. */
-	{ "perf_event_open", EPERM, false },
+	{ "perf_event_open", EPERM, MATCH_ALL },
 	/* userfaultfd: stops the kernel at a chosen page fault, which turns
 	 * kernel races into reliable exploits. */
-	{ "userfaultfd", EPERM, false },
+	{ "userfaultfd", EPERM, MATCH_ALL },
 	/* Kernel keyrings are not namespaced: the user keyring is shared by
 	 * every session of the user, inside and outside carrels. */
-	{ "keyctl", EPERM, false },
-	{ "add_key", EPERM, false },
-	{ "request_key", EPERM, false },
+	{ "keyctl", EPERM, MATCH_ALL },
+	{ "add_key", EPERM, MATCH_ALL },
+	{ "request_key", EPERM, MATCH_ALL },
 	/* Raw I/O port access. */
-	{ "iopl", EPERM, false },
-	{ "ioperm", EPERM, false },
+	{ "iopl", EPERM, MATCH_ALL },
+	{ "ioperm", EPERM, MATCH_ALL },
 	/* Host-wide process accounting. */
-	{ "acct", EPERM, false },
+	{ "acct", EPERM, MATCH_ALL },
 	/* Host swap. */
-	{ "swapon", EPERM, false },
-	{ "swapoff", EPERM, false },
+	{ "swapon", EPERM, MATCH_ALL },
+	{ "swapoff", EPERM, MATCH_ALL },
 	/* Restart the host (or, from a nested pid namespace's init, end it). */
-	{ "reboot", EPERM, false },
+	{ "reboot", EPERM, MATCH_ALL },
 	/* The clock is host-wide (there is no time namespace for
 	 * CLOCK_REALTIME).  stime and the *64 calls are i386's own ways in. */
-	{ "settimeofday", EPERM, false },
-	{ "stime", EPERM, false },
-	{ "clock_settime", EPERM, false },
-	{ "clock_settime64", EPERM, false },
-	{ "clock_adjtime", EPERM, false },
-	{ "clock_adjtime64", EPERM, false },
-	{ "adjtimex", EPERM, false },
+	{ "settimeofday", EPERM, MATCH_ALL },
+	{ "stime", EPERM, MATCH_ALL },
+	{ "clock_settime", EPERM, MATCH_ALL },
+	{ "clock_settime64", EPERM, MATCH_ALL },
+	{ "clock_adjtime", EPERM, MATCH_ALL },
+	{ "clock_adjtime64", EPERM, MATCH_ALL },
+	{ "adjtimex", EPERM, MATCH_ALL },
 	/* io_uring: a second system call interface that seccomp does not
 	 * see (its operations never pass this filter), and many kernel CVEs. */
-	{ "io_uring_setup", EPERM, false },
-	{ "io_uring_enter", EPERM, false },
-	{ "io_uring_register", EPERM, false },
+	{ "io_uring_setup", EPERM, MATCH_ALL },
+	{ "io_uring_enter", EPERM, MATCH_ALL },
+	{ "io_uring_register", EPERM, MATCH_ALL },
 	/* File handles: open_by_handle_at opens a file without walking (and
 	 * checking) its path ("shocker" container escape); name_to_handle_at
 	 * only makes handles for it.  systemd and others fall back on EPERM. */
-	{ "open_by_handle_at", EPERM, false },
-	{ "name_to_handle_at", EPERM, false },
+	{ "open_by_handle_at", EPERM, MATCH_ALL },
+	{ "name_to_handle_at", EPERM, MATCH_ALL },
 	/* TIOCSTI pushes input into a terminal, so a session could type
 	 * commands into a terminal it was handed (su, sudo, a shared tmux);
 	 * TIOCLINUX selection/paste does the same on the virtual console.
 	 * Matched on the low 32 bits: the kernel takes the request as
 	 * unsigned int, so a 64-bit value with high bits set is the same
 	 * request. */
-	{ "ioctl", EPERM, true },
+	{ "ioctl", EPERM, MATCH_TTY_IOCTL },
 	/* Obsolete: no user today, only attack surface on kernels that still
 	 * have them (oprofile's dcookies, knfsd's old interface, a.out
 	 * libraries, sysctl(2), the i386 virtual-8086 mode). */
-	{ "lookup_dcookie", EPERM, false },
-	{ "nfsservctl", EPERM, false },
-	{ "uselib", EPERM, false },
-	{ "_sysctl", EPERM, false },
-	{ "vm86", EPERM, false },
-	{ "vm86old", EPERM, false },
+	{ "lookup_dcookie", EPERM, MATCH_ALL },
+	{ "nfsservctl", EPERM, MATCH_ALL },
+	{ "uselib", EPERM, MATCH_ALL },
+	{ "_sysctl", EPERM, MATCH_ALL },
+	{ "vm86", EPERM, MATCH_ALL },
+	{ "vm86old", EPERM, MATCH_ALL },
 	/* clone3 keeps its flags in memory, where a filter cannot read them;
 	 * ENOSYS makes glibc (and Rust, Go...) fall back to clone(2), whose
 	 * flags are in a register.  pthread_create and posix_spawn keep
 	 * working. */
-	{ "clone3", ENOSYS, false },
+	{ "clone3", ENOSYS, MATCH_ALL },
+	/* Sockets of the families above fail as if the kernel had none.
+	 * i386 has two ways in: socket(2) (number 359, filtered by family
+	 * like everywhere else) and socketcall(SYS_SOCKET, args), whose family
+	 * is in memory, out of a filter's reach.  For the i386 arch libseccomp
+	 * turns this rule into both: socketcall(SYS_SOCKET) fails with
+	 * EAFNOSUPPORT whatever the family (tests/unit/test_seccomp.c checks
+	 * the program it builds).  socketcall's other operations only use
+	 * sockets a process already has; socketpair makes no vsock sockets. */
+	{ "socket", EAFNOSUPPORT, MATCH_SOCKET_FAMILY },
 };
 
 #define MAX_RULES 1024
@@ -168,7 +199,7 @@ struct rule {
 	int nr;
 	uint32_t action;
 	unsigned line; /* 0: from the built-in list */
-	bool tty_ioctl;
+	enum rule_match match;
 };
 
 struct profile {
@@ -202,28 +233,46 @@ static void ctx_releasep(scmp_filter_ctx *ctx)
 
 /* ---- building ------------------------------------------------------------------ */
 
-static int add_rule(scmp_filter_ctx ctx, const struct rule *r)
+/* Add one rule per value of argument ARG (compared on its low 32 bits: the
+ * kernel takes these arguments as int or unsigned int, so a 64-bit value
+ * with high bits set is the same one).  Every call of NR runs the filter
+ * (the kernel's seccomp cache only skips calls whose answer does not depend
+ * on the arguments): test NR first. */
+static int add_arg_rules(scmp_filter_ctx ctx, const struct rule *r, unsigned arg,
+			 const unsigned long *values, size_t n)
 {
-	static const unsigned long tty_requests[] = { TIOCSTI, TIOCLINUX };
 	size_t i;
 	int ret;
 
-	if (!r->tty_ioctl)
-		return seccomp_rule_add(ctx, r->action, r->nr, 0);
-	/* Every ioctl runs the filter (the kernel's seccomp cache only
-	 * skips calls whose answer does not depend on the arguments, which
-	 * here is every other call): test ioctl first. */
 	ret = seccomp_syscall_priority(ctx, r->nr, 255);
 	if (ret < 0)
 		return ret;
-	for (i = 0; i < ARRAY_SIZE(tty_requests); i++) {
+	for (i = 0; i < n; i++) {
 		ret = seccomp_rule_add(ctx, r->action, r->nr, 1,
-				       SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-						  tty_requests[i]));
+				       SCMP_CMP64(arg, SCMP_CMP_MASKED_EQ, 0xffffffffu, values[i]));
 		if (ret < 0)
 			return ret;
 	}
 	return 0;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const struct rule *r)
+{
+	static const unsigned long tty_requests[] = { TIOCSTI, TIOCLINUX };
+	unsigned long families[ARRAY_SIZE(refused_families)];
+	size_t i;
+
+	switch (r->match) {
+	case MATCH_TTY_IOCTL:
+		return add_arg_rules(ctx, r, 1, tty_requests, ARRAY_SIZE(tty_requests));
+	case MATCH_SOCKET_FAMILY:
+		for (i = 0; i < ARRAY_SIZE(families); i++)
+			families[i] = (unsigned long)refused_families[i];
+		return add_arg_rules(ctx, r, 0, families, ARRAY_SIZE(families));
+	case MATCH_ALL:
+		break;
+	}
+	return seccomp_rule_add(ctx, r->action, r->nr, 0);
 }
 
 /* The compat ABI a 64-bit kernel also runs, if any. */
@@ -316,7 +365,7 @@ static int profile_compile(const struct profile *p, struct carrel_seccomp **out,
 	for (i = 0; p->include_line && i < ARRAY_SIZE(default_rules); i++) {
 		const struct default_rule *d = &default_rules[i];
 		struct rule dr = { .action = SCMP_ACT_ERRNO((uint32_t)d->errnum),
-				   .tty_ioctl = d->tty_ioctl };
+				   .match = d->match };
 
 		dr.nr = seccomp_syscall_resolve_name(d->name);
 		if (dr.nr == __NR_SCMP_ERROR) {
@@ -515,7 +564,7 @@ static int parse_line(struct profile *p, unsigned line, char *text, bool *seen_r
 	r->nr = nr;
 	r->action = action;
 	r->line = line;
-	r->tty_ioctl = false;
+	r->match = MATCH_ALL;
 	return 0;
 }
 

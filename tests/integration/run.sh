@@ -123,6 +123,12 @@ outer() {
 	export T_CG_MEMORY T_CG_PIDS T_CG_CPU="${T_CG_CPU:-}" T_CG_CPUACCT="${T_CG_CPUACCT:-}" \
 		T_CG_FREEZER="${T_CG_FREEZER:-}" T_CG_BLKIO="${T_CG_BLKIO:-}" T_CG_UNIFIED="${T_CG_UNIFIED:-}"
 
+	# The helper's state directory (STATEDIR, compiled in; the default):
+	# a tmpfs covers it in the namespace; made here only as a mount point.
+	if [ ! -d /var/lib/carrel ]; then
+		mkdir -m 0755 /var/lib/carrel && t_on_exit "rmdir /var/lib/carrel"
+	fi
+
 	t_run "integration suite" "$T_SUITE_TIMEOUT" bash "$T_SELF" --enter
 
 	# Whatever is left in our cgroup subtree was started by this suite.
@@ -203,7 +209,10 @@ setup_mounts() {
 	mount -t tmpfs -o mode=0755 carrel-test-home /home || return 1
 	mount -t tmpfs -o mode=0755 carrel-test-log /var/log || return 1
 	mount -t tmpfs -o mode=1777 carrel-test-shm /dev/shm || return 1
-	mkdir -m 0755 /run/sshd /run/lock
+	mount -t tmpfs -o mode=1777 carrel-test-vartmp /var/tmp || return 1
+	mount -t tmpfs -o mode=0755 carrel-test-state /var/lib/carrel || return 1
+	mkdir -m 0755 /run/sshd
+	mkdir -m 1777 /run/lock
 	install -m 0664 -g utmp /dev/null /run/utmp
 	install -m 0664 -g utmp /dev/null /var/log/wtmp
 	install -m 0664 -g utmp /dev/null /var/log/lastlog

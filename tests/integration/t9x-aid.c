@@ -9,6 +9,8 @@
  *                             pushed) and exits 0
  *   t9x-aid fds               the open file descriptors, "fds 0 1 2 ..."
  *   t9x-aid argc              "argc=N argv0=..."
+ *   t9x-aid vsock             socket(AF_VSOCK, SOCK_STREAM): "vsock errno=N"
+ *                             (0: opened)
  *   t9x-aid argc0 PROG [ENV...]  execve PROG with an empty argv (argc 0)
  *                             and ENV... as its whole environment: a program
  *                             that reads argv[1] anyway reads ENV's first
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #ifdef T9X_PRELOAD
@@ -84,6 +87,13 @@ int main(int argc, char **argv)
 			closedir(d);
 		return 0;
 	}
+	if (argc == 2 && strcmp(argv[1], "vsock") == 0) {
+		int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		printf("vsock errno=%d\n", fd < 0 ? errno : 0);
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
 	if (argc >= 3 && strcmp(argv[1], "argc0") == 0) {
 		char *no_args[] = { NULL };
 		execve(argv[2], no_args, argv + 3);
@@ -94,7 +104,7 @@ int main(int argc, char **argv)
 		printf("argc=%d argv0=%s\n", argc, argv[0]);
 		return 0;
 	}
-	fprintf(stderr, "usage: t9x-aid tiocsti TEXT | fds | argc | argc0 PROG [ENV...]\n");
+	fprintf(stderr, "usage: t9x-aid tiocsti TEXT | fds | vsock | argc | argc0 PROG [ENV...]\n");
 	return 2;
 }
 #endif

@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
@@ -725,6 +726,58 @@ static uint32_t sim(const struct bpf_prog *p, uint32_t arch, int nr, uint64_t ar
 
 #define RET_ERRNO(e) (SECCOMP_RET_ERRNO | (uint32_t)(e))
 
+/* The same with the first argument set (socket's family, socketcall's operation). */
+static uint32_t sim0(const struct bpf_prog *p, uint32_t arch, int nr, uint64_t arg0, bool *bad)
+{
+	struct seccomp_data d;
+
+	memset(&d, 0, sizeof(d));
+	d.arch = arch;
+	d.nr = nr;
+	d.args[0] = arg0;
+	return bpf_run(p, &d, bad);
+}
+
+/* Socket families: vsock refused on every ABI (x32 refuses everything),
+ * ordinary families allowed; i386's socketcall refuses the two operations
+ * that create sockets (their family is out of the filter's reach) and lets
+ * the others through. */
+static void test_exported_sockets(const struct bpf_prog *p)
+{
+	static const struct {
+		uint32_t arch;
+		int nr;
+		const char *abi;
+	} sock[] = { { AUDIT_ARCH_X86_64, 41, "x86_64" }, { AUDIT_ARCH_I386, 359, "i386" } };
+	const uint32_t refused = RET_ERRNO(EAFNOSUPPORT);
+	bool bad = false;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sock); i++) {
+		tap(sim0(p, sock[i].arch, sock[i].nr, AF_VSOCK, &bad) == refused &&
+			    sim0(p, sock[i].arch, sock[i].nr, AF_VSOCK | 0xabcd00000000UL, &bad) == refused &&
+			    sim0(p, sock[i].arch, sock[i].nr, AF_IUCV, &bad) == refused && !bad,
+		    "BPF: %s socket(AF_VSOCK), socket(AF_IUCV) -> EAFNOSUPPORT", sock[i].abi);
+		tap(sim0(p, sock[i].arch, sock[i].nr, AF_INET, &bad) == SECCOMP_RET_ALLOW &&
+			    sim0(p, sock[i].arch, sock[i].nr, AF_INET6, &bad) == SECCOMP_RET_ALLOW &&
+			    sim0(p, sock[i].arch, sock[i].nr, AF_UNIX, &bad) == SECCOMP_RET_ALLOW &&
+			    sim0(p, sock[i].arch, sock[i].nr, AF_NETLINK, &bad) == SECCOMP_RET_ALLOW && !bad,
+		    "BPF: %s socket(AF_INET, AF_INET6, AF_UNIX, AF_NETLINK) allowed", sock[i].abi);
+	}
+	/* i386 socketcall is 102; SYS_SOCKET 1, SYS_CONNECT 3, SYS_SOCKETPAIR 8,
+	 * SYS_SENDMSG 16.  The kernel reads the operation as int: high bits
+	 * set are the same operation. */
+	tap(sim0(p, AUDIT_ARCH_I386, 102, 1, &bad) == refused &&
+		    sim0(p, AUDIT_ARCH_I386, 102, 1 | 0xabcd00000000UL, &bad) == refused && !bad,
+	    "BPF: i386 socketcall(SYS_SOCKET) -> EAFNOSUPPORT (its family is out of reach)");
+	tap(sim0(p, AUDIT_ARCH_I386, 102, 3, &bad) == SECCOMP_RET_ALLOW &&
+		    sim0(p, AUDIT_ARCH_I386, 102, 8, &bad) == SECCOMP_RET_ALLOW &&
+		    sim0(p, AUDIT_ARCH_I386, 102, 16, &bad) == SECCOMP_RET_ALLOW && !bad,
+	    "BPF: i386 socketcall(SYS_CONNECT, SYS_SOCKETPAIR, SYS_SENDMSG) allowed");
+	tap(sim0(p, AUDIT_ARCH_X86_64, 53, AF_VSOCK, &bad) == SECCOMP_RET_ALLOW && !bad,
+	    "BPF: x86_64 socketpair is not filtered (vsock has no pairs)");
+}
+
 static void test_exported(void)
 {
 	struct carrel_error err = { 0 };
@@ -787,7 +840,50 @@ static void test_exported(void)
 			    SECCOMP_RET_ALLOW &&
 		    !bad,
 	    "BPF: x86_64 ioctl compares the low 32 bits of the request only");
+	test_exported_sockets(&p);
 	free(p.insns);
+}
+
+/* Under the default filter, on the real kernel: vsock sockets fail as if
+ * the kernel had no vsock, IP and unix sockets work. */
+static int child_sockets(const void *arg)
+{
+	int fd;
+
+	if (enter_default() < 0)
+		return -1;
+	fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 || errno != EAFNOSUPPORT) {
+		diag("socket(AF_VSOCK): %s, want EAFNOSUPPORT", fd >= 0 ? "opened" : strerror(errno));
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		diag("socket(AF_INET): %s", strerror(errno));
+		return -1;
+	}
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		diag("socket(AF_UNIX): %s", strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void test_sockets(void)
+{
+	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	/* Whether the test can fail: without the filter, vsock opens here. */
+	if (fd >= 0)
+		close(fd);
+	else
+		diag("without a filter socket(AF_VSOCK) fails too (%s): the next line cannot fail",
+		     strerror(errno));
+	tap(child_passed(in_child(child_sockets, NULL)),
+	    "socket(AF_VSOCK) -> EAFNOSUPPORT, AF_INET and AF_UNIX sockets work");
 }
 
 static int child_raw_load(const void *arg)
@@ -1311,6 +1407,7 @@ int main(int argc, char **argv)
 	test_ioctls();
 	test_ordinary();
 	test_nnp();
+	test_sockets();
 	test_exported();
 	test_raw_load();
 	test_profiles();
