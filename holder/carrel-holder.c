@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * carrel-holder: what the holder becomes once the carrel's view is set up.
+ *
+ * The holder is cloned from the keeper, so until it execs it is a copy of
+ * the whole helper image (libconfuse, libcap, libseccomp, their relocated
+ * pages, the keeper's heap), kept for the carrel's whole life.  Its setup
+ * (helper/holder.c) needs all that; what follows does not: PID 1 of the pid
+ * namespace only reaps, and its death (SIGKILL from the keeper, or the
+ * parent-death signal when the keeper dies) takes the namespace with it.
+ * This static program is that loop and nothing else, so that a carrel costs
+ * a few pages here instead of a second copy of the helper.
+ *
+ * It gets no privileges: helper/holder.c execs it after dropping them (the
+ * user, or nobody, without capabilities).  The parent-death signal survives
+ * the exec (it is cleared only for set-user-ID or file-capability programs,
+ * which this is not).  Installed 0711: the exec-ing user cannot read the
+ * file, so the kernel makes the process non-dumpable from the exec on (no
+ * window in which the session's processes could ptrace PID 1); it sets
+ * that again itself in case it was installed readable.
+ *
+ * Exit rules, as the holder's: it never exits by itself.  With no child to
+ * reap it waits for SIGCHLD; every other signal is blocked (SIGKILL, the
+ * only one that ends it, cannot be).
+ */
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+int main(void)
+{
+	sigset_t all, chld;
+
+	(void)prctl(PR_SET_DUMPABLE, 0);
+	(void)prctl(PR_SET_NAME, "carrel-holder");
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	for (;;) {
+		siginfo_t si;
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		(void)sigwaitinfo(&chld, &si);
+	}
+}
