@@ -13,6 +13,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -607,6 +608,9 @@ void keeper_main(struct carrel *c)
 	int lock = carrel_lock();
 	cg_reap_stale(&c->cg, carrel_session_live);
 	closep(&lock);
+	/* The keeper lives as long as the carrel: give back the heap pages that
+	 * the helper's start-up freed (config, name service, filter compile). */
+	(void)malloc_trim(0);
 	serve(c, sigfd);
 	_exit(0);
 }
