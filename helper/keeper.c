@@ -582,7 +582,6 @@ void keeper_main(struct carrel *c)
 		fail(c, r, "cgroup", "attach holder");
 	if (write(go, "g", 1) != 1)
 		fail(c, -errno, "holder", "start");
-	closep(&go);
 	if ((r = wait_ready(ready, &st)) < 0)
 		fail(c, r, st.step[0] ? st.step : "holder", "carrel setup inside the namespaces");
 	closep(&ready);
@@ -603,6 +602,9 @@ void keeper_main(struct carrel *c)
 		fail(c, r, "state file", CARREL_USERS_DIR);
 	if (carrel_send_reply(c, c->logins[0].sock) < 0)
 		teardown(c, "module gone before reply");
+	/* The holder waits for this to exec carrel-holder, so that the exec
+	 * and the end of its copy of our image do not slow the reply. */
+	closep(&go);
 	log_login(c, &c->logins[0], "open", NULL);
 	/* Off the login's path: remove what keepers that were killed left. */
 	int lock = carrel_lock();
