@@ -325,7 +325,7 @@ series() {
 	shift
 	local raw=("$@" --raw)
 	[ "$1" = --cmd ] && raw=("$1" "$2" --raw "${@:3}")
-	timeout -k 5 600 nice -n "$BENCH_NICE" "$DRIVER" "${raw[@]}" 2>>"$DATA/errors" |
+	timeout -k 5 600 nice -n "$BENCH_NICE" "$DRIVER" "${raw[@]}" 2> >(sed "s/^/$name: /" >>"$DATA/errors") |
 		awk -v s="$name" '$1 == "iter" { for (i = 3; i <= NF; i++) { split($i, kv, "="); print s, kv[1], kv[2] } }' \
 			>>"$DATA/raw"
 }
