@@ -17,18 +17,20 @@ HELPER_PATH := $(LIBEXECDIR)/carrel-helper
 # The set-user-ID program's mode; the Debian package installs 0755 and lets
 # postinst set 4755 (dpkg-statoverride can change it).
 SETUID_MODE ?= 4755
+HOLDER_PATH := $(LIBEXECDIR)/carrel-holder
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -iquote lib -iquote conf -iquote cgroup \
-            -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"' \
-            -DCARREL_STATEDIR='"$(STATEDIR)"'
+            -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_HOLDER_PATH='"$(HOLDER_PATH)"' \
+            -DCARREL_RUNDIR='"$(RUNDIR)"' -DCARREL_STATEDIR='"$(STATEDIR)"'
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS_HARD := -Wl,-z,relro,-z,now
-# sd-bus, for cgroup_parent = systemd (cgroup/cgroup_systemd.c).
-SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+# sd-bus, for cgroup_parent = systemd (cgroup/cgroup_systemd.c): loaded on
+# first use (cgroup/sd_bus_dlopen.c), not linked; only its header is needed.
+SYSTEMD_LIBS := -ldl
 
 # The house (README.md, "Layout"): each folder builds one library or one
 # program, from its own sources only.  Layers, lowest first:
@@ -37,6 +39,7 @@ SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsyste
 #   conf/     libcarrelconf.a the config: schema, loading, checks, resolution
 #   cgroup/   libcarrelcg.a   one cgroup interface, three backends
 #   helper/   carrel-helper   root only: open, keeper, holder, check-config
+#   holder/   carrel-holder   what the holder execs once set up: PID 1 that reaps
 #   ctl/      carrelctl       the admin's tool
 #   pam_module/ pam_carrel.so
 LIB_SRC    := $(wildcard lib/*.c)
@@ -51,7 +54,7 @@ CONF_A := conf/libcarrelconf.a
 CG_A   := cgroup/libcarrelcg.a
 
 .PHONY: all clean install uninstall check demo format selinux deps bench vmcheck deb FORCE
-all: pam_module/pam_carrel.so helper/carrel-helper ctl/carrelctl
+all: pam_module/pam_carrel.so helper/carrel-helper holder/carrel-holder ctl/carrelctl
 
 # The paths compiled in (helper, state dir) are part of the build: objects
 # are rebuilt when they change (e.g. `make install PREFIX=/usr`).
@@ -78,6 +81,17 @@ $(CG_A): $(CG_SRC:.c=.o)
 helper/carrel-helper: $(HELPER_SRC:.c=.o) ctl/sessions.o $(CG_A) $(CONF_A) $(LIB_A)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap -lseccomp $(SYSTEMD_LIBS)
 
+# Static and alone: it stays mapped for the carrel's whole life, in every
+# carrel, so it maps no library and links nothing of the project's.
+# On x86-64 without libc at all (see the file's header).
+HOLDER_NOLIBC := $(filter x86_64,$(firstword $(subst -, ,$(shell $(CC) -dumpmachine))))
+holder/carrel-holder: holder/carrel-holder.c build.flags
+ifneq ($(HOLDER_NOLIBC),)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -DCARREL_NOLIBC -ffreestanding -fno-stack-protector -nostdlib -static -o $@ $<
+else
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -static -o $@ $<
+endif
+
 ctl/carrelctl: $(CTL_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap $(SYSTEMD_LIBS)
 
@@ -90,6 +104,7 @@ install: all
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/security
 	install -m 0644 pam_module/pam_carrel.so $(DESTDIR)$(PAMDIR)/pam_carrel.so
 	install -o root -g root -m 4755 helper/carrel-helper $(DESTDIR)$(HELPER_PATH)
+	install -o root -g root -m 0711 holder/carrel-holder $(DESTDIR)$(HOLDER_PATH)
 	install -d -o root -g root -m 0755 $(DESTDIR)$(STATEDIR)
 	install -d -o root -g root -m 0700 $(DESTDIR)$(STATEDIR)/vartmp
 	install -m 0644 conf/carrel.conf.5 $(DESTDIR)$(MANDIR)/man5/carrel.conf.5
@@ -106,7 +121,8 @@ install: all
 # The config file is left alone when it differs from the shipped default: it is the admin's.
 # So is STATEDIR: the users' files in vartmp/ are theirs (INSTALL, section 7).
 uninstall:
-	rm -f $(DESTDIR)$(PAMDIR)/pam_carrel.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(SBINDIR)/carrelctl \
+	rm -f $(DESTDIR)$(PAMDIR)/pam_carrel.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(HOLDER_PATH) \
+	      $(DESTDIR)$(SBINDIR)/carrelctl \
 	      $(DESTDIR)$(MANDIR)/man5/carrel.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8 \
 	      $(DESTDIR)$(MANDIR)/man8/carrelctl.8
 	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
@@ -135,12 +151,17 @@ tests/unit/test_seccomp: tests/unit/test_seccomp.c tests/unit/seccomp_probe.c he
 	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -o $@ tests/unit/test_seccomp.c helper/seccomp_profile.c \
 		$(LIB_SRC) -lseccomp -lcap -lpthread
 
+# No sanitizer: the test clone()s (a new pid namespace) and changes uid in
+# the child, where the sanitizer runtime's own state is not valid.
+tests/unit/test_holder: tests/unit/test_holder.c tests/unit/tap.h holder/carrel-holder
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
+
 tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static-pie -o $@ $< -lpthread || \
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpthread
 
 UNIT_TESTS := tests/unit/test_conf tests/unit/test_cgroup tests/unit/test_dlopen tests/unit/test_pam_confdir \
-              tests/unit/test_seccomp tests/unit/seccomp_probe
+              tests/unit/test_seccomp tests/unit/test_holder tests/unit/seccomp_probe
 
 # Every Debian package the build, the tests and the demo need (idempotent).
 deps:
@@ -170,7 +191,7 @@ selinux:
 	$(MAKE) -C selinux
 
 clean:
-	rm -f */*.o */*.a helper/carrel-helper ctl/carrelctl pam_module/*.so tests/hostile/*.o \
+	rm -f */*.o */*.a helper/carrel-helper holder/carrel-holder ctl/carrelctl pam_module/*.so tests/hostile/*.o \
 	      $(UNIT_TESTS) tests/hostile/helper_call build.flags
 	-$(MAKE) -C selinux clean
 

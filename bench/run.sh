@@ -14,6 +14,11 @@
 #   BENCH_KEEP=DIR (copy the raw data there) CARREL_BENCH_OUT=FILE (the report)
 #   BENCH_STEPS="warm cold trace attach profile spawn scale" (a subset runs
 #   only those; the report marks the rest as not run)
+#   BENCH_BEFORE=DIR: another built tree (e.g. a checkout of an earlier
+#   commit, after `make`), measured in the same invocation: its warm series
+#   interleaved with this tree's in every round, and its own scale run; the
+#   report gets a before/after table.  Both trees' helpers have the same
+#   compiled-in path: the one installed there is swapped between series.
 #
 # Like the integration suite, it never touches the host:
 #   outer   (host)       makes a child cgroup "carrel-bench.PID" beneath the
@@ -59,7 +64,8 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 BENCH_NICE=${BENCH_NICE:--10}
 BENCH_CPU_SHARES=${BENCH_CPU_SHARES:-10240}
 BENCH_STEPS=${BENCH_STEPS:-warm cold trace attach profile spawn scale}
-export BENCH_STEPS BENCH_CPU_SHARES BENCH_NICE BENCH_WARM BENCH_COLD BENCH_GAP_MS BENCH_SCALE BENCH_ROUNDS BENCH_TRACE BENCH_PEERS
+BENCH_BEFORE=${BENCH_BEFORE:+$(cd "$BENCH_BEFORE" && pwd)}
+export BENCH_BEFORE BENCH_STEPS BENCH_CPU_SHARES BENCH_NICE BENCH_WARM BENCH_COLD BENCH_GAP_MS BENCH_SCALE BENCH_ROUNDS BENCH_TRACE BENCH_PEERS
 
 B_USER=carrelbench
 B_UID=61900
@@ -120,6 +126,10 @@ outer() {
 	fi
 	if [ ! -f "$B_REPO/pam_module/pam_carrel.so" ] || [ ! -f "$B_REPO/helper/carrel-helper" ]; then
 		echo "bench: build first (make)" >&2
+		exit 1
+	fi
+	if [ -n "$BENCH_BEFORE" ] && { [ ! -f "$BENCH_BEFORE/pam_module/pam_carrel.so" ] || [ ! -f "$BENCH_BEFORE/helper/carrel-helper" ]; }; then
+		echo "bench: BENCH_BEFORE=$BENCH_BEFORE is not a built tree" >&2
 		exit 1
 	fi
 	if [ ! -f /usr/include/security/pam_appl.h ]; then
@@ -215,9 +225,12 @@ setup() {
 	mount -t tmpfs -o mode=0755 carrel-bench-usr-local /usr/local || return 1
 	mount -t tmpfs -o mode=0755 carrel-bench-run /run || return 1
 	mkdir -p "$W"/{bin,lib,conf/full,conf/nouser,etc} "$PAMD" "$DATA" /usr/local/libexec/carrel /run/lock
-	install -o root -g root -m 4755 "$B_REPO/helper/carrel-helper" /usr/local/libexec/carrel/carrel-helper || return 1
-	# A snapshot of the built module: the tree may be rebuilt while we run.
-	install -m 0644 "$B_REPO/pam_module/pam_carrel.so" "$W/lib/pam_carrel.so" || return 1
+	# Snapshots of the built programs and module: the tree may be rebuilt
+	# while we run.  $W/after is this tree, $W/before BENCH_BEFORE's.
+	stage_tree after "$B_REPO" || return 1
+	[ -z "$BENCH_BEFORE" ] || stage_tree before "$BENCH_BEFORE" || return 1
+	use_tree after || return 1
+	install -m 0644 "$W/after/pam_carrel.so" "$W/lib/pam_carrel.so" || return 1
 	cc -O2 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -o "$DRIVER" "$B_HERE/driver.c" -lpam || return 1
 
 	local f
@@ -252,8 +265,38 @@ setup() {
 	echo "session required $W/lib/pam_carrel.so config=$W/conf/full/carrel.conf" >"$PAMD/bench-carrel"
 	echo "session required $W/lib/pam_carrel.so config=$W/conf/nouser/carrel.conf" >"$PAMD/bench-carrel-nouser"
 	echo "session required pam_permit.so" >"$PAMD/bench-empty"
+	echo "session required $W/before/pam_carrel.so config=$W/conf/full/carrel.conf" >"$PAMD/bench-carrel-before"
 	/usr/local/libexec/carrel/carrel-helper check-config "$W/conf/full/carrel.conf" >/dev/null || return 1
 }
+
+# stage_tree NAME DIR: copy DIR's built helper, holder and module to $W/NAME.
+stage_tree() {
+	mkdir -p "$W/$1" || return 1
+	install -m 0644 "$2/pam_module/pam_carrel.so" "$W/$1/pam_carrel.so" || return 1
+	install -m 0755 "$2/helper/carrel-helper" "$W/$1/carrel-helper" || return 1
+	if [ -f "$2/holder/carrel-holder" ]; then
+		install -m 0755 "$2/holder/carrel-holder" "$W/$1/carrel-holder" || return 1
+	fi
+	git -C "$2" rev-parse --short HEAD >"$W/$1/commit" 2>/dev/null || echo "?" >"$W/$1/commit"
+}
+
+# use_tree NAME: install $W/NAME's helper (set-user-ID) and holder at their
+# compiled-in paths, each by rename (running keepers keep their image).
+# Each tree's module is its own file ($W/lib/pam_carrel.so for this tree).
+use_tree() {
+	local d=/usr/local/libexec/carrel
+	[ "$CUR_TREE" = "$1" ] && return 0
+	install -o root -g root -m 4755 "$W/$1/carrel-helper" "$d/.carrel-helper.new" &&
+		mv -f "$d/.carrel-helper.new" "$d/carrel-helper" || return 1
+	if [ -f "$W/$1/carrel-holder" ]; then
+		install -o root -g root -m 0711 "$W/$1/carrel-holder" "$d/.carrel-holder.new" &&
+			mv -f "$d/.carrel-holder.new" "$d/carrel-holder" || return 1
+	else
+		rm -f "$d/carrel-holder"
+	fi
+	CUR_TREE=$1
+}
+CUR_TREE=
 
 # Kill what a session left (keeper, holder) by pid, from its state file.
 kill_sessions() {
@@ -282,7 +325,7 @@ series() {
 	shift
 	local raw=("$@" --raw)
 	[ "$1" = --cmd ] && raw=("$1" "$2" --raw "${@:3}")
-	timeout -k 5 600 nice -n "$BENCH_NICE" "$DRIVER" "${raw[@]}" 2>>"$DATA/errors" |
+	timeout -k 5 600 nice -n "$BENCH_NICE" "$DRIVER" "${raw[@]}" 2> >(sed "s/^/$name: /" >>"$DATA/errors") |
 		awk -v s="$name" '$1 == "iter" { for (i = 3; i <= NF; i++) { split($i, kv, "="); print s, kv[1], kv[2] } }' \
 			>>"$DATA/raw"
 }
@@ -317,6 +360,11 @@ measure_warm() {
 	[ "$per" -ge 1 ] || per=1
 	# Warm-up: page cache, dentries, the first cgroups.
 	carrel_serial warmup bench-carrel 10
+	if [ -n "$BENCH_BEFORE" ]; then
+		use_tree before
+		carrel_serial warmup bench-carrel-before 10
+		use_tree after
+	fi
 	empty_serial warmup 5
 	cmd_series warmup 5 0 "${PEER_UNSHARE[@]}"
 	: >"$DATA/raw"
@@ -324,6 +372,11 @@ measure_warm() {
 		say "warm round $r/$BENCH_ROUNDS"
 		empty_serial empty "$per"
 		carrel_serial carrel bench-carrel "$per"
+		if [ -n "$BENCH_BEFORE" ]; then
+			use_tree before
+			carrel_serial before_carrel bench-carrel-before "$per"
+			use_tree after
+		fi
 		carrel_serial carrel_nouser bench-carrel-nouser "$per"
 		series carrel_exempt "$PAMD" bench-carrel root "$per"
 		cmd_series true "$per" 0 true
@@ -349,6 +402,16 @@ measure_cold() {
 
 measure_scale() {
 	local n=$BENCH_SCALE
+	if [ -n "$BENCH_BEFORE" ]; then
+		say "scale: $n carrel sessions of BENCH_BEFORE held at once"
+		use_tree before
+		timeout -k 5 900 nice -n "$BENCH_NICE" "$DRIVER" "$PAMD" bench-carrel-before "$B_USER" "$n" --concurrent \
+			--memcg "$B_CG_MEMORY" --sessions-dir "$SESSIONS" --windows "1,100,$n" \
+			>"$DATA/scale_before" 2>>"$DATA/errors"
+		wait_no_sessions 30 || kill_sessions
+		use_tree after
+		sleep 1
+	fi
 	say "scale: $n empty-stack sessions held at once (reference)"
 	timeout -k 5 900 nice -n "$BENCH_NICE" "$DRIVER" "$PAMD" bench-empty "$B_USER" "$n" --concurrent --memcg "$B_CG_MEMORY" \
 		--windows "1,100,$n" >"$DATA/scale_empty" 2>>"$DATA/errors"
@@ -366,6 +429,7 @@ measure_scale() {
 	done
 	# Where the time goes with N live: a few more sessions, traced, beside them.
 	if grep -q '^held ' "$DATA/scale_carrel" 2>/dev/null; then
+		smaps_of_one >"$DATA/smaps"
 		say "scale: tracing $BENCH_TRACE more sessions with $n live"
 		trace_sessions "n$n" 0
 	fi
@@ -380,6 +444,24 @@ measure_scale() {
 	timeout -k 5 300 nice -n "$BENCH_NICE" "$DRIVER" "$PAMD" bench-carrel "$B_USER" 100 --concurrent --memcg "$B_CG_MEMORY" \
 		--sessions-dir "$SESSIONS" --windows "1,100" >"$DATA/scale_carrel100" 2>>"$DATA/errors"
 	wait_no_sessions 30 || kill_sessions
+}
+
+# smaps_of_one: the keeper's and the holder's private dirty pages by
+# mapping (kB), of the first live session.
+smaps_of_one() {
+	local s w p
+	for s in "$SESSIONS"/*; do
+		[ -f "$s" ] && grep -q '^keeper=' "$s" || continue
+		for w in keeper holder; do
+			p=$(awk -F= -v k="$w" '$1 == k { print $2 }' "$s")
+			[ -r "/proc/$p/smaps" ] || continue
+			awk -v w="$w" '/^[0-9a-f]+-[0-9a-f]+ / { name = NF >= 6 ? $6 : "[anon:" last "]"; sub(/.*\//, "", name); if (NF >= 6) last = name }
+				/^Private_Dirty:/ { pd[name] += $2 } /^Rss:/ { rss[name] += $2 }
+				END { for (n in pd) if (pd[n] > 0) printf "%s %s %d %d\n", w, n, pd[n], rss[n] }' "/proc/$p/smaps" |
+				sort -k3,3nr
+		done
+		return 0
+	done
 }
 
 # ------------------------------------------------------------------ phases
@@ -583,6 +665,14 @@ report() {
 	done
 	echo
 
+	if [ -s "$DATA/smaps" ]; then
+		echo "Private dirty pages of one keeper and one holder by mapping, with $n live (kB; rss in brackets):"
+		echo
+		echo '```'
+		awk '{ printf "%-7s %-28s %6d  (%d)\n", $1, $2, $3, $4 }' "$DATA/smaps"
+		echo '```'
+		echo
+	fi
 	echo "### Where the time goes (strace -f of $BENCH_TRACE warm and $BENCH_TRACE cold sessions)"
 	echo
 	echo "strace (seccomp-bpf filtered to the marker syscalls) slows the traced path: traced open medians are warm $(awk '$1 == "iter" { split($3, a, "="); print a[2] }' "$DATA/traced_warm" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') ms and cold $(awk '$1 == "iter" { split($3, a, "="); print a[2] }' "$DATA/traced_cold" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }') ms against $(med carrel open) / $(med cold_carrel open) untraced. Kernel time inside one syscall (clone3, writes to cgroup.procs, mounts) is hardly affected; the gaps between syscalls are. Medians per step, ms:"
@@ -657,6 +747,7 @@ EOF
 		echo '```'
 		echo
 	fi
+	[ -n "$BENCH_BEFORE" ] && report_before_after "$u" "$e"
 	echo "### Targets (reported, not asserted)"
 	echo
 	echo "| target | measured | verdict |"
@@ -674,6 +765,44 @@ EOF
 		echo '```'
 		echo
 	fi
+}
+
+# The before/after table (BENCH_BEFORE): U = unshare median, E = empty stack median.
+report_before_after() {
+	local u=$1 e=$2 b a bo ao bm am bme bl1 al1 bln aln n=$BENCH_SCALE
+	b=$(med before_carrel outer)
+	a=$(med carrel outer)
+	bo=$(med before_carrel open)
+	ao=$(med carrel open)
+	bm=$(line_of "$DATA/scale_before" "mem ")
+	am=$(line_of "$DATA/scale_carrel" "mem ")
+	bme=$(kv "$(line_of "$DATA/scale_empty" "memcg_per_session_kb")" usage)
+	bl1=$(line_of "$DATA/scale_before" "open_at_1 ")
+	al1=$(line_of "$DATA/scale_carrel" "open_at_1 ")
+	bln=$(line_of "$DATA/scale_before" "open_at_$n ")
+	aln=$(line_of "$DATA/scale_carrel" "open_at_$n ")
+	local ball aall
+	ball=$(calc "$(kv "$(line_of "$DATA/scale_before" "memcg_per_session_kb")" usage) - $bme")
+	aall=$(calc "$(kv "$(line_of "$DATA/scale_carrel" "memcg_per_session_kb")" usage) - $bme")
+	echo "### Before / after, same invocation"
+	echo
+	echo "before = BENCH_BEFORE ($BENCH_BEFORE, commit $(cat "$W/before/commit")), after = this tree (commit $(cat "$W/after/commit")); warm series interleaved in the same $BENCH_ROUNDS rounds, scale runs back to back; the same empty-stack and unshare reference."
+	echo
+	echo "| what | before | after | after / before |"
+	echo "|---|---|---|---|"
+	local wb wa
+	wb=$(calc "$b - $e")
+	wa=$(calc "$a - $e")
+	echo "| warm added latency, ms (carrel outer - empty outer, medians) | $wb | $wa | $(calc "$wa / $wb")x |"
+	echo "| warm added latency / unshare ($u ms) | $(calc "$wb / $u")x | $(calc "$wa / $u")x | |"
+	echo "| pam_open_session, warm median, ms | $bo | $ao | $(calc "$ao / $bo")x |"
+	echo "| memory per session, all in (memcg, minus empty stack), kB, $n live | $ball | $aall | $(calc "$aall / $ball")x |"
+	local w
+	for w in keeper holder; do
+		echo "| $w VmRSS / PSS / Private_Dirty / page tables, kB | $(kv "$bm" ${w}_rss_kb) / $(kv "$bm" ${w}_pss_kb) / $(kv "$bm" ${w}_privdirty_kb) / $(kv "$bm" ${w}_pte_kb) | $(kv "$am" ${w}_rss_kb) / $(kv "$am" ${w}_pss_kb) / $(kv "$am" ${w}_privdirty_kb) / $(kv "$am" ${w}_pte_kb) | |"
+	done
+	echo "| open latency at N=1 / N=$n, ms (medians) | $(kv "$bl1" median) / $(kv "$bln" median) | $(kv "$al1" median) / $(kv "$aln" median) | |"
+	echo
 }
 
 phase_med() {

@@ -488,10 +488,34 @@ static void __attribute__((noreturn)) reap_forever(void)
 	}
 }
 
+/*
+ * From here on the holder only reaps: become carrel-holder (holder/), a
+ * static program that does only that, so that the carrel does not keep a
+ * second copy of the helper's image alive.  EXE was opened before setup,
+ * in the host's view.  Privileges are dropped already (the program is
+ * never run with any); if it is not installed or does not run, reap here.
+ * Not before the keeper closes GO, after its reply: the exec, and the end
+ * of the old image with it, are off the login's path.
+ */
+static void __attribute__((noreturn)) become_reaper(int go, int exe)
+{
+	char *const argv[] = { (char *)"carrel-holder", NULL };
+	char *const envp[] = { NULL };
+	char g;
+
+	(void)!read(go, &g, 1);
+	go = safe_close(go);
+	if (exe >= 0)
+		(void)execveat(exe, "", argv, envp, AT_EMPTY_PATH);
+	exe = safe_close(exe);
+	reap_forever();
+}
+
 int holder_main(const struct carrel *c, int go, int ready)
 {
 	struct holder_status st = { 0 };
 	const char *step = "start";
+	int exe;
 	char g;
 
 	/* Keep only the two pipes: the holder must hold nothing of the keeper's. */
@@ -503,12 +527,12 @@ int holder_main(const struct carrel *c, int go, int ready)
 	/* Wait until the keeper has put us into the session's cgroups. */
 	if (read(go, &g, 1) != 1)
 		_exit(1);
-	close(go);
+	exe = open(CARREL_HOLDER_PATH, O_PATH | O_CLOEXEC);
 	st.err = setup(c, &step);
 	if (st.err < 0)
 		snprintf(st.step, sizeof(st.step), "%s", step);
 	if (write(ready, &st, sizeof(st)) != (ssize_t)sizeof(st) || st.err < 0)
 		_exit(1);
 	close(ready);
-	reap_forever();
+	become_reaper(go, exe);
 }

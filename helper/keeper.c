@@ -13,6 +13,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -584,7 +585,6 @@ void keeper_main(struct carrel *c)
 		fail(c, r, "cgroup", "attach holder");
 	if (write(go, "g", 1) != 1)
 		fail(c, -errno, "holder", "start");
-	closep(&go);
 	if ((r = wait_ready(ready, &st)) < 0)
 		fail(c, r, st.step[0] ? st.step : "holder", "carrel setup inside the namespaces");
 	closep(&ready);
@@ -605,11 +605,17 @@ void keeper_main(struct carrel *c)
 		fail(c, r, "state file", CARREL_USERS_DIR);
 	if (carrel_send_reply(c, c->logins[0].sock) < 0)
 		teardown(c, "module gone before reply");
+	/* The holder waits for this to exec carrel-holder, so that the exec
+	 * and the end of its copy of our image do not slow the reply. */
+	closep(&go);
 	log_login(c, &c->logins[0], "open", NULL);
 	/* Off the login's path: remove what keepers that were killed left. */
 	int lock = carrel_lock();
 	cg_reap_stale(&c->cg, carrel_session_live);
 	closep(&lock);
+	/* The keeper lives as long as the carrel: give back the heap pages that
+	 * the helper's start-up freed (config, name service, filter compile). */
+	(void)malloc_trim(0);
 	serve(c, sigfd);
 	_exit(0);
 }

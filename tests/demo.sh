@@ -87,6 +87,7 @@ mount -t tmpfs -o mode=0755,nodev carrel-demo-usrlocal /usr/local
 mkdir -p /usr/local/bin /usr/local/sbin /usr/local/lib /usr/local/share /usr/local/etc \
 	/usr/local/include /usr/local/src "$(dirname "$HELPER")"
 install -o root -g root -m 4755 "$TOP/helper/carrel-helper" "$HELPER"
+install -o root -g root -m 0711 "$TOP/holder/carrel-holder" "$(dirname "$HELPER")/carrel-holder"
 
 # A throwaway user, in copies of the account files.
 uid=$DEMO_UID
