@@ -117,10 +117,11 @@ static int setup(const struct carrel *c, const char **step)
 		 * user namespace also keeps from being unmounted: a small tmpfs
 		 * goes between. */
 		*step = "mount cgroup2";
-		if ((ns & CARREL_NS_CGROUP) && c->cg.v2 &&
-		    (mount("none", c->cg.h[0].mount, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		const char *cg2 = cg_ns_cgroup2(c->cg);
+		if ((ns & CARREL_NS_CGROUP) && cg2 &&
+		    (mount("none", cg2, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			   "size=4k,nr_inodes=8,mode=0755") < 0 ||
-		     mount("cgroup2", c->cg.h[0].mount, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0))
+		     mount("cgroup2", cg2, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0))
 			return -errno;
 	}
 	*step = "hostname";
