@@ -124,6 +124,11 @@ uint64_t cg_read_value(const char *dir, const char *file, const char *key);
 /* SIGKILL the pids listed in DIR/cgroup.procs, except EXCEPT[0..N) and pid 1. */
 int cg_kill_listed(const char *dir, const pid_t *except, int n);
 
+/* Wait (bounded, 5 s) until H's session cgroup is FREEZE (frozen or
+ * thawed), asking again each time if ASK_AGAIN; -ETIMEDOUT with E saying
+ * what it shows instead. */
+int cg_wait_frozen(const struct cg_hier *h, bool freeze, bool ask_again, struct carrel_error *e);
+
 /* *FIELD = V unless *FIELD is known already or V is unknown. */
 void cg_fill(uint64_t *field, uint64_t v);
 

@@ -598,20 +598,14 @@ static const struct cg_hier *freezer_of(const struct cg_session *cg)
 
 #define FREEZE_MS 5000
 
-static int fs_freeze(const struct cg_session *cg, bool freeze, struct carrel_error *e)
+int cg_wait_frozen(const struct cg_hier *h, bool freeze, bool ask_again, struct carrel_error *e)
 {
-	const struct cg_hier *h = freezer_of(cg);
 	struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
 	char why[CG_PATH_MAX + 64] = "";
 	int r;
 
-	if (!h)
-		return cg_fail(e, -EOPNOTSUPP, "carrel %s has no freezer cgroup (is the v1 freezer controller mounted?)",
-			       cg->id);
 	for (int waited = 0;; waited += 10) {
-		/* v1: FREEZING until every task is frozen; asking again retries
-		 * the stragglers. */
-		if ((r = h->ops->freeze(h, freeze)) < 0)
+		if (ask_again && (r = h->ops->freeze(h, freeze)) < 0)
 			return cg_fail(e, r, "cannot %s %s: %s", freeze ? "freeze" : "thaw", h->session, strerror(-r));
 		if (h->ops->frozen(h, freeze, why, sizeof(why)) > 0)
 			return 0;
@@ -619,9 +613,22 @@ static int fs_freeze(const struct cg_session *cg, bool freeze, struct carrel_err
 			break;
 		nanosleep(&tick, NULL);
 	}
-	if (freeze)
-		(void)h->ops->freeze(h, false);
 	return cg_fail(e, -ETIMEDOUT, "%s after %d s%s", why, FREEZE_MS / 1000, freeze ? "; thawed it again" : "");
+}
+
+static int fs_freeze(const struct cg_session *cg, bool freeze, struct carrel_error *e)
+{
+	const struct cg_hier *h = freezer_of(cg);
+	int r;
+
+	if (!h)
+		return cg_fail(e, -EOPNOTSUPP, "it has no freezer cgroup (is the v1 freezer controller mounted?)");
+	/* v1: FREEZING until every task is frozen; asking again retries the
+	 * stragglers. */
+	r = cg_wait_frozen(h, freeze, true, e);
+	if (r == -ETIMEDOUT && freeze)
+		(void)h->ops->freeze(h, false);
+	return r;
 }
 
 static int fs_release(const struct cg_session *cg, struct carrel_error *e)

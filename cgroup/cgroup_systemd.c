@@ -279,31 +279,20 @@ static int sd_attach_origin(const struct cg_session *cg, const struct cg_origin 
 	return 0; /* it never left its unit */
 }
 
-#define FREEZE_MS 5000
-
 /* systemd freezes its unit's cgroup itself (FreezeUnit writes the same
  * file), and then knows the unit's state; the cgroup says when it is done. */
 static int sd_freeze(const struct cg_session *cg, bool freeze, struct carrel_error *e)
 {
-	const struct cg_hier *h = &cg->h[0];
-	struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
-	char why[CG_PATH_MAX + 64] = "";
 	int r;
 
 	if (cg->n < 1)
-		return cg_fail(e, -ENOENT, "carrel %s names no cgroup", cg->id);
+		return cg_fail(e, -ENOENT, "its state file names no cgroup");
 	if ((r = manager_call(freeze ? "FreezeUnit" : "ThawUnit", cg->unit, append_unit, cg->unit, e)) < 0)
 		return r;
-	for (int waited = 0;; waited += 10) {
-		if (h->ops->frozen(h, freeze, why, sizeof(why)) > 0)
-			return 0;
-		if (waited >= FREEZE_MS)
-			break;
-		nanosleep(&tick, NULL);
-	}
-	if (freeze)
+	r = cg_wait_frozen(&cg->h[0], freeze, false, e);
+	if (r == -ETIMEDOUT && freeze)
 		(void)manager_call("ThawUnit", cg->unit, append_unit, cg->unit, NULL);
-	return cg_fail(e, -ETIMEDOUT, "%s after %d s%s", why, FREEZE_MS / 1000, freeze ? "; thawed it again" : "");
+	return r;
 }
 
 /* The carrel's processes die with the holder, PID 1 of their pid

@@ -230,6 +230,62 @@ static void test_hierarchies(void)
 	      "hierarchies: none with a controller carrel uses is -ENOENT");
 }
 
+/* Is PATH the root of a cgroup hierarchy mounted here (of FSTYPE)? */
+static bool mounted(const char *path, const char *fstype)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024], want[300];
+	bool found = false;
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), " / %s ", path);
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+		found = strstr(line, want) && sep && strncmp(sep + 3, fstype, strlen(fstype)) == 0 &&
+			sep[3 + strlen(fstype)] == ' ';
+	}
+	fclose(f);
+	return found;
+}
+
+/* A running carrel's handle, rebuilt from what its state file records,
+ * against this host's real mounts (nothing is written). */
+static void test_from_state(void)
+{
+	static const char paths[2][CG_PATH_MAX] = { "/sys/fs/cgroup/memory/carrel/user-1000/session-5",
+						    "/sys/fs/cgroup/pids/carrel/user-1000/session-5" };
+	static const char unit_path[1][CG_PATH_MAX] = { "/sys/fs/cgroup/unified/user.slice/user-1000.slice/session-4.scope" };
+	static const char nowhere[1][CG_PATH_MAX] = { "/tmp/carrel/user-1000/session-5" };
+	struct cg_session cg;
+
+	if (!mounted("/sys/fs/cgroup/memory", "cgroup") || !mounted("/sys/fs/cgroup/pids", "cgroup")) {
+		skip("from_state: v1 hierarchies", "no v1 memory and pids hierarchies mounted here");
+	} else {
+		check(cg_from_state(&cg, 1000, "5", 1, "", paths, 2, NULL) == 0 && cg.ops == &cg_cgroupfs_ops &&
+			      cg_count(&cg) == 2 && cg_version(&cg) == 1 &&
+			      strcmp(cg_user_path(&cg, 1), "/sys/fs/cgroup/pids/carrel/user-1000") == 0 &&
+			      strcmp(cg.h[0].top, "/sys/fs/cgroup/memory/carrel") == 0 &&
+			      cg_hier_with(&cg, "memory") == &cg.h[0] && cg_hier_with(&cg, "pids") == &cg.h[1] &&
+			      cg.h[1].ops == &cg_v1_ops,
+		      "from_state: each recorded cgroup is found in its v1 hierarchy, with its controller");
+	}
+	if (!mounted("/sys/fs/cgroup/unified", "cgroup2"))
+		skip("from_state: a systemd unit", "no cgroup2 at /sys/fs/cgroup/unified here");
+	else
+		check(cg_from_state(&cg, 1000, "4", 2, "session-4.scope", unit_path, 1, NULL) == 0 &&
+			      cg.ops == &cg_systemd_ops && cg.h[0].ops == &cg_v2_ops &&
+			      strcmp(cg_user_path(&cg, 0), "/sys/fs/cgroup/unified/user.slice/user-1000.slice") == 0 &&
+			      strcmp(cg_unit(&cg), "session-4.scope") == 0 && cg.pidns,
+		      "from_state: a unit's cgroup goes to the systemd backend, which never kills the unit from here");
+	struct carrel_error e = { 0 };
+	check(cg_from_state(&cg, 1000, "4", 2, "../x.scope", unit_path, 1, &e) == -EINVAL && strstr(e.msg, "../x.scope") &&
+		      strcmp(e.step, "cgroup") == 0,
+	      "from_state: a unit name a path could be built from is refused, and the error names it");
+	check(cg_from_state(&cg, 1000, "5", 1, "", nowhere, 1, &e) == -ENOENT && strstr(e.msg, "/tmp/carrel"),
+	      "from_state: a cgroup in no hierarchy mounted here is refused");
+}
+
 static void test_words(void)
 {
 	check(cg_has_word("cpu,cpuacct", "cpu") && cg_has_word("cpu,cpuacct", "cpuacct") &&
@@ -247,5 +303,6 @@ int main(void)
 	test_mountinfo();
 	test_hierarchies();
 	test_words();
+	test_from_state();
 	return tap_done();
 }
