@@ -121,8 +121,9 @@ int cg_put(const char *dir, const char *file, const char *val, bool optional, st
  * unreadable is CG_UNKNOWN. */
 uint64_t cg_read_value(const char *dir, const char *file, const char *key);
 
-/* SIGKILL the pids listed in DIR/cgroup.procs, except EXCEPT[0..N) and pid 1. */
-int cg_kill_listed(const char *dir, const pid_t *except, int n);
+/* SIGKILL the processes listed in H's session cgroup.procs, except
+ * EXCEPT[0..N) and pid 1, each by a pidfd once it is seen in the cgroup. */
+int cg_kill_listed(const struct cg_hier *h, const pid_t *except, int n);
 
 /* Wait (bounded, 5 s) until H's session cgroup is FREEZE (frozen or
  * thawed), asking again each time if ASK_AGAIN; -ETIMEDOUT with E saying

@@ -90,12 +90,29 @@ void cg_fill(uint64_t *field, uint64_t v)
 		*field = v;
 }
 
-int cg_kill_listed(const char *dir, const pid_t *except, int n)
+/* The key of H's line in /proc/PID/cgroup: a v1 controller, or "" (v2). */
+static const char *proc_key(const struct cg_hier *h)
+{
+	return h->ops->version == 2 ? "" : h->controllers;
+}
+
+/* Is PID (pinned by a pidfd) in H's session cgroup? */
+static bool in_session(const struct cg_hier *h, pid_t pid)
+{
+	char proc[64], procfile[4096], own[CG_PATH_MAX], path[CG_PATH_MAX];
+
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
+	return read_file(proc, procfile, sizeof(procfile)) > 0 &&
+	       cg_parse_proc_cgroup(procfile, proc_key(h), own, sizeof(own)) == 0 &&
+	       cg_pathf(path, "%s%s", h->mount, own) == 0 && strcmp(path, h->session) == 0;
+}
+
+int cg_kill_listed(const struct cg_hier *h, const pid_t *except, int n)
 {
 	char path[CG_PATH_MAX + 16], buf[16384];
 	int killed = 0;
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", h->session);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return 0;
 	for (char *p = buf, *end; *p; p = end) {
@@ -105,8 +122,15 @@ int cg_kill_listed(const char *dir, const pid_t *except, int n)
 			break;
 		for (int i = 0; i < n && !keep; i++)
 			keep = except[i] == pid;
-		if (!keep && pid > 1 && kill((pid_t)pid, SIGKILL) == 0)
+		if (keep || pid <= 1)
+			continue;
+		/* By pidfd, and only once the pinned process is seen in the
+		 * cgroup: a pid read from cgroup.procs may have been reused by
+		 * a process elsewhere since. */
+		int fd = pidfd_open_pid((pid_t)pid);
+		if (fd >= 0 && in_session(h, (pid_t)pid) && pidfd_signal(fd, SIGKILL) == 0)
 			killed++;
+		fd = safe_close(fd);
 	}
 	return killed;
 }
@@ -117,12 +141,6 @@ const struct cg_hier *cg_hier_with(const struct cg_session *cg, const char *cont
 		if (cg_has_word(cg->h[i].controllers, controller))
 			return &cg->h[i];
 	return NULL;
-}
-
-/* The key of H's line in /proc/PID/cgroup: a v1 controller, or "" (v2). */
-static const char *proc_key(const struct cg_hier *h)
-{
-	return h->ops->version == 2 ? "" : h->controllers;
 }
 
 static int read_proc_cgroup(pid_t pid, char *buf, size_t size)

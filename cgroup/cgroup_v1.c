@@ -208,7 +208,7 @@ static int v1_frozen(const struct cg_hier *h, bool want, char *why, size_t size)
 
 static int v1_kill(const struct cg_hier *h, const pid_t *except, int n)
 {
-	return cg_kill_listed(h->session, except, n);
+	return cg_kill_listed(h, except, n);
 }
 
 const struct cg_hier_ops cg_v1_ops = {

@@ -166,7 +166,7 @@ static int v2_kill(const struct cg_hier *h, const pid_t *except, int n)
 	snprintf(path, sizeof(path), "%s/cgroup.kill", h->session);
 	if (n == 0 && write_file(path, "1") == 0)
 		return 0;
-	return cg_kill_listed(h->session, except, n);
+	return cg_kill_listed(h, except, n);
 }
 
 const struct cg_hier_ops cg_v2_ops = {
