@@ -522,8 +522,6 @@ static int cmd_limits(int argc, char **argv)
 	for (int i = 0; i < n && ncg < (int)ARRAY_SIZE(cgs); i++) {
 		if (strcmp(all[i].user, user) != 0)
 			continue;
-		if (first && all[i].cgroup_version != first->cgroup_version)
-			continue; /* cannot happen on one machine: one version at a time */
 		first = first ? first : &all[i];
 		struct cg_session *cg = session_cgroups(&all[i], &e);
 		bool seen = !cg || cg_count(cg) == 0;
