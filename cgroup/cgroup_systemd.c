@@ -194,9 +194,13 @@ int cg_systemd_prepare(struct cg_session *cg, const char *mount, const char *pro
 		       bool login_is_systemd)
 {
 	struct cg_hier *h = &cg->h[0];
-	char ctrls[256], path[CG_PATH_MAX];
+	char ctrls[256], path[CG_PATH_MAX], m_path[CG_PATH_MAX];
 	int r;
 
+	/* MOUNT may be the hierarchy's own field in CG, rewritten below. */
+	if (cg_pathf(m_path, "%s", mount) < 0)
+		return -ENAMETOOLONG;
+	mount = m_path;
 	cg->n = 0;
 	if (!booted)
 		return -EHOSTDOWN;
@@ -214,7 +218,6 @@ int cg_systemd_prepare(struct cg_session *cg, const char *mount, const char *pro
 		snprintf(ctrls, sizeof(ctrls), "memory pids cpu io");
 	struct cg_mount m = { .v2 = true };
 	struct cg_session one = { 0 };
-	snprintf(m.path, sizeof(m.path), "%s", mount);
 	if (cg_pick_hierarchies(&one, &m, 1, ctrls) == 0)
 		snprintf(h->controllers, sizeof(h->controllers), "%s", one.h[0].controllers);
 	if ((r = cg_pathf(h->mount, "%s", mount)) < 0 || (r = cg_pathf(h->top, "%s/user.slice", mount)) < 0 ||

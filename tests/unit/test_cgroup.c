@@ -84,6 +84,15 @@ static void test_login_unit(void)
 		      "login unit: %s: %s", cases[i].what, cases[i].want ? "kept" : "not kept");
 }
 
+static struct cg_mount mnt(const char *path, const char *ctrls, bool v2)
+{
+	struct cg_mount m = { .v2 = v2 };
+
+	snprintf(m.path, sizeof(m.path), "%s", path);
+	snprintf(m.controllers, sizeof(m.controllers), "%s", ctrls);
+	return m;
+}
+
 /* CG as cg_prepare() leaves it before the backend fills it in. */
 static void fresh(struct cg_session *cg, const char *id)
 {
@@ -108,6 +117,17 @@ static void test_prepare_systemd(void)
 		      strcmp(cg_path(&cg, 0), cg.h[0].session) == 0 && cg_path(&cg, 1) == NULL &&
 		      strcmp(cg_ns_cgroup2(&cg), mount) == 0 && !cg_create_needs_lock(&cg),
 	      "systemd: what the state file records (v2, the unit, its cgroup); created without the carrel lock");
+
+	/* As cg_prepare() calls it: the mount is the unified hierarchy's
+	 * entry in the session itself, which the backend then fills in. */
+	fresh(&cg, "7");
+	struct cg_mount um = mnt(mount, "", true);
+	check(cg_pick_hierarchies(&cg, &um, 1, "memory pids\n") == 0 &&
+		      cg_systemd_prepare(&cg, cg.h[0].mount, "0::/user.slice/user-1000.slice/session-4.scope\n", true,
+					 false) == 0 &&
+		      strcmp(cg.h[0].session, "/sys/fs/cgroup/user.slice/user-1000.slice/session-4.scope") == 0 &&
+		      strcmp(cg.h[0].mount, mount) == 0,
+	      "systemd: prepared from the session's own hierarchy entry, the paths keep the mount point");
 
 	fresh(&cg, "7");
 	check(cg_systemd_prepare(&cg, mount, "0::/user.slice/user-0.slice/session-1.scope\n", true, false) == 0 &&
@@ -174,15 +194,6 @@ static void test_mountinfo(void)
 				      ARRAY_SIZE(all), &m) == 0 &&
 		      m.controllers[0] == '\0',
 	      "mountinfo: a controller is a whole word of the options (memoryx is not memory)");
-}
-
-static struct cg_mount mnt(const char *path, const char *ctrls, bool v2)
-{
-	struct cg_mount m = { .v2 = v2 };
-
-	snprintf(m.path, sizeof(m.path), "%s", path);
-	snprintf(m.controllers, sizeof(m.controllers), "%s", ctrls);
-	return m;
 }
 
 static void test_hierarchies(void)
