@@ -137,9 +137,9 @@ SAN := -fsanitize=address,undefined
 tests/unit/test_conf: tests/unit/test_conf.c tests/unit/tap.h $(CONF_SRC) $(LIB_SRC) $(HEADERS)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -o $@ $< $(CONF_SRC) $(LIB_SRC) -lconfuse -lcap
 
+# Linked against the cgroup folder's sources as its callers are: no #include of a .c file.
 tests/unit/test_cgroup: tests/unit/test_cgroup.c tests/unit/tap.h $(CG_SRC) $(LIB_SRC) $(HEADERS)
-	$(CC) $(CPPFLAGS) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(SAN) -o $@ $< \
-		cgroup/cgroup_v1.c cgroup/cgroup_v2.c $(LIB_SRC) -lcap
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -o $@ $< $(CG_SRC) $(LIB_SRC) -lcap $(SYSTEMD_LIBS)
 
 tests/unit/test_dlopen: tests/unit/test_dlopen.c tests/unit/tap.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -ldl

@@ -1,38 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "cgroup.h"
-#include "cgroup_systemd.h"
+/*
+ * The public cgroup interface (cgroup.h): finding the hierarchies, picking
+ * the backend, and the calls through it; and the cgroupfs manager, which
+ * makes carrel/user-UID/session-ID in every hierarchy the carrel uses and
+ * leaves what differs between v1 and v2 to the hierarchy's own operations
+ * (cgroup_v1.c, cgroup_v2.c).  The systemd manager is cgroup_systemd.c.
+ */
+#include "cgroup-internal.h"
 #include "util.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
-/* v1 controllers a carrel uses: limits (memory, pids, cpu, blkio),
- * accounting (cpuacct) and freeze/thaw (freezer). */
-static const char *const v1_wanted[] = { "memory", "pids", "cpu", "cpuacct", "freezer", "blkio" };
+/* ------------------------------------------------------------ helpers */
 
-static bool has_word(const char *list, const char *word)
+int cg_fail(struct carrel_error *e, int r, const char *fmt, ...)
 {
-	size_t n = strlen(word);
+	va_list ap;
 
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		/* v1 lists are comma-separated, cgroup.controllers space-separated. */
-		if ((p == list || strchr(", \n", p[-1])) && (p[n] == '\0' || strchr(", \n", p[n])))
-			return true;
-	return false;
+	if (!e)
+		return r;
+	snprintf(e->step, sizeof(e->step), "cgroup");
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return r;
 }
 
-bool cg_has_controller(const struct cg_hier *h, const char *c)
-{
-	return has_word(h->controllers, c);
-}
-
-static int __attribute__((format(printf, 2, 3))) pathf(char *buf, const char *fmt, ...)
+int cg_pathf(char *buf, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -43,119 +44,160 @@ static int __attribute__((format(printf, 2, 3))) pathf(char *buf, const char *fm
 	return n < 0 || n >= CG_PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
-/* The login process's cgroup path in the hierarchy whose controllers are
- * CTRL ("" for v2), from the text of /proc/PID/cgroup. */
-static int own_path(const char *procfile, const char *ctrl, char *out, size_t size)
+int cg_put(const char *dir, const char *file, const char *val, bool optional, struct carrel_error *e)
 {
-	size_t wl = strcspn(ctrl, ",");
-	char want[64], field[128];
-	int found = 0;
+	char path[CG_PATH_MAX + 64];
+	int r;
 
-	snprintf(want, sizeof(want), "%.*s", (int)wl, ctrl);
-	for (const char *line = procfile; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		const char *c1 = strchr(line, ':'), *nl = strchr(line, '\n');
-		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		size_t plen;
-		if (!c2 || (nl && c2 > nl))
-			continue;
-		snprintf(field, sizeof(field), "%.*s", (int)(c2 - c1 - 1), c1 + 1);
-		bool match = *want ? has_word(field, want) : (strncmp(line, "0::", 3) == 0);
-		if (!match)
-			continue;
-		plen = nl ? (size_t)(nl - c2 - 1) : strlen(c2 + 1);
-		if (plen + 1 > size)
-			return -ENAMETOOLONG;
-		/* v2: exactly one "0::" line.  A v1 cgroup name can hold a
-		 * newline, and a user who may name one could forge a second. */
-		if (found++)
-			return -EINVAL;
-		memcpy(out, c2 + 1, plen);
-		out[plen] = '\0';
-		if (*want)
-			return 0;
-	}
-	return found ? 0 : -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (optional && access(path, F_OK) < 0)
+		return 0;
+	if ((r = write_file(path, val)) < 0)
+		return cg_fail(e, r, "cannot write %s to %s: %s", val, path, strerror(-r));
+	return 0;
 }
 
-struct mnt {
-	char path[256];
-	char ctrls[64];
-	bool v2;
-};
-
-/* The cgroup mounts, from /proc/self/mountinfo (the first full mount of each). */
-static int find_mounts(struct mnt *m, int max)
+uint64_t cg_read_value(const char *dir, const char *file, const char *key)
 {
+	char path[CG_PATH_MAX + 64], buf[4096];
+	const char *p = buf;
+	size_t n = strlen(key);
+	char *end;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return CG_UNKNOWN;
+	if (n) {
+		for (p = buf; (p = strstr(p, key)); p += n)
+			if ((p == buf || p[-1] == '\n') && p[n] == ' ')
+				break;
+		if (!p)
+			return CG_UNKNOWN;
+		p += n + 1;
+	}
+	if (strncmp(p, "max", 3) == 0 || p[0] == '-')
+		return CARREL_UNLIMITED;
+	errno = 0;
+	uint64_t v = strtoull(p, &end, 10);
+	if (errno || end == p || v >= CG_UNKNOWN)
+		return CG_UNKNOWN;
+	return v;
+}
+
+void cg_fill(uint64_t *field, uint64_t v)
+{
+	if (*field == CG_UNKNOWN)
+		*field = v;
+}
+
+/* The key of H's line in /proc/PID/cgroup: a v1 controller, or "" (v2). */
+static const char *proc_key(const struct cg_hier *h)
+{
+	return h->ops->version == 2 ? "" : h->controllers;
+}
+
+/* Is PID (pinned by a pidfd) in H's session cgroup? */
+static bool in_session(const struct cg_hier *h, pid_t pid)
+{
+	char proc[64], procfile[4096], own[CG_PATH_MAX], path[CG_PATH_MAX];
+
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
+	return read_file(proc, procfile, sizeof(procfile)) > 0 &&
+	       cg_parse_proc_cgroup(procfile, proc_key(h), own, sizeof(own)) == 0 &&
+	       cg_pathf(path, "%s%s", h->mount, own) == 0 && strcmp(path, h->session) == 0;
+}
+
+int cg_kill_listed(const struct cg_hier *h, const pid_t *except, int n)
+{
+	char path[CG_PATH_MAX + 16], buf[16384];
+	int killed = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", h->session);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	for (char *p = buf, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+		bool keep = false;
+		if (end == p)
+			break;
+		for (int i = 0; i < n && !keep; i++)
+			keep = except[i] == pid;
+		if (keep || pid <= 1)
+			continue;
+		/* By pidfd, and only once the pinned process is seen in the
+		 * cgroup: a pid read from cgroup.procs may have been reused by
+		 * a process elsewhere since. */
+		int fd = pidfd_open_pid((pid_t)pid);
+		if (fd >= 0 && in_session(h, (pid_t)pid) && pidfd_signal(fd, SIGKILL) == 0)
+			killed++;
+		fd = safe_close(fd);
+	}
+	return killed;
+}
+
+const struct cg_hier *cg_hier_with(const struct cg_session *cg, const char *controller)
+{
+	for (int i = 0; i < cg->n; i++)
+		if (cg_has_word(cg->h[i].controllers, controller))
+			return &cg->h[i];
+	return NULL;
+}
+
+static int read_proc_cgroup(pid_t pid, char *buf, size_t size)
+{
+	char proc[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
+	n = read_file(proc, buf, size);
+	return n < 0 ? (int)n : 0;
+}
+
+/* ------------------------------------------------------- the session */
+
+struct cg_session *cg_session_new(void)
+{
+	return calloc(1, sizeof(struct cg_session));
+}
+
+void cg_session_free(struct cg_session *cg)
+{
+	free(cg);
+}
+
+void cg_session_freep(struct cg_session **cg)
+{
+	cg_session_free(*cg);
+	*cg = NULL;
+}
+
+/* The cgroup mounts, from /proc/self/mountinfo, with the controllers of
+ * the unified one read from its root's cgroup.controllers (CTRLS2). */
+static int find_mounts(struct cg_mount *m, int max, char *ctrls2, size_t size)
+{
+	static const char *const all[] = { "memory", "pids", "cpu", "cpuacct", "freezer", "blkio", "io",
+					   "hugetlb", "cpuset", "devices" };
 	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[1024];
+	char line[1024], path[CG_PATH_MAX];
 	int n = 0;
 
+	ctrls2[0] = '\0';
 	if (!f)
 		return -errno;
 	while (n < max && fgets(line, sizeof(line), f)) {
-		char root[256], path[256], fstype[32], opts[512];
-		const char *sep = strstr(line, " - ");
-		if (!sep || sscanf(line, "%*s %*s %*s %255s %255s", root, path) != 2 ||
-		    sscanf(sep + 3, "%31s %*s %511s", fstype, opts) != 2 || strcmp(root, "/") != 0)
+		if (cg_parse_mountinfo_line(line, all, ARRAY_SIZE(all), &m[n]) < 0)
 			continue;
-		bool v2 = strcmp(fstype, "cgroup2") == 0;
-		if (!v2 && strcmp(fstype, "cgroup") != 0)
-			continue;
-		m[n].v2 = v2;
-		snprintf(m[n].path, sizeof(m[n].path), "%s", path);
-		m[n].ctrls[0] = '\0';
-		for (size_t i = 0; !v2 && i < ARRAY_SIZE(v1_wanted); i++) {
-			if (!has_word(opts, v1_wanted[i]))
-				continue;
-			size_t l = strlen(m[n].ctrls);
-			snprintf(m[n].ctrls + l, sizeof(m[n].ctrls) - l, "%s%s", l ? "," : "", v1_wanted[i]);
-		}
-		if (v2 || m[n].ctrls[0])
-			n++;
+		if (m[n].v2 && !ctrls2[0] && cg_pathf(path, "%s/cgroup.controllers", m[n].path) == 0 &&
+		    read_file(path, ctrls2, size) < 0)
+			ctrls2[0] = '\0';
+		n++;
 	}
 	fclose(f);
 	return n;
 }
 
-static bool v2_has_memory(const char *mount)
-{
-	char path[CG_PATH_MAX], buf[256];
-
-	if (pathf(path, "%s/cgroup.controllers", mount) < 0)
-		return false;
-	return read_file(path, buf, sizeof(buf)) > 0 && has_word(buf, "memory");
-}
-
-/* A unit name as systemd makes them for logins ("session-4.scope",
- * "user@1000.service"): nothing a path could be built from. */
-static bool unit_name_ok(const char *u)
-{
-	size_t n = strlen(u);
-
-	if (n == 0 || n >= sizeof(((struct cg_session *)0)->unit) || u[0] == '.' ||
-	    strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@._-") != n)
-		return false;
-	return (n > 6 && strcmp(u + n - 6, ".scope") == 0) || (n > 8 && strcmp(u + n - 8, ".service") == 0);
-}
-
-/* The systemd unit of the user's slice that PROCFILE's v2 line names, if
- * it is one (user.slice/user-UID.slice/UNIT exactly); else false. */
-static bool in_user_unit(const struct cg_session *cg, const char *procfile, char *unit, size_t size)
-{
-	char own[CG_PATH_MAX], slice[64];
-	size_t sl;
-
-	if (own_path(procfile, "", own, sizeof(own)) < 0)
-		return false;
-	sl = (size_t)snprintf(slice, sizeof(slice), "/user.slice/user-%u.slice/", (unsigned)cg->uid);
-	if (strncmp(own, slice, sl) != 0 || strchr(own + sl, '/') || !unit_name_ok(own + sl))
-		return false;
-	snprintf(unit, size, "%s", own + sl);
-	return true;
-}
-
 /* Is PID systemd itself (the process of a unit with PAMName=)? */
-static bool exe_is_systemd(pid_t pid)
+bool cg_exe_is_systemd(pid_t pid)
 {
 	char path[64], exe[64];
 	ssize_t n;
@@ -168,368 +210,260 @@ static bool exe_is_systemd(pid_t pid)
 	return strcmp(exe, "/usr/lib/systemd/systemd") == 0 || strcmp(exe, "/lib/systemd/systemd") == 0;
 }
 
-/*
- * The login's own unit, if it may be the carrel's: logind's session scope,
- * or user@UID.service when systemd itself opened the session (the user
- * manager).  Not any unit of the user's slice: user@UID.service's subtree
- * is delegated to the user, who could otherwise run su from a cgroup of
- * their own making and have the holder cloned into it.
- */
-static bool login_unit(const struct cg_session *cg, const char *procfile, pid_t pid, char *unit,
-		       size_t size)
+static const struct cg_hier *unified(const struct cg_session *cg, const struct cg_mount *m, int n,
+				     const char **mount)
 {
-	char mgr[48];
-	size_t n;
-
-	if (!in_user_unit(cg, procfile, unit, size))
-		return false;
-	snprintf(mgr, sizeof(mgr), "user@%u.service", (unsigned)cg->uid);
-	if (strcmp(unit, mgr) == 0)
-		return exe_is_systemd(pid);
-	/* logind's session ids: the audit session id, or c1, c2... without one. */
-	if (strncmp(unit, "session-", 8) != 0)
-		return false;
-	unit += 8 + (unit[8] == 'c');
-	n = strspn(unit, "0123456789");
-	return n > 0 && strcmp(unit + n, ".scope") == 0;
+	*mount = NULL;
+	for (int i = 0; i < n; i++)
+		if (m[i].v2)
+			*mount = m[i].path;
+	for (int i = 0; i < cg->n; i++)
+		if (cg->h[i].ops->version == 2)
+			return &cg->h[i];
+	return NULL;
 }
 
-static int prepare_systemd(struct cg_session *cg, const struct mnt *m, const char *procfile)
+static int prepare_cgroupfs(struct cg_session *cg, const char *procfile, bool self, struct carrel_error *e)
 {
-	struct cg_hier *h = &cg->h[0];
+	char own[CG_PATH_MAX];
 	int r;
 
-	if (!cg_systemd_booted())
-		return -EHOSTDOWN;
-	cg->systemd = true;
-	if (!login_unit(cg, procfile, cg->login_pid, cg->unit, sizeof(cg->unit))) {
-		snprintf(cg->unit, sizeof(cg->unit), "carrel-%s.scope", cg->id);
-		cg->new_scope = true;
+	cg->ops = &cg_cgroupfs_ops;
+	for (int i = 0; i < cg->n; i++) {
+		struct cg_hier *h = &cg->h[i];
+		if ((r = cg_parse_proc_cgroup(procfile, proc_key(h), own, sizeof(own))) < 0)
+			return cg_fail(e, r, "process %d is in no cgroup of the %s hierarchy (%s)",
+				       (int)cg->login_pid, h->controllers, h->mount);
+		if (strcmp(own, "/") == 0)
+			own[0] = '\0';
+		if ((r = cg_pathf(h->top, "%s%s/carrel", h->mount, self ? own : "")) < 0 ||
+		    (r = cg_pathf(h->user, "%s/user-%u", h->top, (unsigned)cg->uid)) < 0 ||
+		    (r = cg_pathf(h->session, "%s/session-%s", h->user, cg->id)) < 0)
+			return cg_fail(e, r, "the session's cgroup path under %s is too long", h->mount);
 	}
-	if ((r = pathf(h->mount, "%s", m->path)) < 0 || (r = pathf(h->top, "%s/user.slice", m->path)) < 0 ||
-	    (r = pathf(h->user, "%s/user-%u.slice", h->top, (unsigned)cg->uid)) < 0 ||
-	    (r = pathf(h->session, "%s/%s", h->user, cg->unit)) < 0)
-		return r;
-	cg->n = 1;
 	return 0;
 }
 
-int cg_prepare(struct cg_session *cg, pid_t login_pid, enum carrel_cgroup_parent parent,
-	       uid_t uid, const char *id)
+int cg_prepare(struct cg_session *cg, pid_t login_pid, enum carrel_cgroup_parent parent, uid_t uid,
+	       const char *id, bool pidns, struct carrel_error *e)
 {
-	struct mnt m[CG_MAX_HIER * 2];
-	char proc[64], procfile[4096], user[32], sess[48];
-	int n, r, v2 = -1;
+	struct cg_mount m[CG_MAX_HIER * 2];
+	char procfile[4096], ctrls2[256], mgr[96];
+	const struct cg_hier *v2;
+	const char *v2mount;
+	int n, r;
 
 	memset(cg, 0, sizeof(*cg));
 	cg->uid = uid;
 	cg->login_pid = login_pid;
+	cg->pidns = pidns;
 	snprintf(cg->id, sizeof(cg->id), "%s", id);
-	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)login_pid);
-	if (read_file(proc, procfile, sizeof(procfile)) < 0)
-		return -errno ? -errno : -EIO;
-	n = find_mounts(m, (int)ARRAY_SIZE(m));
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++)
-		if (m[i].v2 && v2_has_memory(m[i].path)) {
-			cg->v2 = true;
-			v2 = i;
-		}
+	if ((r = read_proc_cgroup(login_pid, procfile, sizeof(procfile))) < 0)
+		return cg_fail(e, r, "cannot read /proc/%d/cgroup: %s", (int)login_pid, strerror(-r));
+	if ((n = find_mounts(m, (int)ARRAY_SIZE(m), ctrls2, sizeof(ctrls2))) < 0)
+		return cg_fail(e, n, "cannot read /proc/self/mountinfo: %s", strerror(-n));
+	r = cg_pick_hierarchies(cg, m, n, ctrls2);
+	v2 = unified(cg, m, n, &v2mount);
+	bool v2_primary = v2 && cg->version == 2;
+	bool booted = cg_systemd_booted();
 	if (parent == CARREL_CGROUP_PARENT_AUTO)
-		parent = cg->v2 && cg_systemd_booted() ? CARREL_CGROUP_PARENT_SYSTEMD : CARREL_CGROUP_PARENT_ROOT;
+		parent = v2_primary && booted ? CARREL_CGROUP_PARENT_SYSTEMD : CARREL_CGROUP_PARENT_ROOT;
 	/* The user manager stays in user@UID.service whatever cgroup_parent
 	 * says: systemd delegated that subtree to it, and it cannot run
 	 * anywhere else (nor may its keeper stay where systemd kills it). */
-	char mgr[96];
-	if (parent != CARREL_CGROUP_PARENT_SYSTEMD && cg->v2 && cg_systemd_booted() &&
-	    login_unit(cg, procfile, login_pid, mgr, sizeof(mgr)) && strncmp(mgr, "user@", 5) == 0)
+	if (parent != CARREL_CGROUP_PARENT_SYSTEMD && v2_primary && booted &&
+	    cg_parse_login_unit(uid, procfile, cg_exe_is_systemd(login_pid), mgr, sizeof(mgr)) &&
+	    strncmp(mgr, "user@", 5) == 0)
 		parent = CARREL_CGROUP_PARENT_SYSTEMD;
-	if (parent == CARREL_CGROUP_PARENT_SYSTEMD)
-		return cg->v2 ? prepare_systemd(cg, &m[v2], procfile) : -EOPNOTSUPP;
-	snprintf(user, sizeof(user), "user-%u", (unsigned)uid);
-	snprintf(sess, sizeof(sess), "session-%s", id);
-	for (int i = 0; i < n && cg->n < CG_MAX_HIER; i++) {
-		struct cg_hier *h = &cg->h[cg->n];
-		char own[CG_PATH_MAX];
-		if (m[i].v2 != cg->v2)
-			continue;
-		snprintf(h->controllers, sizeof(h->controllers), "%s", m[i].ctrls);
-		if ((r = pathf(h->mount, "%s", m[i].path)) < 0)
-			return r;
-		r = own_path(procfile, h->controllers, own, sizeof(own));
+	if (parent == CARREL_CGROUP_PARENT_SYSTEMD) {
+		if (!v2_primary)
+			return cg_fail(e, -EOPNOTSUPP, "cgroup_parent = systemd needs the unified (v2) hierarchy");
+		r = cg_systemd_prepare(cg, v2->mount, procfile, booted, cg_exe_is_systemd(login_pid));
+		if (r == -EHOSTDOWN)
+			return cg_fail(e, r, "cgroup_parent = systemd, but systemd is not PID 1 here");
 		if (r < 0)
-			return r;
-		if (strcmp(own, "/") == 0)
-			own[0] = '\0';
-		if ((r = pathf(h->top, "%s%s/carrel", m[i].path,
-			       parent == CARREL_CGROUP_PARENT_SELF ? own : "")) < 0 ||
-		    (r = pathf(h->user, "%s/%s", h->top, user)) < 0 ||
-		    (r = pathf(h->session, "%s/%s", h->user, sess)) < 0)
-			return r;
+			return cg_fail(e, r, "the session's unit path under %s is too long", v2->mount);
+		/* Under systemd carrel kills no cgroup: what the carrel started
+		 * ends with its pid namespace, or (the user manager's carrel,
+		 * which has none) with its unit. */
+		if (!pidns && strncmp(cg->unit, "user@", 5) != 0)
+			return cg_fail(e, -EINVAL, "cgroup_parent = systemd needs the pid namespace");
+		return 0;
+	}
+	if (r < 0)
+		return cg_fail(e, r, "no usable cgroup hierarchy (none of memory, pids, cpu, freezer, blkio, io mounted)");
+	return prepare_cgroupfs(cg, procfile, parent == CARREL_CGROUP_PARENT_SELF, e);
+}
+
+/* The mount of the hierarchy that PATH is in (the longest mount point
+ * that is a directory prefix of PATH). */
+static const struct cg_mount *mount_of(const char *path, const struct cg_mount *m, int n)
+{
+	const struct cg_mount *best = NULL;
+
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(m[i].path);
+		if (strncmp(path, m[i].path, l) == 0 && path[l] == '/' && (!best || l > strlen(best->path)))
+			best = &m[i];
+	}
+	return best;
+}
+
+/* OUT (CG_PATH_MAX) = the directory PATH is in. */
+static void parent_dir(const char *path, char *out)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	memmove(out, path, n);
+	out[n] = '\0';
+}
+
+int cg_from_state(struct cg_session *cg, uid_t uid, const char *id, int version, const char *unit,
+		  const char (*paths)[CG_PATH_MAX], int n, struct carrel_error *e)
+{
+	struct cg_mount m[CG_MAX_HIER * 2];
+	char ctrls2[256];
+	int nm;
+
+	memset(cg, 0, sizeof(*cg));
+	cg->uid = uid;
+	cg->pidns = true; /* a rebuilt handle never kills a unit: the keeper does */
+	cg->version = version == 2 ? 2 : 1;
+	snprintf(cg->id, sizeof(cg->id), "%s", id);
+	if (n > CG_MAX_HIER)
+		return cg_fail(e, -E2BIG, "carrel %s names %d cgroups (at most %d)", id, n, CG_MAX_HIER);
+	if (unit[0] && !cg_unit_name_ok(unit))
+		return cg_fail(e, -EINVAL, "carrel %s: \"%s\" is not a unit name", id, unit);
+	snprintf(cg->unit, sizeof(cg->unit), "%s", unit);
+	cg->ops = unit[0] ? &cg_systemd_ops : &cg_cgroupfs_ops;
+	if ((nm = find_mounts(m, (int)ARRAY_SIZE(m), ctrls2, sizeof(ctrls2))) < 0)
+		return cg_fail(e, nm, "cannot read /proc/self/mountinfo: %s", strerror(-nm));
+	for (int i = 0; i < n; i++) {
+		const struct cg_mount *mt = mount_of(paths[i], m, nm);
+		struct cg_hier *h = &cg->h[cg->n];
+		if (!mt)
+			return cg_fail(e, -ENOENT, "carrel %s: %s is in no cgroup hierarchy mounted here", id,
+				       paths[i]);
+		h->ops = mt->v2 ? &cg_v2_ops : &cg_v1_ops;
+		snprintf(h->mount, sizeof(h->mount), "%s", mt->path);
+		snprintf(h->session, sizeof(h->session), "%s", paths[i]);
+		parent_dir(h->session, h->user);
+		parent_dir(h->user, h->top);
+		/* What the hierarchy holds that carrel uses: cg_pick_hierarchies' rule. */
+		struct cg_session one = { 0 };
+		struct cg_mount only = *mt;
+		if (cg_pick_hierarchies(&one, &only, 1, mt->v2 ? ctrls2 : "") == 0)
+			snprintf(h->controllers, sizeof(h->controllers), "%s", one.h[0].controllers);
 		cg->n++;
 	}
-	return cg->n > 0 ? 0 : -ENOENT;
+	return 0;
 }
 
-/* systemd: ask for scope UNIT holding PID in the user's slice, and wait
- * (bounded) until systemd has moved PID there. */
-static int systemd_scope(const struct cg_session *cg, const char *unit, pid_t pid, const char **failed)
+/* ---------------------------------------------------- the public calls */
+
+int cg_create(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
 {
-	static __thread char why[160];
-	char slice[48], desc[96], proc[64], procfile[4096], now[96];
-	struct timespec tick = { .tv_nsec = 2 * 1000 * 1000 };
+	return cg->ops->create(cg, lim, e);
+}
+
+bool cg_create_needs_lock(const struct cg_session *cg)
+{
+	return cg->ops->create_needs_lock;
+}
+
+int cg_origin_read(const struct cg_session *cg, pid_t pid, struct cg_origin *o, struct carrel_error *e)
+{
+	char procfile[4096], own[CG_PATH_MAX];
 	int r;
 
-	snprintf(slice, sizeof(slice), "user-%u.slice", (unsigned)cg->uid);
-	snprintf(desc, sizeof(desc), "carrel %s, login process %d", cg->id, (int)pid);
-	if ((r = cg_systemd_start_scope(unit, slice, pid, desc, failed)) < 0)
-		return r;
-	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
-	for (int i = 0; i < 2500; i++) { /* 5 s */
-		if (read_file(proc, procfile, sizeof(procfile)) < 0)
-			return -ESRCH;
-		if (in_user_unit(cg, procfile, now, sizeof(now)) && strcmp(now, unit) == 0)
-			return 0;
-		nanosleep(&tick, NULL);
-	}
-	snprintf(why, sizeof(why), "systemd did not move process %d into %s within 5 s", (int)pid, unit);
-	*failed = why;
-	return -ETIMEDOUT;
-}
-
-static int mkdir_ok(const char *path)
-{
-	return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
-int cg_create(const struct cg_session *cg, const struct carrel_limits *lim, const char **failed)
-{
-	int r;
-
-	if (cg->systemd) {
-		if ((r = cg_systemd_set_user_limits(cg->uid, lim, failed)) < 0)
-			return r;
-		return cg->new_scope ? systemd_scope(cg, cg->unit, cg->login_pid, failed) : 0;
-	}
-
+	if ((r = read_proc_cgroup(pid, procfile, sizeof(procfile))) < 0)
+		return cg_fail(e, r, "cannot read /proc/%d/cgroup: %s", (int)pid, strerror(-r));
 	for (int i = 0; i < cg->n; i++) {
 		const struct cg_hier *h = &cg->h[i];
-		if ((r = mkdir_ok(h->top)) < 0) {
-			*failed = h->top;
-			return r;
-		}
-		if ((r = mkdir_ok(h->user)) < 0) {
-			*failed = h->user;
-			return r;
-		}
-	}
-	if (cg->v2 && (r = cg_v2_enable(cg, failed)) < 0)
-		return r;
-	for (int i = 0; i < cg->n; i++) {
-		const struct cg_hier *h = &cg->h[i];
-		r = cg->v2 ? cg_v2_limits(h, lim, failed) : cg_v1_limits(h, lim, failed);
-		if (r < 0)
-			return r;
-		if (mkdir(h->session, 0755) < 0) {
-			*failed = h->session;
-			return -errno;
-		}
+		if ((r = cg_parse_proc_cgroup(procfile, proc_key(h), own, sizeof(own))) < 0 ||
+		    (r = cg_pathf(o->path[i], "%s%s", h->mount, strcmp(own, "/") ? own : "")) < 0)
+			return cg_fail(e, r, "the cgroup of process %d in %s: %s", (int)pid, h->mount,
+				       strerror(-r));
 	}
 	return 0;
 }
 
-int cg_origin_read(const struct cg_session *cg, pid_t pid, struct cg_origin *o)
+int cg_attach(const struct cg_session *cg, pid_t pid, struct carrel_error *e)
 {
-	char proc[64], procfile[4096], own[CG_PATH_MAX];
-	ssize_t n;
-	int r;
-
-	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
-	if ((n = read_file(proc, procfile, sizeof(procfile))) < 0)
-		return (int)n;
-	for (int i = 0; i < cg->n; i++) {
-		if ((r = own_path(procfile, cg->h[i].controllers, own, sizeof(own))) < 0)
-			return r;
-		if ((r = pathf(o->path[i], "%s%s", cg->h[i].mount, strcmp(own, "/") ? own : "")) < 0)
-			return r;
-	}
-	return 0;
+	return cg->ops->attach(cg, pid, e);
 }
 
-static int attach(const struct cg_session *cg, const struct cg_origin *o, pid_t pid)
+int cg_attach_origin(const struct cg_session *cg, const struct cg_origin *o, pid_t pid, struct carrel_error *e)
 {
-	char path[CG_PATH_MAX + 16], num[24];
-	int r;
-
-	snprintf(num, sizeof(num), "%d", (int)pid);
-	for (int i = 0; i < cg->n; i++) {
-		snprintf(path, sizeof(path), "%s/cgroup.procs", o ? o->path[i] : cg->h[i].session);
-		if ((r = write_file(path, num)) < 0)
-			return r;
-	}
-	return 0;
+	return cg->ops->attach_origin(cg, o, pid, e);
 }
 
-int cg_attach(const struct cg_session *cg, pid_t pid)
+int cg_clone_target(const struct cg_session *cg)
 {
-	char proc[64], procfile[4096], unit[96];
-	const char *failed = "";
+	int fd;
 
-	if (!cg->systemd)
-		return attach(cg, NULL, pid);
-	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
-	if (read_file(proc, procfile, sizeof(procfile)) < 0)
-		return -ESRCH;
-	if (login_unit(cg, procfile, pid, unit, sizeof(unit)) ||
-	    (in_user_unit(cg, procfile, unit, sizeof(unit)) && strcmp(unit, cg->unit) == 0))
-		return 0; /* its own unit, or the carrel's (made for it by cg_create) */
-	snprintf(unit, sizeof(unit), "carrel-%s-%d.scope", cg->id, (int)pid);
-	return systemd_scope(cg, unit, pid, &failed);
+	if (cg->n != 1 || cg->h[0].ops->version != 2)
+		return -EOPNOTSUPP;
+	fd = open(cg->h[0].session, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
-int cg_attach_origin(const struct cg_session *cg, const struct cg_origin *o, pid_t pid)
+int cg_keeper_unit(const struct cg_session *cg, pid_t pid, struct carrel_error *e)
 {
-	return cg->systemd ? 0 : attach(cg, o, pid);
+	return cg->ops->keeper_unit ? cg->ops->keeper_unit(cg, pid, e) : 0;
 }
 
-void cg_systemd_release(const struct cg_session *cg)
+int cg_set_limits(const struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
 {
-	char path[CG_PATH_MAX + 16], v[8];
-	const char *failed = "";
-
-	snprintf(path, sizeof(path), "%s/cgroup.freeze", cg->h[0].session);
-	if (cg->systemd && cg->n > 0 && read_file(path, v, sizeof(v)) > 0 && v[0] == '1' &&
-	    cg_systemd_freeze(cg->unit, false, &failed) < 0)
-		syslog(LOG_ERR, "session %s: cannot thaw %s: %s", cg->id, cg->unit, failed);
+	return cg->ops->set_limits(cg, lim, e);
 }
 
-/* A frozen v1 cgroup keeps its tasks (killed or not) stopped: thaw it so
- * that the kill can take effect and the cgroup can be removed. */
-static void thaw(const struct cg_session *cg)
+void cg_read_limits(const struct cg_session *cg, struct carrel_limits *lim)
 {
-	char path[CG_PATH_MAX + 32];
-
-	for (int i = 0; i < cg->n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", cg->h[i].session, cg->v2 ? "cgroup.freeze" : "freezer.state");
-		if (cg->v2 || cg_has_controller(&cg->h[i], "freezer"))
-			(void)write_file(path, cg->v2 ? "0" : "THAWED");
-	}
-}
-
-int cg_kill(const struct cg_session *cg)
-{
-	char path[CG_PATH_MAX + 16], buf[8192];
-	int left = 0;
-
-	if (cg->systemd)
-		return 0;
-	for (int i = 0; i < cg->n; i++) {
-		snprintf(path, sizeof(path), "%s/cgroup.kill", cg->h[i].session);
-		if (cg->v2 && write_file(path, "1") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/cgroup.procs", cg->h[i].session);
-		if (read_file(path, buf, sizeof(buf)) <= 0)
-			continue;
-		for (char *p = buf, *end; *p; p = end) {
-			long pid = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			if (pid > 1 && kill((pid_t)pid, SIGKILL) == 0)
-				left++;
-		}
-	}
-	thaw(cg);
-	return left;
-}
-
-int cg_remove_session(const struct cg_session *cg)
-{
-	struct timespec tick = { .tv_nsec = 100 * 1000 };
-	long waited_ns = 0;
-	int r = 0;
-
-	if (cg->systemd)
-		return 0;
-	for (int i = 0; i < cg->n; i++) {
-		/* Tasks that were just killed leave the cgroup a little after they
-		 * die; wait up to 3 s for them (backing off from 0.1 ms to 20 ms),
-		 * killing any stragglers again every 200 ms. */
-		long next_kill = 200 * 1000 * 1000L;
-		while (rmdir(cg->h[i].session) < 0) {
-			if (errno == ENOENT)
-				break;
-			if (errno != EBUSY || waited_ns >= 3000 * 1000 * 1000L) {
-				r = -errno;
-				break;
-			}
-			if (waited_ns >= next_kill) {
-				cg_kill(cg);
-				next_kill += 200 * 1000 * 1000L;
-			}
-			nanosleep(&tick, NULL);
-			waited_ns += tick.tv_nsec;
-			if (tick.tv_nsec < 20 * 1000 * 1000)
-				tick.tv_nsec *= 2;
-		}
-	}
-	return r;
-}
-
-void cg_remove_user(const struct cg_session *cg)
-{
-	if (cg->systemd)
-		return;
-	for (int i = 0; i < cg->n; i++) {
-		/* Busy means another session of this user (or another user) lives. */
-		if (rmdir(cg->h[i].user) == 0)
-			(void)rmdir(cg->h[i].top);
-	}
-}
-
-/* The first number after KEY (or at the start when KEY is "") in FILE of
- * hierarchy H's session dir; 0 when absent. */
-static uint64_t stat_value(const struct cg_hier *h, const char *file, const char *key)
-{
-	char path[CG_PATH_MAX + 64], buf[2048];
-	const char *p = buf;
-
-	snprintf(path, sizeof(path), "%s/%s", h->session, file);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	if (*key) {
-		size_t n = strlen(key);
-		for (p = buf; (p = strstr(p, key)); p += n)
-			if ((p == buf || p[-1] == '\n') && p[n] == ' ')
-				break;
-		if (!p)
-			return 0;
-		p += n;
-	}
-	return strtoull(p, NULL, 10);
+	for (int i = 0; i < cg->n; i++)
+		cg->h[i].ops->read_limits(&cg->h[i], lim);
 }
 
 void cg_usage(const struct cg_session *cg, struct cg_usage *u)
 {
-	memset(u, 0, sizeof(*u));
-	for (int i = 0; i < cg->n; i++) {
-		const struct cg_hier *h = &cg->h[i];
-		if (cg->v2) {
-			u->memory_peak = stat_value(h, "memory.peak", "");
-			u->cpu_usec = stat_value(h, "cpu.stat", "usage_usec");
-			u->oom_kills = stat_value(h, "memory.events", "oom_kill");
-			u->pids_peak = stat_value(h, "pids.peak", "");
-			continue;
-		}
-		if (cg_has_controller(h, "memory")) {
-			u->memory_peak = stat_value(h, "memory.max_usage_in_bytes", "");
-			u->oom_kills = stat_value(h, "memory.oom_control", "oom_kill");
-		}
-		if (cg_has_controller(h, "cpuacct"))
-			u->cpu_usec = stat_value(h, "cpuacct.usage", "") / 1000;
-		if (cg_has_controller(h, "pids"))
-			u->pids_peak = stat_value(h, "pids.peak", "");
-	}
+	u->memory_current = u->memory_peak = u->memory_max = CG_UNKNOWN;
+	u->pids_current = u->pids_peak = u->pids_max = CG_UNKNOWN;
+	u->cpu_usec = u->throttled_usec = u->user_throttled_usec = u->oom_kills = CG_UNKNOWN;
+	for (int i = 0; i < cg->n; i++)
+		cg->h[i].ops->usage(&cg->h[i], u);
+}
+
+int cg_freeze(const struct cg_session *cg, bool freeze, struct carrel_error *e)
+{
+	return cg->ops->freeze(cg, freeze, e);
+}
+
+int cg_kill(const struct cg_session *cg, const pid_t *except, int n)
+{
+	return cg->ops->kill(cg, except, n);
+}
+
+int cg_release(const struct cg_session *cg, struct carrel_error *e)
+{
+	return cg->ops->release(cg, e);
+}
+
+int cg_remove(const struct cg_session *cg, struct carrel_error *e)
+{
+	return cg->ops->remove(cg, e);
+}
+
+void cg_remove_user(const struct cg_session *cg)
+{
+	if (cg->ops->remove_user)
+		cg->ops->remove_user(cg);
+}
+
+void cg_reap_stale(const struct cg_session *cg, bool (*live)(const char *id))
+{
+	if (cg->ops->reap_stale)
+		cg->ops->reap_stale(cg, live);
 }
 
 int cg_count_procs(const struct cg_session *cg, pid_t except)
@@ -552,23 +486,260 @@ int cg_count_procs(const struct cg_session *cg, pid_t except)
 	return n;
 }
 
-void cg_reap_stale(const struct cg_session *cg, bool (*live)(const char *id))
+int cg_version(const struct cg_session *cg)
+{
+	return cg->version;
+}
+
+const char *cg_unit(const struct cg_session *cg)
+{
+	return cg->unit;
+}
+
+int cg_count(const struct cg_session *cg)
+{
+	return cg->n;
+}
+
+const char *cg_path(const struct cg_session *cg, int i)
+{
+	return i >= 0 && i < cg->n ? cg->h[i].session : NULL;
+}
+
+const char *cg_user_path(const struct cg_session *cg, int i)
+{
+	return i >= 0 && i < cg->n ? cg->h[i].user : NULL;
+}
+
+const char *cg_ns_cgroup2(const struct cg_session *cg)
+{
+	for (int i = 0; i < cg->n; i++)
+		if (cg->h[i].ops->version == 2)
+			return cg->h[i].mount;
+	return NULL;
+}
+
+/* ------------------------------------------------ the cgroupfs manager */
+
+static int mkdir_ok(const char *path, struct carrel_error *e)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return cg_fail(e, -errno, "cannot create %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int fs_create(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	int r;
+
+	for (int i = 0; i < cg->n; i++)
+		if ((r = mkdir_ok(cg->h[i].top, e)) < 0 || (r = mkdir_ok(cg->h[i].user, e)) < 0)
+			return r;
+	for (int i = 0; i < cg->n; i++) {
+		const struct cg_hier *h = &cg->h[i];
+		if ((h->ops->enable && (r = h->ops->enable(h, e)) < 0) || (r = h->ops->set_limits(h, lim, e)) < 0)
+			return r;
+		if (mkdir(h->session, 0755) < 0)
+			return cg_fail(e, -errno, "cannot create %s: %s", h->session, strerror(errno));
+	}
+	return 0;
+}
+
+static int write_procs(const char *dir, pid_t pid, struct carrel_error *e)
+{
+	char path[CG_PATH_MAX + 16], num[24];
+	int r;
+
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	if ((r = write_file(path, num)) < 0)
+		return cg_fail(e, r, "cannot move process %d into %s: %s", (int)pid, dir, strerror(-r));
+	return 0;
+}
+
+static int fs_attach(const struct cg_session *cg, pid_t pid, struct carrel_error *e)
+{
+	int r;
+
+	for (int i = 0; i < cg->n; i++)
+		if ((r = write_procs(cg->h[i].session, pid, e)) < 0)
+			return r;
+	return 0;
+}
+
+static int fs_attach_origin(const struct cg_session *cg, const struct cg_origin *o, pid_t pid,
+			    struct carrel_error *e)
+{
+	int r;
+
+	for (int i = 0; i < cg->n; i++)
+		if ((r = write_procs(o->path[i], pid, e)) < 0)
+			return r;
+	return 0;
+}
+
+/* All or nothing: what was written before a failure is put back. */
+static int fs_set_limits(const struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	struct carrel_limits cur = *lim;
+	struct carrel_error ignored;
+	int r = 0, i;
+
+	cg_read_limits(cg, &cur);
+	for (i = 0; i < cg->n; i++)
+		if ((r = cg->h[i].ops->set_limits(&cg->h[i], lim, e)) < 0)
+			break;
+	if (r == 0)
+		return 0;
+	bool back = true;
+	for (int j = 0; j <= i && j < cg->n; j++)
+		back = cg->h[j].ops->set_limits(&cg->h[j], &cur, &ignored) == 0 && back;
+	if (e) {
+		size_t l = strlen(e->msg);
+		snprintf(e->msg + l, sizeof(e->msg) - l, "%s; %s",
+			 r == -EBUSY ? " (is the memory in use above the new limit?)"
+			 : r == -EINVAL ? " (does the kernel accept this value here?)"
+					: "",
+			 back ? "the old limits are back" : "putting the old limits back failed too");
+	}
+	return r;
+}
+
+/* The hierarchy that freezes (v1: the freezer's; v2: any). */
+static const struct cg_hier *freezer_of(const struct cg_session *cg)
+{
+	for (int i = 0; i < cg->n; i++)
+		if (cg->h[i].ops->version == 2 || cg_has_word(cg->h[i].controllers, "freezer"))
+			return &cg->h[i];
+	return NULL;
+}
+
+#define FREEZE_MS 5000
+
+int cg_wait_frozen(const struct cg_hier *h, bool freeze, bool ask_again, struct carrel_error *e)
+{
+	struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	char why[CG_PATH_MAX + 64] = "";
+	int r;
+
+	for (int waited = 0;; waited += 10) {
+		if (ask_again && (r = h->ops->freeze(h, freeze)) < 0)
+			return cg_fail(e, r, "cannot %s %s: %s", freeze ? "freeze" : "thaw", h->session, strerror(-r));
+		if (h->ops->frozen(h, freeze, why, sizeof(why)) > 0)
+			return 0;
+		if (waited >= FREEZE_MS)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	return cg_fail(e, -ETIMEDOUT, "%s after %d s%s", why, FREEZE_MS / 1000, freeze ? "; thawed it again" : "");
+}
+
+static int fs_freeze(const struct cg_session *cg, bool freeze, struct carrel_error *e)
+{
+	const struct cg_hier *h = freezer_of(cg);
+	int r;
+
+	if (!h)
+		return cg_fail(e, -EOPNOTSUPP, "it has no freezer cgroup (is the v1 freezer controller mounted?)");
+	/* v1: FREEZING until every task is frozen; asking again retries the
+	 * stragglers. */
+	r = cg_wait_frozen(h, freeze, true, e);
+	if (r == -ETIMEDOUT && freeze)
+		(void)h->ops->freeze(h, false);
+	return r;
+}
+
+static int fs_release(const struct cg_session *cg, struct carrel_error *e)
+{
+	for (int i = 0; i < cg->n; i++)
+		(void)cg->h[i].ops->freeze(&cg->h[i], false);
+	return 0;
+}
+
+static int fs_kill(const struct cg_session *cg, const pid_t *except, int n)
+{
+	int left = 0;
+
+	for (int i = 0; i < cg->n; i++)
+		left += cg->h[i].ops->kill(&cg->h[i], except, n);
+	/* A frozen cgroup keeps its tasks (killed or not) stopped: thaw it so
+	 * that the kill can take effect and the cgroup can be removed. */
+	(void)fs_release(cg, NULL);
+	return left;
+}
+
+static int fs_remove(const struct cg_session *cg, struct carrel_error *e)
+{
+	struct timespec tick = { .tv_nsec = 100 * 1000 };
+	long waited_ns = 0;
+	int r = 0;
+
+	for (int i = 0; i < cg->n; i++) {
+		/* Tasks that were just killed leave the cgroup a little after they
+		 * die; wait up to 3 s for them (backing off from 0.1 ms to 20 ms),
+		 * killing any stragglers again every 200 ms. */
+		long next_kill = 200 * 1000 * 1000L;
+		while (rmdir(cg->h[i].session) < 0) {
+			if (errno == ENOENT)
+				break;
+			if (errno != EBUSY || waited_ns >= 3000 * 1000 * 1000L) {
+				r = cg_fail(e, -errno, "cannot remove %s: %s", cg->h[i].session, strerror(errno));
+				break;
+			}
+			if (waited_ns >= next_kill) {
+				fs_kill(cg, NULL, 0);
+				next_kill += 200 * 1000 * 1000L;
+			}
+			nanosleep(&tick, NULL);
+			waited_ns += tick.tv_nsec;
+			if (tick.tv_nsec < 20 * 1000 * 1000)
+				tick.tv_nsec *= 2;
+		}
+	}
+	return r;
+}
+
+static void fs_remove_user(const struct cg_session *cg)
+{
+	for (int i = 0; i < cg->n; i++) {
+		/* Busy means another session of this user (or another user) lives. */
+		if (rmdir(cg->h[i].user) == 0)
+			(void)rmdir(cg->h[i].top);
+	}
+}
+
+static void fs_reap_stale(const struct cg_session *cg, bool (*live)(const char *id))
 {
 	char path[CG_PATH_MAX + 300];
 	DIR *d;
-	struct dirent *e;
+	struct dirent *de;
 
 	/* Every hierarchy holds the same session dirs: list one, ask LIVE once
 	 * per session, remove the dead ones everywhere. */
-	if (cg->systemd || cg->n == 0 || !(d = opendir(cg->h[0].user)))
+	if (cg->n == 0 || !(d = opendir(cg->h[0].user)))
 		return;
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, "session-", 8) != 0 || live(e->d_name + 8))
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "session-", 8) != 0 || live(de->d_name + 8))
 			continue;
 		for (int i = 0; i < cg->n; i++) {
-			snprintf(path, sizeof(path), "%s/%s", cg->h[i].user, e->d_name);
+			snprintf(path, sizeof(path), "%s/%s", cg->h[i].user, de->d_name);
 			(void)rmdir(path); /* busy: something still runs there; leave it */
 		}
 	}
 	closedir(d);
 }
+
+const struct cg_ops cg_cgroupfs_ops = {
+	.name = "cgroupfs",
+	.create_needs_lock = true,
+	.create = fs_create,
+	.attach = fs_attach,
+	.attach_origin = fs_attach_origin,
+	.set_limits = fs_set_limits,
+	.freeze = fs_freeze,
+	.kill = fs_kill,
+	.release = fs_release,
+	.remove = fs_remove,
+	.remove_user = fs_remove_user,
+	.reap_stale = fs_reap_stale,
+};

@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * cgroup_parent = systemd: limits through systemd's D-Bus API (sd-bus,
- * libsystemd), never by writing the cgroup tree that systemd owns.  See
- * cgroup_systemd.h.  The VM tests (tests/vm/t-50-systemd-mode.sh) prove it
- * on Debian 12 (systemd 252).
+ * The systemd manager (cgroup_parent = systemd): on a host whose cgroup
+ * tree systemd owns, carrel writes no cgroup directory of its own.  The
+ * session stays in the unit that logind made for it (pam_systemd runs
+ * before pam_carrel: session-N.scope), or systemd itself opened it
+ * (user@UID.service), or it gets a carrel-ID.scope made over D-Bus (su,
+ * cron).  The per-user limits are runtime properties of logind's
+ * user-UID.slice, set through systemd's own D-Bus API (sd-bus, libsystemd)
+ * so that systemd writes them and keeps them across daemon-reload.  The
+ * unit's cgroup is only read (usage, limits, frozen state) through the v2
+ * hierarchy's operations.  The VM tests (tests/vm/t-50-systemd-mode.sh)
+ * prove it on Debian 12 (systemd 252).
  */
-#include "cgroup_systemd.h"
+#include "cgroup-internal.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -14,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <systemd/sd-bus.h>
+#include <time.h>
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
@@ -21,15 +30,12 @@
 /* systemd answers within milliseconds; a hung PID 1 must not hang a login. */
 #define SD_TIMEOUT_USEC (10ULL * 1000 * 1000)
 
-static __thread char why[512];
-
-static const char *fail(const char *what, const char *unit, int r, const sd_bus_error *e)
+static int fail(struct carrel_error *err, const char *what, const char *unit, int r, const sd_bus_error *e)
 {
-	snprintf(why, sizeof(why), "%s %s: %s", what, unit,
-		 e && sd_bus_error_is_set(e) ? e->message
-		 : r == -EHOSTDOWN	      ? "/run/systemd/private is not PID 1's (not systemd's pid namespace)"
-					      : strerror(-r));
-	return why;
+	return cg_fail(err, r, "%s %s: %s", what, unit,
+		       e && sd_bus_error_is_set(e) ? e->message
+		       : r == -EHOSTDOWN	    ? "/run/systemd/private is not PID 1's (not systemd's pid namespace)"
+						    : strerror(-r));
 }
 
 bool cg_systemd_booted(void)
@@ -72,10 +78,10 @@ static int connect_systemd(sd_bus **out)
 /* The arguments of one Manager method, appended to its message. */
 typedef int (*append_fn)(sd_bus_message *m, const void *arg);
 
-/* Call Manager.METHOD with the arguments APPEND adds; on failure *FAILED
+/* Call Manager.METHOD with the arguments APPEND adds; on failure ERR
  * names the step, UNIT and systemd's or the kernel's reason. */
 static int manager_call(const char *method, const char *unit, append_fn append, const void *arg,
-			const char **failed)
+			struct carrel_error *err)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *m = NULL, *reply = NULL;
@@ -84,18 +90,16 @@ static int manager_call(const char *method, const char *unit, append_fn append, 
 	int r;
 
 	r = connect_systemd(&bus);
-	if (r < 0) {
-		*failed = fail("connect to systemd for", unit, r, NULL);
-		return r;
-	}
+	if (r < 0)
+		return fail(err, "connect to systemd for", unit, r, NULL);
 	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, method);
 	if (r >= 0)
 		r = append(m, arg);
 	if (r < 0) {
 		snprintf(what, sizeof(what), "build %s for", method);
-		*failed = fail(what, unit, r, NULL);
+		fail(err, what, unit, r, NULL);
 	} else if ((r = sd_bus_call(bus, m, SD_TIMEOUT_USEC, &e, &reply)) < 0) {
-		*failed = fail(method, unit, r, &e);
+		fail(err, method, unit, r, &e);
 	}
 	sd_bus_error_free(&e);
 	sd_bus_message_unref(reply);
@@ -125,13 +129,17 @@ static int append_limits(sd_bus_message *m, const void *arg)
 				     (uint64_t)lim->cpu_weight, "IOWeight", "t", (uint64_t)lim->io_weight);
 }
 
-int cg_systemd_set_user_limits(uid_t uid, const struct carrel_limits *lim, const char **failed)
+/* LIM on user-UID.slice: MemoryMax, MemorySwapMax, TasksMax,
+ * CPUQuotaPerSecUSec, CPUWeight, IOWeight (and the accounting switches
+ * they need), runtime (kept in /run, gone at reboot), in one
+ * SetUnitProperties call: all or nothing. */
+static int sd_set_limits(const struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
 {
 	char unit[64];
 	struct limits_args a = { .unit = unit, .lim = lim };
 
-	snprintf(unit, sizeof(unit), "user-%u.slice", (unsigned)uid);
-	return manager_call("SetUnitProperties", unit, append_limits, &a, failed);
+	snprintf(unit, sizeof(unit), "user-%u.slice", (unsigned)cg->uid);
+	return manager_call("SetUnitProperties", unit, append_limits, &a, e);
 }
 
 struct scope_args {
@@ -148,52 +156,27 @@ static int append_scope(sd_bus_message *m, const void *arg)
 				     "inactive-or-failed", 0);
 }
 
-int cg_systemd_start_scope(const char *unit, const char *slice, pid_t pid, const char *desc,
-			   const char **failed)
+/* Move PID into a new transient scope UNIT in SLICE (Manager.StartTransientUnit,
+ * as systemd-run --scope does).  systemd moves it when the start job runs:
+ * the caller waits for /proc/PID/cgroup to show it. */
+static int start_scope(const char *unit, const char *slice, pid_t pid, const char *desc, struct carrel_error *e)
 {
 	struct scope_args a = { .unit = unit, .slice = slice, .desc = desc, .pid = pid };
 
-	return manager_call("StartTransientUnit", unit, append_scope, &a, failed);
+	return manager_call("StartTransientUnit", unit, append_scope, &a, e);
 }
 
-int cg_systemd_keeper_scope(pid_t pid, const char *id, const char **failed)
+/* The keeper in carrel-keeper-ID.scope in system.slice: out of the
+ * session scope or user@UID.service that it was forked in, so that
+ * systemd stopping those (terminate-session, a failed user manager) never
+ * SIGKILLs it before it has torn down. */
+static int sd_keeper_unit(const struct cg_session *cg, pid_t pid, struct carrel_error *e)
 {
 	char unit[96], desc[96];
 
-	snprintf(unit, sizeof(unit), "carrel-keeper-%s.scope", id);
-	snprintf(desc, sizeof(desc), "carrel %s keeper", id);
-	return cg_systemd_start_scope(unit, "system.slice", pid, desc, failed);
-}
-
-int cg_systemd_unit_of(pid_t pid, char *unit, size_t unit_size, char *cgroup, size_t cgroup_size)
-{
-	char path[64], line[1024];
-	FILE *f;
-	int r = -ENOENT;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *last;
-		if (strncmp(line, "0::", 3) != 0)
-			continue;
-		p = line + 3;
-		p[strcspn(p, "\n")] = '\0';
-		last = strrchr(p, '/');
-		last = last ? last + 1 : p;
-		if (strlen(p) + 1 > cgroup_size || strlen(last) + 1 > unit_size) {
-			r = -ENAMETOOLONG;
-			break;
-		}
-		snprintf(cgroup, cgroup_size, "%s", p);
-		snprintf(unit, unit_size, "%s", last);
-		r = *last ? 0 : -ENOENT;
-		break;
-	}
-	fclose(f);
-	return r;
+	snprintf(unit, sizeof(unit), "carrel-keeper-%s.scope", cg->id);
+	snprintf(desc, sizeof(desc), "carrel %s keeper", cg->id);
+	return start_scope(unit, "system.slice", pid, desc, e);
 }
 
 static int append_unit(sd_bus_message *m, const void *unit)
@@ -206,12 +189,155 @@ static int append_kill(sd_bus_message *m, const void *unit)
 	return sd_bus_message_append(m, "ssi", (const char *)unit, "all", 9 /* SIGKILL */);
 }
 
-int cg_systemd_freeze(const char *unit, bool freeze, const char **failed)
+
+int cg_systemd_prepare(struct cg_session *cg, const char *mount, const char *procfile, bool booted,
+		       bool login_is_systemd)
 {
-	return manager_call(freeze ? "FreezeUnit" : "ThawUnit", unit, append_unit, unit, failed);
+	struct cg_hier *h = &cg->h[0];
+	char ctrls[256], path[CG_PATH_MAX], m_path[CG_PATH_MAX];
+	int r;
+
+	/* MOUNT may be the hierarchy's own field in CG, rewritten below. */
+	if (cg_pathf(m_path, "%s", mount) < 0)
+		return -ENAMETOOLONG;
+	mount = m_path;
+	cg->n = 0;
+	if (!booted)
+		return -EHOSTDOWN;
+	cg->ops = &cg_systemd_ops;
+	cg->version = 2;
+	cg->new_scope = false;
+	if (!cg_parse_login_unit(cg->uid, procfile, login_is_systemd, cg->unit, sizeof(cg->unit))) {
+		snprintf(cg->unit, sizeof(cg->unit), "carrel-%s.scope", cg->id);
+		cg->new_scope = true;
+	}
+	memset(h, 0, sizeof(*h));
+	h->ops = &cg_v2_ops;
+	/* Read only (usage, limits): whatever the root offers that carrel uses. */
+	if (cg_pathf(path, "%s/cgroup.controllers", mount) < 0 || read_file(path, ctrls, sizeof(ctrls)) < 0)
+		snprintf(ctrls, sizeof(ctrls), "memory pids cpu io");
+	struct cg_mount m = { .v2 = true };
+	struct cg_session one = { 0 };
+	if (cg_pick_hierarchies(&one, &m, 1, ctrls) == 0)
+		snprintf(h->controllers, sizeof(h->controllers), "%s", one.h[0].controllers);
+	if ((r = cg_pathf(h->mount, "%s", mount)) < 0 || (r = cg_pathf(h->top, "%s/user.slice", mount)) < 0 ||
+	    (r = cg_pathf(h->user, "%s/user-%u.slice", h->top, (unsigned)cg->uid)) < 0 ||
+	    (r = cg_pathf(h->session, "%s/%s", h->user, cg->unit)) < 0)
+		return r;
+	cg->n = 1;
+	return 0;
 }
 
-int cg_systemd_kill(const char *unit, const char **failed)
+/* Ask for scope UNIT holding PID in the user's slice, and wait (bounded)
+ * until systemd has moved PID there. */
+static int scope_for(const struct cg_session *cg, const char *unit, pid_t pid, struct carrel_error *e)
 {
-	return manager_call("KillUnit", unit, append_kill, unit, failed);
+	char slice[48], desc[96], proc[64], procfile[4096], now[96];
+	struct timespec tick = { .tv_nsec = 2 * 1000 * 1000 };
+	int r;
+
+	snprintf(slice, sizeof(slice), "user-%u.slice", (unsigned)cg->uid);
+	snprintf(desc, sizeof(desc), "carrel %s, login process %d", cg->id, (int)pid);
+	if ((r = start_scope(unit, slice, pid, desc, e)) < 0)
+		return r;
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
+	for (int i = 0; i < 2500; i++) { /* 5 s */
+		if (read_file(proc, procfile, sizeof(procfile)) < 0)
+			return cg_fail(e, -ESRCH, "process %d is gone", (int)pid);
+		if (cg_parse_user_unit(cg->uid, procfile, now, sizeof(now)) && strcmp(now, unit) == 0)
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	return cg_fail(e, -ETIMEDOUT, "systemd did not move process %d into %s within 5 s", (int)pid, unit);
 }
+
+static int sd_create(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	int r;
+
+	if ((r = sd_set_limits(cg, lim, e)) < 0)
+		return r;
+	return cg->new_scope ? scope_for(cg, cg->unit, cg->login_pid, e) : 0;
+}
+
+/* A PID in a unit of the user's slice stays there; any other gets a
+ * carrel-ID-PID.scope of its own in that slice. */
+static int sd_attach(const struct cg_session *cg, pid_t pid, struct carrel_error *e)
+{
+	char proc[64], procfile[4096], unit[96];
+
+	snprintf(proc, sizeof(proc), "/proc/%d/cgroup", (int)pid);
+	if (read_file(proc, procfile, sizeof(procfile)) < 0)
+		return cg_fail(e, -ESRCH, "process %d is gone", (int)pid);
+	if (cg_parse_login_unit(cg->uid, procfile, cg_exe_is_systemd(pid), unit, sizeof(unit)) ||
+	    (cg_parse_user_unit(cg->uid, procfile, unit, sizeof(unit)) && strcmp(unit, cg->unit) == 0))
+		return 0; /* its own unit, or the carrel's (made for it by cg_create) */
+	snprintf(unit, sizeof(unit), "carrel-%s-%d.scope", cg->id, (int)pid);
+	return scope_for(cg, unit, pid, e);
+}
+
+static int sd_attach_origin(const struct cg_session *cg, const struct cg_origin *o, pid_t pid,
+			    struct carrel_error *e)
+{
+	return 0; /* it never left its unit */
+}
+
+/* systemd freezes its unit's cgroup itself (FreezeUnit writes the same
+ * file), and then knows the unit's state; the cgroup says when it is done. */
+static int sd_freeze(const struct cg_session *cg, bool freeze, struct carrel_error *e)
+{
+	int r;
+
+	if (cg->n < 1)
+		return cg_fail(e, -ENOENT, "its state file names no cgroup");
+	if ((r = manager_call(freeze ? "FreezeUnit" : "ThawUnit", cg->unit, append_unit, cg->unit, e)) < 0)
+		return r;
+	r = cg_wait_frozen(&cg->h[0], freeze, false, e);
+	if (r == -ETIMEDOUT && freeze)
+		(void)manager_call("ThawUnit", cg->unit, append_unit, cg->unit, NULL);
+	return r;
+}
+
+/* The carrel's processes die with the holder, PID 1 of their pid
+ * namespace; without one (the user manager's carrel, in user@UID.service)
+ * the unit and the carrel end together. */
+static int sd_kill(const struct cg_session *cg, const pid_t *except, int n)
+{
+	if (!cg->pidns)
+		(void)manager_call("KillUnit", cg->unit, append_kill, cg->unit, NULL);
+	return 0;
+}
+
+/* A frozen unit holds the login process too: thaw it, so that it gets to
+ * log out. */
+static int sd_release(const struct cg_session *cg, struct carrel_error *e)
+{
+	char path[CG_PATH_MAX + 16], v[8];
+
+	if (cg->n < 1)
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.freeze", cg->h[0].session);
+	if (read_file(path, v, sizeof(v)) > 0 && v[0] == '1')
+		return manager_call("ThawUnit", cg->unit, append_unit, cg->unit, e);
+	return 0;
+}
+
+/* The units are systemd's to remove. */
+static int sd_remove(const struct cg_session *cg, struct carrel_error *e)
+{
+	return 0;
+}
+
+const struct cg_ops cg_systemd_ops = {
+	.name = "systemd",
+	.create_needs_lock = false,
+	.create = sd_create,
+	.attach = sd_attach,
+	.attach_origin = sd_attach_origin,
+	.set_limits = sd_set_limits,
+	.freeze = sd_freeze,
+	.kill = sd_kill,
+	.release = sd_release,
+	.remove = sd_remove,
+	.keeper_unit = sd_keeper_unit,
+};

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cgroup v2: the unified hierarchy. */
-#include "cgroup.h"
+#include "cgroup-internal.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -9,28 +9,16 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const v2_wanted[] = { "memory", "pids", "cpu", "io" };
-
-static int put(const char *dir, const char *file, const char *val, bool optional,
-	       const char **failed)
+static bool has(const struct cg_hier *h, const char *controller)
 {
-	static __thread char path[CG_PATH_MAX + 64];
-	int r;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (optional && access(path, F_OK) < 0)
-		return 0;
-	if ((r = write_file(path, val)) < 0)
-		*failed = path;
-	return r;
+	return cg_has_word(h->controllers, controller);
 }
 
-/* Enable the controllers a limit needs from the parent of carrel/ down to
+/* Enable the hierarchy's controllers from the parent of carrel/ down to
  * user-UID, so that the limits can be written on user-UID. */
-int cg_v2_enable(const struct cg_session *cg, const char **failed)
+static int v2_enable(const struct cg_hier *h, struct carrel_error *e)
 {
-	const struct cg_hier *h = &cg->h[0];
-	char parent[CG_PATH_MAX], path[CG_PATH_MAX + 32], avail[256], want[64] = "";
+	char parent[CG_PATH_MAX], path[CG_PATH_MAX + 32], avail[256], want[96] = "";
 	int r;
 
 	snprintf(parent, sizeof(parent), "%s", h->top);
@@ -38,15 +26,18 @@ int cg_v2_enable(const struct cg_session *cg, const char **failed)
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", parent);
 	if (read_file(path, avail, sizeof(avail)) < 0)
 		avail[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(v2_wanted); i++) {
-		if (!strstr(avail, v2_wanted[i]))
-			continue;
-		size_t l = strlen(want);
-		snprintf(want + l, sizeof(want) - l, "%s+%s", l ? " " : "", v2_wanted[i]);
+	/* Those of the hierarchy's that the parent offers. */
+	for (const char *p = h->controllers; *p;) {
+		size_t n = strcspn(p, ","), l = strlen(want);
+		char c[32];
+		snprintf(c, sizeof(c), "%.*s", (int)n, p);
+		if (cg_has_word(avail, c))
+			snprintf(want + l, sizeof(want) - l, "%s+%s", l ? " " : "", c);
+		p += n + (p[n] == ',');
 	}
-	if ((r = put(parent, "cgroup.subtree_control", want, false, failed)) < 0 ||
-	    (r = put(h->top, "cgroup.subtree_control", want, false, failed)) < 0 ||
-	    (r = put(h->user, "cgroup.subtree_control", want, false, failed)) < 0)
+	if ((r = cg_put(parent, "cgroup.subtree_control", want, false, e)) < 0 ||
+	    (r = cg_put(h->top, "cgroup.subtree_control", want, false, e)) < 0 ||
+	    (r = cg_put(h->user, "cgroup.subtree_control", want, false, e)) < 0)
 		return r;
 	return 0;
 }
@@ -59,7 +50,7 @@ static void num(char *buf, size_t size, uint64_t v)
 		snprintf(buf, size, "%" PRIu64, v);
 }
 
-int cg_v2_limits(const struct cg_hier *h, const struct carrel_limits *lim, const char **failed)
+static int v2_set_limits(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
 {
 	char mem[32], swap[32], pids[32], cpu[48], cw[16], iow[24];
 	int r;
@@ -73,12 +64,118 @@ int cg_v2_limits(const struct cg_hier *h, const struct carrel_limits *lim, const
 		snprintf(cpu, sizeof(cpu), "%" PRIu64 " 100000", lim->cpu_max * 1000);
 	snprintf(cw, sizeof(cw), "%u", lim->cpu_weight);
 	snprintf(iow, sizeof(iow), "default %u", lim->io_weight);
-	if ((r = put(h->user, "memory.max", mem, false, failed)) < 0 ||
-	    (r = put(h->user, "memory.swap.max", swap, true, failed)) < 0 ||
-	    (r = put(h->user, "pids.max", pids, false, failed)) < 0 ||
-	    (r = put(h->user, "cpu.max", cpu, true, failed)) < 0 ||
-	    (r = put(h->user, "cpu.weight", cw, true, failed)) < 0 ||
-	    (r = put(h->user, "io.weight", iow, true, failed)) < 0)
+	if (has(h, "memory") && ((r = cg_put(h->user, "memory.max", mem, false, e)) < 0 ||
+				 (r = cg_put(h->user, "memory.swap.max", swap, true, e)) < 0))
+		return r;
+	if (has(h, "pids") && (r = cg_put(h->user, "pids.max", pids, false, e)) < 0)
+		return r;
+	if (has(h, "cpu") && ((r = cg_put(h->user, "cpu.max", cpu, true, e)) < 0 ||
+			      (r = cg_put(h->user, "cpu.weight", cw, true, e)) < 0))
+		return r;
+	if (has(h, "io") && (r = cg_put(h->user, "io.weight", iow, true, e)) < 0)
 		return r;
 	return 0;
 }
+
+static void keep(uint64_t *field, uint64_t v)
+{
+	if (v != CG_UNKNOWN)
+		*field = v;
+}
+
+static void v2_read_limits(const struct cg_hier *h, struct carrel_limits *lim)
+{
+	char path[CG_PATH_MAX + 16], buf[64];
+	unsigned long long q, p;
+	uint64_t v;
+
+	if (has(h, "memory")) {
+		keep(&lim->memory_max, cg_read_value(h->user, "memory.max", ""));
+		keep(&lim->memory_swap_max, cg_read_value(h->user, "memory.swap.max", ""));
+	}
+	if (has(h, "pids"))
+		keep(&lim->pids_max, cg_read_value(h->user, "pids.max", ""));
+	if (has(h, "cpu")) {
+		snprintf(path, sizeof(path), "%s/cpu.max", h->user);
+		if (read_file(path, buf, sizeof(buf)) > 0) {
+			if (strncmp(buf, "max", 3) == 0)
+				lim->cpu_max = CARREL_UNLIMITED;
+			else if (sscanf(buf, "%llu %llu", &q, &p) == 2 && p > 0)
+				lim->cpu_max = (q * 100 + p / 2) / p;
+		}
+		v = cg_read_value(h->user, "cpu.weight", "");
+		if (v >= 1 && v <= 10000)
+			lim->cpu_weight = (uint32_t)v;
+	}
+	if (has(h, "io")) {
+		v = cg_read_value(h->user, "io.weight", "default");
+		if (v >= 1 && v <= 10000)
+			lim->io_weight = (uint32_t)v;
+	}
+}
+
+static void v2_usage(const struct cg_hier *h, struct cg_usage *u)
+{
+	if (has(h, "memory")) {
+		cg_fill(&u->memory_current, cg_read_value(h->session, "memory.current", ""));
+		cg_fill(&u->memory_peak, cg_read_value(h->session, "memory.peak", ""));
+		cg_fill(&u->memory_max, cg_read_value(h->user, "memory.max", ""));
+		cg_fill(&u->oom_kills, cg_read_value(h->session, "memory.events", "oom_kill"));
+	}
+	if (has(h, "pids")) {
+		cg_fill(&u->pids_current, cg_read_value(h->session, "pids.current", ""));
+		cg_fill(&u->pids_peak, cg_read_value(h->session, "pids.peak", ""));
+		cg_fill(&u->pids_max, cg_read_value(h->user, "pids.max", ""));
+	}
+	if (has(h, "cpu")) {
+		cg_fill(&u->cpu_usec, cg_read_value(h->session, "cpu.stat", "usage_usec"));
+		cg_fill(&u->throttled_usec, cg_read_value(h->session, "cpu.stat.local", "throttled_usec"));
+		cg_fill(&u->user_throttled_usec, cg_read_value(h->user, "cpu.stat", "throttled_usec"));
+	}
+}
+
+/* The freezer is the core's (cgroup.freeze): every v2 cgroup has it. */
+static int v2_freeze(const struct cg_hier *h, bool freeze)
+{
+	char path[CG_PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.freeze", h->session);
+	return write_file(path, freeze ? "1" : "0");
+}
+
+/* cgroup.events says "frozen 1" (or 0) once it is so. */
+static int v2_frozen(const struct cg_hier *h, bool want, char *why, size_t size)
+{
+	char path[CG_PATH_MAX + 32], buf[512], w[16];
+	const char *p;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", h->session);
+	snprintf(w, sizeof(w), "frozen %d", want);
+	if (read_file(path, buf, sizeof(buf)) > 0 && (p = strstr(buf, "frozen ")) && strncmp(p, w, strlen(w)) == 0)
+		return 1;
+	snprintf(why, size, "%s does not say \"%s\"", path, w);
+	return 0;
+}
+
+static int v2_kill(const struct cg_hier *h, const pid_t *except, int n)
+{
+	char path[CG_PATH_MAX + 16];
+
+	/* The kernel's own, race-free kill of the whole cgroup, where nothing
+	 * is to be spared. */
+	snprintf(path, sizeof(path), "%s/cgroup.kill", h->session);
+	if (n == 0 && write_file(path, "1") == 0)
+		return 0;
+	return cg_kill_listed(h, except, n);
+}
+
+const struct cg_hier_ops cg_v2_ops = {
+	.version = 2,
+	.enable = v2_enable,
+	.set_limits = v2_set_limits,
+	.read_limits = v2_read_limits,
+	.usage = v2_usage,
+	.freeze = v2_freeze,
+	.frozen = v2_frozen,
+	.kill = v2_kill,
+};

@@ -17,7 +17,6 @@
 #include "parse.h"
 #include "proto.h"
 #include "rundir.h"
-#include "cgroup_systemd.h"
 #include "sessions.h"
 #include "util.h"
 
@@ -203,57 +202,23 @@ static int cmd_show(int argc, char **argv)
 
 /* ------------------------------------------------------------------- kill */
 
-static bool pid_listed(const char *dir, pid_t pid)
-{
-	char path[CG_PATH_MAX + 16], buf[16384];
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return false;
-	for (char *p = buf, *end; *p; p = end) {
-		long v = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (v == pid)
-			return true;
-	}
-	return false;
-}
-
 /*
- * cgroup v1: tasks of a frozen cgroup cannot die, so the keeper's teardown
- * would stall on a frozen carrel.  Once the keeper has given the login
- * processes back their own cgroups (its first step), SIGKILL what is left
- * and only then thaw: nothing of the carrel's runs again.  The pids are
- * stable meanwhile: a frozen task cannot exit.  (cgroup v2 lets fatal
- * signals through a frozen cgroup: nothing to do there.)
+ * A frozen carrel would stall the keeper's teardown (cgroup v1 keeps
+ * killed tasks frozen).  The keeper gives the login processes their own
+ * cgroups back first: SIGKILL everything else and only then thaw, so that
+ * nothing of the carrel's runs again.  The same backend code as the
+ * keeper's (cgroup/cgroup.h).
  */
-static void thaw_to_die(const struct session *s)
+static void kill_but_logins(const struct session *s)
 {
-	char dir[CG_PATH_MAX], path[CG_PATH_MAX + 32], state[32], buf[16384];
-	long long deadline = now_ms() + 1000;
+	struct carrel_error e = { 0 };
+	_cleanup_cg_ struct cg_session *cg = session_cgroups(s, &e);
+	pid_t logins[CARREL_MAX_LOGINS];
 
-	if (s->cgroup_version == 2 ||
-	    !session_dir_with(s, "freezer.state", false, dir, sizeof(dir)))
-		return;
-	snprintf(path, sizeof(path), "%s/freezer.state", dir);
-	if (read_file(path, state, sizeof(state)) <= 0 || strncmp(state, "THAWED", 6) == 0)
-		return;
-	for (int i = 0; i < s->nlogins && now_ms() < deadline; i++)
-		while (pid_listed(dir, s->logins[i].pid) && now_ms() < deadline)
-			msleep(10);
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	if (read_file(path, buf, sizeof(buf)) > 0) {
-		for (char *p = buf, *end; *p; p = end) {
-			long pid = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			if (pid > 1)
-				(void)kill((pid_t)pid, SIGKILL);
-		}
-	}
-	snprintf(path, sizeof(path), "%s/freezer.state", dir);
-	(void)write_file(path, "THAWED");
+	for (int i = 0; i < s->nlogins; i++)
+		logins[i] = s->logins[i].pid;
+	if (cg)
+		(void)cg_kill(cg, logins, s->nlogins);
 }
 
 static int cmd_kill(int argc, char **argv)
@@ -285,7 +250,7 @@ static int cmd_kill(int argc, char **argv)
 		    s->id, (int)s->keeper);
 		return 1;
 	}
-	thaw_to_die(s);
+	kill_but_logins(s);
 	/* Done when the keeper has removed the state file, its last step. */
 	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", s->id);
 	deadline = now_ms() + KILL_GONE_MS;
@@ -302,98 +267,23 @@ static int cmd_kill(int argc, char **argv)
 
 /* ---------------------------------------------------------- freeze, thaw */
 
-/* cgroup v2: cgroup.freeze, then cgroup.events says "frozen 1" (or 0). */
-static int freeze_v2(const struct session *s, bool freeze)
-{
-	char path[CG_PATH_MAX + 32], buf[512], want[16];
-	long long deadline = now_ms() + FREEZE_MS;
-	const char *failed = "";
-	int r;
-
-	if (s->ncg < 1) {
-		err("carrel %s: its state file names no cgroup", s->id);
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/cgroup.freeze", s->cgroup[0]);
-	/* systemd: its unit's cgroup, frozen by systemd (FreezeUnit writes
-	 * the same file), which then knows the unit's state. */
-	if (s->unit[0] && (r = cg_systemd_freeze(s->unit, freeze, &failed)) < 0) {
-		err("carrel %s: %s", s->id, failed);
-		return 1;
-	}
-	if (!s->unit[0] && (r = write_file(path, freeze ? "1" : "0")) < 0) {
-		err("carrel %s: %s: %s", s->id, path, strerror(-r));
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/cgroup.events", s->cgroup[0]);
-	snprintf(want, sizeof(want), "frozen %d", freeze);
-	for (;;) {
-		if (read_file(path, buf, sizeof(buf)) > 0) {
-			const char *p = strstr(buf, "frozen ");
-			if (p && strncmp(p, want, strlen(want)) == 0)
-				return 0;
-		}
-		if (now_ms() >= deadline)
-			break;
-		msleep(10);
-	}
-	if (freeze && s->unit[0]) {
-		(void)cg_systemd_freeze(s->unit, false, &failed);
-	} else if (freeze) {
-		snprintf(path, sizeof(path), "%s/cgroup.freeze", s->cgroup[0]);
-		(void)write_file(path, "0");
-	}
-	err("carrel %s: %s does not say \"%s\" after %d s%s", s->id, path, want, FREEZE_MS / 1000,
-	    freeze ? "; thawed it again" : "");
-	return 1;
-}
-
-/* cgroup v1: freezer.state FROZEN (FREEZING until every task is frozen;
- * writing FROZEN again retries the stragglers) or THAWED. */
-static int freeze_v1(const struct session *s, bool freeze)
-{
-	char dir[CG_PATH_MAX], path[CG_PATH_MAX + 32], state[32];
-	const char *want = freeze ? "FROZEN" : "THAWED";
-	long long deadline = now_ms() + FREEZE_MS;
-	int r;
-
-	if (!session_dir_with(s, "freezer.state", false, dir, sizeof(dir))) {
-		err("carrel %s: it has no freezer cgroup (is the v1 freezer controller mounted?)",
-		    s->id);
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/freezer.state", dir);
-	for (;;) {
-		if ((r = write_file(path, want)) < 0) {
-			err("carrel %s: cannot write %s to %s: %s", s->id, want, path,
-			    strerror(-r));
-			return 1;
-		}
-		if (read_file(path, state, sizeof(state)) > 0 &&
-		    strncmp(state, want, strlen(want)) == 0)
-			return 0;
-		if (now_ms() >= deadline)
-			break;
-		msleep(20);
-	}
-	if (freeze)
-		(void)write_file(path, "THAWED");
-	state[strcspn(state, "\n")] = '\0';
-	err("carrel %s: %s is still %s after %d s%s", s->id, path, state, FREEZE_MS / 1000,
-	    freeze ? "; thawed it again" : "");
-	return 1;
-}
-
+/* Freeze or thaw, and wait (bounded) until it is so: cgroup/cgroup.h. */
 static int cmd_freeze(int argc, char **argv)
 {
 	_cleanup_free_ struct session *s = malloc(sizeof(*s));
+	_cleanup_cg_ struct cg_session *cg = NULL;
+	struct carrel_error e = { 0 };
 	bool freeze = strcmp(argv[1], "freeze") == 0;
 
 	if (argc != 3)
 		return usage_error("expected exactly one carrel id");
 	if (!s || load(argv[2], s) < 0)
 		return 1;
-	return s->cgroup_version == 2 ? freeze_v2(s, freeze) : freeze_v1(s, freeze);
+	if (!(cg = session_cgroups(s, &e)) || cg_freeze(cg, freeze, &e) < 0) {
+		err("carrel %s: %s", s->id, e.msg);
+		return 1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------ enter */
@@ -459,31 +349,6 @@ static int cmd_enter(int argc, char **argv)
 
 /* ----------------------------------------------------------------- limits */
 
-/* The controllers of the v1 hierarchy that DIR is in, from the files it has. */
-static void v1_controllers(const char *dir, char *out, size_t size)
-{
-	static const struct {
-		const char *ctrl, *file;
-	} probe[] = {
-		{ "memory", "memory.limit_in_bytes" },
-		{ "pids", "pids.max" },
-		{ "cpu", "cpu.shares" },
-		{ "cpuacct", "cpuacct.usage" },
-		{ "freezer", "freezer.state" },
-		{ "blkio", "blkio.reset_stats" },
-	};
-	char path[CG_PATH_MAX + 32];
-	size_t len = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(probe); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, probe[i].file);
-		if (access(path, F_OK) == 0)
-			len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "," : "",
-						probe[i].ctrl);
-	}
-}
-
 /* Take the carrel lock (bounded): the helper creates and removes cgroups,
  * and writes a user's limits, under it (carrel_lock() in carrel.c). */
 static int lock_carrels(void)
@@ -504,33 +369,19 @@ static int lock_carrels(void)
 	return fd;
 }
 
-/* Write LIM to every dir in DIRS[0..N); *DONE counts those written. */
-static int apply(bool v2, char dirs[][CG_PATH_MAX], int n, const struct carrel_limits *lim,
-		 int *done, const char **failed)
-{
-	for (*done = 0; *done < n; (*done)++) {
-		struct cg_hier h = { 0 };
-		int r;
-		snprintf(h.user, sizeof(h.user), "%s", dirs[*done]);
-		if (!v2)
-			v1_controllers(h.user, h.controllers, sizeof(h.controllers));
-		r = v2 ? cg_v2_limits(&h, lim, failed) : cg_v1_limits(&h, lim, failed);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 static int cmd_limits(int argc, char **argv)
 {
 	_cleanup_free_ struct session *all = NULL;
 	_cleanup_close_ int lock = -1;
 	struct carrel_limits cur, want;
-	char dirs[CG_MAX_HIER * 4][CG_PATH_MAX];
+	/* One handle per distinct user cgroup (cgroup_parent = self gives
+	 * sessions of one user different ones). */
+	struct cg_session *cgs[CG_MAX_HIER] = { NULL };
+	struct carrel_error e = { 0 };
 	const struct session *first = NULL;
-	const char *user, *failed = "?";
+	const char *user;
 	bool any = false;
-	int n, ndirs = 0, done, r;
+	int n, ncg = 0, done, r, rc = 1;
 
 	if (argc < 3 || argv[2][0] == '-')
 		return usage_error("whose limits? (a user name)");
@@ -570,38 +421,37 @@ static int cmd_limits(int argc, char **argv)
 		err("%s: %s", CARREL_SESSIONS_DIR, strerror(-r));
 		return 1;
 	}
-	for (int i = 0; i < n; i++) {
-		char d[CG_MAX_HIER][CG_PATH_MAX];
+	for (int i = 0; i < n && ncg < (int)ARRAY_SIZE(cgs); i++) {
 		if (strcmp(all[i].user, user) != 0)
 			continue;
-		if (first && all[i].cgroup_version != first->cgroup_version)
-			continue; /* cannot happen on one machine: one version at a time */
 		first = first ? first : &all[i];
-		int k = session_user_dirs(&all[i], d, CG_MAX_HIER);
-		for (int j = 0; j < k; j++) {
-			bool seen = false;
-			for (int m = 0; m < ndirs && !seen; m++)
-				seen = strcmp(dirs[m], d[j]) == 0;
-			if (!seen && ndirs < (int)ARRAY_SIZE(dirs))
-				memcpy(dirs[ndirs++], d[j], CG_PATH_MAX);
-		}
+		struct cg_session *cg = session_cgroups(&all[i], &e);
+		bool seen = !cg || cg_count(cg) == 0;
+		for (int m = 0; m < ncg && !seen; m++)
+			seen = strcmp(cg_user_path(cgs[m], 0), cg_user_path(cg, 0)) == 0;
+		if (seen)
+			cg_session_free(cg);
+		else
+			cgs[ncg++] = cg;
 	}
 	if (!first) {
 		err("%s has no running carrel (limits change only live cgroups; "
 		    "the configuration is in carrel.conf)",
 		    user);
-		return 1;
+		goto out;
 	}
-	if (ndirs == 0) {
-		err("%s: carrel %s names no cgroup", user, first->id);
-		return 1;
+	if (ncg == 0) {
+		err("%s: carrel %s names no cgroup%s%s", user, first->id, e.msg[0] ? ": " : "", e.msg);
+		goto out;
 	}
 	session_read_limits(first, &cur);
 	if (!any) {
 		printf("# limits of %s (uid %u) now, on %s%s\n", user, (unsigned)first->uid,
-		       dirs[0], ndirs > 1 ? " and its other hierarchies" : "");
+		       cg_user_path(cgs[0], 0),
+		       ncg > 1 || cg_count(cgs[0]) > 1 ? " and its other hierarchies" : "");
 		session_print_limits(stdout, &cur, "");
-		return fflush(stdout) == 0 ? 0 : 1;
+		rc = fflush(stdout) == 0 ? 0 : 1;
+		goto out;
 	}
 	want = cur;
 	for (size_t k = 0; k < CARREL_N_LIMITS; k++)
@@ -610,32 +460,25 @@ static int cmd_limits(int argc, char **argv)
 
 	if ((lock = lock_carrels()) < 0) {
 		err("%s: %s", CARREL_LOCK_FILE, strerror(-lock));
-		return 1;
+		goto out;
 	}
-	/* systemd: the slice's properties, set by systemd (one call: all or
-	 * nothing), which then keeps them across daemon-reload. */
-	if (first->unit[0]) {
-		if ((r = cg_systemd_set_user_limits(first->uid, &want, &failed)) < 0) {
-			err("%s: %s", user, failed);
-			return 1;
-		}
-		return 0;
+	/* Each handle writes all or nothing; those written before a failure
+	 * get the old limits back. */
+	for (done = 0; done < ncg; done++)
+		if ((r = cg_set_limits(cgs[done], &want, &e)) < 0)
+			break;
+	if (done == ncg) {
+		rc = 0;
+		goto out;
 	}
-	r = apply(first->cgroup_version == 2, dirs, ndirs, &want, &done, &failed);
-	if (r < 0) {
-		char f[CG_PATH_MAX + 64];
-		const char *back = "?";
-		int undone;
-		snprintf(f, sizeof(f), "%s", failed);
-		/* Put back what was written: all or nothing. */
-		int rr = apply(first->cgroup_version == 2, dirs, done + 1, &cur, &undone, &back);
-		err("%s: cannot write %s: %s%s%s; %s", user, f, strerror(-r),
-		    r == -EBUSY ? " (is the memory in use above the new limit?)" : "",
-		    r == -EINVAL ? " (does the kernel accept this value here?)" : "",
-		    rr < 0 ? "putting the old limits back failed too" : "the old limits are back");
-		return 1;
-	}
-	return 0;
+	bool back = true;
+	for (int k = 0; k < done; k++)
+		back = cg_set_limits(cgs[k], &cur, NULL) == 0 && back;
+	err("%s: %s%s", user, e.msg, back ? "" : " (and putting the old limits back failed elsewhere)");
+out:
+	for (int k = 0; k < ncg; k++)
+		cg_session_free(cgs[k]);
+	return rc;
 }
 
 /* ----------------------------------------------------------- check-config */

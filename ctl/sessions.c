@@ -25,10 +25,6 @@
 
 #define STATE_MAX (64 * 1024)
 
-/* v1 reports "no limit" as the largest page-aligned long (LONG_MAX rounded
- * down to a page); anything this large is no limit. */
-#define V1_UNLIMITED_FROM (1ULL << 62)
-
 static const char *const ns_names[] = {
 	"mnt", "pid", "ipc", "uts", "net", "cgroup", "user", "time"
 };
@@ -273,43 +269,35 @@ int sessions_scan(uid_t only_uid, struct session **out, int *n)
 
 /* ------------------------------------------------------------ cgroup files */
 
-static void parent_of(const char *path, char *buf, size_t size)
+/* The carrel's cgroups, through the one cgroup interface (cgroup/cgroup.h):
+ * the same backend code reads usage and limits for carrelctl, the status
+ * operation and the keeper's accounting. */
+struct cg_session *session_cgroups(const struct session *s, struct carrel_error *e)
 {
-	const char *slash = strrchr(path, '/');
+	struct cg_session *cg = cg_session_new();
 
-	snprintf(buf, size, "%.*s", slash ? (int)(slash - path) : 0, path);
-}
-
-/* PATH exists, as the effective uid sees it (the helper runs this setuid). */
-static bool exists(const char *path)
-{
-	return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0;
-}
-
-const char *session_dir_with(const struct session *s, const char *file, bool parent, char *buf,
-			     size_t size)
-{
-	char path[CG_PATH_MAX + 64];
-
-	for (int i = 0; i < s->ncg; i++) {
-		if (parent)
-			parent_of(s->cgroup[i], buf, size);
-		else
-			snprintf(buf, size, "%s", s->cgroup[i]);
-		snprintf(path, sizeof(path), "%s/%s", buf, file);
-		if (exists(path))
-			return buf;
+	if (!cg) {
+		snprintf(e->step, sizeof(e->step), "cgroup");
+		snprintf(e->msg, sizeof(e->msg), "%s", strerror(ENOMEM));
+		return NULL;
 	}
-	return NULL;
+	if (cg_from_state(cg, s->uid, s->id, s->cgroup_version, s->unit, (const char(*)[CG_PATH_MAX])s->cgroup,
+			  s->ncg, e) < 0) {
+		cg_session_free(cg);
+		return NULL;
+	}
+	return cg;
 }
 
 int session_user_dirs(const struct session *s, char dirs[][CG_PATH_MAX], int max)
 {
+	struct carrel_error e = { 0 };
+	_cleanup_cg_ struct cg_session *cg = session_cgroups(s, &e);
 	int n = 0;
 
-	for (int i = 0; i < s->ncg && n < max; i++) {
+	for (int i = 0; cg && i < cg_count(cg) && n < max; i++) {
 		bool seen = false;
-		parent_of(s->cgroup[i], dirs[n], CG_PATH_MAX);
+		snprintf(dirs[n], CG_PATH_MAX, "%s", cg_user_path(cg, i));
 		for (int j = 0; j < n && !seen; j++)
 			seen = strcmp(dirs[j], dirs[n]) == 0;
 		if (!seen)
@@ -318,164 +306,30 @@ int session_user_dirs(const struct session *s, char dirs[][CG_PATH_MAX], int max
 	return n;
 }
 
-/* The number after KEY at the start of a line of DIR/FILE (KEY "": the
- * file's first word).  "max" and negative numbers ("-1") are no limit. */
-static uint64_t read_value(const char *dir, const char *file, const char *key)
+void session_usage(const struct session *s, struct cg_usage *u)
 {
-	char path[CG_PATH_MAX + 64], buf[4096];
-	const char *p = buf;
-	size_t n = strlen(key);
-	char *end;
+	struct carrel_error e = { 0 };
+	_cleanup_cg_ struct cg_session *cg = session_cgroups(s, &e);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return SESSION_UNKNOWN;
-	if (n) {
-		for (p = buf; (p = strstr(p, key)); p += n)
-			if ((p == buf || p[-1] == '\n') && p[n] == ' ')
-				break;
-		if (!p)
-			return SESSION_UNKNOWN;
-		p += n + 1;
-	}
-	if (strncmp(p, "max", 3) == 0 || p[0] == '-')
-		return CARREL_UNLIMITED;
-	errno = 0;
-	uint64_t v = strtoull(p, &end, 10);
-	if (errno || end == p || v >= SESSION_UNKNOWN)
-		return SESSION_UNKNOWN;
-	return v;
-}
-
-/* FILE's value, from the hierarchy that has FILE (PARENT: its user-UID). */
-static uint64_t value(const struct session *s, const char *file, const char *key, bool parent)
-{
-	char dir[CG_PATH_MAX], path[CG_PATH_MAX + 64];
-
-	for (int i = 0; i < s->ncg; i++) {
-		if (parent)
-			parent_of(s->cgroup[i], dir, sizeof(dir));
-		else
-			snprintf(dir, sizeof(dir), "%s", s->cgroup[i]);
-		snprintf(path, sizeof(path), "%s/%s", dir, file);
-		if (exists(path))
-			return read_value(dir, file, key);
-	}
-	return SESSION_UNKNOWN;
-}
-
-static uint64_t per_1000(uint64_t v)
-{
-	return v == SESSION_UNKNOWN || v == CARREL_UNLIMITED ? v : v / 1000;
-}
-
-static uint64_t v1_limit(uint64_t v)
-{
-	return v != SESSION_UNKNOWN && v >= V1_UNLIMITED_FROM ? CARREL_UNLIMITED : v;
-}
-
-static bool is_v2(const struct session *s)
-{
-	return s->cgroup_version == 2;
-}
-
-void session_usage(const struct session *s, struct session_usage *u)
-{
-	if (is_v2(s)) {
-		u->memory_current = value(s, "memory.current", "", false);
-		u->memory_peak = value(s, "memory.peak", "", false);
-		u->memory_max = value(s, "memory.max", "", true);
-		u->pids_current = value(s, "pids.current", "", false);
-		u->pids_max = value(s, "pids.max", "", true);
-		u->cpu_usec = value(s, "cpu.stat", "usage_usec", false);
-		u->throttled_usec = value(s, "cpu.stat.local", "throttled_usec", false);
-		u->user_throttled_usec = value(s, "cpu.stat", "throttled_usec", true);
-		u->oom_kills = value(s, "memory.events", "oom_kill", false);
+	if (cg) {
+		cg_usage(cg, u);
 		return;
 	}
-	u->memory_current = value(s, "memory.usage_in_bytes", "", false);
-	u->memory_peak = value(s, "memory.max_usage_in_bytes", "", false);
-	u->memory_max = v1_limit(value(s, "memory.limit_in_bytes", "", true));
-	u->pids_current = value(s, "pids.current", "", false);
-	u->pids_max = value(s, "pids.max", "", true);
-	u->cpu_usec = per_1000(value(s, "cpuacct.usage", "", false));
-	u->throttled_usec = per_1000(value(s, "cpu.stat.local", "throttled_time", false));
-	u->user_throttled_usec = per_1000(value(s, "cpu.stat", "throttled_time", true));
-	/* The kernel counts a v1 OOM kill in the victim's cgroup, whichever
-	 * ancestor's limit was hit. */
-	u->oom_kills = value(s, "memory.oom_control", "oom_kill", false);
-}
-
-/* *FIELD = V, unless V could not be read. */
-static void keep(uint64_t *field, uint64_t v)
-{
-	if (v != SESSION_UNKNOWN)
-		*field = v;
+	u->memory_current = u->memory_peak = u->memory_max = SESSION_UNKNOWN;
+	u->pids_current = u->pids_peak = u->pids_max = SESSION_UNKNOWN;
+	u->cpu_usec = u->throttled_usec = u->user_throttled_usec = u->oom_kills = SESSION_UNKNOWN;
 }
 
 void session_read_limits(const struct session *s, struct carrel_limits *lim)
 {
+	struct carrel_error e = { 0 };
+	_cleanup_cg_ struct cg_session *cg = session_cgroups(s, &e);
 	struct carrel_policy builtin;
-	uint64_t v, w;
 
 	carrel_policy_builtin(&builtin);
 	*lim = builtin.limits;
-	if (is_v2(s)) {
-		char dir[CG_PATH_MAX], path[CG_PATH_MAX + 16], buf[64];
-		unsigned long long q, p;
-		keep(&lim->memory_max, value(s, "memory.max", "", true));
-		keep(&lim->memory_swap_max, value(s, "memory.swap.max", "", true));
-		keep(&lim->pids_max, value(s, "pids.max", "", true));
-		if (session_dir_with(s, "cpu.max", true, dir, sizeof(dir))) {
-			snprintf(path, sizeof(path), "%s/cpu.max", dir);
-			if (read_file(path, buf, sizeof(buf)) > 0) {
-				if (strncmp(buf, "max", 3) == 0)
-					lim->cpu_max = CARREL_UNLIMITED;
-				else if (sscanf(buf, "%llu %llu", &q, &p) == 2 && p > 0)
-					lim->cpu_max = (q * 100 + p / 2) / p;
-			}
-		}
-		v = value(s, "cpu.weight", "", true);
-		if (v >= 1 && v <= 10000)
-			lim->cpu_weight = (uint32_t)v;
-		v = value(s, "io.weight", "default", true);
-		if (v >= 1 && v <= 10000)
-			lim->io_weight = (uint32_t)v;
-		return;
-	}
-	v = v1_limit(value(s, "memory.limit_in_bytes", "", true));
-	keep(&lim->memory_max, v);
-	w = v1_limit(value(s, "memory.memsw.limit_in_bytes", "", true));
-	if (w != SESSION_UNKNOWN && v != SESSION_UNKNOWN) {
-		/* memsw is memory + swap; either without a limit leaves swap without one. */
-		if (w == CARREL_UNLIMITED || v == CARREL_UNLIMITED)
-			lim->memory_swap_max = CARREL_UNLIMITED;
-		else
-			lim->memory_swap_max = w >= v ? w - v : 0;
-	} else if ((w = value(s, "memory.swappiness", "", true)) != SESSION_UNKNOWN) {
-		/* Without swap accounting the helper keeps a user off swap by swappiness 0. */
-		lim->memory_swap_max = w == 0 ? 0 : CARREL_UNLIMITED;
-	}
-	keep(&lim->pids_max, value(s, "pids.max", "", true));
-	v = value(s, "cpu.cfs_quota_us", "", true);
-	w = value(s, "cpu.cfs_period_us", "", true);
-	if (v == CARREL_UNLIMITED)
-		lim->cpu_max = CARREL_UNLIMITED;
-	else if (v != SESSION_UNKNOWN && w != SESSION_UNKNOWN && w > 0)
-		lim->cpu_max = (v * 100 + w / 2) / w;
-	/* v1 shares 1024 is v2 weight 100; blkio weight 500 is io weight 100. */
-	v = value(s, "cpu.shares", "", true);
-	if (v != SESSION_UNKNOWN && v != CARREL_UNLIMITED) {
-		v = (v * 100 + 512) / 1024;
-		lim->cpu_weight = (uint32_t)(v < 1 ? 1 : v > 10000 ? 10000 : v);
-	}
-	v = value(s, "blkio.bfq.weight", "", true);
-	if (v == SESSION_UNKNOWN)
-		v = value(s, "blkio.weight", "", true);
-	if (v != SESSION_UNKNOWN && v != CARREL_UNLIMITED) {
-		v = (v + 2) / 5;
-		lim->io_weight = (uint32_t)(v < 1 ? 1 : v > 10000 ? 10000 : v);
-	}
+	if (cg)
+		cg_read_limits(cg, lim);
 }
 
 /* ------------------------------------------------------------- formatting */
@@ -623,7 +477,7 @@ static void json_limits(FILE *f, const struct carrel_limits *lim)
 }
 
 /* The fields a list entry and show share, as JSON members (no braces). */
-static void json_common(FILE *f, const struct session *s, const struct session_usage *u)
+static void json_common(FILE *f, const struct session *s, const struct cg_usage *u)
 {
 	fputs("\"id\":", f);
 	json_str(f, s->id);
@@ -688,7 +542,7 @@ static void logins_text(FILE *f, const struct session *s)
 
 /* The carrel's own throttled time where the kernel counts it (cpu.stat.local),
  * else the user's. */
-static uint64_t throttled(const struct session_usage *u)
+static uint64_t throttled(const struct cg_usage *u)
 {
 	return u->throttled_usec != SESSION_UNKNOWN ? u->throttled_usec : u->user_throttled_usec;
 }
@@ -709,7 +563,7 @@ int sessions_print(FILE *f, uid_t only_uid, bool json)
 			"PIDS", "CPU", "THROTTLED", "OOM", "LOGINS");
 	for (int i = 0; i < n; i++) {
 		const struct session *s = &all[i];
-		struct session_usage u;
+		struct cg_usage u;
 		char t[32], m1[16], m2[16], m3[16], mem[64], p1[24], p2[24], pids[64], c1[24],
 			c2[24], oom[24];
 
@@ -926,7 +780,7 @@ static void show_policy(FILE *f, const struct session *s, const char *config, bo
 	}
 }
 
-static void show_text(FILE *f, const struct session *s, const struct session_usage *u,
+static void show_text(FILE *f, const struct session *s, const struct cg_usage *u,
 		      const struct holder_view *h, const struct carrel_limits *lim)
 {
 	char t[64], a[32], b[32], n1[24], n2[24], n3[24], h1[16], h2[16], h3[16];
@@ -988,7 +842,7 @@ static void show_text(FILE *f, const struct session *s, const struct session_usa
 	}
 }
 
-static void show_json(FILE *f, const struct session *s, const struct session_usage *u,
+static void show_json(FILE *f, const struct session *s, const struct cg_usage *u,
 		      const struct holder_view *h, const struct carrel_limits *lim)
 {
 	char udirs[CG_MAX_HIER][CG_PATH_MAX];
@@ -1026,7 +880,7 @@ static void show_json(FILE *f, const struct session *s, const struct session_usa
 int session_show(FILE *f, const char *id, uid_t only_uid, const char *config, bool json)
 {
 	_cleanup_free_ struct session *s = malloc(sizeof(*s));
-	struct session_usage u;
+	struct cg_usage u;
 	struct holder_view h;
 	struct carrel_limits lim;
 	int r;

@@ -23,7 +23,7 @@
 #include "rundir.h"
 
 /* A value that could not be read (CARREL_UNLIMITED is "max"). */
-#define SESSION_UNKNOWN (UINT64_MAX - 1)
+#define SESSION_UNKNOWN CG_UNKNOWN
 /* Every carrel, in sessions_print() and session_show(). */
 #define SESSION_ALL_USERS ((uid_t)-1)
 
@@ -53,16 +53,6 @@ struct session {
 	char cgroup[CG_MAX_HIER][CG_PATH_MAX]; /* the session dirs */
 };
 
-/* What the carrel's cgroups say now; SESSION_UNKNOWN where unreadable. */
-struct session_usage {
-	uint64_t memory_current, memory_peak, memory_max; /* bytes; max: user-UID's */
-	uint64_t pids_current, pids_max;		  /* pids_max: user-UID's */
-	uint64_t cpu_usec;
-	uint64_t throttled_usec;      /* this carrel's tasks, by any ancestor's cpu_max */
-	uint64_t user_throttled_usec; /* user-UID's own cpu.stat: where cpu_max applies */
-	uint64_t oom_kills;
-};
-
 /* A session id as the helper makes them: decimal digits. */
 bool session_valid_id(const char *id);
 
@@ -75,18 +65,14 @@ int session_load(const char *id, struct session *s);
  * is malloc'd (free it); a missing state directory is no carrel at all. */
 int sessions_scan(uid_t only_uid, struct session **out, int *n);
 
-void session_usage(const struct session *s, struct session_usage *u);
+/* The carrel's cgroups as a cgroup/cgroup.h handle, rebuilt from its state
+ * file (free with cg_session_free); NULL with E filled if it cannot be. */
+struct cg_session *session_cgroups(const struct session *s, struct carrel_error *e);
 
-/*
- * The session dir among S's cgroups that has FILE (a controller's file, so
- * this finds the hierarchy of that controller), or its parent, user-UID,
- * when PARENT.  NULL when no hierarchy has it.
- */
-const char *session_dir_with(const struct session *s, const char *file, bool parent, char *buf,
-			     size_t size);
+/* What the carrel's cgroups say now; SESSION_UNKNOWN where unreadable. */
+void session_usage(const struct session *s, struct cg_usage *u);
 
-/* The distinct user-UID dirs of S's cgroups (parents of the session dirs);
- * returns how many. */
+/* The distinct user-UID dirs of S's cgroups; returns how many. */
 int session_user_dirs(const struct session *s, char dirs[][CG_PATH_MAX], int max);
 
 /* The limits written on user-UID now, read back from the cgroup files;

@@ -88,17 +88,21 @@ static void expand_hostname(struct carrel *c)
 
 void carrel_cleanup(struct carrel *c)
 {
+	struct carrel_error e = { 0 };
 	char path[128];
 	int lock;
 
-	if (c->cg.n > 0) {
-		cg_systemd_release(&c->cg);
-		cg_kill(&c->cg);
-		int r = cg_remove_session(&c->cg);
-		if (r < 0)
-			syslog(LOG_ERR, "session %s: cannot remove its cgroups: %s", c->id, strerror(-r));
+	if (c->cg) {
+		/* Processes only once the carrel stood (the keeper's teardown):
+		 * a failed open has started none. */
+		if (c->started)
+			(void)cg_kill(c->cg, NULL, 0);
+		if (cg_release(c->cg, &e) < 0)
+			syslog(LOG_ERR, "session %s: %s", c->id, e.msg);
+		if (cg_remove(c->cg, &e) < 0)
+			syslog(LOG_ERR, "session %s: cannot remove its cgroups: %s", c->id, e.msg);
 		lock = carrel_lock();
-		cg_remove_user(&c->cg);
+		cg_remove_user(c->cg);
 		closep(&lock);
 	}
 	if (c->id[0]) {
@@ -138,7 +142,7 @@ static int open_fail(struct carrel_reply *reply, int r, const char *step, const 
 
 int carrel_open(struct carrel *c, struct carrel_reply *reply)
 {
-	const char *failed = "";
+	struct carrel_error e = { 0 };
 	int r, lock;
 
 	if ((r = ensure_root_dir(CARREL_RUNDIR, 0755)) < 0)
@@ -162,35 +166,29 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 		c->id[0] = '\0';
 		return open_fail(reply, r, "state file", CARREL_SESSIONS_DIR);
 	}
-	r = cg_prepare(&c->cg, c->logins[0].pid, c->policy.cgroup_parent, c->uid, c->id);
+	if (!(c->cg = cg_session_new())) {
+		closep(&lock);
+		open_fail(reply, -ENOMEM, "cgroup", "the session's cgroups");
+		carrel_cleanup(c); /* the placeholder state file */
+		return -ENOMEM;
+	}
+	r = cg_prepare(c->cg, c->logins[0].pid, c->policy.cgroup_parent, c->uid, c->id,
+		       (c->policy.namespaces & CARREL_NS_PID) != 0, &e);
 	if (r < 0) {
 		closep(&lock);
-		c->cg.n = 0;
-		open_fail(reply, r, "cgroup",
-			  r == -EOPNOTSUPP ? "cgroup_parent = systemd needs the unified (v2) hierarchy"
-			  : r == -EHOSTDOWN ? "cgroup_parent = systemd, but systemd is not PID 1 here"
-					    : "no usable cgroup hierarchy");
+		cg_session_freep(&c->cg); /* nothing of its own made yet */
+		proto_error(reply, r, "cgroup", "%s", e.msg);
 		carrel_cleanup(c); /* the placeholder state file */
 		return r;
 	}
-	/* Under systemd carrel kills no cgroup: what the carrel started ends
-	 * with its pid namespace, or (the user manager's carrel, which has
-	 * none) with its unit, which the keeper kills. */
-	if (c->cg.systemd && !(c->policy.namespaces & CARREL_NS_PID) && strncmp(c->cg.unit, "user@", 5) != 0) {
-		closep(&lock);
-		open_fail(reply, -EINVAL, "cgroup", "cgroup_parent = systemd needs the pid namespace");
-		c->cg.n = 0;
-		carrel_cleanup(c);
-		return -EINVAL;
-	}
 	/* systemd: nothing of carrel's own to create under the lock; the
 	 * D-Bus calls must not hold up every other login. */
-	if (c->cg.systemd)
+	if (!cg_create_needs_lock(c->cg))
 		closep(&lock);
-	r = cg_create(&c->cg, &c->policy.limits, &failed);
+	r = cg_create(c->cg, &c->policy.limits, &e);
 	closep(&lock);
 	if (r < 0) {
-		open_fail(reply, r, "cgroup", failed);
+		proto_error(reply, r, "cgroup", "%s", e.msg);
 		carrel_cleanup(c);
 		return r;
 	}

@@ -36,7 +36,7 @@ struct carrel {
 	char hostname[CARREL_HOSTNAME_MAX + 1]; /* expanded */
 	char config[256];  /* the config file it was built from ("" = default) */
 	struct carrel_policy policy;
-	struct cg_session cg;
+	struct cg_session *cg; /* its cgroups (cgroup/cgroup.h); NULL before cg_prepare */
 	struct idmap ids;  /* the user namespace's maps (CARREL_NS_USER) */
 	int nlogins;
 	struct login logins[CARREL_MAX_LOGINS]; /* [0]: the one that created it */

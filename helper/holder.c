@@ -325,7 +325,7 @@ static int mount_sys(const struct carrel *c, const char **step)
 
 	if (!p)
 		return -ENOMEM;
-	p->rebuild_cgroup = (ns & CARREL_NS_CGROUP) && !c->cg.v2;
+	p->rebuild_cgroup = (ns & CARREL_NS_CGROUP) && cg_version(c->cg) != 2;
 	*step = "mount /sys: read mountinfo";
 	if ((r = for_each_mount(find_tops, p)) < 0 || (r = for_each_mount(find_children, p)) < 0)
 		goto out;
@@ -436,7 +436,7 @@ static int setup(const struct carrel *c, const char **step)
 		if ((ns & CARREL_NS_PID) &&
 		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			return -errno;
-		if (((ns & CARREL_NS_NET) || ((ns & CARREL_NS_CGROUP) && !c->cg.v2)) &&
+		if (((ns & CARREL_NS_NET) || ((ns & CARREL_NS_CGROUP) && cg_version(c->cg) != 2)) &&
 		    (r = mount_sys(c, step)) < 0)
 			return r;
 		/* cgroup v2 in a cgroup namespace: a mount of its own, rooted at
@@ -447,10 +447,11 @@ static int setup(const struct carrel *c, const char **step)
 		 * user namespace also keeps from being unmounted: a small tmpfs
 		 * goes between. */
 		*step = "mount cgroup2";
-		if ((ns & CARREL_NS_CGROUP) && c->cg.v2 &&
-		    (mount("none", c->cg.h[0].mount, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		const char *cg2 = cg_ns_cgroup2(c->cg);
+		if ((ns & CARREL_NS_CGROUP) && cg2 &&
+		    (mount("none", cg2, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			   "size=4k,nr_inodes=8,mode=0755") < 0 ||
-		     mount("cgroup2", c->cg.h[0].mount, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0))
+		     mount("cgroup2", cg2, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0))
 			return -errno;
 	}
 	*step = "hostname";

@@ -9,7 +9,6 @@
  * on SIGTERM; the keeper then tears everything down.
  */
 #include "carrel.h"
-#include "cgroup_systemd.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -80,7 +79,7 @@ static int write_state(const struct carrel *c)
 	fprintf(f, "id=%s\nuser=%s\nuid=%u\nscope=%s\nhostname=%s\nkeeper=%d\nholder=%d\n"
 		   "started=%lld\ncgroup_version=%d\n",
 		c->id, c->user, (unsigned)c->uid, c->policy.scope == CARREL_SCOPE_USER ? "user" : "session",
-		c->hostname, (int)getpid(), (int)c->holder_pid, (long long)c->started, c->cg.v2 ? 2 : 1);
+		c->hostname, (int)getpid(), (int)c->holder_pid, (long long)c->started, cg_version(c->cg));
 	/* The first login's fields also stand alone, for simple readers. */
 	if (c->nlogins > 0)
 		fprintf(f, "service=%s\ntty=%s\nrhost=%s\nlogin=%d\n", c->logins[0].service,
@@ -88,10 +87,10 @@ static int write_state(const struct carrel *c)
 	for (int i = 0; i < c->nlogins; i++)
 		fprintf(f, "session=%d %s %s %s %lld\n", (int)c->logins[i].pid, c->logins[i].service,
 			c->logins[i].tty, c->logins[i].rhost, (long long)c->logins[i].started);
-	if (c->cg.systemd)
-		fprintf(f, "cgroup_mode=systemd\nunit=%s\n", c->cg.unit);
-	for (int i = 0; i < c->cg.n; i++)
-		fprintf(f, "cgroup=%s\n", c->cg.h[i].session);
+	if (cg_unit(c->cg)[0])
+		fprintf(f, "cgroup_mode=systemd\nunit=%s\n", cg_unit(c->cg));
+	for (int i = 0; i < cg_count(c->cg); i++)
+		fprintf(f, "cgroup=%s\n", cg_path(c->cg, i));
 	fprintf(f, "config=%s\n", c->config[0] ? c->config : CARREL_DEFAULT_CONFIG);
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
 		r = -errno;
@@ -159,6 +158,12 @@ static const char *ns_list(unsigned ns, char *buf, size_t size)
 	return buf;
 }
 
+/* A counter for the accounting line: 0 where it could not be read. */
+static unsigned long long acct_value(uint64_t v)
+{
+	return v == CG_UNKNOWN ? 0 : (unsigned long long)v;
+}
+
 /* Accounting: one line when a login opens, one when it closes. */
 static void log_login(const struct carrel *c, const struct login *l, const char *event, const char *why)
 {
@@ -166,17 +171,16 @@ static void log_login(const struct carrel *c, const struct login *l, const char 
 
 	if (why) {
 		struct cg_usage u;
-		cg_usage(&c->cg, &u);
+		cg_usage(c->cg, &u);
 		snprintf(extra, sizeof(extra),
 			 " reason=\"%s\" duration=%llds memory_peak=%llu cpu_usec=%llu oom_kills=%llu pids_peak=%llu",
-			 why, (long long)(time(NULL) - l->started), (unsigned long long)u.memory_peak,
-			 (unsigned long long)u.cpu_usec, (unsigned long long)u.oom_kills,
-			 (unsigned long long)u.pids_peak);
+			 why, (long long)(time(NULL) - l->started), acct_value(u.memory_peak), acct_value(u.cpu_usec),
+			 acct_value(u.oom_kills), acct_value(u.pids_peak));
 	}
 	syslog(LOG_INFO, "%s session=%s user=%s uid=%u service=%s tty=%s rhost=%s scope=%s namespaces=%s cgroup=%s%s",
 	       event, c->id, c->user, (unsigned)c->uid, l->service, l->tty, l->rhost,
 	       c->policy.scope == CARREL_SCOPE_USER ? "user" : "session",
-	       ns_list(c->policy.namespaces, ns, sizeof(ns)), c->cg.n ? c->cg.h[0].session : "-", extra);
+	       ns_list(c->policy.namespaces, ns, sizeof(ns)), cg_count(c->cg) ? cg_path(c->cg, 0) : "-", extra);
 }
 
 /* Give login I its own cgroups back (so the carrel's can go while it lives
@@ -184,9 +188,10 @@ static void log_login(const struct carrel *c, const struct login *l, const char 
 static void end_login(struct carrel *c, int i, bool ack, const char *why)
 {
 	struct login *l = &c->logins[i];
+	struct carrel_error e = { 0 };
 
-	if (l->attached && alive(l->pidfd) && cg_attach_origin(&c->cg, &l->origin, l->pid) < 0)
-		syslog(LOG_ERR, "session %s: cannot move login process %d out: %m", c->id, (int)l->pid);
+	if (l->attached && alive(l->pidfd) && cg_attach_origin(c->cg, &l->origin, l->pid, &e) < 0)
+		syslog(LOG_ERR, "session %s: cannot move login process %d out: %s", c->id, (int)l->pid, e.msg);
 	if (ack) {
 		char k = CARREL_MSG_CLOSED;
 		(void)send(l->sock, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -216,13 +221,6 @@ static void __attribute__((noreturn)) teardown(struct carrel *c, const char *why
 			syslog(LOG_WARNING, "session %s: holder %d slow to die", c->id, (int)c->holder_pid);
 		(void)waitpid(c->holder_pid, NULL, WNOHANG);
 	}
-	/* No pid namespace (the user manager's carrel, in user@UID.service):
-	 * its processes did not die with the holder; the unit and the carrel
-	 * end together. */
-	if (c->cg.systemd && !(c->policy.namespaces & CARREL_NS_PID)) {
-		const char *failed = "";
-		(void)cg_systemd_kill(c->cg.unit, &failed);
-	}
 	if (c->policy.scope == CARREL_SCOPE_USER) {
 		/* Still held if the open failed before carrel_claim_user(): a
 		 * second flock on it from this process would wait forever. */
@@ -250,10 +248,10 @@ static int add_login(struct carrel *c, struct login *l)
 {
 	int r;
 
-	if ((r = cg_origin_read(&c->cg, l->pid, &l->origin)) < 0)
+	if ((r = cg_origin_read(c->cg, l->pid, &l->origin, NULL)) < 0)
 		return r;
 	l->attached = true;
-	if ((r = cg_attach(&c->cg, l->pid)) < 0)
+	if ((r = cg_attach(c->cg, l->pid, NULL)) < 0)
 		return r;
 	if (!alive(l->pidfd)) /* the pid we just moved must still be the login process */
 		return -ESRCH;
@@ -289,7 +287,7 @@ static void serve_attach(struct carrel *c, int conn)
 	snprintf(l->rhost, sizeof(l->rhost), "%s", a.rhost);
 	if ((r = add_login(c, l)) < 0) {
 		if (l->attached && alive(l->pidfd))
-			(void)cg_attach_origin(&c->cg, &l->origin, l->pid);
+			(void)cg_attach_origin(c->cg, &l->origin, l->pid, NULL);
 		goto out;
 	}
 	fds[0] = fds[1] = -1; /* the login owns them now */
@@ -351,9 +349,9 @@ static int spawn_holder(struct carrel *c, int *go_w, int *ready_r)
 	args.exit_signal = SIGCHLD;
 	/* cgroup v2: the holder is born in the session's cgroup, never runs
 	 * outside it (v1 has no such flag: it is moved before it starts). */
-	int cgfd = c->cg.v2 ? open(c->cg.h[0].session, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (c->cg.v2 && cgfd < 0) {
-		int saved = errno;
+	int cgfd = cg_clone_target(c->cg);
+	if (cgfd < 0 && cgfd != -EOPNOTSUPP) {
+		int saved = -cgfd;
 		closep(&go[0]);
 		closep(&go[1]);
 		closep(&ready[0]);
@@ -479,7 +477,7 @@ static void on_timer(struct carrel *c)
 		return;
 	if (c->policy.linger_sec != CARREL_LINGER_UNTIL_EMPTY)
 		teardown(c, "linger expired");
-	if (cg_count_procs(&c->cg, c->holder_pid) == 0)
+	if (cg_count_procs(c->cg, c->holder_pid) == 0)
 		teardown(c, "empty");
 }
 
@@ -543,6 +541,7 @@ static void serve(struct carrel *c, int sigfd)
 void keeper_main(struct carrel *c)
 {
 	struct holder_status st = { 0 };
+	struct carrel_error e = { 0 };
 	char title[96];
 	sigset_t mask;
 	int go = -1, ready = -1, sigfd, r;
@@ -566,11 +565,8 @@ void keeper_main(struct carrel *c)
 	/* systemd: out of the login's unit (session scope, user@UID.service),
 	 * so that systemd stopping that unit never kills the keeper before it
 	 * has torn down. */
-	if (c->cg.systemd) {
-		const char *failed = "";
-		if ((r = cg_systemd_keeper_scope(getpid(), c->id, &failed)) < 0)
-			fail(c, r, "systemd", failed);
-	}
+	if ((r = cg_keeper_unit(c->cg, getpid(), &e)) < 0)
+		fail(c, r, "systemd", e.msg);
 	if ((c->policy.namespaces & CARREL_NS_MNT) && c->policy.tmp == CARREL_TMP_PRIVATE &&
 	    (r = carrel_vartmp_prepare(c->uid, c->gid)) < 0)
 		fail(c, r, "mount /var/tmp", "the user's directory in " CARREL_STATEDIR "/vartmp");
@@ -581,8 +577,10 @@ void keeper_main(struct carrel *c)
 		if ((r = idmap_write(c->holder_pid, &c->ids, &failed)) < 0)
 			fail(c, r, "uid/gid map", failed);
 	}
-	if (!c->cg.v2 && (r = cg_attach(&c->cg, c->holder_pid)) < 0)
-		fail(c, r, "cgroup", "attach holder");
+	/* Where clone3 could not place it (v1), the holder moves in before it
+	 * starts; where it was born there, this changes nothing. */
+	if ((r = cg_attach(c->cg, c->holder_pid, &e)) < 0)
+		fail(c, r, "cgroup", e.msg);
 	if (write(go, "g", 1) != 1)
 		fail(c, -errno, "holder", "start");
 	if ((r = wait_ready(ready, &st)) < 0)
@@ -594,11 +592,11 @@ void keeper_main(struct carrel *c)
 
 	if ((ctl_fd = listen_ctl(c)) < 0)
 		fail(c, ctl_fd, "keeper socket", CARREL_SESSIONS_DIR);
-	if ((r = cg_origin_read(&c->cg, c->logins[0].pid, &c->logins[0].origin)) < 0)
-		fail(c, r, "cgroup", "read the login process's cgroups");
+	if ((r = cg_origin_read(c->cg, c->logins[0].pid, &c->logins[0].origin, &e)) < 0)
+		fail(c, r, "cgroup", e.msg);
 	c->logins[0].attached = true;
-	if ((r = cg_attach(&c->cg, c->logins[0].pid)) < 0)
-		fail(c, r, "cgroup", "attach login process");
+	if ((r = cg_attach(c->cg, c->logins[0].pid, &e)) < 0)
+		fail(c, r, "cgroup", e.msg);
 	if ((r = write_state(c)) < 0)
 		fail(c, r, "state file", CARREL_SESSIONS_DIR);
 	if (c->policy.scope == CARREL_SCOPE_USER && (r = carrel_claim_user(c)) < 0)
@@ -611,7 +609,7 @@ void keeper_main(struct carrel *c)
 	log_login(c, &c->logins[0], "open", NULL);
 	/* Off the login's path: remove what keepers that were killed left. */
 	int lock = carrel_lock();
-	cg_reap_stale(&c->cg, carrel_session_live);
+	cg_reap_stale(c->cg, carrel_session_live);
 	closep(&lock);
 	/* The keeper lives as long as the carrel: give back the heap pages that
 	 * the helper's start-up freed (config, name service, filter compile). */

@@ -206,9 +206,10 @@ static bool unusable(struct carrel_error *err, const struct carrel_check *chk, c
 struct usable_cache {
 	char seccomp_ok[32][CARREL_SECCOMP_MAX + 1]; /* profiles that built */
 	int n_seccomp_ok;
-	bool cgroup_probed[CARREL_CGROUP_PARENT_AUTO + 1];
-	int cgroup_r[CARREL_CGROUP_PARENT_AUTO + 1];
-	bool cgroup_systemd[CARREL_CGROUP_PARENT_AUTO + 1];
+	/* cg_prepare()'s answer per cgroup_parent, with and without pid. */
+	bool cgroup_probed[CARREL_CGROUP_PARENT_AUTO + 1][2];
+	int cgroup_r[CARREL_CGROUP_PARENT_AUTO + 1][2];
+	char cgroup_msg[CARREL_CGROUP_PARENT_AUTO + 1][2][sizeof(((struct carrel_error *)0)->msg)];
 };
 
 /* The profile P names builds (open builds it in build_filter()). */
@@ -235,32 +236,24 @@ static bool seccomp_usable(const struct carrel_policy *p, const struct carrel_ch
 static bool cgroup_usable(const struct carrel_policy *p, const struct carrel_check *chk,
 			  struct usable_cache *cache, struct carrel_error *err)
 {
-	static struct cg_session cg; /* large: not on the stack */
 	enum carrel_cgroup_parent parent = p->cgroup_parent;
+	int pidns = (p->namespaces & CARREL_NS_PID) != 0;
 
 	if (parent > CARREL_CGROUP_PARENT_AUTO)
 		return unusable(err, chk, "cgroup_parent", "invalid cgroup_parent");
-	if (!cache->cgroup_probed[parent]) {
-		cache->cgroup_r[parent] = cg_prepare(&cg, getpid(), parent, chk->uid, "0");
-		cache->cgroup_systemd[parent] = cache->cgroup_r[parent] == 0 && cg.systemd;
-		cache->cgroup_probed[parent] = true;
+	if (!cache->cgroup_probed[parent][pidns]) {
+		_cleanup_cg_ struct cg_session *cg = cg_session_new();
+		struct carrel_error e = { 0 };
+
+		cache->cgroup_r[parent][pidns] =
+			cg ? cg_prepare(cg, getpid(), parent, chk->uid, "0", pidns, &e) : -ENOMEM;
+		snprintf(cache->cgroup_msg[parent][pidns], sizeof(cache->cgroup_msg[0][0]), "%s",
+			 cg ? e.msg : "out of memory");
+		cache->cgroup_probed[parent][pidns] = true;
 	}
-	switch (cache->cgroup_r[parent]) {
-	case 0:
-		break;
-	case -EOPNOTSUPP:
-		return unusable(err, chk, "cgroup_parent",
-				"cgroup_parent = systemd needs the unified (v2) hierarchy, which this host has not");
-	case -EHOSTDOWN:
-		return unusable(err, chk, "cgroup_parent", "cgroup_parent = systemd, but systemd is not PID 1 here");
-	default:
-		return unusable(err, chk, "cgroup_parent", "no usable cgroup hierarchy on this host: %s",
-				strerror(-cache->cgroup_r[parent]));
-	}
-	if (cache->cgroup_systemd[parent] && !(p->namespaces & CARREL_NS_PID))
-		return unusable(err, chk, "namespaces",
-				"cgroup_parent = %s is systemd on this host, which needs the pid namespace",
-				parent == CARREL_CGROUP_PARENT_AUTO ? "auto" : "systemd");
+	if (cache->cgroup_r[parent][pidns] < 0)
+		return unusable(err, chk, cache->cgroup_r[parent][pidns] == -EINVAL ? "namespaces" : "cgroup_parent",
+				"%s", cache->cgroup_msg[parent][pidns]);
 	return true;
 }
 

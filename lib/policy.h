@@ -30,7 +30,7 @@ enum carrel_tmp { CARREL_TMP_PRIVATE = 0, CARREL_TMP_SHARED = 1 };
 /* Where the session's cgroup is: carrel/user-UID/session-ID under the root
  * or under the login's own cgroup (carrel writes the tree), or the login's
  * systemd unit with the limits set on user-UID.slice through systemd
- * (cgroup/cgroup_systemd.h); auto is systemd where systemd runs the unified
+ * (cgroup/cgroup_systemd.c); auto is systemd where systemd runs the unified
  * hierarchy, "/" elsewhere. */
 enum carrel_cgroup_parent {
 	CARREL_CGROUP_PARENT_ROOT = 0,

@@ -1,43 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit test of cgroup/cgroup.c's parsing and choices for cgroup_parent =
- * systemd, with hostile input: which line of /proc/PID/cgroup is believed,
- * which unit a login may be left in, what is made for it otherwise.  The
- * D-Bus side (cgroup_systemd.c) is stubbed: it is tested in the VM
- * (tests/vm).  TAP on stdout; exit 1 on a failure.
+ * Unit test of the cgroup folder's pure parts (cgroup/cgparse.c) and its
+ * choices, linked against the library as every caller is (no #include of
+ * a .c file), with hostile input: which line of /proc/PID/cgroup is
+ * believed, which mountinfo lines are cgroup hierarchies, which hierarchy
+ * holds which controller (a hybrid host spans v1 and v2), which unit a
+ * login may be left in under systemd, what is made for it otherwise.  The
+ * D-Bus calls are not made here: they are tested in the VM (tests/vm).
+ * TAP on stdout; exit 1 on a failure.
  */
-#include "cgroup.c"
+#include "cgroup-internal.h"
+#include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 
-static bool booted = true;
-
-/* The D-Bus side, stubbed. */
-bool cg_systemd_booted(void) { return booted; }
-int cg_systemd_set_user_limits(uid_t uid, const struct carrel_limits *lim, const char **failed) { return 0; }
-int cg_systemd_start_scope(const char *unit, const char *slice, pid_t pid, const char *desc,
-			   const char **failed)
-{
-	return 0;
-}
-int cg_systemd_freeze(const char *unit, bool freeze, const char **failed) { return 0; }
-
-static void test_own_path(void)
+static void test_cg_parse_proc_cgroup(void)
 {
 	char out[CG_PATH_MAX];
 
-	check(own_path("0::/user.slice/user-1000.slice/session-4.scope\n", "", out, sizeof(out)) == 0 &&
+	check(cg_parse_proc_cgroup("0::/user.slice/user-1000.slice/session-4.scope\n", "", out, sizeof(out)) == 0 &&
 		      strcmp(out, "/user.slice/user-1000.slice/session-4.scope") == 0,
 	      "own_path: the v2 line");
-	check(own_path("12:memory:/a\n0::/user.slice/user-1000.slice/x.scope\n0::/user.slice/user-1000.slice/session-4.scope\n",
+	check(cg_parse_proc_cgroup("12:memory:/a\n0::/user.slice/user-1000.slice/x.scope\n0::/user.slice/user-1000.slice/session-4.scope\n",
 		       "", out, sizeof(out)) == -EINVAL,
 	      "own_path: two 0:: lines (one forged through a v1 cgroup name with a newline) are refused");
-	check(own_path("4:cpu,cpuacct:/c\n3:memory:/m\n0::/u\n", "memory", out, sizeof(out)) == 0 && strcmp(out, "/m") == 0,
+	check(cg_parse_proc_cgroup("4:cpu,cpuacct:/c\n3:memory:/m\n0::/u\n", "memory", out, sizeof(out)) == 0 && strcmp(out, "/m") == 0,
 	      "own_path: a v1 hierarchy by controller");
-	check(own_path("3:memory:/m\n", "", out, sizeof(out)) == -ENOENT, "own_path: no v2 line");
-	check(own_path("0::/abcdefghij\n", "", out, 8) == -ENAMETOOLONG, "own_path: too long for the buffer");
+	check(cg_parse_proc_cgroup("3:memory:/m\n", "", out, sizeof(out)) == -ENOENT, "own_path: no v2 line");
+	check(cg_parse_proc_cgroup("0::/abcdefghij\n", "", out, 8) == -ENAMETOOLONG, "own_path: too long for the buffer");
 }
 
 static void test_unit_names(void)
@@ -49,19 +43,18 @@ static void test_unit_names(void)
 					   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.scope" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
-		check(unit_name_ok(good[i]), "unit name \"%s\" accepted", good[i]);
+		check(cg_unit_name_ok(good[i]), "unit name \"%s\" accepted", good[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		char shown[24];
 		snprintf(shown, sizeof(shown), "%.20s", bad[i]);
 		for (char *p = shown; *p; p++)
 			*p = *p == '\n' ? '?' : *p;
-		check(!unit_name_ok(bad[i]), "unit name \"%s\" refused", shown);
+		check(!cg_unit_name_ok(bad[i]), "unit name \"%s\" refused", shown);
 	}
 }
 
 static void test_login_unit(void)
 {
-	struct cg_session cg = { .uid = 1000 };
 	char unit[96];
 	static const struct {
 		const char *procfile;
@@ -86,54 +79,241 @@ static void test_login_unit(void)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
-		check(login_unit(&cg, cases[i].procfile, getpid(), unit, sizeof(unit)) == cases[i].want,
+		check(cg_parse_login_unit(1000, cases[i].procfile, cg_exe_is_systemd(getpid()), unit, sizeof(unit)) ==
+			      cases[i].want,
 		      "login unit: %s: %s", cases[i].what, cases[i].want ? "kept" : "not kept");
+}
+
+static struct cg_mount mnt(const char *path, const char *ctrls, bool v2)
+{
+	struct cg_mount m = { .v2 = v2 };
+
+	snprintf(m.path, sizeof(m.path), "%s", path);
+	snprintf(m.controllers, sizeof(m.controllers), "%s", ctrls);
+	return m;
+}
+
+/* CG as cg_prepare() leaves it before the backend fills it in. */
+static void fresh(struct cg_session *cg, const char *id)
+{
+	memset(cg, 0, sizeof(*cg));
+	cg->uid = 1000;
+	cg->login_pid = getpid();
+	snprintf(cg->id, sizeof(cg->id), "%s", id);
 }
 
 static void test_prepare_systemd(void)
 {
-	struct mnt m = { .path = "/sys/fs/cgroup", .v2 = true };
+	const char *mount = "/sys/fs/cgroup";
 	struct cg_session cg;
 
-	memset(&cg, 0, sizeof(cg));
-	cg.uid = 1000;
-	cg.login_pid = getpid();
-	snprintf(cg.id, sizeof(cg.id), "7");
-	check(prepare_systemd(&cg, &m, "0::/user.slice/user-1000.slice/session-4.scope\n") == 0 && cg.systemd &&
-		      !cg.new_scope && strcmp(cg.unit, "session-4.scope") == 0 &&
+	fresh(&cg, "7");
+	check(cg_systemd_prepare(&cg, mount, "0::/user.slice/user-1000.slice/session-4.scope\n", true, false) == 0 &&
+		      cg.ops == &cg_systemd_ops && !cg.new_scope && strcmp(cg.unit, "session-4.scope") == 0 &&
 		      strcmp(cg.h[0].session, "/sys/fs/cgroup/user.slice/user-1000.slice/session-4.scope") == 0 &&
 		      strcmp(cg.h[0].user, "/sys/fs/cgroup/user.slice/user-1000.slice") == 0 && cg.n == 1,
 	      "systemd: an ssh login stays in its session scope, limits on user-1000.slice");
+	check(cg_version(&cg) == 2 && strcmp(cg_unit(&cg), "session-4.scope") == 0 && cg_count(&cg) == 1 &&
+		      strcmp(cg_path(&cg, 0), cg.h[0].session) == 0 && cg_path(&cg, 1) == NULL &&
+		      strcmp(cg_ns_cgroup2(&cg), mount) == 0 && !cg_create_needs_lock(&cg),
+	      "systemd: what the state file records (v2, the unit, its cgroup); created without the carrel lock");
 
-	memset(&cg, 0, sizeof(cg));
-	cg.uid = 1000;
-	cg.login_pid = getpid();
-	snprintf(cg.id, sizeof(cg.id), "7");
-	check(prepare_systemd(&cg, &m, "0::/user.slice/user-0.slice/session-1.scope\n") == 0 && cg.new_scope &&
-		      strcmp(cg.unit, "carrel-7.scope") == 0 &&
+	/* As cg_prepare() calls it: the mount is the unified hierarchy's
+	 * entry in the session itself, which the backend then fills in. */
+	fresh(&cg, "7");
+	struct cg_mount um = mnt(mount, "", true);
+	check(cg_pick_hierarchies(&cg, &um, 1, "memory pids\n") == 0 &&
+		      cg_systemd_prepare(&cg, cg.h[0].mount, "0::/user.slice/user-1000.slice/session-4.scope\n", true,
+					 false) == 0 &&
+		      strcmp(cg.h[0].session, "/sys/fs/cgroup/user.slice/user-1000.slice/session-4.scope") == 0 &&
+		      strcmp(cg.h[0].mount, mount) == 0,
+	      "systemd: prepared from the session's own hierarchy entry, the paths keep the mount point");
+
+	fresh(&cg, "7");
+	check(cg_systemd_prepare(&cg, mount, "0::/user.slice/user-0.slice/session-1.scope\n", true, false) == 0 &&
+		      cg.new_scope && strcmp(cg.unit, "carrel-7.scope") == 0 &&
 		      strcmp(cg.h[0].session, "/sys/fs/cgroup/user.slice/user-1000.slice/carrel-7.scope") == 0,
 	      "systemd: su from root's session gets carrel-7.scope in user-1000.slice");
 
-	memset(&cg, 0, sizeof(cg));
-	cg.uid = 1000;
-	snprintf(cg.id, sizeof(cg.id), "8");
-	check(prepare_systemd(&cg, &m, "0::/user.slice/user-1000.slice/user@1000.service/app.slice/evil.service\n") == 0 &&
+	fresh(&cg, "8");
+	check(cg_systemd_prepare(&cg, mount, "0::/user.slice/user-1000.slice/user@1000.service/app.slice/evil.service\n",
+				 true, false) == 0 &&
 		      cg.new_scope && strcmp(cg.unit, "carrel-8.scope") == 0,
 	      "systemd: su from a cgroup of the user's own making gets a scope of carrel's, not that cgroup");
 
-	booted = false;
-	memset(&cg, 0, sizeof(cg));
-	cg.uid = 1000;
-	check(prepare_systemd(&cg, &m, "0::/user.slice/user-1000.slice/session-4.scope\n") == -EHOSTDOWN && cg.n == 0,
+	fresh(&cg, "9");
+	check(cg_systemd_prepare(&cg, mount, "0::/user.slice/user-1000.slice/user@1000.service\n", true, true) == 0 &&
+		      !cg.new_scope && strcmp(cg.unit, "user@1000.service") == 0,
+	      "systemd: the user manager (the login process is systemd) stays in user@1000.service");
+
+	fresh(&cg, "7");
+	check(cg_systemd_prepare(&cg, mount, "0::/user.slice/user-1000.slice/session-4.scope\n", false, false) ==
+			      -EHOSTDOWN &&
+		      cg.n == 0,
 	      "systemd asked for where systemd is not PID 1: refused (-EHOSTDOWN)");
-	booted = true;
+}
+
+/* Real lines of this machine kind's /proc/self/mountinfo, and impostors. */
+static void test_mountinfo(void)
+{
+	static const char *const all[] = { "memory", "pids", "cpu", "cpuacct", "freezer", "blkio", "hugetlb" };
+	struct cg_mount m;
+
+	check(cg_parse_mountinfo_line("35 27 0:30 / /sys/fs/cgroup/memory rw,nosuid,nodev,noexec,relatime shared:15 - "
+				      "cgroup cgroup rw,memory\n",
+				      all, ARRAY_SIZE(all), &m) == 0 &&
+		      !m.v2 && strcmp(m.path, "/sys/fs/cgroup/memory") == 0 && strcmp(m.controllers, "memory") == 0,
+	      "mountinfo: a v1 memory hierarchy");
+	check(cg_parse_mountinfo_line("36 27 0:31 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup "
+				      "rw,cpu,cpuacct\n",
+				      all, ARRAY_SIZE(all), &m) == 0 &&
+		      strcmp(m.controllers, "cpu,cpuacct") == 0,
+	      "mountinfo: co-mounted v1 controllers");
+	check(cg_parse_mountinfo_line("30 27 0:26 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 "
+				      "rw,nsdelegate\n",
+				      all, ARRAY_SIZE(all), &m) == 0 &&
+		      m.v2 && strcmp(m.path, "/sys/fs/cgroup/unified") == 0 && m.controllers[0] == '\0',
+	      "mountinfo: the unified hierarchy (controllers come from its cgroup.controllers)");
+	check(cg_parse_mountinfo_line("37 27 0:32 / /sys/fs/cgroup/net_cls rw - cgroup cgroup rw,net_cls\n", all,
+				      ARRAY_SIZE(all), &m) == 0 &&
+		      m.controllers[0] == '\0',
+	      "mountinfo: a v1 hierarchy of no controller carrel uses has none listed");
+	check(cg_parse_mountinfo_line("38 27 0:30 /carrel /mnt/x rw - cgroup cgroup rw,memory\n", all,
+				      ARRAY_SIZE(all), &m) == -ENOENT,
+	      "mountinfo: a bind mount of a sub-cgroup is not the hierarchy");
+	check(cg_parse_mountinfo_line("27 1 0:25 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755\n", all,
+				      ARRAY_SIZE(all), &m) == -ENOENT,
+	      "mountinfo: the tmpfs under the hierarchies is not one");
+	check(cg_parse_mountinfo_line("39 27 0:33 / /sys/fs/cgroup/memory rw - cgroupx cgroup rw,memory\n", all,
+				      ARRAY_SIZE(all), &m) == -ENOENT,
+	      "mountinfo: another file system type that starts like cgroup is not one");
+	check(cg_parse_mountinfo_line("garbage without a separator\n", all, ARRAY_SIZE(all), &m) == -ENOENT &&
+		      cg_parse_mountinfo_line("", all, ARRAY_SIZE(all), &m) == -ENOENT,
+	      "mountinfo: malformed lines are skipped");
+	check(cg_parse_mountinfo_line("40 27 0:34 / /sys/fs/cgroup/x rw - cgroup cgroup rw,memoryx,xmemory\n", all,
+				      ARRAY_SIZE(all), &m) == 0 &&
+		      m.controllers[0] == '\0',
+	      "mountinfo: a controller is a whole word of the options (memoryx is not memory)");
+}
+
+static void test_hierarchies(void)
+{
+	struct cg_session cg;
+	const struct cg_hier *h;
+	/* This machine kind: v1 for the limits, cgroup2 holds hugetlb only. */
+	struct cg_mount hybrid[] = {
+		mnt("/sys/fs/cgroup/unified", "", true),
+		mnt("/sys/fs/cgroup/memory", "memory", false),
+		mnt("/sys/fs/cgroup/pids", "pids", false),
+		mnt("/sys/fs/cgroup/cpu,cpuacct", "cpu,cpuacct", false),
+		mnt("/sys/fs/cgroup/freezer", "freezer", false),
+		mnt("/sys/fs/cgroup/blkio", "blkio", false),
+		mnt("/sys/fs/cgroup/devices", "", false),
+		mnt("/mnt/again", "memory", false), /* the same hierarchy mounted twice */
+	};
+	struct cg_mount unified[] = { mnt("/sys/fs/cgroup", "", true) };
+	/* A hybrid where a controller carrel uses lives on cgroup2. */
+	struct cg_mount split[] = { mnt("/sys/fs/cgroup/unified", "", true), mnt("/sys/fs/cgroup/memory", "memory", false) };
+
+	memset(&cg, 0, sizeof(cg));
+	check(cg_pick_hierarchies(&cg, hybrid, (int)ARRAY_SIZE(hybrid), "hugetlb\n") == 0 && cg.n == 5 &&
+		      cg.version == 1 && cg_ns_cgroup2(&cg) == NULL,
+	      "hierarchies, hybrid host: the five v1 ones with carrel's controllers, once each; cgroup2 (hugetlb only) not used");
+	h = cg_hier_with(&cg, "cpuacct");
+	check(h && h->ops == &cg_v1_ops && strcmp(h->mount, "/sys/fs/cgroup/cpu,cpuacct") == 0 &&
+		      cg_hier_with(&cg, "freezer") && cg_hier_with(&cg, "hugetlb") == NULL,
+	      "hierarchies, hybrid host: a controller is found in the hierarchy that has it");
+
+	memset(&cg, 0, sizeof(cg));
+	check(cg_pick_hierarchies(&cg, unified, 1, "cpuset cpu io memory hugetlb pids rdma misc\n") == 0 && cg.n == 1 &&
+		      cg.version == 2 && strcmp(cg.h[0].controllers, "memory,pids,cpu,io") == 0 &&
+		      cg.h[0].ops == &cg_v2_ops && strcmp(cg_ns_cgroup2(&cg), "/sys/fs/cgroup") == 0,
+	      "hierarchies, unified host: one v2 hierarchy with memory, pids, cpu, io");
+
+	memset(&cg, 0, sizeof(cg));
+	check(cg_pick_hierarchies(&cg, split, 2, "io\n") == 0 && cg.n == 2 && cg.version == 1 &&
+		      cg_hier_with(&cg, "io") && cg_hier_with(&cg, "io")->ops == &cg_v2_ops &&
+		      cg_hier_with(&cg, "memory")->ops == &cg_v1_ops,
+	      "hierarchies, split host: the carrel spans v1 (memory) and cgroup2 (io), each with its own operations");
+
+	memset(&cg, 0, sizeof(cg));
+	check(cg_pick_hierarchies(&cg, unified, 1, "rdma misc\n") == -ENOENT && cg.n == 0,
+	      "hierarchies: none with a controller carrel uses is -ENOENT");
+}
+
+/* Is PATH the root of a cgroup hierarchy mounted here (of FSTYPE)? */
+static bool mounted(const char *path, const char *fstype)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024], want[300];
+	bool found = false;
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), " / %s ", path);
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+		found = strstr(line, want) && sep && strncmp(sep + 3, fstype, strlen(fstype)) == 0 &&
+			sep[3 + strlen(fstype)] == ' ';
+	}
+	fclose(f);
+	return found;
+}
+
+/* A running carrel's handle, rebuilt from what its state file records,
+ * against this host's real mounts (nothing is written). */
+static void test_from_state(void)
+{
+	static const char paths[2][CG_PATH_MAX] = { "/sys/fs/cgroup/memory/carrel/user-1000/session-5",
+						    "/sys/fs/cgroup/pids/carrel/user-1000/session-5" };
+	static const char unit_path[1][CG_PATH_MAX] = { "/sys/fs/cgroup/unified/user.slice/user-1000.slice/session-4.scope" };
+	static const char nowhere[1][CG_PATH_MAX] = { "/tmp/carrel/user-1000/session-5" };
+	struct cg_session cg;
+
+	if (!mounted("/sys/fs/cgroup/memory", "cgroup") || !mounted("/sys/fs/cgroup/pids", "cgroup")) {
+		skip("from_state: v1 hierarchies", "no v1 memory and pids hierarchies mounted here");
+	} else {
+		check(cg_from_state(&cg, 1000, "5", 1, "", paths, 2, NULL) == 0 && cg.ops == &cg_cgroupfs_ops &&
+			      cg_count(&cg) == 2 && cg_version(&cg) == 1 &&
+			      strcmp(cg_user_path(&cg, 1), "/sys/fs/cgroup/pids/carrel/user-1000") == 0 &&
+			      strcmp(cg.h[0].top, "/sys/fs/cgroup/memory/carrel") == 0 &&
+			      cg_hier_with(&cg, "memory") == &cg.h[0] && cg_hier_with(&cg, "pids") == &cg.h[1] &&
+			      cg.h[1].ops == &cg_v1_ops,
+		      "from_state: each recorded cgroup is found in its v1 hierarchy, with its controller");
+	}
+	if (!mounted("/sys/fs/cgroup/unified", "cgroup2"))
+		skip("from_state: a systemd unit", "no cgroup2 at /sys/fs/cgroup/unified here");
+	else
+		check(cg_from_state(&cg, 1000, "4", 2, "session-4.scope", unit_path, 1, NULL) == 0 &&
+			      cg.ops == &cg_systemd_ops && cg.h[0].ops == &cg_v2_ops &&
+			      strcmp(cg_user_path(&cg, 0), "/sys/fs/cgroup/unified/user.slice/user-1000.slice") == 0 &&
+			      strcmp(cg_unit(&cg), "session-4.scope") == 0 && cg.pidns,
+		      "from_state: a unit's cgroup goes to the systemd backend, which never kills the unit from here");
+	struct carrel_error e = { 0 };
+	check(cg_from_state(&cg, 1000, "4", 2, "../x.scope", unit_path, 1, &e) == -EINVAL && strstr(e.msg, "../x.scope") &&
+		      strcmp(e.step, "cgroup") == 0,
+	      "from_state: a unit name a path could be built from is refused, and the error names it");
+	check(cg_from_state(&cg, 1000, "5", 1, "", nowhere, 1, &e) == -ENOENT && strstr(e.msg, "/tmp/carrel"),
+	      "from_state: a cgroup in no hierarchy mounted here is refused");
+}
+
+static void test_words(void)
+{
+	check(cg_has_word("cpu,cpuacct", "cpu") && cg_has_word("cpu,cpuacct", "cpuacct") &&
+		      !cg_has_word("cpuacct", "cpu") && cg_has_word("memory pids\n", "pids") && !cg_has_word("", "") &&
+		      !cg_has_word("memory", ""),
+	      "controller lists: whole words only, comma- or space-separated");
 }
 
 int main(void)
 {
-	test_own_path();
+	test_cg_parse_proc_cgroup();
 	test_unit_names();
 	test_login_unit();
 	test_prepare_systemd();
+	test_mountinfo();
+	test_hierarchies();
+	test_words();
+	test_from_state();
 	return tap_done();
 }
