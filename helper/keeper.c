@@ -596,6 +596,8 @@ void keeper_main(struct carrel *c)
 	c->logins[0].attached = true;
 	if ((r = cg_attach(&c->cg, c->logins[0].pid)) < 0)
 		fail(c, r, "cgroup", "attach login process");
+	if (!alive(c->logins[0].pidfd)) /* the pid just moved must still be the login process */
+		fail(c, -ESRCH, "cgroup", "the login process exited while it was attached");
 	if ((r = write_state(c)) < 0)
 		fail(c, r, "state file", CARREL_SESSIONS_DIR);
 	if (c->policy.scope == CARREL_SCOPE_USER && (r = carrel_claim_user(c)) < 0)

@@ -16,9 +16,14 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -193,7 +198,8 @@ static bool policy_usable(const struct carrel_policy *p, bool with_seccomp, stru
 	return true;
 }
 
-/* The policy the module resolved, from fd 3; its form is checked here. */
+/* The policy the module resolved, from fd 3, with the login process's
+ * pidfd attached; the policy's form is checked here. */
 static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 {
 	struct carrel_open_req req;
@@ -201,7 +207,7 @@ static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 	const struct carrel_policy *p = &req.policy;
 	int r;
 
-	r = proto_recv(CARREL_PROTO_FD, &req, sizeof(req), NULL, 0, 5000);
+	r = proto_recv(CARREL_PROTO_FD, &req, sizeof(req), &c->logins[0].pidfd, 1, 5000);
 	if (r == 0 && (req.version != CARREL_PROTO_VERSION || req.size != sizeof(req.policy)))
 		r = -EPROTO;
 	if (r == 0 && (!memchr(p->hostname, 0, sizeof(p->hostname)) || !memchr(p->seccomp, 0, sizeof(p->seccomp)) ||
@@ -221,22 +227,25 @@ static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 	return 0;
 }
 
-/* The login process: our parent. Held by pidfd from here on, so a
- * recycled pid can never be mistaken for it. */
+/*
+ * The login process: the module passed its pidfd with the policy. Never
+ * getppid(): if the login program dies before we look, we have been
+ * reparented to a subreaper or PID 1, whose pid the keeper would then put
+ * into the session's cgroup. The pid read here is used only while the
+ * pidfd shows the process alive (the keeper checks again after the attach).
+ */
 static int find_login(struct login *l, struct carrel_reply *reply)
 {
-	l->pid = getppid();
-	l->pidfd = pidfd_open_pid(l->pid);
+	pid_t pid = l->pidfd >= 0 ? pidfd_get_pid(l->pidfd) : -EBADF;
+
 	l->sock = CARREL_PROTO_FD;
 	l->started = time(NULL);
-	if (l->pidfd < 0) {
-		proto_error(reply, l->pidfd, "login process", "pidfd_open");
-		return l->pidfd;
+	if (pid < 0) {
+		proto_error(reply, pid, "login process",
+			    pid == -ESRCH ? "it exited" : "no pidfd of it from the module");
+		return pid;
 	}
-	if (getppid() != l->pid) {
-		proto_error(reply, -ESRCH, "login process", "it exited");
-		return -ESRCH;
-	}
+	l->pid = pid;
 	return 0;
 }
 
@@ -252,6 +261,7 @@ static int op_open(int argc, char **argv)
 	c.holder_pid = -1;
 	c.holder_pidfd = -1;
 	c.nlogins = 1;
+	c.logins[0].pidfd = -1;
 	if (getsockopt(CARREL_PROTO_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {
 		fprintf(stderr, "carrel-helper: open: fd %d is not the module's socket\n", CARREL_PROTO_FD);
 		return 2;
@@ -350,6 +360,77 @@ static void sanitize_fds(bool keep_proto)
 	close_all_except(keep_proto ? CARREL_PROTO_FD : -1, -1);
 }
 
+/*
+ * What a root-only operation (open, from the module inside su, login, sshd)
+ * must not inherit from whoever started the login program: su runs
+ * pam_open_session with its caller's process group, controlling tty, signal
+ * dispositions and mask, rlimits, scheduling, nice, CPU affinity, I/O
+ * priority, timer slack and OOM score. With them, a user could stop this
+ * process with job control while it holds /run/carrel/lock, stall it (and
+ * the keeper and holder, which inherit all of it) with SCHED_IDLE on one
+ * busy CPU, or truncate /run/carrel/seq with RLIMIT_FSIZE. A session of our
+ * own (no controlling tty, no process group a terminal can signal), default
+ * dispositions, an empty mask and fixed limits, the way init starts a
+ * daemon. Each step is root's to take; a failure ends the operation.
+ */
+static const struct {
+	int resource;
+	rlim_t cur, max;
+} sane_limits[] = {
+	{ RLIMIT_CPU, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_FSIZE, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_DATA, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_STACK, 8 << 20, RLIM_INFINITY },
+	{ RLIMIT_CORE, 0, 0 }, /* no core of a root process that held secrets */
+	{ RLIMIT_RSS, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_NPROC, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_NOFILE, 1024, 524288 },
+	{ RLIMIT_MEMLOCK, 8 << 20, 8 << 20 },
+	{ RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_LOCKS, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_SIGPENDING, 4096, 4096 },
+	{ RLIMIT_MSGQUEUE, 819200, 819200 },
+	{ RLIMIT_NICE, 0, 0 },
+	{ RLIMIT_RTPRIO, 0, 0 },
+	{ RLIMIT_RTTIME, RLIM_INFINITY, RLIM_INFINITY },
+};
+
+static int sanitize_process(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sched_param normal = { .sched_priority = 0 };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	sigset_t none;
+	cpu_set_t all;
+
+	if (getsid(0) != getpid() && setsid() < 0)
+		return -errno;
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP, libc's own: EINVAL */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || setitimer(ITIMER_REAL, &off, NULL) < 0)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(sane_limits); i++) {
+		struct rlimit rl = { sane_limits[i].cur, sane_limits[i].max };
+		if (setrlimit(sane_limits[i].resource, &rl) < 0)
+			return -errno;
+	}
+	CPU_ZERO(&all);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		CPU_SET(cpu, &all); /* the kernel keeps those that exist (and the cpuset allows) */
+	if (sched_setscheduler(0, SCHED_OTHER, &normal) < 0 || setpriority(PRIO_PROCESS, 0, 0) < 0 ||
+	    sched_setaffinity(0, sizeof(all), &all) < 0)
+		return -errno;
+	if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0 /* IOPRIO_CLASS_NONE: from nice */) < 0)
+		return -errno;
+	if (prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0) < 0) /* 0: back to the default */
+		return -errno;
+	/* A user may raise their own processes' OOM score: not ours. */
+	if (write_file("/proc/self/oom_score_adj", "0") < 0)
+		return -errno;
+	return chdir("/") < 0 ? -errno : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct op *op = NULL;
@@ -377,5 +458,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	openlog("carrel-helper", LOG_PID, LOG_AUTHPRIV);
+	if (op->root_only) {
+		int r = sanitize_process();
+		if (r < 0) {
+			syslog(LOG_ERR, "%s: cannot reset the process state inherited from the caller: %s", op->name,
+			       strerror(-r));
+			return 1;
+		}
+	}
 	return op->run(argc, argv);
 }
