@@ -607,7 +607,8 @@ void keeper_main(struct carrel *c)
 	log_login(c, &c->logins[0], "open", NULL);
 	/* Off the login's path: remove what keepers that were killed left. */
 	int lock = carrel_lock();
-	cg_reap_stale(&c->cg, carrel_session_live);
+	if (lock >= 0) /* else the next login's keeper does it */
+		cg_reap_stale(&c->cg, carrel_session_live);
 	closep(&lock);
 	serve(c, sigfd);
 	_exit(0);
