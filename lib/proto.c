@@ -50,6 +50,14 @@ static int poll_until(int fd, short events, const struct timespec *deadline)
 	return r == 0 ? -ETIMEDOUT : 0;
 }
 
+int proto_poll(int fd, short events, int timeout_ms)
+{
+	struct timespec deadline;
+
+	deadline_in(&deadline, timeout_ms);
+	return poll_until(fd, events, &deadline);
+}
+
 int proto_send(int sock, const void *buf, size_t len, const int *fds, int nfds)
 {
 	union {

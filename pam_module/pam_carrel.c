@@ -205,18 +205,13 @@ fail:
 static int wait_helper(pid_t pid, int *status)
 {
 	int pidfd = pidfd_open_pid(pid), r = 0;
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
 	if (pidfd >= 0) {
-		do
-			r = poll(&p, 1, HELPER_TIMEOUT_MS);
-		while (r < 0 && errno == EINTR); /* a signal restarts the bound: the login program's own */
-		if (r == 0) {
+		r = proto_poll(pidfd, POLLIN, HELPER_TIMEOUT_MS);
+		if (r == -ETIMEDOUT)
 			(void)pidfd_signal(pidfd, SIGKILL);
-			r = -ETIMEDOUT;
-		} else {
-			r = 0;
-		}
+		else
+			r = 0; /* it exited (or poll failed): waitpid tells */
 		pidfd = safe_close(pidfd);
 	}
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
