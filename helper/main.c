@@ -395,39 +395,65 @@ static const struct {
 	{ RLIMIT_RTTIME, RLIM_INFINITY, RLIM_INFINITY },
 };
 
-static int sanitize_process(void)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* Set RESOURCE to CUR/MAX. Raising a hard limit takes CAP_SYS_RESOURCE,
+ * which root may lack (a container): then as close as the hard limit we
+ * were given allows. What is still too low shows where it matters (a
+ * short write of /run/carrel/seq refuses the login). */
+static int reset_limit(int resource, rlim_t cur, rlim_t max)
+{
+	struct rlimit want = { cur, max }, had;
+
+	if (setrlimit(resource, &want) == 0)
+		return 0;
+	if (errno != EPERM || getrlimit(resource, &had) < 0)
+		return -1;
+	want.rlim_max = MIN(max, had.rlim_max);
+	want.rlim_cur = MIN(cur, want.rlim_max);
+	return setrlimit(resource, &want);
+}
+
+static int sanitize_process(const char **step)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	struct sched_param normal = { .sched_priority = 0 };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	sigset_t none;
 	cpu_set_t all;
+	int r;
 
+	*step = "setsid";
 	if (getsid(0) != getpid() && setsid() < 0)
 		return -errno;
 	for (int sig = 1; sig < NSIG; sig++)
 		(void)sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP, libc's own: EINVAL */
 	sigemptyset(&none);
+	*step = "signal mask, timer";
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || setitimer(ITIMER_REAL, &off, NULL) < 0)
 		return -errno;
-	for (size_t i = 0; i < ARRAY_SIZE(sane_limits); i++) {
-		struct rlimit rl = { sane_limits[i].cur, sane_limits[i].max };
-		if (setrlimit(sane_limits[i].resource, &rl) < 0)
+	*step = "rlimits";
+	for (size_t i = 0; i < ARRAY_SIZE(sane_limits); i++)
+		if (reset_limit(sane_limits[i].resource, sane_limits[i].cur, sane_limits[i].max) < 0)
 			return -errno;
-	}
 	CPU_ZERO(&all);
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
 		CPU_SET(cpu, &all); /* the kernel keeps those that exist (and the cpuset allows) */
+	*step = "scheduling";
 	if (sched_setscheduler(0, SCHED_OTHER, &normal) < 0 || setpriority(PRIO_PROCESS, 0, 0) < 0 ||
 	    sched_setaffinity(0, sizeof(all), &all) < 0)
 		return -errno;
+	*step = "I/O priority";
 	if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0 /* IOPRIO_CLASS_NONE: from nice */) < 0)
 		return -errno;
+	*step = "timer slack";
 	if (prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0) < 0) /* 0: back to the default */
 		return -errno;
 	/* A user may raise their own processes' OOM score: not ours. */
-	if (write_file("/proc/self/oom_score_adj", "0") < 0)
-		return -errno;
+	*step = "oom_score_adj";
+	if ((r = write_file("/proc/self/oom_score_adj", "0")) < 0)
+		return r;
+	*step = "chdir /";
 	return chdir("/") < 0 ? -errno : 0;
 }
 
@@ -459,10 +485,15 @@ int main(int argc, char **argv)
 	}
 	openlog("carrel-helper", LOG_PID, LOG_AUTHPRIV);
 	if (op->root_only) {
-		int r = sanitize_process();
+		const char *step = "";
+		int r = sanitize_process(&step);
 		if (r < 0) {
-			syslog(LOG_ERR, "%s: cannot reset the process state inherited from the caller: %s", op->name,
-			       strerror(-r));
+			struct carrel_reply reply = { 0 };
+			/* open: the module logs it; anything else: we do. */
+			proto_error(&reply, r, "helper", "cannot reset the process state inherited from the caller: %s",
+				    step);
+			if (op->run != op_open || proto_send_reply(CARREL_PROTO_FD, &reply, -1) < 0)
+				syslog(LOG_ERR, "%s: %s: %s", op->name, reply.detail, strerror(-r));
 			return 1;
 		}
 	}
