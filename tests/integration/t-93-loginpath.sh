@@ -32,11 +32,11 @@ PW=carrel-t93-pw
 # Files this script changes, restored on exit whatever happens.
 SAVE=$T_WORK/tmp/t93-save.$$
 mkdir -p "$SAVE"
-for f in /etc/pam.d/sshd-carrel-test /etc/pam.d/su-l /etc/shadow; do cp -p "$f" "$SAVE/${f##*/}"; done
+for f in /etc/pam.d/sshd-carrel-test /etc/pam.d/su /etc/pam.d/su-l /etc/shadow; do cp -p "$f" "$SAVE/${f##*/}"; done
 # In place (cat >): /etc/shadow is a file bind-mounted by run.sh.
 restore_files() {
 	local f
-	for f in /etc/pam.d/sshd-carrel-test /etc/pam.d/su-l /etc/shadow; do cat "$SAVE/${f##*/}" >"$f"; done
+	for f in /etc/pam.d/sshd-carrel-test /etc/pam.d/su /etc/pam.d/su-l /etc/shadow; do cat "$SAVE/${f##*/}" >"$f"; done
 }
 t_on_exit restore_files
 
@@ -109,6 +109,11 @@ t9x_phase "su under prlimit, chrt --idle, taskset, nice; ^Z"
 # A password for the user (pam_unix in su's auth stack asks a non-root caller).
 hash=$(openssl passwd -6 -salt t93salt "$PW")
 awk -F: -v OFS=: -v u="$U1" -v h="$hash" '$1 == u { $2 = h } { print }' "$SAVE/shadow" >/etc/shadow
+# pam_limits (in su's session stack) resets the file size limit to init's:
+# the module runs before it here, as an admin may well have it, so that
+# what su's caller set reaches the helper.
+awk '/^session.*pam_carrel\.so/ { next } /^session.*pam_limits\.so/ { while ((getline l < f) > 0) if (l ~ /^session.*pam_carrel\.so/) print l } { print }' \
+	f="$SAVE/su" "$SAVE/su" >/etc/pam.d/su
 # Session ids of two digits at least, so that a one-byte seq write shows.
 n=$(cat "$SEQ" 2>/dev/null)
 [ "${n:-0}" -ge 10 ] 2>/dev/null || echo 10 >"$SEQ"
@@ -162,6 +167,7 @@ else
 	not_ok "su on a pty: take the lock" "$(cat "$OUT/t93-lock")"
 fi
 cat "$SAVE/shadow" >/etc/shadow
+cat "$SAVE/su" >/etc/pam.d/su
 t9x_assert_nothing_left "su under the caller's limits" "$SNAP" 10
 
 # ------------------------------------------------ the login program dies while its helper waits
