@@ -3,7 +3,8 @@
  * carrel-helper: the setuid-root half of carrel.
  *
  * main() is linear: sanitize the process (fds, environment, umask), look the
- * operation up in one closed table, check who may call it, run it.  Each
+ * operation up in one closed table, check who may call it, for a root-only
+ * one reset everything else the caller controls (sanitize_process), run it.  Each
  * operation says why it is safe and who may call it.  Nothing here trusts
  * the caller's environment, and nothing runs with privileges that the
  * operation does not need.

@@ -3,7 +3,8 @@
  * pam_carrel: puts a login session into its carrel.
  *
  * open_session resolves the policy, asks carrel-helper (fixed path, empty
- * environment, only its socket as fd 3) to build the carrel, then joins the
+ * environment, in a session of its own, only its socket as fd 3, on which
+ * the policy and a pidfd of this process wait) to build the carrel, then joins the
  * holder's namespaces with one setns(pidfd) and sets no_new_privs.  The
  * keeper has already moved this process into the session's cgroups.
  * close_session asks the keeper to tear down; it never waits for the holder.
