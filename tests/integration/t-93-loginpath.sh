@@ -109,9 +109,10 @@ t9x_phase "su under prlimit, chrt --idle, taskset, nice; ^Z"
 # A password for the user (pam_unix in su's auth stack asks a non-root caller).
 hash=$(openssl passwd -6 -salt t93salt "$PW")
 awk -F: -v OFS=: -v u="$U1" -v h="$hash" '$1 == u { $2 = h } { print }' "$SAVE/shadow" >/etc/shadow
-# pam_limits (in su's session stack) resets the file size limit to init's:
-# the module runs before it here, as an admin may well have it, so that
-# what su's caller set reaches the helper.
+# The module runs before pam_limits here, as an admin may well have it, so
+# that no limit of limits.conf replaces what su's caller set. (util-linux su
+# 2.38 resets RLIMIT_FSIZE itself: the file size part of this case only
+# shows with a login program that does not.)
 awk '/^session.*pam_carrel\.so/ { next } /^session.*pam_limits\.so/ { while ((getline l < f) > 0) if (l ~ /^session.*pam_carrel\.so/) print l } { print }' \
 	f="$SAVE/su" "$SAVE/su" >/etc/pam.d/su
 # Session ids of two digits at least, so that a one-byte seq write shows.
