@@ -10,27 +10,74 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
 
-/* flock(LOCK_EX) on PATH (created 0600); returns the fd that holds it. */
+/* How long a login waits for the global or a per-user lock before it is
+ * refused: well inside the module's own bound on the helper (pam_carrel.c). */
+#define CARREL_LOCK_TIMEOUT_MS 8000
+
+static void on_lock_alarm(int sig)
+{
+	(void)sig; /* only there to interrupt flock() */
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * flock(LOCK_EX) on PATH (created 0600), waiting at most CARREL_LOCK_TIMEOUT_MS;
+ * returns the fd that holds it, or -ETIMEDOUT. flock() has no timeout of its
+ * own: SIGALRM (unblocked and caught without SA_RESTART for the wait only)
+ * interrupts it. The timer repeats every 50 ms after the first expiry, so a
+ * signal that lands just before flock() blocks cannot make the wait endless.
+ * Whoever holds the lock runs as root in a session of its own (main.c), so
+ * no user can stop it; the bound is for a helper that hangs nevertheless.
+ */
 static int lock_file(const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	struct sigaction sa = { .sa_handler = on_lock_alarm }, old_sa;
+	struct itimerval it = { .it_value = { CARREL_LOCK_TIMEOUT_MS / 1000, (CARREL_LOCK_TIMEOUT_MS % 1000) * 1000 },
+				.it_interval = { 0, 50000 } },
+			 off = { { 0, 0 }, { 0, 0 } }, old_it;
+	sigset_t alrm, old_mask;
+	struct timespec t0;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600), r;
 
 	if (fd < 0)
 		return -errno;
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			closep(&fd);
-			return -errno;
-		}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd; /* not contended: no timer */
+	if (errno != EWOULDBLOCK) {
+		fd = safe_close(fd);
+		return -errno;
 	}
-	return fd;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigaction(SIGALRM, &sa, &old_sa);
+	sigprocmask(SIG_UNBLOCK, &alrm, &old_mask);
+	setitimer(ITIMER_REAL, &it, &old_it);
+	while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR && ms_since(&t0) < CARREL_LOCK_TIMEOUT_MS)
+		;
+	r = r == 0 ? 0 : errno == EINTR ? -ETIMEDOUT : -errno;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	sigaction(SIGALRM, &old_sa, NULL);
+	if (r < 0)
+		fd = safe_close(fd);
+	return r < 0 ? r : fd;
 }
 
 int carrel_lock(void)
@@ -38,23 +85,61 @@ int carrel_lock(void)
 	return lock_file(CARREL_LOCK_FILE);
 }
 
-/* The next session number. Caller holds the carrel lock. */
+/* Write all of BUF to FD: a short write is an error (-EIO, or what the
+ * retry says), never a success. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The next session number. Caller holds the carrel lock. The new number
+ * goes to a temporary file that replaces the old one only when written in
+ * full: a failed or short write (a full /run, a file size limit) refuses
+ * this login and never hands out a number twice. */
 static int next_id(char *id, size_t size)
 {
-	_cleanup_close_ int fd = open(CARREL_SEQ_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
-	char buf[32] = "";
+	_cleanup_close_ int fd = open(CARREL_SEQ_FILE, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+	char buf[32] = "", *end = NULL;
+	const char *tmp = CARREL_SEQ_FILE ".new";
 	uint64_t n;
+	ssize_t len;
+	int r = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (pread(fd, buf, sizeof(buf) - 1, 0) < 0)
+	if ((len = pread(fd, buf, sizeof(buf) - 1, 0)) < 0)
 		return -errno;
-	n = strtoull(buf, NULL, 10) + 1;
+	errno = 0;
+	n = strtoull(buf, &end, 10);
+	/* Empty: the first login. Anything else that is not a number and a
+	 * newline: never guess, a guess may be a number already used. */
+	if (len > 0 && (errno || end == buf || (*end && *end != '\n')))
+		return -EBADMSG;
+	n++;
 	snprintf(id, size, "%" PRIu64, n);
 	snprintf(buf, sizeof(buf), "%" PRIu64 "\n", n);
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, strlen(buf), 0) < 0)
+	closep(&fd);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+	if (fd < 0)
 		return -errno;
-	return 0;
+	if ((r = write_all(fd, buf, strlen(buf))) < 0 || rename(tmp, CARREL_SEQ_FILE) < 0) {
+		r = r < 0 ? r : -errno;
+		(void)unlink(tmp);
+	}
+	return r;
 }
 
 /* Expand %u %n %h %% and keep only characters a hostname may carry. */
@@ -102,7 +187,11 @@ void carrel_cleanup(struct carrel *c)
 		if (cg_remove(c->cg, &e) < 0)
 			syslog(LOG_ERR, "session %s: cannot remove its cgroups: %s", c->id, e.msg);
 		lock = carrel_lock();
-		cg_remove_user(c->cg);
+		if (lock >= 0)
+			cg_remove_user(c->cg); /* else a later login's reap removes it */
+		else
+			syslog(LOG_ERR, "session %s: %s: %s; the user's cgroup stays", c->id, CARREL_LOCK_FILE,
+			       strerror(-lock));
 		closep(&lock);
 	}
 	if (c->id[0]) {
@@ -257,8 +346,10 @@ int carrel_claim_user(struct carrel *c)
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	snprintf(id, sizeof(id), "%s\n", c->id);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || write(fd, id, strlen(id)) != (ssize_t)strlen(id) || rename(tmp, path) < 0)
+	if (fd < 0)
 		r = -errno;
+	else if ((r = write_all(fd, id, strlen(id))) < 0 || rename(tmp, path) < 0)
+		r = r < 0 ? r : -errno;
 	closep(&fd);
 	closep(&c->user_lock); /* the next login of this user may look now */
 	return r;

@@ -597,6 +597,8 @@ void keeper_main(struct carrel *c)
 	c->logins[0].attached = true;
 	if ((r = cg_attach(c->cg, c->logins[0].pid, &e)) < 0)
 		fail(c, r, "cgroup", e.msg);
+	if (!alive(c->logins[0].pidfd)) /* the pid just moved must still be the login process */
+		fail(c, -ESRCH, "cgroup", "the login process exited while it was attached");
 	if ((r = write_state(c)) < 0)
 		fail(c, r, "state file", CARREL_SESSIONS_DIR);
 	if (c->policy.scope == CARREL_SCOPE_USER && (r = carrel_claim_user(c)) < 0)
@@ -609,7 +611,8 @@ void keeper_main(struct carrel *c)
 	log_login(c, &c->logins[0], "open", NULL);
 	/* Off the login's path: remove what keepers that were killed left. */
 	int lock = carrel_lock();
-	cg_reap_stale(c->cg, carrel_session_live);
+	if (lock >= 0) /* else the next login's keeper does it */
+		cg_reap_stale(c->cg, carrel_session_live);
 	closep(&lock);
 	/* The keeper lives as long as the carrel: give back the heap pages that
 	 * the helper's start-up freed (config, name service, filter compile). */

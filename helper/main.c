@@ -3,7 +3,8 @@
  * carrel-helper: the setuid-root half of carrel.
  *
  * main() is linear: sanitize the process (fds, environment, umask), look the
- * operation up in one closed table, check who may call it, run it.  Each
+ * operation up in one closed table, check who may call it, for a root-only
+ * one reset everything else the caller controls (sanitize_process), run it.  Each
  * operation says why it is safe and who may call it.  Nothing here trusts
  * the caller's environment, and nothing runs with privileges that the
  * operation does not need.
@@ -18,9 +19,14 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -274,7 +280,8 @@ static bool policy_usable(const struct carrel_policy *p, const struct carrel_che
 	return seccomp_usable(p, chk, cache, err) && cgroup_usable(p, chk, cache, err);
 }
 
-/* The policy the module resolved, from fd 3; its form is checked here. */
+/* The policy the module resolved, from fd 3, with the login process's
+ * pidfd attached; the policy's form is checked here. */
 static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 {
 	struct carrel_open_req req;
@@ -282,7 +289,7 @@ static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 	const struct carrel_policy *p = &req.policy;
 	int r;
 
-	r = proto_recv(CARREL_PROTO_FD, &req, sizeof(req), NULL, 0, 5000);
+	r = proto_recv(CARREL_PROTO_FD, &req, sizeof(req), &c->logins[0].pidfd, 1, 5000);
 	if (r == 0 && (req.version != CARREL_PROTO_VERSION || req.size != sizeof(req.policy)))
 		r = -EPROTO;
 	if (r == 0 && (!memchr(p->hostname, 0, sizeof(p->hostname)) || !memchr(p->seccomp, 0, sizeof(p->seccomp)) ||
@@ -302,22 +309,25 @@ static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 	return 0;
 }
 
-/* The login process: our parent. Held by pidfd from here on, so a
- * recycled pid can never be mistaken for it. */
+/*
+ * The login process: the module passed its pidfd with the policy. Never
+ * getppid(): if the login program dies before we look, we have been
+ * reparented to a subreaper or PID 1, whose pid the keeper would then put
+ * into the session's cgroup. The pid read here is used only while the
+ * pidfd shows the process alive (the keeper checks again after the attach).
+ */
 static int find_login(struct login *l, struct carrel_reply *reply)
 {
-	l->pid = getppid();
-	l->pidfd = pidfd_open_pid(l->pid);
+	pid_t pid = l->pidfd >= 0 ? pidfd_get_pid(l->pidfd) : -EBADF;
+
 	l->sock = CARREL_PROTO_FD;
 	l->started = time(NULL);
-	if (l->pidfd < 0) {
-		proto_error(reply, l->pidfd, "login process", "pidfd_open");
-		return l->pidfd;
+	if (pid < 0) {
+		proto_error(reply, pid, "login process",
+			    pid == -ESRCH ? "it exited" : "no pidfd of it from the module");
+		return pid;
 	}
-	if (getppid() != l->pid) {
-		proto_error(reply, -ESRCH, "login process", "it exited");
-		return -ESRCH;
-	}
+	l->pid = pid;
 	return 0;
 }
 
@@ -333,6 +343,7 @@ static int op_open(int argc, char **argv)
 	c.holder_pid = -1;
 	c.holder_pidfd = -1;
 	c.nlogins = 1;
+	c.logins[0].pidfd = -1;
 	if (getsockopt(CARREL_PROTO_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {
 		fprintf(stderr, "carrel-helper: open: fd %d is not the module's socket\n", CARREL_PROTO_FD);
 		return 2;
@@ -449,6 +460,103 @@ static void sanitize_fds(bool keep_proto)
 	close_all_except(keep_proto ? CARREL_PROTO_FD : -1, -1);
 }
 
+/*
+ * What a root-only operation (open, from the module inside su, login, sshd)
+ * must not inherit from whoever started the login program: su runs
+ * pam_open_session with its caller's process group, controlling tty, signal
+ * dispositions and mask, rlimits, scheduling, nice, CPU affinity, I/O
+ * priority, timer slack and OOM score. With them, a user could stop this
+ * process with job control while it holds /run/carrel/lock, stall it (and
+ * the keeper and holder, which inherit all of it) with SCHED_IDLE on one
+ * busy CPU, or truncate /run/carrel/seq with RLIMIT_FSIZE. A session of our
+ * own (no controlling tty, no process group a terminal can signal), default
+ * dispositions, an empty mask and fixed limits, the way init starts a
+ * daemon. Each step is root's to take; a failure ends the operation.
+ */
+static const struct {
+	int resource;
+	rlim_t cur, max;
+} sane_limits[] = {
+	{ RLIMIT_CPU, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_FSIZE, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_DATA, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_STACK, 8 << 20, RLIM_INFINITY },
+	{ RLIMIT_CORE, 0, 0 }, /* no core of a root process that held secrets */
+	{ RLIMIT_RSS, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_NPROC, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_NOFILE, 1024, 524288 },
+	{ RLIMIT_MEMLOCK, 8 << 20, 8 << 20 },
+	{ RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_LOCKS, RLIM_INFINITY, RLIM_INFINITY },
+	{ RLIMIT_SIGPENDING, 4096, 4096 },
+	{ RLIMIT_MSGQUEUE, 819200, 819200 },
+	{ RLIMIT_NICE, 0, 0 },
+	{ RLIMIT_RTPRIO, 0, 0 },
+	{ RLIMIT_RTTIME, RLIM_INFINITY, RLIM_INFINITY },
+};
+
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* Set RESOURCE to CUR/MAX. Raising a hard limit takes CAP_SYS_RESOURCE,
+ * which root may lack (a container): then as close as the hard limit we
+ * were given allows. What is still too low shows where it matters (a
+ * short write of /run/carrel/seq refuses the login). */
+static int reset_limit(int resource, rlim_t cur, rlim_t max)
+{
+	struct rlimit want = { cur, max }, had;
+
+	if (setrlimit(resource, &want) == 0)
+		return 0;
+	if (errno != EPERM || getrlimit(resource, &had) < 0)
+		return -1;
+	want.rlim_max = MIN(max, had.rlim_max);
+	want.rlim_cur = MIN(cur, want.rlim_max);
+	return setrlimit(resource, &want);
+}
+
+static int sanitize_process(const char **step)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sched_param normal = { .sched_priority = 0 };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	sigset_t none;
+	cpu_set_t all;
+	int r;
+
+	*step = "setsid";
+	if (getsid(0) != getpid() && setsid() < 0)
+		return -errno;
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP, libc's own: EINVAL */
+	sigemptyset(&none);
+	*step = "signal mask, timer";
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || setitimer(ITIMER_REAL, &off, NULL) < 0)
+		return -errno;
+	*step = "rlimits";
+	for (size_t i = 0; i < ARRAY_SIZE(sane_limits); i++)
+		if (reset_limit(sane_limits[i].resource, sane_limits[i].cur, sane_limits[i].max) < 0)
+			return -errno;
+	CPU_ZERO(&all);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		CPU_SET(cpu, &all); /* the kernel keeps those that exist (and the cpuset allows) */
+	*step = "scheduling";
+	if (sched_setscheduler(0, SCHED_OTHER, &normal) < 0 || setpriority(PRIO_PROCESS, 0, 0) < 0 ||
+	    sched_setaffinity(0, sizeof(all), &all) < 0)
+		return -errno;
+	*step = "I/O priority";
+	if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0 /* IOPRIO_CLASS_NONE: from nice */) < 0)
+		return -errno;
+	*step = "timer slack";
+	if (prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0) < 0) /* 0: back to the default */
+		return -errno;
+	/* A user may raise their own processes' OOM score: not ours. */
+	*step = "oom_score_adj";
+	if ((r = write_file("/proc/self/oom_score_adj", "0")) < 0)
+		return r;
+	*step = "chdir /";
+	return chdir("/") < 0 ? -errno : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct op *op = NULL;
@@ -476,5 +584,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	openlog("carrel-helper", LOG_PID, LOG_AUTHPRIV);
+	if (op->root_only) {
+		const char *step = "";
+		int r = sanitize_process(&step);
+		if (r < 0) {
+			struct carrel_reply reply = { 0 };
+			/* open: the module logs it; anything else: we do. */
+			proto_error(&reply, r, "helper", "cannot reset the process state inherited from the caller: %s",
+				    step);
+			if (op->run != op_open || proto_send_reply(CARREL_PROTO_FD, &reply, -1) < 0)
+				syslog(LOG_ERR, "%s: %s: %s", op->name, reply.detail, strerror(-r));
+			return 1;
+		}
+	}
 	return op->run(argc, argv);
 }

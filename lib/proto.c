@@ -2,13 +2,61 @@
 #include "proto.h"
 #include "util.h"
 
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define MAX_FDS 2
+/* A send waits at most this long for room in the peer's queue. */
+#define SEND_TIMEOUT_MS 5000
+
+/* Milliseconds left until DEADLINE (CLOCK_MONOTONIC), at least 0. */
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+static void deadline_in(struct timespec *deadline, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, deadline);
+	deadline->tv_sec += ms / 1000;
+	deadline->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (deadline->tv_nsec >= 1000000000) {
+		deadline->tv_sec++;
+		deadline->tv_nsec -= 1000000000;
+	}
+}
+
+/* poll FD for EVENTS until DEADLINE; signals do not extend the wait. */
+static int poll_until(int fd, short events, const struct timespec *deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int r;
+
+	do
+		r = poll(&p, 1, ms_left(deadline));
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return r == 0 ? -ETIMEDOUT : 0;
+}
+
+int proto_poll(int fd, short events, int timeout_ms)
+{
+	struct timespec deadline;
+
+	deadline_in(&deadline, timeout_ms);
+	return poll_until(fd, events, &deadline);
+}
 
 int proto_send(int sock, const void *buf, size_t len, const int *fds, int nfds)
 {
@@ -18,6 +66,8 @@ int proto_send(int sock, const void *buf, size_t len, const int *fds, int nfds)
 	} u;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct timespec deadline;
+	int r;
 
 	if (nfds > MAX_FDS)
 		return -EINVAL;
@@ -31,13 +81,20 @@ int proto_send(int sock, const void *buf, size_t len, const int *fds, int nfds)
 		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
 	}
+	/* Never blocked by a peer that does not read: wait (bounded) for room. */
+	deadline_in(&deadline, SEND_TIMEOUT_MS);
 	for (;;) {
-		ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+		ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if ((r = poll_until(sock, POLLOUT, &deadline)) < 0)
+				return r;
+			continue;
+		}
 		if (n < 0)
 			return -errno;
-		return (size_t)n == len ? 0 : -EIO;
+		return (size_t)n == len ? 0 : -EIO; /* a message goes whole or not at all */
 	}
 }
 
@@ -50,24 +107,24 @@ int proto_recv(int sock, void *buf, size_t len, int *fds, int nfds, int timeout_
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct timespec deadline;
 	int got = 0, r;
 	ssize_t n;
 
 	for (int i = 0; i < nfds; i++)
 		fds[i] = -1;
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return -ETIMEDOUT;
-	do
+	/* Bounded as a whole: a signal (EINTR) or a spurious wakeup (EAGAIN)
+	 * never starts the wait over. */
+	deadline_in(&deadline, timeout_ms);
+	for (;;) {
+		if ((r = poll_until(sock, POLLIN, &deadline)) < 0)
+			return r;
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
+		if (n >= 0)
+			break;
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+	}
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;

@@ -89,6 +89,10 @@ struct carrel_attach {
 int proto_send(int sock, const void *buf, size_t len, const int *fds, int nfds);
 int proto_recv(int sock, void *buf, size_t len, int *fds, int nfds, int timeout_ms);
 
+/* Wait until FD has one of EVENTS, TIMEOUT_MS at most in all (signals do
+ * not restart the wait): 0, -ETIMEDOUT or -errno. */
+int proto_poll(int fd, short events, int timeout_ms);
+
 /* Send REPLY (with FD attached when FD >= 0). */
 int proto_send_reply(int sock, const struct carrel_reply *reply, int fd);
 /* Receive a reply within TIMEOUT_MS; *FD gets the attached fd or -1. */

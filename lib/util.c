@@ -99,6 +99,19 @@ int pidfd_open_pid(pid_t pid)
 	return fd < 0 ? -errno : fd;
 }
 
+pid_t pidfd_get_pid(int pidfd)
+{
+	char path[64], buf[1024];
+	const char *p;
+	long pid;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	if (read_file(path, buf, sizeof(buf)) <= 0 || !(p = strstr(buf, "\nPid:")))
+		return -EBADF;
+	pid = strtol(p + 5, NULL, 10);
+	return pid > 0 ? (pid_t)pid : -ESRCH; /* -1: it has exited */
+}
+
 int pidfd_signal(int pidfd, int sig)
 {
 	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;

@@ -59,6 +59,9 @@ void proc_title_init(int argc, char **argv);
 void proc_title_set(const char *title);
 
 int pidfd_open_pid(pid_t pid);
+/* The pid (in our pid namespace) of the process PIDFD refers to; -ESRCH if
+ * it has exited, -EBADF if PIDFD is no pidfd. */
+pid_t pidfd_get_pid(int pidfd);
 int pidfd_signal(int pidfd, int sig);
 
 #endif

@@ -3,7 +3,8 @@
  * pam_carrel: puts a login session into its carrel.
  *
  * open_session resolves the policy, asks carrel-helper (fixed path, empty
- * environment, only its socket as fd 3) to build the carrel, then joins the
+ * environment, in a session of its own, only its socket as fd 3, on which
+ * the policy and a pidfd of this process wait) to build the carrel, then joins the
  * holder's namespaces with one setns(pidfd) and sets no_new_privs.  The
  * keeper has already moved this process into the session's cgroups.
  * close_session asks the keeper to tear down; it never waits for the holder.
@@ -47,6 +48,19 @@
 /* Everything is hidden (-fvisibility=hidden) but the PAM entry points. */
 #define CARREL_EXPORT __attribute__((visibility("default")))
 #define DATA_KEY "pam_carrel.session"
+/* Set by pam_setcred when it runs before open_session (sshd's monitor). */
+#define SETCRED_KEY "pam_carrel.setcred"
+/*
+ * Every wait of the login path that carrel controls is bounded; a login that
+ * hits a bound is refused (or let in by on_error = allow) with a log line
+ * that names the wait. HELPER: the helper process, which waits at most 8 s
+ * for each lock (helper/carrel.c) and then forks the keeper and exits.
+ * OPEN: the keeper's answer (holder set up, cgroups, seccomp program).
+ * User and group lookups through NSS (pam_modutil_getpwnam here,
+ * getpwnam and getgrouplist in the helper) are outside carrel's control:
+ * a hanging NSS service (LDAP, sssd) hangs them as it hangs login itself.
+ */
+#define HELPER_TIMEOUT_MS 12000
 #define OPEN_TIMEOUT_MS 15000
 #define CLOSE_TIMEOUT_MS 3000
 
@@ -152,8 +166,17 @@ static void __attribute__((noreturn)) exec_helper(int sock, char *const argv[])
 {
 	static char *const envp[] = { NULL };
 	struct carrel_reply reply = { 0 };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
 	int out = sock, null;
+
+	/* Out of the login program's process group and session at once: no
+	 * terminal (job control keys written to a pty the user owns) can stop
+	 * the helper. execve keeps ignored signals ignored: default them all.
+	 * The helper resets the rest of what the caller controls (main.c). */
+	(void)setsid();
+	for (int sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &dfl, NULL);
 
 	/* su runs with the invoking user as real uid: the helper serves only
 	 * real root for open, and we are root here. */
@@ -177,6 +200,26 @@ fail:
 	_exit(127);
 }
 
+/* Wait (at most HELPER_TIMEOUT_MS) for the helper PID to exit; past that,
+ * kill it (it runs as root in a session of its own: only a hang gets it
+ * there) and reap it. */
+static int wait_helper(pid_t pid, int *status)
+{
+	int pidfd = pidfd_open_pid(pid), r = 0;
+
+	if (pidfd >= 0) {
+		r = proto_poll(pidfd, POLLIN, HELPER_TIMEOUT_MS);
+		if (r == -ETIMEDOUT)
+			(void)pidfd_signal(pidfd, SIGKILL);
+		else
+			r = 0; /* it exited (or poll failed): waitpid tells */
+		pidfd = safe_close(pidfd);
+	}
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
 /* Run the helper and get the keeper's answer. On success *HOLDER is the
  * holder's pidfd and *SOCK the channel to the keeper. */
 static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user,
@@ -193,11 +236,22 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
 	int sv[2], r, status = 0;
 	pid_t pid;
+	/* This process, the login process, by a handle the helper cannot
+	 * mistake for another process (never getppid() there). */
+	int self = pidfd_open_pid(getpid());
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (self < 0) {
+		proto_error(reply, self, "pidfd", "pidfd_open of the login process");
+		return self;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		self = safe_close(self);
 		return -errno;
+	}
 	/* Queued for the helper before it runs: it reads this first. */
-	if ((r = proto_send(sv[0], &req, sizeof(req), NULL, 0)) < 0) {
+	r = proto_send(sv[0], &req, sizeof(req), &self, 1);
+	self = safe_close(self);
+	if (r < 0) {
 		close(sv[0]);
 		close(sv[1]);
 		proto_error(reply, r, "helper", "cannot pass the policy");
@@ -212,15 +266,24 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user
 	r = pid < 0 ? -errno : 0;
 	close(sv[1]);
 	if (pid > 0)
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		r = wait_helper(pid, &status);
 	sigaction(SIGCHLD, &old, NULL);
 	if (r < 0) {
 		close(sv[0]);
-		proto_error(reply, r, "fork", "cannot fork the helper");
+		if (pid < 0)
+			proto_error(reply, r, "fork", "cannot fork the helper");
+		else
+			proto_error(reply, r, "helper", "%s did not finish within %d s; killed", CARREL_HELPER_PATH,
+				    HELPER_TIMEOUT_MS / 1000);
 		return r;
 	}
 	r = proto_recv_reply(sv[0], reply, holder, OPEN_TIMEOUT_MS);
+	if (r == -ETIMEDOUT) {
+		close(sv[0]);
+		proto_error(reply, r, "keeper", "no answer from the session's keeper within %d s",
+			    OPEN_TIMEOUT_MS / 1000);
+		return r;
+	}
 	if (r < 0) {
 		close(sv[0]);
 		proto_error(reply, r, "helper", "no answer from %s (exit status %d)", CARREL_HELPER_PATH,
@@ -300,40 +363,6 @@ static int chown_tty(pam_handle_t *pamh, uid_t uid)
 	return r;
 }
 
-/* Does /etc/pam.d/FILE (or a file it @includes) run pam_carrel in its auth
- * stack? sshd only calls our pam_setcred if it does. */
-static bool auth_line_in(const char *file, int depth)
-{
-	char path[256], line[512];
-	bool found = false;
-	FILE *f;
-
-	if (depth > 2 || strchr(file, '/') || strstr(file, ".."))
-		return false;
-	snprintf(path, sizeof(path), "/etc/pam.d/%s", file);
-	if (!(f = fopen(path, "re")))
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *save = NULL, *tok = strtok_r(line, " \t\n", &save);
-		if (!tok || tok[0] == '#')
-			continue;
-		if (strcmp(tok, "@include") == 0) {
-			tok = strtok_r(NULL, " \t\n", &save);
-			found = tok && auth_line_in(tok, depth + 1);
-			continue;
-		}
-		if (strcmp(tok, "auth") != 0 && strcmp(tok, "-auth") != 0)
-			continue;
-		while ((tok = strtok_r(NULL, " \t\n", &save)) && tok[0] != '#') {
-			size_t n = strlen(tok);
-			if (n >= 13 && strcmp(tok + n - 13, "pam_carrel.so") == 0)
-				found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 /* What every process of the session inherits: the bounding set cut to the
  * configured capabilities (ambient and inheritable cleared), then the
  * seccomp filter. The login process itself keeps its permitted set. */
@@ -392,9 +421,17 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	char env[64];
 	int r;
 
-	if (mode == JOIN_USERNS_AT_SETCRED && !auth_line_in(item(pamh, PAM_SERVICE), 0)) {
+	/* sshd calls pam_setcred in its monitor before open_session, and again
+	 * in the post-auth child through the same auth stack. If the first call
+	 * did not reach this module (no auth line, or a sufficient module,
+	 * success=done or a jump before it), the second will not either, and
+	 * the session would run without its user namespace, bounding set and
+	 * seccomp filter. */
+	const void *marker = NULL;
+	if (mode == JOIN_USERNS_AT_SETCRED &&
+	    (pam_get_data(pamh, SETCRED_KEY, &marker) != PAM_SUCCESS || !marker)) {
 		proto_error(reply, -ENOEXEC, "pam config",
-			    "sshd sandboxes its session process in pam_setcred: add `auth optional pam_carrel.so` to /etc/pam.d/%s",
+			    "pam_setcred did not reach pam_carrel: sshd sandboxes its session process there; in /etc/pam.d/%s put `auth optional pam_carrel.so` first in the auth stack, before any sufficient module, success=done or jump",
 			    item(pamh, PAM_SERVICE));
 		return -ENOEXEC;
 	}
@@ -459,6 +496,15 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 
 	if (parse_opts(pamh, argc, argv, &o) < 0)
 		return PAM_SESSION_ERR;
+	/* Listed twice in one stack (su-l includes su): the first instance
+	 * built the carrel for this PAM handle and this process is in it. */
+	const void *data = NULL;
+	if (pam_get_data(pamh, DATA_KEY, &data) == PAM_SUCCESS && data) {
+		if (o.debug)
+			pam_syslog(pamh, LOG_DEBUG, "session %s already open in this PAM handle",
+				   ((const struct session *)data)->id);
+		return PAM_SUCCESS;
+	}
 	if (pam_get_item(pamh, PAM_USER, (const void **)&user) != PAM_SUCCESS || !user || !*user) {
 		pam_syslog(pamh, LOG_ERR, "no user name");
 		return PAM_USER_UNKNOWN;
@@ -565,8 +611,13 @@ CARREL_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const 
 	struct session *s;
 	int r = 0;
 
-	if (pam_get_data(pamh, DATA_KEY, &data) != PAM_SUCCESS || !data)
+	if (pam_get_data(pamh, DATA_KEY, &data) != PAM_SUCCESS || !data) {
+		/* Before open_session (sshd's monitor): note that the auth
+		 * stack's setcred reaches this module, which open_session checks. */
+		static const char reached = 1;
+		(void)pam_set_data(pamh, SETCRED_KEY, (void *)&reached, NULL);
 		return PAM_SUCCESS;
+	}
 	s = (struct session *)data;
 	if (!s->pending || getpid() == s->opener)
 		return PAM_SUCCESS; /* nothing pending, or still in the monitor */
