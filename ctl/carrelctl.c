@@ -14,7 +14,7 @@
  * file), 2 usage error.
  */
 #include "carrel_conf.h"
-#include "proto.h"
+#include "keeper_client.h"
 #include "rundir.h"
 #include "cgroup_systemd.h"
 #include "sessions.h"
@@ -257,12 +257,11 @@ static void thaw_to_die(const struct session *s)
 
 static int cmd_kill(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	_cleanup_free_ struct session *s = malloc(sizeof(*s));
 	_cleanup_close_ int fd = -1;
-	char op = CARREL_CTL_TERMINATE, ack = 0, path[128];
-	struct pollfd p = { .events = POLLIN };
+	char op = CARREL_CTL_TERMINATE, path[128];
 	long long deadline;
+	int r;
 
 	if (argc != 3)
 		return usage_error("expected exactly one carrel id");
@@ -270,16 +269,13 @@ static int cmd_kill(int argc, char **argv)
 		return 1;
 	if (load(argv[2], s) < 0)
 		return 1;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), CARREL_SESSIONS_DIR "/%s.sock", s->id);
-	p.fd = fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    send(fd, &op, 1, MSG_NOSIGNAL) != 1) {
-		err("carrel %s: its keeper (pid %d) does not answer on %s: %s", s->id,
-		    (int)s->keeper, sa.sun_path, strerror(errno));
+	fd = keeper_send(s->id, &op, 1, NULL, 0, KILL_ACK_MS);
+	if (fd < 0) {
+		err("carrel %s: its keeper (pid %d) does not answer on %s/%s.sock: %s", s->id,
+		    (int)s->keeper, CARREL_SESSIONS_DIR, s->id, strerror(-fd));
 		return 1;
 	}
-	if (poll(&p, 1, KILL_ACK_MS) != 1 || recv(fd, &ack, 1, 0) != 1 ||
-	    ack != CARREL_MSG_CLOSED) {
+	if ((r = keeper_wait_ack(fd, KILL_ACK_MS)) < 0) {
 		err("carrel %s: its keeper (pid %d) did not acknowledge the request to end it",
 		    s->id, (int)s->keeper);
 		return 1;
