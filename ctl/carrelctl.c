@@ -5,10 +5,11 @@
  * user's limits while it runs.
  *
  * Not setuid, and refuses to run as if it were.  Run by root it reads the
- * root-only state directory itself.  Run by anyone else, list and show are
- * handed to the setuid helper's status operation, which shows a user only
- * their own carrels; every operation that changes something is refused
- * before anything is looked at.
+ * root-only state directory itself.  Run by anyone else, list and show get
+ * that user's own state records from carrel-user status (the one
+ * set-user-ID program) and do everything else, the cgroup numbers, the
+ * config's policy, the printing, with the caller's own rights; every
+ * operation that changes something is refused before anything is looked at.
  *
  * Exit status: 0 done, 1 failed (the message names the carrel, user or
  * file), 2 usage error.
@@ -32,11 +33,17 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #ifndef CARREL_HELPER_PATH
 #define CARREL_HELPER_PATH "/usr/local/libexec/carrel/carrel-helper"
 #endif
+#ifndef CARREL_USER_PATH
+#define CARREL_USER_PATH "/usr/local/libexec/carrel/carrel-user"
+#endif
+/* What carrel-user status may print: every carrel's whole state file. */
+#define RECORDS_MAX (CARREL_MAX_LOGINS * 1024 * 1024)
 
 /* How long the keeper may take to acknowledge, and then to tear down
  * (it waits up to 3 s for the holder and up to 3 s for the cgroups). */
@@ -114,21 +121,73 @@ static int load(const char *id, struct session *s)
 	return r;
 }
 
-/* list and show for a user other than root: the helper reads the root-only
- * state, for that user's carrels only.  Never returns on success. */
-static int via_helper(const char *id, bool json)
+/*
+ * list and show for a user other than root: carrel-user status reads the
+ * root-only state files and prints that user's own (ID: that one) as
+ * records; *ALL gets them, parsed by the one reader.  Returns 1 when
+ * carrel-user failed (it said why), -errno when it could not be run.
+ */
+static int own_records(const char *id, struct session **all, int *n)
 {
-	char *argv[5] = { "carrel-helper", "status", NULL, NULL, NULL };
+	char *argv[] = { "carrel-user", "status", (char *)id, NULL };
 	char *envp[] = { NULL };
-	int n = 2;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int p[2], status, r = 0;
+	pid_t pid;
 
-	if (json)
-		argv[n++] = "--json";
-	if (id)
-		argv[n++] = (char *)id;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
 	fflush(stdout);
-	execve(CARREL_HELPER_PATH, argv, envp);
-	err("cannot run %s: %s", CARREL_HELPER_PATH, strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		if (dup2(p[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execve(CARREL_USER_PATH, argv, envp);
+		fprintf(stderr, "carrelctl: %s: cannot run %s: %s\n", cmd, CARREL_USER_PATH, strerror(errno));
+		_exit(127);
+	}
+	p[1] = safe_close(p[1]);
+	if (pid < 0) {
+		p[0] = safe_close(p[0]);
+		return -errno;
+	}
+	for (;;) {
+		ssize_t k;
+		if (len == cap) {
+			char *more = cap < RECORDS_MAX ? realloc(buf, cap ? cap * 2 : 65536) : NULL;
+			if (!more) {
+				r = cap < RECORDS_MAX ? -ENOMEM : -EFBIG;
+				break;
+			}
+			buf = more;
+			cap = cap ? cap * 2 : 65536;
+		}
+		k = read(p[0], buf + len, cap - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = k < 0 ? -errno : 0;
+			break;
+		}
+		len += (size_t)k;
+	}
+	p[0] = safe_close(p[0]); /* a carrel-user still writing gets EPIPE */
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 1;
+	if (r < 0)
+		return r;
+	return state_records_parse(buf, len, all, n);
+}
+
+/* The message for what own_records() returned. */
+static int own_records_failed(int r)
+{
+	if (r < 0)
+		err("%s status: %s", CARREL_USER_PATH, strerror(-r));
 	return 1;
 }
 
@@ -145,9 +204,16 @@ static int cmd_list(int argc, char **argv)
 		else
 			return usage_error("unexpected argument \"%s\"", argv[i]);
 	}
-	if (geteuid() != 0)
-		return via_helper(NULL, json);
-	if ((r = sessions_print(stdout, SESSION_ALL_USERS, json)) < 0) {
+	if (geteuid() != 0) {
+		_cleanup_free_ struct session *all = NULL;
+		int n;
+		if ((r = own_records(NULL, &all, &n)) != 0)
+			return own_records_failed(r);
+		r = sessions_print_list(stdout, all, n, json);
+	} else {
+		r = sessions_print(stdout, SESSION_ALL_USERS, json);
+	}
+	if (r < 0) {
 		err("%s: %s", CARREL_SESSIONS_DIR, strerror(-r));
 		return 1;
 	}
@@ -181,14 +247,15 @@ static int cmd_show(int argc, char **argv)
 	if (config && config[0] != '/')
 		return usage_error("--config %s: the path must be absolute", config);
 	if (geteuid() != 0) {
-		if (config) {
-			err("--config: only root may choose the configuration shown "
-			    "(the helper shows the one the carrel was opened with)");
-			return 1;
-		}
-		return via_helper(id, json);
+		/* The policy is read here, with the caller's own rights. */
+		_cleanup_free_ struct session *all = NULL;
+		int n;
+		if ((r = own_records(id, &all, &n)) != 0)
+			return own_records_failed(r);
+		r = n == 1 ? session_show_loaded(stdout, &all[0], config, json) : -ENOENT;
+	} else {
+		r = session_show(stdout, id, SESSION_ALL_USERS, config, json);
 	}
-	r = session_show(stdout, id, SESSION_ALL_USERS, config, json);
 	if (r == -ENOENT)
 		err("no carrel %s (see carrelctl list)", id);
 	else if (r == -EAGAIN)
@@ -394,7 +461,7 @@ static int cmd_freeze(int argc, char **argv)
 /* ------------------------------------------------------------------ enter */
 
 /*
- * The helper joins the carrel's cgroups and namespaces and becomes the
+ * carrel-user joins the carrel's cgroups and namespaces and becomes the
  * carrel's user before it runs COMMAND (default: the user's shell).  It
  * hands on the environment it is given: that of a fresh login of the user,
  * not root's.
@@ -440,14 +507,14 @@ static int cmd_enter(int argc, char **argv)
 	args = calloc((size_t)argc + 1, sizeof(*args));
 	if (!args)
 		return 1;
-	args[0] = "carrel-helper";
+	args[0] = "carrel-user";
 	args[1] = "enter";
 	args[2] = s->id;
 	for (int i = 3; i < argc; i++)
 		args[i] = argv[i];
 	fflush(stdout);
-	execve(CARREL_HELPER_PATH, args, envp);
-	err("cannot run %s: %s", CARREL_HELPER_PATH, strerror(errno));
+	execve(CARREL_USER_PATH, args, envp);
+	err("cannot run %s: %s", CARREL_USER_PATH, strerror(errno));
 	free(args);
 	return 1;
 }
@@ -774,7 +841,7 @@ static const struct command {
 	{ "freeze", "freeze ID", true, "only root may freeze a carrel", cmd_freeze },
 	{ "thaw", "thaw ID", true, "only root may thaw a carrel", cmd_freeze },
 	{ "enter", "enter ID [COMMAND [ARG...]]", true,
-	  "only root may use carrelctl enter (to enter your own carrel: " CARREL_HELPER_PATH
+	  "only root may use carrelctl enter (to enter your own carrel: " CARREL_USER_PATH
 	  " enter ID)",
 	  cmd_enter },
 	{ "limits",

@@ -80,10 +80,6 @@ void keeper_main(struct carrel *c) __attribute__((noreturn));
  * GO is read before anything is done; the result is written to READY. */
 int holder_main(const struct carrel *c, int go, int ready) __attribute__((noreturn));
 
-/* The operations a non-root caller may use, for its own carrels only. */
-int op_enter(int argc, char **argv, char **caller_env);
-int op_status(int argc, char **argv);
-
 /* Remove what a failed or finished carrel left: cgroups and state file. */
 void carrel_cleanup(struct carrel *c);
 

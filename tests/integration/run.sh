@@ -91,8 +91,9 @@ outer() {
 		echo "# SKIP integration tests: missing ${missing[*]}"
 		exit 77
 	fi
-	if [ ! -f "$T_REPO/pam_module/pam_carrel.so" ] || [ ! -f "$T_REPO/helper/carrel-helper" ]; then
-		not_ok "integration: pam_module/pam_carrel.so and helper/carrel-helper are built (run make)"
+	if [ ! -f "$T_REPO/pam_module/pam_carrel.so" ] || [ ! -f "$T_REPO/helper/carrel-helper" ] ||
+		[ ! -f "$T_REPO/setuid/carrel-user" ]; then
+		not_ok "integration: pam_module/pam_carrel.so, helper/carrel-helper and setuid/carrel-user are built (run make)"
 		t_finish
 	fi
 	if ! unshare --user --map-root-user true 2>/dev/null; then
@@ -177,7 +178,9 @@ setup_stage() {
 	mkdir -p "$T_WORK"/{bin,lib,conf,log,ssh,sshd,state,tmp} "$T_SHARE" /usr/local/libexec/carrel
 	mkdir -m 1777 "$T_WORK/out"
 	mkdir -m 0755 "$T_WORK/release"
-	install -o root -g root -m 4755 helper/carrel-helper /usr/local/libexec/carrel/carrel-helper || return 1
+	# As `make install` does: the helper root-only, carrel-user set-user-ID.
+	install -o root -g root -m 0755 helper/carrel-helper /usr/local/libexec/carrel/carrel-helper || return 1
+	install -o root -g root -m 4755 setuid/carrel-user /usr/local/libexec/carrel/carrel-user || return 1
 	install -m 0644 pam_module/pam_carrel.so "$T_WORK/lib/pam_carrel.so" || return 1
 	# The hostile-caller driver, for tests that call the helper directly.
 	if [ -x tests/hostile/helper_call ]; then
@@ -403,6 +406,7 @@ write_env() {
 		done
 		echo "export T_MODULE=$T_WORK/lib/pam_carrel.so"
 		echo "export T_HELPER=/usr/local/libexec/carrel/carrel-helper"
+		echo "export T_USER_BIN=/usr/local/libexec/carrel/carrel-user"
 		echo "export T_TESTAID=$T_SHARE/testaid"
 		echo "export TERM=xterm LANG=C LC_ALL=C"
 		echo "export TMPDIR=$T_WORK/tmp"
