@@ -80,6 +80,23 @@ static int join_cgroups(const struct session *s, int holder)
 	return r;
 }
 
+/*
+ * SELinux: the command runs in the caller's own domain, the one carrel-user
+ * was started from, not in carrel-user's (selinux/carrel.if,
+ * carrel_user_run()).  Without SELinux there is nothing to do.
+ */
+static int restore_exec_context(void)
+{
+	char ctx[256];
+
+	if (access("/sys/fs/selinux/enforce", F_OK) < 0)
+		return 0;
+	if (read_file("/proc/thread-self/attr/prev", ctx, sizeof(ctx)) <= 0)
+		return -EPERM;
+	ctx[strcspn(ctx, "\n")] = '\0';
+	return write_file("/proc/thread-self/attr/exec", ctx);
+}
+
 static int become_user(const struct passwd *pw, const struct carrel_reply *reply, const void *bpf)
 {
 	int r;
@@ -164,7 +181,7 @@ int op_enter(int argc, char **argv, char **caller_env)
 		return 1;
 	}
 	if ((r = join_cgroups(s, holder)) < 0 || (setns(holder, (int)reply.setns_flags) < 0 && (r = -errno)) ||
-	    (r = become_user(pw, &reply, bpf)) < 0) {
+	    (r = restore_exec_context()) < 0 || (r = become_user(pw, &reply, bpf)) < 0) {
 		fprintf(stderr, "carrel-user: enter: session %s: %s\n", id, strerror(-r));
 		return 1;
 	}
