@@ -118,7 +118,8 @@ outer() {
 		echo "bench: missing ${missing[*]}" >&2
 		exit 77
 	fi
-	if [ ! -f "$B_REPO/pam_module/pam_carrel.so" ] || [ ! -f "$B_REPO/helper/carrel-helper" ]; then
+	if [ ! -f "$B_REPO/pam_module/pam_carrel.so" ] || [ ! -f "$B_REPO/helper/carrel-helper" ] ||
+		[ ! -f "$B_REPO/setuid/carrel-user" ]; then
 		echo "bench: build first (make)" >&2
 		exit 1
 	fi
@@ -215,7 +216,8 @@ setup() {
 	mount -t tmpfs -o mode=0755 carrel-bench-usr-local /usr/local || return 1
 	mount -t tmpfs -o mode=0755 carrel-bench-run /run || return 1
 	mkdir -p "$W"/{bin,lib,conf/full,conf/nouser,etc} "$PAMD" "$DATA" /usr/local/libexec/carrel /run/lock
-	install -o root -g root -m 4755 "$B_REPO/helper/carrel-helper" /usr/local/libexec/carrel/carrel-helper || return 1
+	install -o root -g root -m 0755 "$B_REPO/helper/carrel-helper" /usr/local/libexec/carrel/carrel-helper || return 1
+	install -o root -g root -m 4755 "$B_REPO/setuid/carrel-user" /usr/local/libexec/carrel/carrel-user || return 1
 	# A snapshot of the built module: the tree may be rebuilt while we run.
 	install -m 0644 "$B_REPO/pam_module/pam_carrel.so" "$W/lib/pam_carrel.so" || return 1
 	cc -O2 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -o "$DRIVER" "$B_HERE/driver.c" -lpam || return 1
