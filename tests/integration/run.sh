@@ -19,8 +19,8 @@
 #                        copies of passwd/shadow/group/gshadow with the test
 #                        users and of /etc/pam.d with the carrel line are
 #                        bind-mounted over the originals; a /dev/log listener;
-#                        the built helper installed setuid at its compiled-in
-#                        path; sshd on 127.0.0.1 (in the private network
+#                        the built helper (0755) and carrel-user (4755)
+#                        installed at their compiled-in paths; sshd on 127.0.0.1 (in the private network
 #                        namespace); then every t-*.sh.
 # Everything the sessions need is copied into /usr/local/share/carrel-test:
 # the repository may sit where the test users cannot go.
