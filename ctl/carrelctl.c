@@ -16,6 +16,7 @@
  */
 #include "carrel_conf.h"
 #include "keeper_client.h"
+#include "relay.h"
 #include "rundir.h"
 #include "cgroup_systemd.h"
 #include "sessions.h"
@@ -462,7 +463,8 @@ static int cmd_freeze(int argc, char **argv)
 
 /*
  * carrel-user joins the carrel's cgroups and namespaces and becomes the
- * carrel's user before it runs COMMAND (default: the user's shell).  It
+ * carrel's user before it runs COMMAND (default: the user's shell), in a
+ * session of its own and on a pty of its own (relay.h).  It
  * hands on the environment it is given: that of a fresh login of the user,
  * not root's.
  */
@@ -473,7 +475,7 @@ static int cmd_enter(int argc, char **argv)
 	char *envp[8], **args;
 	struct passwd *pw;
 	const char *v;
-	int n = 0;
+	int n = 0, r;
 
 	if (argc < 3)
 		return usage_error("which carrel? (an id from carrelctl list)");
@@ -512,11 +514,9 @@ static int cmd_enter(int argc, char **argv)
 	args[2] = s->id;
 	for (int i = 3; i < argc; i++)
 		args[i] = argv[i];
-	fflush(stdout);
-	execve(CARREL_USER_PATH, args, envp);
-	err("cannot run %s: %s", CARREL_USER_PATH, strerror(errno));
+	r = relay_run(CARREL_USER_PATH, args, envp);
 	free(args);
-	return 1;
+	return r;
 }
 
 /* ----------------------------------------------------------------- limits */
