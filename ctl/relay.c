@@ -23,7 +23,8 @@ static int root_tty(void)
 
 /* The child: a session of its own; the pty's other side (if any) as its
  * controlling terminal and in place of each of fds 0-2 that was a terminal. */
-static void __attribute__((noreturn)) child(const char *pts, const char *path, char *const argv[], char *const envp[])
+static void __attribute__((noreturn))
+child(const char *pts, const char *path, char *const argv[], char *const envp[])
 {
 	int s;
 
@@ -77,7 +78,8 @@ static int status_of(pid_t pid)
  * MASTER until the child PID has exited. */
 static int relay(int tty, int out, int master, pid_t pid, int sig)
 {
-	struct pollfd p[3] = { { .fd = master, .events = POLLIN }, { .fd = sig, .events = POLLIN },
+	struct pollfd p[3] = { { .fd = master, .events = POLLIN },
+			       { .fd = sig, .events = POLLIN },
 			       { .fd = isatty(0) ? 0 : -1, .events = POLLIN } };
 	struct signalfd_siginfo si;
 	struct winsize ws;
@@ -126,8 +128,10 @@ int relay_run(const char *path, char *const argv[], char *const envp[])
 		return pid < 0 ? 1 : status_of(pid);
 	}
 	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, pts, sizeof(pts)) != 0) {
-		fprintf(stderr, "carrelctl: enter: cannot make a pseudo-terminal: %s\n", strerror(errno));
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
+	    ptsname_r(master, pts, sizeof(pts)) != 0) {
+		fprintf(stderr, "carrelctl: enter: cannot make a pseudo-terminal: %s\n",
+			strerror(errno));
 		master = safe_close(master);
 		return 1;
 	}

@@ -10,7 +10,8 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
-int keeper_send(const char *id, const void *msg, size_t len, const int *fds, int nfds, int timeout_ms)
+int keeper_send(const char *id, const void *msg, size_t len, const int *fds, int nfds,
+		int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
@@ -53,7 +54,8 @@ int keeper_wait_ack(int fd, int timeout_ms)
 	return k == CARREL_MSG_CLOSED ? 0 : -EPROTO;
 }
 
-int keeper_ask_holder(const char *id, struct carrel_reply *reply, int *pidfd, void **bpf, int timeout_ms)
+int keeper_ask_holder(const char *id, struct carrel_reply *reply, int *pidfd, void **bpf,
+		      int timeout_ms)
 {
 	char op = CARREL_CTL_HOLDER;
 	_cleanup_close_ int fd = keeper_send(id, &op, 1, NULL, 0, timeout_ms);

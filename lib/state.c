@@ -78,9 +78,10 @@ static int parse_login(char *v, struct session_login *l)
 	for (char *t = strtok_r(v, " ", &save); t; t = strtok_r(NULL, " ", &save))
 		if (n++ < 5)
 			f[n - 1] = t;
-	if (n != 5 || parse_long(f[0], 1, INT32_MAX, &pid) < 0 || parse_long(f[4], 0, INT64_MAX, &started) < 0 ||
-	    copy(l->service, sizeof(l->service), f[1]) < 0 || copy(l->tty, sizeof(l->tty), f[2]) < 0 ||
-	    copy(l->rhost, sizeof(l->rhost), f[3]) < 0)
+	if (n != 5 || parse_long(f[0], 1, INT32_MAX, &pid) < 0 ||
+	    parse_long(f[4], 0, INT64_MAX, &started) < 0 ||
+	    copy(l->service, sizeof(l->service), f[1]) < 0 ||
+	    copy(l->tty, sizeof(l->tty), f[2]) < 0 || copy(l->rhost, sizeof(l->rhost), f[3]) < 0)
 		return -EBADMSG;
 	l->pid = (pid_t)pid;
 	l->started = (time_t)started;
@@ -99,8 +100,8 @@ static int once(unsigned *seen, unsigned bit)
 }
 
 /* One "KEY=VAL" line into S (FIRST: the version 1 first-login fields). */
-static int parse_line(char *key, char *val, const char *id, struct session *s, struct session_login *first,
-		      unsigned *seen)
+static int parse_line(char *key, char *val, const char *id, struct session *s,
+		      struct session_login *first, unsigned *seen)
 {
 	long long v;
 
@@ -111,7 +112,8 @@ static int parse_line(char *key, char *val, const char *id, struct session *s, s
 			return -EPROTONOSUPPORT;
 		s->version = (int)v;
 	} else if (strcmp(key, "id") == 0) {
-		if (once(seen, SEEN_ID) < 0 || strcmp(val, id) != 0 || copy(s->id, sizeof(s->id), val) < 0)
+		if (once(seen, SEEN_ID) < 0 || strcmp(val, id) != 0 ||
+		    copy(s->id, sizeof(s->id), val) < 0)
 			return -EBADMSG;
 	} else if (strcmp(key, "user") == 0) {
 		if (once(seen, SEEN_USER) < 0 || !valid_user_name(val))
@@ -299,7 +301,8 @@ int state_records_parse(char *buf, size_t len, struct session **out, int *n)
 			break;
 		}
 		if (count == cap) {
-			struct session *more = reallocarray(all, (size_t)(cap ? cap * 2 : 4), sizeof(*all));
+			struct session *more =
+				reallocarray(all, (size_t)(cap ? cap * 2 : 4), sizeof(*all));
 			if (!more) {
 				r = -ENOMEM;
 				break;

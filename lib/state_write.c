@@ -29,19 +29,22 @@ int state_format(FILE *f, const struct session *s)
 		if (!one_line(s->cgroup[i]))
 			return -EINVAL;
 	for (int i = 0; i < s->nlogins; i++)
-		if (!one_field(s->logins[i].service) || !one_field(s->logins[i].tty) || !one_field(s->logins[i].rhost))
+		if (!one_field(s->logins[i].service) || !one_field(s->logins[i].tty) ||
+		    !one_field(s->logins[i].rhost))
 			return -EINVAL;
-	fprintf(f, "version=%d\nid=%s\nuser=%s\nuid=%u\nscope=%s\nhostname=%s\nkeeper=%d\nholder=%d\n"
-		   "started=%lld\ncgroup_version=%d\n",
-		STATE_VERSION, s->id, s->user, (unsigned)s->uid, s->scope, s->hostname, (int)s->keeper,
-		(int)s->holder, (long long)s->started, s->cgroup_version);
+	fprintf(f,
+		"version=%d\nid=%s\nuser=%s\nuid=%u\nscope=%s\nhostname=%s\nkeeper=%d\nholder=%d\n"
+		"started=%lld\ncgroup_version=%d\n",
+		STATE_VERSION, s->id, s->user, (unsigned)s->uid, s->scope, s->hostname,
+		(int)s->keeper, (int)s->holder, (long long)s->started, s->cgroup_version);
 	/* The first login's fields also stand alone, for simple readers. */
 	if (s->nlogins > 0)
-		fprintf(f, "service=%s\ntty=%s\nrhost=%s\nlogin=%d\n", s->logins[0].service, s->logins[0].tty,
-			s->logins[0].rhost, (int)s->logins[0].pid);
+		fprintf(f, "service=%s\ntty=%s\nrhost=%s\nlogin=%d\n", s->logins[0].service,
+			s->logins[0].tty, s->logins[0].rhost, (int)s->logins[0].pid);
 	for (int i = 0; i < s->nlogins; i++)
-		fprintf(f, "session=%d %s %s %s %lld\n", (int)s->logins[i].pid, s->logins[i].service,
-			s->logins[i].tty, s->logins[i].rhost, (long long)s->logins[i].started);
+		fprintf(f, "session=%d %s %s %s %lld\n", (int)s->logins[i].pid,
+			s->logins[i].service, s->logins[i].tty, s->logins[i].rhost,
+			(long long)s->logins[i].started);
 	if (s->unit[0])
 		fprintf(f, "cgroup_mode=systemd\nunit=%s\n", s->unit);
 	for (int i = 0; i < s->ncg; i++)

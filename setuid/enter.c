@@ -43,7 +43,8 @@ static int join_holder_cgroup(const struct session *s, int holder)
 	if (hpid <= 0)
 		return -ESRCH;
 	snprintf(path, sizeof(path), "/proc/%ld/cgroup", hpid);
-	if (read_file(path, buf, sizeof(buf)) <= 0 || strncmp(buf, "0::/", 4) != 0 || strchr(buf, '\n') != strrchr(buf, '\n'))
+	if (read_file(path, buf, sizeof(buf)) <= 0 || strncmp(buf, "0::/", 4) != 0 ||
+	    strchr(buf, '\n') != strrchr(buf, '\n'))
 		return -EINVAL;
 	rel = buf + 3;
 	buf[strcspn(buf, "\n")] = '\0';
@@ -53,8 +54,9 @@ static int join_holder_cgroup(const struct session *s, int holder)
 	for (p = strchr(unit_dir + 1, '/'); p; p = strchr(p + 1, '/')) {
 		size_t n = strlen(p);
 		if (strncmp(rel, p, n) == 0 && (rel[n] == '\0' || rel[n] == '/')) {
-			if ((size_t)snprintf(dir, sizeof(dir), "%.*s%.*s/cgroup.procs", (int)(p - unit_dir), unit_dir,
-					     STATE_PATH_MAX, rel) >= sizeof(dir))
+			if ((size_t)snprintf(dir, sizeof(dir), "%.*s%.*s/cgroup.procs",
+					     (int)(p - unit_dir), unit_dir, STATE_PATH_MAX,
+					     rel) >= sizeof(dir))
 				return -ENAMETOOLONG;
 			snprintf(pid, sizeof(pid), "%d", (int)getpid());
 			return write_file(dir, pid);
@@ -101,7 +103,8 @@ static int become_user(const struct passwd *pw, const struct carrel_reply *reply
 {
 	int r;
 
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0)
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0)
 		return -errno;
 	if ((r = caps_limit_bounding(reply->capabilities)) < 0)
 		return r;
@@ -180,7 +183,8 @@ int op_enter(int argc, char **argv, char **caller_env)
 		fprintf(stderr, "carrel-user: enter: session %s: its user is gone\n", id);
 		return 1;
 	}
-	if ((r = join_cgroups(s, holder)) < 0 || (setns(holder, (int)reply.setns_flags) < 0 && (r = -errno)) ||
+	if ((r = join_cgroups(s, holder)) < 0 ||
+	    (setns(holder, (int)reply.setns_flags) < 0 && (r = -errno)) ||
 	    (r = restore_exec_context()) < 0 || (r = become_user(pw, &reply, bpf)) < 0) {
 		fprintf(stderr, "carrel-user: enter: session %s: %s\n", id, strerror(-r));
 		return 1;

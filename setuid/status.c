@@ -70,7 +70,8 @@ static int collect(const char *only, struct record **recs, int *n, struct sessio
 		if (!session_valid_id(e->d_name))
 			continue;
 		if (*n == cap) {
-			struct record *more = reallocarray(*recs, (size_t)(cap ? cap * 2 : 8), sizeof(**recs));
+			struct record *more =
+				reallocarray(*recs, (size_t)(cap ? cap * 2 : 8), sizeof(**recs));
 			if (!more) {
 				closedir(d);
 				return -ENOMEM;
