@@ -90,8 +90,6 @@ static int relay(int tty, int out, int master, pid_t pid, int sig)
 			break;
 		if ((p[0].revents & POLLIN) && !copy(master, out))
 			p[0].fd = -1;
-		else if (p[0].revents & (POLLHUP | POLLERR))
-			p[0].fd = -1;
 		if (p[2].revents & (POLLIN | POLLHUP) && !copy(0, master))
 			p[2].fd = -1;
 		if ((p[1].revents & POLLIN) && read(sig, &si, sizeof(si)) == sizeof(si)) {
@@ -112,7 +110,7 @@ static int relay(int tty, int out, int master, pid_t pid, int sig)
 
 int relay_run(const char *path, char *const argv[], char *const envp[])
 {
-	int tty = root_tty(), master = -1, sig = -1, r;
+	int tty = root_tty(), master = -1, slave = -1, sig = -1, r;
 	struct termios saved, raw;
 	struct winsize ws;
 	char pts[64];
@@ -135,12 +133,11 @@ int relay_run(const char *path, char *const argv[], char *const envp[])
 		master = safe_close(master);
 		return 1;
 	}
-	if (tcgetattr(tty, &saved) == 0) {
-		int s = open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (s >= 0)
-			(void)tcsetattr(s, TCSANOW, &saved);
-		s = safe_close(s);
-	}
+	/* Held open here until the end: a master whose other side nobody has
+	 * open reports a hangup, and the child may not have opened it yet. */
+	slave = open(pts, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave >= 0 && tcgetattr(tty, &saved) == 0)
+		(void)tcsetattr(slave, TCSANOW, &saved);
 	if (ioctl(tty, TIOCGWINSZ, &ws) == 0)
 		(void)ioctl(master, TIOCSWINSZ, &ws);
 	sigemptyset(&mask);
@@ -167,6 +164,7 @@ int relay_run(const char *path, char *const argv[], char *const envp[])
 			(void)tcsetattr(0, TCSAFLUSH, &saved);
 	}
 	master = safe_close(master);
+	slave = safe_close(slave);
 	sig = safe_close(sig);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;

@@ -248,9 +248,10 @@ if command -v script >/dev/null 2>&1; then
 	tok=$(new_token enterpty)
 	res=$OUT/$tok.res flag=$OUT/$tok.go
 	cat >"$OUT/$tok.sh" <<'EOS'
+trap '' HUP # as a hostile leftover would: it outlives the command's session
 exec 3<&0
 # shellcheck disable=SC2016 # expanded by that sh
-setsid sh -c 'while [ ! -e "$1" ]; do sleep 0.1; done; t=$(readlink /proc/self/fd/0); if timeout 5 sh -c "read -r x"; then r=read; else r=$?; fi; echo "$t $r" >"$2"' sh "$1" "$2" <&3 >/dev/null 2>&1 &
+setsid sh -c 'while [ ! -e "$1" ]; do sleep 0.1; done; t=$(readlink /proc/self/fd/0); if timeout 5 sh -c "read -r x"; then r=read; else r=$?; fi; echo "$r $t" >"$2"' sh "$1" "$2" <&3 >/dev/null 2>&1 &
 echo entered
 EOS
 	chmod 0644 "$OUT/$tok.sh"
@@ -258,12 +259,12 @@ EOS
 	wait_until 10 test -s "$res"
 	outer=$(cat "$OUT/$tok.outer" 2>/dev/null)
 	fd0= rd=
-	[ -s "$res" ] && read -r fd0 rd <"$res"
+	[ -s "$res" ] && read -r rd fd0 <"$res"
 	if grep -q entered "$OUT/$tok" && [ -n "$outer" ] && [ -n "$fd0" ] && [ "$fd0" != "$outer" ] && [ "$rd" != 124 ] && [ "$rd" != read ]; then
 		ok "enter on a terminal: what the command left behind holds a pty of its own ($fd0, not root's $outer), at end of file once enter returned"
 	else
 		not_ok "enter on a terminal: what the command left behind holds a pty of its own, at end of file once enter returned" \
-			"root's terminal: $outer" "its fd 0 and read result (124: it waited for input): $(cat "$res" 2>&1)" "$(cat "$OUT/$tok")"
+			"root's terminal: $outer" "its read result (124: it waited for input) and fd 0: $(cat "$res" 2>&1)" "$(cat "$OUT/$tok")"
 	fi
 	script -q -e -c "$CTL enter $A tty" /dev/null </dev/null >"$OUT/$tok.2" 2>&1
 	if grep -q "^/dev/pts/" "$OUT/$tok.2"; then ok "enter on a terminal: the command has a terminal (its own pty)"; else not_ok "enter on a terminal: the command has a terminal" "$(cat "$OUT/$tok.2")"; fi
