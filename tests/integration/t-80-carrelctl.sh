@@ -251,17 +251,20 @@ if command -v script >/dev/null 2>&1; then
 trap '' HUP # as a hostile leftover would: it outlives the command's session
 exec 3<&0
 # shellcheck disable=SC2016 # expanded by that sh
-setsid sh -c 'while [ ! -e "$1" ]; do sleep 0.1; done; t=$(readlink /proc/self/fd/0); if timeout 5 sh -c "read -r x"; then r=read; else r=$?; fi; echo "$r $t" >"$2"' sh "$1" "$2" <&3 >/dev/null 2>&1 &
+setsid sh -c 'while [ ! -e "$1" ]; do sleep 0.1; done; t=$(readlink /proc/self/fd/0); if timeout 5 sh -c "read -r x"; then r=read; else r=$?; fi; echo "$r $(stat -L -c %t:%T /proc/self/fd/0) $t" >"$2"' sh "$1" "$2" <&3 >/dev/null 2>&1 &
 echo entered
 EOS
 	chmod 0644 "$OUT/$tok.sh"
-	script -q -e -c "tty >$OUT/$tok.outer; $CTL enter $A sh $OUT/$tok.sh $flag $res; touch $flag" /dev/null </dev/null >"$OUT/$tok" 2>&1
+	# Root's terminal (script's pty) stays until the leftover has answered
+	# (bounded), so that the two are compared by device number while both live.
+	script -q -e -c "stat -L -c %t:%T /dev/stdin >$OUT/$tok.outer; $CTL enter $A sh $OUT/$tok.sh $flag $res; touch $flag;
+		i=0; while [ ! -s $res ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done" /dev/null </dev/null >"$OUT/$tok" 2>&1
 	wait_until 10 test -s "$res"
 	outer=$(cat "$OUT/$tok.outer" 2>/dev/null)
-	fd0= rd=
-	[ -s "$res" ] && read -r rd fd0 <"$res"
+	fd0= rd= name=
+	[ -s "$res" ] && read -r rd fd0 name <"$res"
 	if grep -q entered "$OUT/$tok" && [ -n "$outer" ] && [ -n "$fd0" ] && [ "$fd0" != "$outer" ] && [ "$rd" != 124 ] && [ "$rd" != read ]; then
-		ok "enter on a terminal: what the command left behind holds a pty of its own ($fd0, not root's $outer), at end of file once enter returned"
+		ok "enter on a terminal: what the command left behind holds a pty of its own ($name, device $fd0, not root's $outer), at end of file once enter returned"
 	else
 		not_ok "enter on a terminal: what the command left behind holds a pty of its own, at end of file once enter returned" \
 			"root's terminal: $outer" "its read result (124: it waited for input) and fd 0: $(cat "$res" 2>&1)" "$(cat "$OUT/$tok")"
