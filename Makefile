@@ -18,14 +18,15 @@ HELPER_PATH := $(LIBEXECDIR)/carrel-helper
 # postinst set 4755 (dpkg-statoverride can change it).
 SETUID_MODE ?= 4755
 HOLDER_PATH := $(LIBEXECDIR)/carrel-holder
+USER_PATH   := $(LIBEXECDIR)/carrel-user
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -iquote lib -iquote conf -iquote cgroup \
-            -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_HOLDER_PATH='"$(HOLDER_PATH)"' \
-            -DCARREL_RUNDIR='"$(RUNDIR)"' -DCARREL_STATEDIR='"$(STATEDIR)"'
+            -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_USER_PATH='"$(USER_PATH)"' \
+            -DCARREL_HOLDER_PATH='"$(HOLDER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"' -DCARREL_STATEDIR='"$(STATEDIR)"'
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS_HARD := -Wl,-z,relro,-z,now
 # sd-bus, for cgroup_parent = systemd (cgroup/cgroup_systemd.c): loaded on
@@ -39,6 +40,7 @@ SYSTEMD_LIBS := -ldl
 #   conf/     libcarrelconf.a the config: schema, loading, checks, resolution
 #   cgroup/   libcarrelcg.a   one cgroup interface, three backends
 #   helper/   carrel-helper   root only: open, keeper, holder, check-config
+#   setuid/   carrel-user     the only set-user-ID program: enter, status
 #   holder/   carrel-holder   what the holder execs once set up: PID 1 that reaps
 #   ctl/      carrelctl       the admin's tool
 #   pam_module/ pam_carrel.so
@@ -46,6 +48,7 @@ LIB_SRC    := $(wildcard lib/*.c)
 CONF_SRC   := $(wildcard conf/*.c)
 CG_SRC     := $(wildcard cgroup/*.c)
 HELPER_SRC := $(wildcard helper/*.c)
+SETUID_SRC := $(wildcard setuid/*.c)
 CTL_SRC    := $(wildcard ctl/*.c)
 PAM_SRC    := $(wildcard pam_module/*.c)
 
@@ -53,21 +56,19 @@ LIB_A  := lib/libcarrel.a
 CONF_A := conf/libcarrelconf.a
 CG_A   := cgroup/libcarrelcg.a
 
-.PHONY: all clean install uninstall check demo format selinux deps bench vmcheck deb FORCE
-all: pam_module/pam_carrel.so helper/carrel-helper holder/carrel-holder ctl/carrelctl
+.PHONY: all clean install uninstall check demo format selinux deps bench vmcheck deb audit-setuid FORCE
+all: pam_module/pam_carrel.so helper/carrel-helper setuid/carrel-user holder/carrel-holder ctl/carrelctl
 
 # The paths compiled in (helper, state dir) are part of the build: objects
 # are rebuilt when they change (e.g. `make install PREFIX=/usr`).
 build.flags: FORCE
 	@echo '$(ALL_CFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS)' > $@
 
-HEADERS := $(wildcard lib/*.h conf/*.h cgroup/*.h helper/*.h ctl/*.h)
+HEADERS := $(wildcard lib/*.h conf/*.h cgroup/*.h helper/*.h setuid/*.h ctl/*.h)
 # Library objects are position-independent with hidden symbols: the PAM
 # module links them, and only its pam_sm_* entry points are exported.
 %.o: %.c $(HEADERS) build.flags
 	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -c -o $@ $<
-# helper/ reads the status printer of ctl/ until carrel-user owns status.
-helper/%.o: CPPFLAGS += -iquote ctl
 pam_module/%.o: pam_module/%.c $(HEADERS) build.flags
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -78,7 +79,7 @@ $(CONF_A): $(CONF_SRC:.c=.o)
 $(CG_A): $(CG_SRC:.c=.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
-helper/carrel-helper: $(HELPER_SRC:.c=.o) ctl/sessions.o $(CG_A) $(CONF_A) $(LIB_A)
+helper/carrel-helper: $(HELPER_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap -lseccomp $(SYSTEMD_LIBS)
 
 # Static and alone: it stays mapped for the carrel's whole life, in every
@@ -92,6 +93,17 @@ else
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -static -o $@ $<
 endif
 
+# Set-user-ID: libc and libcap only, and of lib/ only the files named here
+# (`make audit-setuid` counts the lines it compiles and checks what it links).
+SETUID_LIB := lib/util.o lib/proto.o lib/caps.o lib/state.o lib/keeper_client.o
+setuid/carrel-user: $(SETUID_SRC:.c=.o) $(SETUID_LIB)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lcap
+
+audit-setuid: setuid/carrel-user
+	@wc -l $(SETUID_SRC) setuid/*.h $(SETUID_LIB:.o=.c) $(SETUID_LIB:.o=.h) lib/rundir.h lib/policy.h lib/bpf_load.h
+	@ldd setuid/carrel-user | awk '{ print $$1 }' | grep -Ev '^(linux-vdso|/lib64/ld-linux|libc\.so|libcap\.so)' \
+		&& { echo "carrel-user links more than libc and libcap" >&2; exit 1; } || echo "links: libc, libcap"
+
 ctl/carrelctl: $(CTL_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap $(SYSTEMD_LIBS)
 
@@ -103,7 +115,8 @@ install: all
 	@test -n "$(PAMDIR)" || { echo "cannot find the PAM module directory; set PAMDIR=" >&2; exit 1; }
 	install -d $(DESTDIR)$(PAMDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/security
 	install -m 0644 pam_module/pam_carrel.so $(DESTDIR)$(PAMDIR)/pam_carrel.so
-	install -o root -g root -m 4755 helper/carrel-helper $(DESTDIR)$(HELPER_PATH)
+	install -o root -g root -m 0755 helper/carrel-helper $(DESTDIR)$(HELPER_PATH)
+	install -o root -g root -m $(SETUID_MODE) setuid/carrel-user $(DESTDIR)$(USER_PATH)
 	install -o root -g root -m 0711 holder/carrel-holder $(DESTDIR)$(HOLDER_PATH)
 	install -d -o root -g root -m 0755 $(DESTDIR)$(STATEDIR)
 	install -d -o root -g root -m 0700 $(DESTDIR)$(STATEDIR)/vartmp
@@ -121,7 +134,7 @@ install: all
 # The config file is left alone when it differs from the shipped default: it is the admin's.
 # So is STATEDIR: the users' files in vartmp/ are theirs (INSTALL, section 7).
 uninstall:
-	rm -f $(DESTDIR)$(PAMDIR)/pam_carrel.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(HOLDER_PATH) \
+	rm -f $(DESTDIR)$(PAMDIR)/pam_carrel.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(USER_PATH) $(DESTDIR)$(HOLDER_PATH) \
 	      $(DESTDIR)$(SBINDIR)/carrelctl \
 	      $(DESTDIR)$(MANDIR)/man5/carrel.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8 \
 	      $(DESTDIR)$(MANDIR)/man8/carrelctl.8
@@ -156,12 +169,17 @@ tests/unit/test_seccomp: tests/unit/test_seccomp.c tests/unit/seccomp_probe.c he
 tests/unit/test_holder: tests/unit/test_holder.c tests/unit/tap.h holder/carrel-holder
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
+# The state file and the wire format; its state directory is its own.
+tests/unit/test_state: tests/unit/test_state.c tests/unit/tap.h lib/state.c lib/state_write.c lib/proto.c lib/util.c $(HEADERS)
+	$(CC) $(CPPFLAGS) -UCARREL_RUNDIR -DCARREL_RUNDIR='"$(CURDIR)/tests/unit/state-rundir"' $(WARN) $(CFLAGS) $(SAN) \
+		-o $@ $< lib/state.c lib/state_write.c lib/proto.c lib/util.c
+
 tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static-pie -o $@ $< -lpthread || \
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpthread
 
 UNIT_TESTS := tests/unit/test_conf tests/unit/test_cgroup tests/unit/test_dlopen tests/unit/test_pam_confdir \
-              tests/unit/test_seccomp tests/unit/test_holder tests/unit/seccomp_probe
+              tests/unit/test_seccomp tests/unit/test_holder tests/unit/seccomp_probe tests/unit/test_state
 
 # Every Debian package the build, the tests and the demo need (idempotent).
 deps:
@@ -185,13 +203,13 @@ vmcheck: deps
 	tests/vm/run.sh
 
 format:
-	clang-format -i lib/*.[ch] conf/*.[ch] cgroup/*.[ch] helper/*.[ch] ctl/*.[ch] pam_module/*.c tests/unit/*.c
+	clang-format -i lib/*.[ch] conf/*.[ch] cgroup/*.[ch] helper/*.[ch] setuid/*.[ch] ctl/*.[ch] pam_module/*.c tests/unit/*.c
 
 selinux:
 	$(MAKE) -C selinux
 
 clean:
-	rm -f */*.o */*.a helper/carrel-helper holder/carrel-holder ctl/carrelctl pam_module/*.so tests/hostile/*.o \
+	rm -f */*.o */*.a helper/carrel-helper setuid/carrel-user holder/carrel-holder ctl/carrelctl pam_module/*.so tests/hostile/*.o \
 	      $(UNIT_TESTS) tests/hostile/helper_call build.flags
 	-$(MAKE) -C selinux clean
 

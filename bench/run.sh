@@ -124,7 +124,8 @@ outer() {
 		echo "bench: missing ${missing[*]}" >&2
 		exit 77
 	fi
-	if [ ! -f "$B_REPO/pam_module/pam_carrel.so" ] || [ ! -f "$B_REPO/helper/carrel-helper" ]; then
+	if [ ! -f "$B_REPO/pam_module/pam_carrel.so" ] || [ ! -f "$B_REPO/helper/carrel-helper" ] ||
+		[ ! -f "$B_REPO/setuid/carrel-user" ]; then
 		echo "bench: build first (make)" >&2
 		exit 1
 	fi
@@ -280,13 +281,13 @@ stage_tree() {
 	git -C "$2" rev-parse --short HEAD >"$W/$1/commit" 2>/dev/null || echo "?" >"$W/$1/commit"
 }
 
-# use_tree NAME: install $W/NAME's helper (set-user-ID) and holder at their
+# use_tree NAME: install $W/NAME's helper (root only) and holder at their
 # compiled-in paths, each by rename (running keepers keep their image).
 # Each tree's module is its own file ($W/lib/pam_carrel.so for this tree).
 use_tree() {
 	local d=/usr/local/libexec/carrel
 	[ "$CUR_TREE" = "$1" ] && return 0
-	install -o root -g root -m 4755 "$W/$1/carrel-helper" "$d/.carrel-helper.new" &&
+	install -o root -g root -m 0755 "$W/$1/carrel-helper" "$d/.carrel-helper.new" &&
 		mv -f "$d/.carrel-helper.new" "$d/carrel-helper" || return 1
 	if [ -f "$W/$1/carrel-holder" ]; then
 		install -o root -g root -m 0711 "$W/$1/carrel-holder" "$d/.carrel-holder.new" &&

@@ -5,17 +5,20 @@
  * user's limits while it runs.
  *
  * Not setuid, and refuses to run as if it were.  Run by root it reads the
- * root-only state directory itself.  Run by anyone else, list and show are
- * handed to the setuid helper's status operation, which shows a user only
- * their own carrels; every operation that changes something is refused
- * before anything is looked at.
+ * root-only state directory itself.  Run by anyone else, list and show get
+ * that user's own state records from carrel-user status (the one
+ * set-user-ID program) and do everything else, the cgroup numbers, the
+ * config's policy, the printing, with the caller's own rights; every
+ * operation that changes something is refused before anything is looked at.
  *
  * Exit status: 0 done, 1 failed (the message names the carrel, user or
  * file), 2 usage error.
  */
 #include "carrel_conf.h"
+#include "keeper_client.h"
 #include "parse.h"
 #include "proto.h"
+#include "relay.h"
 #include "rundir.h"
 #include "sessions.h"
 #include "util.h"
@@ -32,11 +35,17 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #ifndef CARREL_HELPER_PATH
 #define CARREL_HELPER_PATH "/usr/local/libexec/carrel/carrel-helper"
 #endif
+#ifndef CARREL_USER_PATH
+#define CARREL_USER_PATH "/usr/local/libexec/carrel/carrel-user"
+#endif
+/* What carrel-user status may print: every carrel's whole state file. */
+#define RECORDS_MAX (CARREL_MAX_LOGINS * 1024 * 1024)
 
 /* How long the keeper may take to acknowledge, and then to tear down
  * (it waits up to 3 s for the holder and up to 3 s for the cgroups). */
@@ -114,21 +123,73 @@ static int load(const char *id, struct session *s)
 	return r;
 }
 
-/* list and show for a user other than root: the helper reads the root-only
- * state, for that user's carrels only.  Never returns on success. */
-static int via_helper(const char *id, bool json)
+/*
+ * list and show for a user other than root: carrel-user status reads the
+ * root-only state files and prints that user's own (ID: that one) as
+ * records; *ALL gets them, parsed by the one reader.  Returns 1 when
+ * carrel-user failed (it said why), -errno when it could not be run.
+ */
+static int own_records(const char *id, struct session **all, int *n)
 {
-	char *argv[5] = { "carrel-helper", "status", NULL, NULL, NULL };
+	char *argv[] = { "carrel-user", "status", (char *)id, NULL };
 	char *envp[] = { NULL };
-	int n = 2;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int p[2], status, r = 0;
+	pid_t pid;
 
-	if (json)
-		argv[n++] = "--json";
-	if (id)
-		argv[n++] = (char *)id;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
 	fflush(stdout);
-	execve(CARREL_HELPER_PATH, argv, envp);
-	err("cannot run %s: %s", CARREL_HELPER_PATH, strerror(errno));
+	pid = fork();
+	if (pid == 0) {
+		if (dup2(p[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execve(CARREL_USER_PATH, argv, envp);
+		fprintf(stderr, "carrelctl: %s: cannot run %s: %s\n", cmd, CARREL_USER_PATH, strerror(errno));
+		_exit(127);
+	}
+	p[1] = safe_close(p[1]);
+	if (pid < 0) {
+		p[0] = safe_close(p[0]);
+		return -errno;
+	}
+	for (;;) {
+		ssize_t k;
+		if (len == cap) {
+			char *more = cap < RECORDS_MAX ? realloc(buf, cap ? cap * 2 : 65536) : NULL;
+			if (!more) {
+				r = cap < RECORDS_MAX ? -ENOMEM : -EFBIG;
+				break;
+			}
+			buf = more;
+			cap = cap ? cap * 2 : 65536;
+		}
+		k = read(p[0], buf + len, cap - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = k < 0 ? -errno : 0;
+			break;
+		}
+		len += (size_t)k;
+	}
+	p[0] = safe_close(p[0]); /* a carrel-user still writing gets EPIPE */
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 1;
+	if (r < 0)
+		return r;
+	return state_records_parse(buf, len, all, n);
+}
+
+/* The message for what own_records() returned. */
+static int own_records_failed(int r)
+{
+	if (r < 0)
+		err("%s status: %s", CARREL_USER_PATH, strerror(-r));
 	return 1;
 }
 
@@ -145,9 +206,16 @@ static int cmd_list(int argc, char **argv)
 		else
 			return usage_error("unexpected argument \"%s\"", argv[i]);
 	}
-	if (geteuid() != 0)
-		return via_helper(NULL, json);
-	if ((r = sessions_print(stdout, SESSION_ALL_USERS, json)) < 0) {
+	if (geteuid() != 0) {
+		_cleanup_free_ struct session *all = NULL;
+		int n;
+		if ((r = own_records(NULL, &all, &n)) != 0)
+			return own_records_failed(r);
+		r = sessions_print_list(stdout, all, n, json);
+	} else {
+		r = sessions_print(stdout, SESSION_ALL_USERS, json);
+	}
+	if (r < 0) {
 		err("%s: %s", CARREL_SESSIONS_DIR, strerror(-r));
 		return 1;
 	}
@@ -181,14 +249,15 @@ static int cmd_show(int argc, char **argv)
 	if (config && config[0] != '/')
 		return usage_error("--config %s: the path must be absolute", config);
 	if (geteuid() != 0) {
-		if (config) {
-			err("--config: only root may choose the configuration shown "
-			    "(the helper shows the one the carrel was opened with)");
-			return 1;
-		}
-		return via_helper(id, json);
+		/* The policy is read here, with the caller's own rights. */
+		_cleanup_free_ struct session *all = NULL;
+		int n;
+		if ((r = own_records(id, &all, &n)) != 0)
+			return own_records_failed(r);
+		r = n == 1 ? session_show_loaded(stdout, &all[0], config, json) : -ENOENT;
+	} else {
+		r = session_show(stdout, id, SESSION_ALL_USERS, config, json);
 	}
-	r = session_show(stdout, id, SESSION_ALL_USERS, config, json);
 	if (r == -ENOENT)
 		err("no carrel %s (see carrelctl list)", id);
 	else if (r == -EAGAIN)
@@ -223,12 +292,11 @@ static void kill_but_logins(const struct session *s)
 
 static int cmd_kill(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	_cleanup_free_ struct session *s = malloc(sizeof(*s));
 	_cleanup_close_ int fd = -1;
-	char op = CARREL_CTL_TERMINATE, ack = 0, path[128];
-	struct pollfd p = { .events = POLLIN };
+	char op = CARREL_CTL_TERMINATE, path[128];
 	long long deadline;
+	int r;
 
 	if (argc != 3)
 		return usage_error("expected exactly one carrel id");
@@ -236,16 +304,13 @@ static int cmd_kill(int argc, char **argv)
 		return 1;
 	if (load(argv[2], s) < 0)
 		return 1;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), CARREL_SESSIONS_DIR "/%s.sock", s->id);
-	p.fd = fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    send(fd, &op, 1, MSG_NOSIGNAL) != 1) {
-		err("carrel %s: its keeper (pid %d) does not answer on %s: %s", s->id,
-		    (int)s->keeper, sa.sun_path, strerror(errno));
+	fd = keeper_send(s->id, &op, 1, NULL, 0, KILL_ACK_MS);
+	if (fd < 0) {
+		err("carrel %s: its keeper (pid %d) does not answer on %s/%s.sock: %s", s->id,
+		    (int)s->keeper, CARREL_SESSIONS_DIR, s->id, strerror(-fd));
 		return 1;
 	}
-	if (poll(&p, 1, KILL_ACK_MS) != 1 || recv(fd, &ack, 1, 0) != 1 ||
-	    ack != CARREL_MSG_CLOSED) {
+	if ((r = keeper_wait_ack(fd, KILL_ACK_MS)) < 0) {
 		err("carrel %s: its keeper (pid %d) did not acknowledge the request to end it",
 		    s->id, (int)s->keeper);
 		return 1;
@@ -289,8 +354,9 @@ static int cmd_freeze(int argc, char **argv)
 /* ------------------------------------------------------------------ enter */
 
 /*
- * The helper joins the carrel's cgroups and namespaces and becomes the
- * carrel's user before it runs COMMAND (default: the user's shell).  It
+ * carrel-user joins the carrel's cgroups and namespaces and becomes the
+ * carrel's user before it runs COMMAND (default: the user's shell), in a
+ * session of its own and on a pty of its own (relay.h).  It
  * hands on the environment it is given: that of a fresh login of the user,
  * not root's.
  */
@@ -301,7 +367,7 @@ static int cmd_enter(int argc, char **argv)
 	char *envp[8], **args;
 	struct passwd *pw;
 	const char *v;
-	int n = 0;
+	int n = 0, r;
 
 	if (argc < 3)
 		return usage_error("which carrel? (an id from carrelctl list)");
@@ -335,16 +401,14 @@ static int cmd_enter(int argc, char **argv)
 	args = calloc((size_t)argc + 1, sizeof(*args));
 	if (!args)
 		return 1;
-	args[0] = "carrel-helper";
+	args[0] = "carrel-user";
 	args[1] = "enter";
 	args[2] = s->id;
 	for (int i = 3; i < argc; i++)
 		args[i] = argv[i];
-	fflush(stdout);
-	execve(CARREL_HELPER_PATH, args, envp);
-	err("cannot run %s: %s", CARREL_HELPER_PATH, strerror(errno));
+	r = relay_run(CARREL_USER_PATH, args, envp);
 	free(args);
-	return 1;
+	return r;
 }
 
 /* ----------------------------------------------------------------- limits */
@@ -523,7 +587,7 @@ static const struct command {
 	{ "freeze", "freeze ID", true, "only root may freeze a carrel", cmd_freeze },
 	{ "thaw", "thaw ID", true, "only root may thaw a carrel", cmd_freeze },
 	{ "enter", "enter ID [COMMAND [ARG...]]", true,
-	  "only root may use carrelctl enter (to enter your own carrel: " CARREL_HELPER_PATH
+	  "only root may use carrelctl enter (to enter your own carrel: " CARREL_USER_PATH
 	  " enter ID)",
 	  cmd_enter },
 	{ "limits",

@@ -10,7 +10,7 @@
  */
 #include "sessions.h"
 #include "carrel_conf.h"
-#include "proto.h"
+#include "keeper_client.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -23,201 +23,13 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#define STATE_MAX (64 * 1024)
 
 static const char *const ns_names[] = {
 	"mnt", "pid", "ipc", "uts", "net", "cgroup", "user", "time"
 };
 #define N_NS ARRAY_SIZE(ns_names)
 
-bool session_valid_id(const char *id)
-{
-	size_t n = strspn(id, "0123456789");
-
-	return n > 0 && n < 20 && id[n] == '\0';
-}
-
-/* ---------------------------------------------------------------- state file */
-
-static int parse_long(const char *s, long long min, long long max, long long *out)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
-		return -EBADMSG;
-	*out = v;
-	return 0;
-}
-
-/* PATH ends in "/SUFFIX" exactly. */
-static bool ends_with_component(const char *path, const char *suffix)
-{
-	size_t pl = strlen(path), sl = strlen(suffix);
-
-	return pl > sl && path[pl - sl - 1] == '/' && strcmp(path + pl - sl, suffix) == 0;
-}
-
-/* A session dir the helper made: absolute, no "..", no "//", and ending in
- * user-UID/session-ID; or, with UNIT (systemd), in user-UID.slice/UNIT. */
-static bool cgroup_path_ok(const char *path, const char *id, const char *unit, uid_t uid)
-{
-	char sess[112], user[40], parent[CG_PATH_MAX];
-	const char *slash;
-
-	if (path[0] != '/' || strstr(path, "/../") || strstr(path, "//") ||
-	    strlen(path) >= CG_PATH_MAX)
-		return false;
-	/* systemd: user-UID.slice/UNIT. */
-	snprintf(sess, sizeof(sess), unit[0] ? "%s" : "session-%s", unit[0] ? unit : id);
-	snprintf(user, sizeof(user), unit[0] ? "user-%u.slice" : "user-%u", (unsigned)uid);
-	if (!ends_with_component(path, sess))
-		return false;
-	slash = strrchr(path, '/');
-	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
-	return ends_with_component(parent, user);
-}
-
-/* "session=PID SERVICE TTY RHOST STARTED" */
-static int parse_login(const char *v, struct session_login *l)
-{
-	long long pid, started;
-	char service[64], tty[64], rhost[256], pidbuf[24], stbuf[24];
-
-	if (sscanf(v, "%23s %63s %63s %255s %23s", pidbuf, service, tty, rhost, stbuf) != 5 ||
-	    parse_long(pidbuf, 1, INT32_MAX, &pid) < 0 ||
-	    parse_long(stbuf, 0, INT64_MAX, &started) < 0)
-		return -EBADMSG;
-	l->pid = (pid_t)pid;
-	l->started = (time_t)started;
-	snprintf(l->service, sizeof(l->service), "%s", service);
-	snprintf(l->tty, sizeof(l->tty), "%s", tty);
-	snprintf(l->rhost, sizeof(l->rhost), "%s", rhost);
-	return 0;
-}
-
-static int parse_state(char *buf, const char *id, struct session *s)
-{
-	struct session_login first = { 0 };
-	bool have_id = false, have_uid = false, have_first = false;
-	long long v;
-	char *save = NULL;
-
-	memset(s, 0, sizeof(*s));
-	s->keeper = s->holder = -1;
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *val = strchr(line, '=');
-		if (!val)
-			continue;
-		*val++ = '\0';
-		if (strcmp(line, "id") == 0) {
-			if (strcmp(val, id) != 0)
-				return -EBADMSG;
-			snprintf(s->id, sizeof(s->id), "%s", val);
-			have_id = true;
-		} else if (strcmp(line, "user") == 0) {
-			if (!valid_user_name(val))
-				return -EBADMSG;
-			snprintf(s->user, sizeof(s->user), "%s", val);
-		} else if (strcmp(line, "uid") == 0) {
-			if (parse_long(val, 0, UINT32_MAX - 1, &v) < 0)
-				return -EBADMSG;
-			s->uid = (uid_t)v;
-			have_uid = true;
-		} else if (strcmp(line, "scope") == 0) {
-			snprintf(s->scope, sizeof(s->scope), "%s", val);
-		} else if (strcmp(line, "hostname") == 0) {
-			snprintf(s->hostname, sizeof(s->hostname), "%s", val);
-		} else if (strcmp(line, "config") == 0) {
-			snprintf(s->config, sizeof(s->config), "%s", val);
-		} else if (strcmp(line, "keeper") == 0 || strcmp(line, "holder") == 0) {
-			if (parse_long(val, 1, INT32_MAX, &v) < 0)
-				return -EBADMSG;
-			*(line[0] == 'k' ? &s->keeper : &s->holder) = (pid_t)v;
-		} else if (strcmp(line, "started") == 0) {
-			if (parse_long(val, 0, INT64_MAX, &v) == 0)
-				s->started = (time_t)v;
-		} else if (strcmp(line, "cgroup_version") == 0) {
-			if (parse_long(val, 1, 2, &v) == 0)
-				s->cgroup_version = (int)v;
-		} else if (strcmp(line, "service") == 0) {
-			snprintf(first.service, sizeof(first.service), "%s", val);
-			have_first = true;
-		} else if (strcmp(line, "tty") == 0) {
-			snprintf(first.tty, sizeof(first.tty), "%s", val);
-		} else if (strcmp(line, "rhost") == 0) {
-			snprintf(first.rhost, sizeof(first.rhost), "%s", val);
-		} else if (strcmp(line, "login") == 0) {
-			if (parse_long(val, 1, INT32_MAX, &v) == 0)
-				first.pid = (pid_t)v;
-		} else if (strcmp(line, "session") == 0) {
-			if (s->nlogins < CARREL_MAX_LOGINS &&
-			    parse_login(val, &s->logins[s->nlogins]) == 0)
-				s->nlogins++;
-		} else if (strcmp(line, "unit") == 0) {
-			size_t n = strlen(val);
-			if (n == 0 || n >= sizeof(s->unit) || strchr(val, '/') || val[0] == '.')
-				return -EBADMSG;
-			snprintf(s->unit, sizeof(s->unit), "%s", val);
-		} else if (strcmp(line, "cgroup") == 0) {
-			if (s->ncg >= CG_MAX_HIER)
-				return -EBADMSG;
-			snprintf(s->cgroup[s->ncg++], CG_PATH_MAX, "%s", val);
-		}
-	}
-	if (!have_id || !have_uid || !s->user[0])
-		return -EBADMSG;
-	for (int i = 0; i < s->ncg; i++)
-		if (!cgroup_path_ok(s->cgroup[i], s->id, s->unit, s->uid))
-			return -EBADMSG;
-	/* A state file without session= lines still names its first login. */
-	if (s->nlogins == 0 && have_first) {
-		first.started = s->started;
-		s->logins[s->nlogins++] = first;
-	}
-	return 0;
-}
-
-int session_load(const char *id, struct session *s)
-{
-	char path[128];
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_close_ int fd = -1;
-	struct stat st;
-	size_t len = 0;
-
-	if (!session_valid_id(id))
-		return -ENOENT;
-	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", id);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return errno == ELOOP ? -EBADMSG : -errno;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
-		return -EBADMSG;
-	buf = malloc(STATE_MAX);
-	if (!buf)
-		return -ENOMEM;
-	while (len + 1 < STATE_MAX) {
-		ssize_t n = read(fd, buf + len, STATE_MAX - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	/* The helper creates the file empty when it allocates the id, and the
-	 * keeper fills it once the carrel stands. */
-	if (len == 0)
-		return -EAGAIN;
-	return parse_state(buf, id, s);
-}
+/* ---------------------------------------------------------------- state files */
 
 static int by_id(const void *a, const void *b)
 {
@@ -556,6 +368,11 @@ int sessions_print(FILE *f, uid_t only_uid, bool json)
 
 	if ((r = sessions_scan(only_uid, &all, &n)) < 0)
 		return r;
+	return sessions_print_list(f, all, n, json);
+}
+
+int sessions_print_list(FILE *f, const struct session *all, int n, bool json)
+{
 	if (json)
 		fputs("[", f);
 	else
@@ -632,33 +449,6 @@ static pid_t pidfd_pid(int pidfd)
 	return (pid_t)strtol(p + 5, NULL, 10);
 }
 
-/* Ask the keeper of ID for the holder's pidfd (root only: its socket is 0600). */
-static int keeper_holder(const char *id, int *pidfd)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	_cleanup_free_ void *bpf = NULL;
-	struct carrel_reply reply;
-	char op = CARREL_CTL_HOLDER;
-	int r;
-
-	*pidfd = -1;
-	if (fd < 0)
-		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), CARREL_SESSIONS_DIR "/%s.sock", id);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
-	if (send(fd, &op, 1, MSG_NOSIGNAL) != 1)
-		return -errno;
-	if ((r = proto_recv_reply(fd, &reply, pidfd, 2000)) < 0)
-		return r;
-	if (*pidfd < 0)
-		return -EPROTO;
-	/* The seccomp program follows; read it so the keeper's send completes. */
-	(void)proto_recv_bpf(fd, &reply, &bpf, 2000);
-	return 0;
-}
-
 static unsigned long long ns_inode(pid_t pid, const char *name)
 {
 	char path[64], link[64];
@@ -686,14 +476,20 @@ static unsigned long long ns_inode(pid_t pid, const char *name)
 static void holder_view(const struct session *s, struct holder_view *h)
 {
 	_cleanup_close_ int pidfd = -1;
+	_cleanup_free_ void *bpf = NULL;
+	struct carrel_reply reply;
 	struct pollfd p = { .events = POLLIN };
 	int r;
 
 	memset(h, 0, sizeof(*h));
+	if (geteuid() != 0) {
+		snprintf(h->why, sizeof(h->why), "only root may look at the holder");
+		return;
+	}
 	for (size_t i = 0; i < N_NS; i++)
 		h->own[i] = ns_inode(0, ns_names[i]);
 	h->pid = s->holder;
-	r = keeper_holder(s->id, &pidfd);
+	r = keeper_ask_holder(s->id, &reply, &pidfd, &bpf, 2000);
 	if (r == 0) {
 		h->pid = pidfd_pid(pidfd);
 		if (h->pid <= 0) {
@@ -880,9 +676,6 @@ static void show_json(FILE *f, const struct session *s, const struct cg_usage *u
 int session_show(FILE *f, const char *id, uid_t only_uid, const char *config, bool json)
 {
 	_cleanup_free_ struct session *s = malloc(sizeof(*s));
-	struct cg_usage u;
-	struct holder_view h;
-	struct carrel_limits lim;
 	int r;
 
 	if (!s)
@@ -891,6 +684,15 @@ int session_show(FILE *f, const char *id, uid_t only_uid, const char *config, bo
 		return r;
 	if (only_uid != SESSION_ALL_USERS && s->uid != only_uid)
 		return -ENOENT;
+	return session_show_loaded(f, s, config, json);
+}
+
+int session_show_loaded(FILE *f, const struct session *s, const char *config, bool json)
+{
+	struct cg_usage u;
+	struct holder_view h;
+	struct carrel_limits lim;
+
 	if (!config)
 		config = s->config[0] ? s->config : CARREL_DEFAULT_CONFIG;
 	session_usage(s, &u);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The running carrels, as their keepers describe them in
- * CARREL_SESSIONS_DIR/ID (key=value lines, written by write_state() in
- * keeper.c), and what their cgroups say they use.
+ * CARREL_SESSIONS_DIR/ID (read by lib/state.c), and what their cgroups say
+ * they use.
  *
- * Shared by carrelctl (run by root) and the helper's status operation (run
- * for any user, who sees only their own carrels).  Nothing here writes to a
- * file or logs: functions return 0 or -errno, and the printers write only to
- * the FILE they are given.  Both read root-only state, so both run as root.
+ * carrelctl's: run by root it reads the root-only state files itself; run by
+ * anyone else it gets that user's own records from carrel-user status and
+ * prints them with the same printers, with the caller's own rights (the
+ * config, the cgroup files).  Nothing here writes to a file or logs:
+ * functions return 0 or -errno, and the printers write only to the FILE they
+ * are given.
  */
 #ifndef CARREL_SESSIONS_H
 #define CARREL_SESSIONS_H
@@ -21,45 +23,12 @@
 #include "cgroup.h"
 #include "policy.h"
 #include "rundir.h"
+#include "state.h"
 
 /* A value that could not be read (CARREL_UNLIMITED is "max"). */
 #define SESSION_UNKNOWN CG_UNKNOWN
 /* Every carrel, in sessions_print() and session_show(). */
 #define SESSION_ALL_USERS ((uid_t)-1)
-
-struct session_login {
-	pid_t pid;
-	time_t started;
-	char service[64];
-	char tty[64];
-	char rhost[256];
-};
-
-struct session {
-	char id[24];
-	char user[33];
-	uid_t uid;
-	char scope[16];
-	char hostname[CARREL_HOSTNAME_MAX + 1];
-	char config[256]; /* config=PATH, if the keeper records it; else "" */
-	pid_t keeper;
-	pid_t holder;
-	time_t started;
-	int cgroup_version;
-	char unit[96]; /* cgroup_parent = systemd: the unit whose cgroup it is; else "" */
-	int nlogins;
-	struct session_login logins[CARREL_MAX_LOGINS];
-	int ncg;
-	char cgroup[CG_MAX_HIER][CG_PATH_MAX]; /* the session dirs */
-};
-
-/* A session id as the helper makes them: decimal digits. */
-bool session_valid_id(const char *id);
-
-/* Read CARREL_SESSIONS_DIR/ID: -ENOENT if there is none, -EAGAIN while it
- * is still empty (the carrel is being opened), -EBADMSG if it is not a
- * carrel state file (no id, user or uid line, or unsafe cgroup paths). */
-int session_load(const char *id, struct session *s);
 
 /* Every carrel of ONLY_UID (SESSION_ALL_USERS: all), ordered by id.  *OUT
  * is malloc'd (free it); a missing state directory is no carrel at all. */
@@ -89,6 +58,8 @@ void session_print_limits(FILE *f, const struct carrel_limits *lim, const char *
  * user's carrels are read and printed.
  */
 int sessions_print(FILE *f, uid_t only_uid, bool json);
+/* The same for the N carrels ALL (already read). */
+int sessions_print_list(FILE *f, const struct session *all, int n, bool json);
 
 /*
  * Everything about carrel ID: what sessions_print() shows, the cgroup
@@ -99,5 +70,8 @@ int sessions_print(FILE *f, uid_t only_uid, bool json);
  * (the same answer for "none" and "not yours").
  */
 int session_show(FILE *f, const char *id, uid_t only_uid, const char *config, bool json);
+/* The same for carrel S (already read).  The holder's namespaces are asked
+ * of the keeper, which answers root only; others see them as unknown. */
+int session_show_loaded(FILE *f, const struct session *s, const char *config, bool json);
 
 #endif

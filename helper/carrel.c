@@ -4,6 +4,8 @@
  * forks the keeper and exits.  Runs as root (the caller was checked).
  */
 #include "carrel.h"
+#include "keeper_client.h"
+#include "state.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -14,9 +16,6 @@
 #include <sys/file.h>
 #include <sys/time.h>
 #include <sys/stat.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <syslog.h>
 
 /* How long a login waits for the global or a per-user lock before it is
@@ -300,12 +299,10 @@ static int user_lock(uid_t uid)
 
 int carrel_attach_existing(const struct carrel *c, const struct login *l, int *lock)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct carrel_attach a = { .op = CARREL_CTL_ATTACH, .pid = l->pid, .uid = (uint32_t)c->uid };
 	char path[128], id[24];
 	int fds[2] = { l->sock, l->pidfd };
-	struct pollfd p = { .events = POLLIN };
-	char k = 0;
+	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
 	*lock = user_lock(c->uid);
@@ -316,23 +313,15 @@ int carrel_attach_existing(const struct carrel *c, const struct login *l, int *l
 	if (n <= 0)
 		return -ENOENT;
 	id[strcspn(id, "\n")] = '\0';
-	if (strspn(id, "0123456789") != strlen(id))
+	if (!session_valid_id(id))
 		return -EINVAL;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), CARREL_SESSIONS_DIR "/%s.sock", id);
 	snprintf(a.service, sizeof(a.service), "%s", l->service);
 	snprintf(a.tty, sizeof(a.tty), "%s", l->tty);
 	snprintf(a.rhost, sizeof(a.rhost), "%s", l->rhost);
-	p.fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (p.fd < 0)
-		return -errno;
 	/* The keeper answers the module itself; we only learn whether it took it. */
-	if (connect(p.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    proto_send(p.fd, &a, sizeof(a), fds, 2) < 0 || poll(&p, 1, 3000) != 1 ||
-	    recv(p.fd, &k, 1, 0) != 1 || k != CARREL_MSG_CLOSED) {
-		closep(&p.fd);
+	fd = keeper_send(id, &a, sizeof(a), fds, 2, 3000);
+	if (fd < 0 || keeper_wait_ack(fd, 3000) < 0)
 		return -ENOENT;
-	}
-	closep(&p.fd);
 	closep(lock);
 	return 0;
 }

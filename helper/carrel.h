@@ -84,10 +84,6 @@ int holder_main(const struct carrel *c, int go, int ready) __attribute__((noretu
  * keeper, as root, before the holder binds it. */
 int carrel_vartmp_prepare(uid_t uid, gid_t gid);
 
-/* The operations a non-root caller may use, for its own carrels only. */
-int op_enter(int argc, char **argv, char **caller_env);
-int op_status(int argc, char **argv);
-
 /* Remove what a failed or finished carrel left: cgroups and state file. */
 void carrel_cleanup(struct carrel *c);
 

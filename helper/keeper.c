@@ -9,6 +9,7 @@
  * on SIGTERM; the keeper then tears everything down.
  */
 #include "carrel.h"
+#include "state.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -59,44 +60,40 @@ static void path_of(char *buf, size_t size, const char *dir, const char *id, con
 	snprintf(buf, size, "%s/%s%s", dir, id, suffix);
 }
 
+_Static_assert(CG_PATH_MAX <= STATE_PATH_MAX && CG_MAX_HIER <= STATE_MAX_CGROUPS,
+	       "the state file holds every cgroup path");
+
+/* CARREL_SESSIONS_DIR/ID, by the one writer (lib/state.c). */
 static int write_state(const struct carrel *c)
 {
-	char path[128], tmp[140];
-	FILE *f;
-	int fd, r = 0;
+	_cleanup_free_ struct session *s = calloc(1, sizeof(*s));
 
-	path_of(path, sizeof(path), CARREL_SESSIONS_DIR, c->id, "");
-	path_of(tmp, sizeof(tmp), CARREL_SESSIONS_DIR, c->id, ".new");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	if (!(f = fdopen(fd, "w"))) {
-		r = -errno;
-		closep(&fd);
-		(void)unlink(tmp);
-		return r;
+	if (!s)
+		return -ENOMEM;
+	snprintf(s->id, sizeof(s->id), "%s", c->id);
+	snprintf(s->user, sizeof(s->user), "%s", c->user);
+	s->uid = c->uid;
+	snprintf(s->scope, sizeof(s->scope), "%s", c->policy.scope == CARREL_SCOPE_USER ? "user" : "session");
+	snprintf(s->hostname, sizeof(s->hostname), "%s", c->hostname);
+	snprintf(s->config, sizeof(s->config), "%s", c->config[0] ? c->config : CARREL_DEFAULT_CONFIG);
+	s->keeper = getpid();
+	s->holder = c->holder_pid;
+	s->started = c->started;
+	s->cgroup_version = cg_version(c->cg);
+	snprintf(s->unit, sizeof(s->unit), "%s", cg_unit(c->cg));
+	s->nlogins = c->nlogins;
+	for (int i = 0; i < c->nlogins; i++) {
+		struct session_login *l = &s->logins[i];
+		l->pid = c->logins[i].pid;
+		l->started = c->logins[i].started;
+		snprintf(l->service, sizeof(l->service), "%s", c->logins[i].service);
+		snprintf(l->tty, sizeof(l->tty), "%s", c->logins[i].tty);
+		snprintf(l->rhost, sizeof(l->rhost), "%s", c->logins[i].rhost);
 	}
-	fprintf(f, "id=%s\nuser=%s\nuid=%u\nscope=%s\nhostname=%s\nkeeper=%d\nholder=%d\n"
-		   "started=%lld\ncgroup_version=%d\n",
-		c->id, c->user, (unsigned)c->uid, c->policy.scope == CARREL_SCOPE_USER ? "user" : "session",
-		c->hostname, (int)getpid(), (int)c->holder_pid, (long long)c->started, cg_version(c->cg));
-	/* The first login's fields also stand alone, for simple readers. */
-	if (c->nlogins > 0)
-		fprintf(f, "service=%s\ntty=%s\nrhost=%s\nlogin=%d\n", c->logins[0].service,
-			c->logins[0].tty, c->logins[0].rhost, (int)c->logins[0].pid);
-	for (int i = 0; i < c->nlogins; i++)
-		fprintf(f, "session=%d %s %s %s %lld\n", (int)c->logins[i].pid, c->logins[i].service,
-			c->logins[i].tty, c->logins[i].rhost, (long long)c->logins[i].started);
-	if (cg_unit(c->cg)[0])
-		fprintf(f, "cgroup_mode=systemd\nunit=%s\n", cg_unit(c->cg));
-	for (int i = 0; i < cg_count(c->cg); i++)
-		fprintf(f, "cgroup=%s\n", cg_path(c->cg, i));
-	fprintf(f, "config=%s\n", c->config[0] ? c->config : CARREL_DEFAULT_CONFIG);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		r = -errno;
-		(void)unlink(tmp);
-	}
-	return r;
+	s->ncg = cg_count(c->cg);
+	for (int i = 0; i < s->ncg; i++)
+		snprintf(s->cgroup[i], sizeof(s->cgroup[i]), "%s", cg_path(c->cg, i));
+	return state_write(s);
 }
 
 /* The keeper's socket: root only (0600 in a 0700 directory). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * carrel-helper: the setuid-root half of carrel.
+ * carrel-helper: the root half of carrel (not set-user-ID: the PAM module
+ * runs it as root; check-config drops to a non-root caller).
  *
  * main() is linear: sanitize the process (fds, environment, umask), look the
  * operation up in one closed table, check who may call it, for a root-only
@@ -34,8 +35,6 @@
 
 static int op_open(int argc, char **argv);
 static int op_check_config(int argc, char **argv);
-static int op_enter_env(int argc, char **argv);
-static char **caller_env; /* only ever handed on to a command run as the caller */
 
 static const struct op {
 	const char *name;
@@ -48,24 +47,13 @@ static const struct op {
 	/* Reads a config file: safe for anyone because privileges are dropped
 	 * to the caller's own before the file is opened. */
 	{ "check-config", false, op_check_config },
-	/* Joins one of the caller's own carrels: the holder's pidfd comes from
-	 * the keeper's root-only socket, the session's uid must be the caller's,
-	 * and the helper becomes that user for good before running anything. */
-	{ "enter", false, op_enter_env },
-	/* Lists the caller's own sessions (root: all); reads root-only state. */
-	{ "status", false, op_status },
+	/* enter and status, what a non-root user may ask, are carrel-user's
+	 * (setuid/), the only set-user-ID program. */
 };
-
-static int op_enter_env(int argc, char **argv)
-{
-	return op_enter(argc, argv, caller_env);
-}
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: carrel-helper check-config [FILE] [--user NAME]\n"
-			"       carrel-helper enter SESSION-ID [COMMAND [ARG...]]\n"
-			"       carrel-helper status\n"
 			"       carrel-helper open USER SERVICE TTY RHOST [CONFIG]   (root, from pam_carrel)\n");
 }
 
@@ -571,7 +559,6 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], ops[i].name) == 0)
 			op = &ops[i];
 	sanitize_fds(op && op->run == op_open);
-	caller_env = environ; /* clearenv() leaves the original array alone */
 	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0)
 		return 1;
 	umask(022);

@@ -101,11 +101,17 @@ fi
 if [ -x "$PP2CIL" ]; then
 	if "$PP2CIL" "$here/carrel.pp" > "$tmp/carrel.cil" 2> "$tmp/pp.log" && [ -s "$tmp/carrel.cil" ]; then
 		ok "carrel.pp is a readable module package (converted to CIL)"
-		for t in carrel_helper_t carrel_helper_exec_t carrel_runtime_t; do
+		for t in carrel_helper_t carrel_helper_exec_t carrel_user_t carrel_user_exec_t carrel_runtime_t; do
 			check "declares $t" cil_has "(type $t)"
 		done
 		check "carrel_helper_exec_t is the entry point of carrel_helper_t" \
 			cil_has "(allow carrel_helper_t carrel_helper_exec_t (file (entrypoint)))"
+		check "carrel_user_exec_t is the entry point of carrel_user_t" \
+			cil_has "(allow carrel_user_t carrel_user_exec_t (file (entrypoint)))"
+		for d in user_t staff_t sysadm_t unconfined_t; do
+			check "$d transitions to carrel_user_t (in an optional block)" \
+				cil_has "(typetransition $d carrel_user_exec_t process carrel_user_t)"
+		done
 		check "/run/carrel is created as carrel_runtime_t" \
 			cil_has '(typetransition carrel_helper_t var_run_t dir "carrel" carrel_runtime_t)'
 		for d in sshd_t local_login_t crond_t user_su_t staff_su_t sysadm_su_t unconfined_t; do
@@ -144,6 +150,10 @@ else
 		t=$(fc_type "$tmp/carrel.fc" file "$hp")
 		check "PREFIX=$p: helper $hp is carrel_helper_exec_t in carrel.fc (got ${t:-nothing})" \
 			test "$t" = carrel_helper_exec_t
+		up=$(makevar USER_PATH PREFIX=$p)
+		t=$(fc_type "$tmp/carrel.fc" file "$up")
+		check "PREFIX=$p: $up is carrel_user_exec_t in carrel.fc (got ${t:-nothing})" \
+			test "$t" = carrel_user_exec_t
 	done
 	t=$(fc_type "$tmp/carrel.fc" dir "$rundir")
 	check "RUNDIR $rundir is carrel_runtime_t in carrel.fc (got ${t:-nothing})" test "$t" = carrel_runtime_t
@@ -170,6 +180,19 @@ else
 				grep -qaF "$found" "$tmp/root/$pam"
 			check "installed helper uses RUNDIR $rundir (compiled-in path)" \
 				grep -qaF "$rundir/sessions" "$tmp/root$found"
+			check "installed helper is 0755, not set-user-ID (got $(stat -c %a "$tmp/root$found"))" \
+				test "$(stat -c %a "$tmp/root$found")" = 755
+		fi
+		found=$(cd "$tmp/root" && find . -name carrel-user -type f | sed 's/^\.//')
+		check "make install installs exactly one carrel-user (${found:-none})" \
+			test -n "$found" -a "$(echo "$found" | wc -l)" -eq 1
+		if [ -n "$found" ]; then
+			t=$(fc_type "$tmp/carrel.fc" file "$found")
+			check "installed $found is carrel_user_exec_t in carrel.fc (got ${t:-nothing})" \
+				test "$t" = carrel_user_exec_t
+			check "installed $found is 4755, the only set-user-ID file (got $(stat -c %a "$tmp/root$found"))" \
+				test "$(stat -c %a "$tmp/root$found")" = 4755 -a \
+				"$(cd "$tmp/root" && find . -perm -4000 -type f | sed 's/^\.//')" = "$found"
 		fi
 	else
 		not_ok "make install DESTDIR=TMP PREFIX=/usr/local"

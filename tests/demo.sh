@@ -86,7 +86,9 @@ mkdir -p /run/lock /run/user "$BASE/etc" "$BASE/home"
 mount -t tmpfs -o mode=0755,nodev carrel-demo-usrlocal /usr/local
 mkdir -p /usr/local/bin /usr/local/sbin /usr/local/lib /usr/local/share /usr/local/etc \
 	/usr/local/include /usr/local/src "$(dirname "$HELPER")"
-install -o root -g root -m 4755 "$TOP/helper/carrel-helper" "$HELPER"
+# As `make install` does: the helper root-only, carrel-user set-user-ID.
+install -o root -g root -m 0755 "$TOP/helper/carrel-helper" "$HELPER"
+install -o root -g root -m 4755 "$TOP/setuid/carrel-user" "$(dirname "$HELPER")/carrel-user"
 install -o root -g root -m 0711 "$TOP/holder/carrel-holder" "$(dirname "$HELPER")/carrel-holder"
 
 # A throwaway user, in copies of the account files.
@@ -349,7 +351,7 @@ echo "carrel demo: one login through the real pam_carrel.so"
 hr
 printf '  %-9s %s\n' module "$TOP/pam_module/pam_carrel.so" \
 	pam "/etc/pam.d/su: $PAM_LINE" \
-	helper "$HELPER (root 4755; tmpfs, private mount namespace)" \
+	helper "$HELPER (root 0755, carrel-user 4755 beside it; tmpfs, private mount namespace)" \
 	config "$CONFIG_NOTE" \
 	login "su - $DEMO_USER   (uid $uid, throwaway; cgroup v$CGV)"
 hr

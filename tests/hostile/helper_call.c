@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Call carrel-helper the way pam_carrel does (fd 3 = a SOCK_SEQPACKET
+ * Call carrel-helper (or carrel-user) the way pam_carrel calls the helper (fd 3 = a SOCK_SEQPACKET
  * socket, empty environment), with any arguments, and print what comes
  * back: "reply err=N step=STEP detail=..." or "no reply", then "exit=N".
  * Used by the hostile-caller tests.

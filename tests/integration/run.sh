@@ -19,8 +19,8 @@
 #                        copies of passwd/shadow/group/gshadow with the test
 #                        users and of /etc/pam.d with the carrel line are
 #                        bind-mounted over the originals; a /dev/log listener;
-#                        the built helper installed setuid at its compiled-in
-#                        path; sshd on 127.0.0.1 (in the private network
+#                        the built helper (0755) and carrel-user (4755)
+#                        installed at their compiled-in paths; sshd on 127.0.0.1 (in the private network
 #                        namespace); then every t-*.sh.
 # Everything the sessions need is copied into /usr/local/share/carrel-test:
 # the repository may sit where the test users cannot go.
@@ -91,8 +91,9 @@ outer() {
 		echo "# SKIP integration tests: missing ${missing[*]}"
 		exit 77
 	fi
-	if [ ! -f "$T_REPO/pam_module/pam_carrel.so" ] || [ ! -f "$T_REPO/helper/carrel-helper" ]; then
-		not_ok "integration: pam_module/pam_carrel.so and helper/carrel-helper are built (run make)"
+	if [ ! -f "$T_REPO/pam_module/pam_carrel.so" ] || [ ! -f "$T_REPO/helper/carrel-helper" ] ||
+		[ ! -f "$T_REPO/setuid/carrel-user" ]; then
+		not_ok "integration: pam_module/pam_carrel.so, helper/carrel-helper and setuid/carrel-user are built (run make)"
 		t_finish
 	fi
 	if ! unshare --user --map-root-user true 2>/dev/null; then
@@ -183,7 +184,9 @@ setup_stage() {
 	mkdir -p "$T_WORK"/{bin,lib,conf,log,ssh,sshd,state,tmp} "$T_SHARE" /usr/local/libexec/carrel
 	mkdir -m 1777 "$T_WORK/out"
 	mkdir -m 0755 "$T_WORK/release"
-	install -o root -g root -m 4755 helper/carrel-helper /usr/local/libexec/carrel/carrel-helper || return 1
+	# As `make install` does: the helper root-only, carrel-user set-user-ID.
+	install -o root -g root -m 0755 helper/carrel-helper /usr/local/libexec/carrel/carrel-helper || return 1
+	install -o root -g root -m 4755 setuid/carrel-user /usr/local/libexec/carrel/carrel-user || return 1
 	install -o root -g root -m 0711 holder/carrel-holder /usr/local/libexec/carrel/carrel-holder || return 1
 	install -m 0644 pam_module/pam_carrel.so "$T_WORK/lib/pam_carrel.so" || return 1
 	# The hostile-caller driver, for tests that call the helper directly.
@@ -413,6 +416,7 @@ write_env() {
 		done
 		echo "export T_MODULE=$T_WORK/lib/pam_carrel.so"
 		echo "export T_HELPER=/usr/local/libexec/carrel/carrel-helper"
+		echo "export T_USER_BIN=/usr/local/libexec/carrel/carrel-user"
 		echo "export T_TESTAID=$T_SHARE/testaid"
 		echo "export TERM=xterm LANG=C LC_ALL=C"
 		echo "export TMPDIR=$T_WORK/tmp"

@@ -260,6 +260,48 @@ run "$CTL" enter "$A" sh -c 'echo "$(id -un) $(readlink /proc/self/ns/mnt) $(rea
 check_eq "enter: runs as the user, in the holder's mnt and net namespaces" \
 	"carreltest1 $(readlink "/proc/$holderA/ns/mnt") $(readlink "/proc/$holderA/ns/net") $A" "$OUT_TEXT"
 
+# --- enter on a terminal: the command gets a pty of its own, never root's (issue 12.3)
+# The attack: the entered command leaves a process behind (setsid, holding
+# the command's fd 0) that, once carrelctl enter has returned, reads from
+# that fd: on root's terminal it would wait for, and take, what root types
+# next.  With the relay its fd 0 is a pty that carrelctl closed: end of file.
+if command -v script >/dev/null 2>&1; then
+	tok=$(new_token enterpty)
+	res=$OUT/$tok.res flag=$OUT/$tok.go
+	cat >"$OUT/$tok.sh" <<'EOS'
+trap '' HUP # as a hostile leftover would: it outlives the command's session
+exec 3<&0
+# shellcheck disable=SC2016 # expanded by that sh
+setsid sh -c 'while [ ! -e "$1" ]; do sleep 0.1; done; t=$(readlink /proc/self/fd/0); if timeout 5 sh -c "read -r x"; then r=read; else r=$?; fi; echo "$r $(stat -L -c %t:%T /proc/self/fd/0) $t" >"$2"' sh "$1" "$2" <&3 >/dev/null 2>&1 &
+echo entered
+EOS
+	chmod 0644 "$OUT/$tok.sh"
+	# Root's terminal (script's pty) stays until the leftover has answered
+	# (bounded), so that the two are compared by device number while both live.
+	script -q -e -c "stat -L -c %t:%T /dev/stdin >$OUT/$tok.outer; $CTL enter $A sh $OUT/$tok.sh $flag $res; touch $flag;
+		i=0; while [ ! -s $res ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done" /dev/null </dev/null >"$OUT/$tok" 2>&1
+	wait_until 10 test -s "$res"
+	outer=$(cat "$OUT/$tok.outer" 2>/dev/null)
+	fd0= rd= name=
+	[ -s "$res" ] && read -r rd fd0 name <"$res"
+	if grep -q entered "$OUT/$tok" && [ -n "$outer" ] && [ -n "$fd0" ] && [ "$fd0" != "$outer" ] && [ "$rd" != 124 ] && [ "$rd" != read ]; then
+		ok "enter on a terminal: what the command left behind holds a pty of its own ($name, device $fd0, not root's $outer), at end of file once enter returned"
+	else
+		not_ok "enter on a terminal: what the command left behind holds a pty of its own, at end of file once enter returned" \
+			"root's terminal: $outer" "its read result (124: it waited for input) and fd 0: $(cat "$res" 2>&1)" "$(cat "$OUT/$tok")"
+	fi
+	script -q -e -c "$CTL enter $A tty" /dev/null </dev/null >"$OUT/$tok.2" 2>&1
+	if grep -q "^/dev/pts/" "$OUT/$tok.2"; then ok "enter on a terminal: the command has a terminal (its own pty)"; else not_ok "enter on a terminal: the command has a terminal" "$(cat "$OUT/$tok.2")"; fi
+else
+	skip "enter on a terminal" "no script(1)"
+fi
+run "$CTL" enter "$A" sh -c 'tty; cat /dev/tty 2>&1 </dev/null | head -c 200' </dev/null
+if [[ "$OUT_TEXT" == "not a tty"* ]] && [[ "$OUT_TEXT" == *"No such device or address"* ]]; then
+	ok "enter without a terminal: none, and /dev/tty cannot be opened (a session of its own)"
+else
+	not_ok "enter without a terminal: none, and /dev/tty cannot be opened" "$OUT_TEXT"
+fi
+
 # --- limits: the user's cgroup files change; the config does not
 memf=$(cgfile "$A" memory.limit_in_bytes parent)
 pidsf=$(cgfile "$A" pids.max parent)

@@ -18,7 +18,7 @@
 #  - who/last: two ssh ptys and a login at once are three utmp entries with
 #    their own ttys, users and hosts; after logout last shows logout times
 #    and who no longer lists them;
-#  - carrel-helper enter/status for the user: own carrels only.
+#  - carrel-user enter and carrelctl list (carrel-user status) for the user: own carrels only.
 . /usr/local/share/carrel-test/lib.sh
 . /usr/local/share/carrel-test/common.sh
 
@@ -188,7 +188,7 @@ if [ -n "${ID[ssh command]:-}" ]; then
 		else
 			not_ok "ssh: the user (outside) cannot read sshd's monitor's environment" "rc=$rc $out"
 		fi
-		out=$(as carreltest1 "$T_HELPER" enter "$id" sh -c "kill -0 $mon; echo rc=\$?" 2>&1)
+		out=$(as carreltest1 "$T_USER_BIN" enter "$id" sh -c "kill -0 $mon; echo rc=\$?" 2>&1)
 		if [[ ${out,,} == *"no such process"* ]] && [[ $out == *rc=1* ]]; then
 			ok "ssh: inside the session sshd's monitor (host pid $mon) does not exist (ESRCH)"
 		else
@@ -234,18 +234,18 @@ else
 		"${bad[@]}" "want: ${expect[*]}" "$who_out"
 fi
 
-# carrel-helper status and enter, as the users themselves.
+# carrelctl list (carrel-user status underneath) and carrel-user enter, as the users themselves.
 ids1=$(for n in "ssh command" "ssh -tt" login; do [ -n "${ID[$n]:-}" ] && echo "${ID[$n]}"; done | sort -n | paste -sd' ')
-st1=$(as carreltest1 "$T_HELPER" status 2>&1)
+st1=$(as carreltest1 /usr/local/sbin/carrelctl list 2>&1)
 rc1=$?
-st2=$(as carreltest2 "$T_HELPER" status 2>&1)
+st2=$(as carreltest2 /usr/local/sbin/carrelctl list 2>&1)
 check_eq "status as carreltest1: exactly its own sessions (exit 0)" "0 $ids1" "$rc1 $(awk 'NR > 1 { print $1 }' <<<"$st1" | sort -n | paste -sd' ')"
 check_eq "status as carreltest2: exactly its own session" "${ID[ssh -tt, second user]:-}" "$(awk 'NR > 1 { print $1 }' <<<"$st2" | sort -n | paste -sd' ')"
 if [ -n "${ID[ssh command]:-}" ]; then
 	id=${ID[ssh command]}
 	t9x_load "$OUT/$tok_cmd"
 	# shellcheck disable=SC2016 # expanded inside
-	out=$(as carreltest1 "$T_HELPER" enter "$id" bash -c 'echo "hostname=$HOSTNAME"; n=; for f in mnt pid ipc uts net cgroup user; do n+="$(readlink /proc/self/ns/$f) "; done; echo "ns=${n% }"; read -r a b c </proc/self/uid_map; echo "uid_map=$a $b $c"' 2>&1)
+	out=$(as carreltest1 "$T_USER_BIN" enter "$id" bash -c 'echo "hostname=$HOSTNAME"; n=; for f in mnt pid ipc uts net cgroup user; do n+="$(readlink /proc/self/ns/$f) "; done; echo "ns=${n% }"; read -r a b c </proc/self/uid_map; echo "uid_map=$a $b $c"' 2>&1)
 	rc=$?
 	if [ "$rc" = 0 ] && [[ $'\n'$out$'\n' == *$'\n'"hostname=${P[hostname]}"$'\n'* ]] &&
 		[[ $'\n'$out$'\n' == *$'\n'"ns=$(ns_of)"$'\n'* ]] && [[ $out == *"uid_map=${P[uid_map]}"* ]]; then
@@ -255,7 +255,7 @@ if [ -n "${ID[ssh command]:-}" ]; then
 			"want hostname=${P[hostname]} ns=$(ns_of) uid_map=${P[uid_map]}"
 	fi
 	mark=$OUT/t90-entered-$$
-	out=$(as carreltest2 "$T_HELPER" enter "$id" sh -c "touch $mark" 2>&1)
+	out=$(as carreltest2 "$T_USER_BIN" enter "$id" sh -c "touch $mark" 2>&1)
 	rc=$?
 	if [ "$rc" != 0 ] && [ ! -e "$mark" ]; then
 		ok "enter another user's carrel: refused (exit $rc), nothing run"

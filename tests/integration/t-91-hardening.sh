@@ -172,10 +172,10 @@ if [ -n "$login_pane" ]; then
 	fi
 fi
 
-# enter: a process started with carrel-helper enter in the su - carrel.
+# enter: a process started with carrel-user enter in the su - carrel.
 if [ -n "$id_su" ]; then
 	tok=$(new_token h91enter)
-	as carreltest1 "$T_HELPER" enter "$id_su" bash "$INSIDE" "$tok" "$OUT/$tok.su-ran" </dev/null >"$OUT/$tok" 2>&1
+	as carreltest1 "$T_USER_BIN" enter "$id_su" bash "$INSIDE" "$tok" "$OUT/$tok.su-ran" </dev/null >"$OUT/$tok" 2>&1
 	if has_line "$OUT/$tok" "session=$id_su"; then
 		check_hardening "enter" "$OUT/$tok" "$OUT/$tok.su-ran"
 	else

@@ -1,15 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The setuid helper against a hostile caller who is not root (issue 3.4):
-# argc 0; a hostile environment (LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH,
-# GCONV_PATH, TMPDIR, PATH with an evil id first); fds 0, 1, 2 closed; fds
-# 3..20 open; signals (SIGSTOP, SIGCONT, SIGKILL) at random moments of
-# `enter`; `open` as non-root; invalid user names for `open` (as root,
-# through helper_call: refused at the "arguments" step); invalid session ids
-# for `enter`; another user's session.  After each case: no state file,
-# cgroup or process more than before, and the carrel the attacks aim at is
-# intact.
+# The set-user-ID program, carrel-user, against a hostile caller who is not
+# root (issues 3.4 and 11.1): argc 0; a hostile environment (LD_PRELOAD,
+# LD_AUDIT, LD_LIBRARY_PATH, GCONV_PATH, TMPDIR, PATH with an evil id
+# first); fds 0, 1, 2 closed; fds 3..20 open; signals (SIGSTOP, SIGCONT,
+# SIGKILL) at random moments of `enter`; operations it does not have;
+# invalid and forged session ids for `enter` and `status`; another user's
+# session; a state file that is a symlink or not root's.  And carrel-helper,
+# which is not set-user-ID: `open` as non-root; invalid user names for
+# `open` (as root, through helper_call: refused at the "arguments" step).
+# After each case: no state file, cgroup or process more than before, and
+# the carrel the attacks aim at is intact.
 . /usr/local/share/carrel-test/lib.sh
 . /usr/local/share/carrel-test/common.sh
 
@@ -18,7 +20,8 @@
 t9x_setup "t-92-hostile" || t_finish
 
 OUT=$T_WORK/out
-H=$T_HELPER
+H=$T_USER_BIN        # set-user-ID: enter, status
+HH=$T_HELPER         # root only: open, check-config
 HC=$T9X/helper_call
 # helper_call (tests/hostile/helper_call.c) calls the helper as the module
 # does; run.sh installs it when `make check` has built it.
@@ -125,31 +128,28 @@ fi
 clear_markers
 status_out=$(as "$U1" "${hostile[@]}" "$H" status 2>&1)
 status_rc=$?
-check_out=$(as "$U1" "${hostile[@]}" "$H" check-config "$T_CONF" 2>&1)
-check_rc=$?
 enter_out=$(as "$U1" "${hostile[@]}" "$H" enter "$ID" "$AID" argc 2>&1)
 enter_rc=$?
 open_out=$(as "$U1" "${hostile[@]}" "$H" open "$U1" sshd-carrel-test - - "$T_CONF" 2>&1)
 open_rc=$?
 none_out=$(as "$U1" "${hostile[@]}" "$H" 2>&1)
 none_rc=$?
-if [ "$status_rc" = 0 ] && awk -v id="$ID" 'NR > 1 && $1 == id { f = 1 } END { exit !f }' <<<"$status_out"; then
-	ok "hostile environment: status works as usual (lists session $ID)"
+if [ "$status_rc" = 0 ] && grep -q "^carrel-state $ID " <<<"$status_out"; then
+	ok "hostile environment: status works as usual (prints session $ID's record)"
 else
 	not_ok "hostile environment: status works as usual" "rc=$status_rc" "$status_out"
 fi
-check_eq "hostile environment: check-config works as usual" "0 $T_CONF: OK" "$check_rc $check_out"
 check_eq "hostile environment: enter runs the command" "0 argc=2 argv0=$AID" "$enter_rc $enter_out"
-if [ "$open_rc" != 0 ] && [ "$none_rc" = 2 ]; then
-	ok "hostile environment: open refused (exit $open_rc), no arguments: usage (exit 2)"
+if [ "$open_rc" = 2 ] && [ "$none_rc" = 2 ]; then
+	ok "hostile environment: open is not carrel-user's (usage, exit 2), no arguments: usage (exit 2)"
 else
-	not_ok "hostile environment: open refused, no arguments: usage (exit 2)" "open: rc=$open_rc $open_out" "none: rc=$none_rc $none_out"
+	not_ok "hostile environment: open is not carrel-user's, no arguments: usage (exit 2)" "open: rc=$open_rc $open_out" "none: rc=$none_rc $none_out"
 fi
 root_markers=$(markers | grep -E '^loaded\.[0-9]+\.0\.|^evil\..*\.0$|carrel')
 if [ -z "$root_markers" ]; then
-	ok "hostile environment: nothing it names ran or was loaded as root or by the helper ($(markers | paste -sd' ' | sed 's/^$/no marker at all/'))"
+	ok "hostile environment: nothing it names ran or was loaded as root or by carrel-user ($(markers | paste -sd' ' | sed 's/^$/no marker at all/'))"
 else
-	not_ok "hostile environment: nothing it names ran or was loaded as root or by the helper" "$root_markers"
+	not_ok "hostile environment: nothing it names ran or was loaded as root or by carrel-user" "$root_markers"
 fi
 if [ -z "$(markers)" ]; then
 	ok "hostile environment: the preload library reached no process (glibc drops LD_*, GCONV_PATH, TMPDIR for setuid programs)"
@@ -198,17 +198,17 @@ fi
 # shellcheck disable=SC2046 # one path a word
 leaks=$(grep -l LEAK "$STATE" "$SESSIONS_DIR"/* $(awk -F= '$1 == "cgroup" { print substr($0, 8) "/cgroup.procs" }' "$STATE") 2>/dev/null)
 if [ -z "$leaks" ]; then ok "fds 0-2 closed: the command's output landed in no file the helper opened"; else not_ok "fds 0-2 closed: the command's output landed in no file the helper opened" "$leaks"; fi
-# status and check-config print to stdout, which glibc reopened read-only:
-# 1 (output not written) is as right as 0; a signal or a usage error is not.
-for op in status "check-config $T_CONF" "enter 999999"; do
+# status prints to stdout, which glibc reopened read-only: 1 (output not
+# written) is as right as 0; a signal or a usage error is not.
+for op in status "enter 999999"; do
 	as "$U1" bash -c "exec \"$H\" $op <&- >&- 2>&-"
 	rc=$?
 	case $op:$rc in
-	status:[01] | check-config*:[01] | enter*:1) ok "fds 0-2 closed: $op exits normally (exit $rc)" ;;
+	status:[01] | enter*:1) ok "fds 0-2 closed: $op exits normally (exit $rc)" ;;
 	*) not_ok "fds 0-2 closed: $op exits normally" "exit status $rc" ;;
 	esac
 done
-if [ "$(md5sum <"$STATE")" = "$STATE_SUM" ] && ! grep -q -e carrel-helper -e usage -e "no session" "$T_CONF"; then
+if [ "$(md5sum <"$STATE")" = "$STATE_SUM" ] && ! grep -q -e carrel-user -e usage -e "no session" "$T_CONF"; then
 	ok "fds 0-2 closed: the state file and the config are untouched"
 else
 	not_ok "fds 0-2 closed: the state file and the config are untouched" "$(cat "$STATE")"
@@ -259,11 +259,18 @@ intact "signals during enter"
 
 # ------------------------------------------------ open as non-root
 t9x_phase "open as non-root"
-out=$(as "$U1" "$H" open "$U1" sshd-carrel-test - - "$T_CONF" 2>&1)
+check_eq "the set-user-ID surface: carrel-user is 4755 root, carrel-helper 755 root" \
+	"4755 root $H 755 root $HH" "$(stat -c '%a %U %n' "$H" "$HH" | paste -sd' ')"
+for op in open check-config keeper holder; do
+	out=$(as "$U1" "$H" "$op" "$U1" sshd-carrel-test - - "$T_CONF" 2>&1)
+	rc=$?
+	check_eq "carrel-user $op: not one of its operations (usage, exit 2)" 2 "$rc"
+done
+out=$(as "$U1" "$HH" open "$U1" sshd-carrel-test - - "$T_CONF" 2>&1)
 rc=$?
 if [ "$rc" != 0 ] && [[ ${out,,} == *"permission denied"* ]]; then ok "open as $U1: refused (exit $rc: $out)"; else not_ok "open as $U1: refused" "rc=$rc $out"; fi
 if [ -x "$HC" ]; then
-	out=$(as "$U1" "$HC" "$H" carrel-helper open "$U1" sshd-carrel-test - - "$T_CONF" 2>&1)
+	out=$(as "$U1" "$HC" "$HH" carrel-helper open "$U1" sshd-carrel-test - - "$T_CONF" 2>&1)
 	if [[ $out == *"no reply"* && $out != *"exit=0"* ]]; then ok "open as $U1 with the module's socket on fd 3 (helper_call): refused, no reply"; else not_ok "open as $U1 with the module's socket on fd 3 (helper_call): refused" "$out"; fi
 fi
 intact "open as non-root"
@@ -275,7 +282,7 @@ if [ -x "$HC" ]; then
 	# no policy, as the module does after the arguments, so the helper stops at
 	# the next step, "policy", after its timeout; or, with a helper that reads
 	# no policy, opens a carrel that ends with helper_call, its login process.)
-	out=$("$HC" "$H" carrel-helper open "$U2" sshd-carrel-test - - "$T_CONF" 2>&1)
+	out=$("$HC" "$HH" carrel-helper open "$U2" sshd-carrel-test - - "$T_CONF" 2>&1)
 	if [[ $out == *"reply err="* && $out != *"step=arguments"* ]]; then
 		ok "open, control: a valid user name passes the argument checks (${out%%$'\n'*})"
 	else
@@ -286,7 +293,7 @@ if [ -x "$HC" ]; then
 	for name in "carrel/test1" ".." "../$U1" "$U1/.." $'carreltest1\nroot' "$long" "" "-$U1"; do
 		shown=${name//$'\n'/\\n}
 		[ ${#shown} -gt 40 ] && shown="${#name} bytes"
-		out=$("$HC" "$H" carrel-helper open "$name" sshd-carrel-test - - "$T_CONF" 2>&1)
+		out=$("$HC" "$HH" carrel-helper open "$name" sshd-carrel-test - - "$T_CONF" 2>&1)
 		if [[ $out == *"err=-22 step=arguments "* ]]; then
 			ok "open, user name '$shown': refused at step arguments"
 		else
@@ -315,8 +322,42 @@ out=$(as "$U2" "$H" enter "$ID" /usr/bin/touch "$mark" 2>&1)
 rc=$?
 if [ "$rc" != 0 ] && [ ! -e "$mark" ]; then ok "enter $U1's session as $U2: refused (exit $rc), nothing run"; else not_ok "enter $U1's session as $U2: refused, nothing run" "rc=$rc $out"; fi
 out=$(as "$U2" "$H" status 2>&1)
-if ! awk -v id="$ID" 'NR > 1 && $1 == id { f = 1 } END { exit !f }' <<<"$out"; then ok "status as $U2: $U1's session is not listed"; else not_ok "status as $U2: $U1's session is not listed" "$out"; fi
+if ! grep -q "^carrel-state $ID " <<<"$out" && ! grep -q "uid=$(id -u "$U1")" <<<"$out"; then ok "status as $U2: $U1's session is not printed"; else not_ok "status as $U2: $U1's session is not printed" "$out"; fi
+out=$(as "$U2" "$H" status "$ID" 2>&1)
+rc=$?
+if [ "$rc" = 1 ] && [[ $out != *"uid="* ]]; then ok "status $ID as $U2: refused (exit 1), nothing of it shown"; else not_ok "status $ID as $U2: refused, nothing of it shown" "rc=$rc $out"; fi
+for bad_id in "../$ID" "$ID/../$ID" "1;id" "-1" " $ID" "123456789012345678901234567890"; do
+	out=$(as "$U1" "$H" status "$bad_id" 2>&1)
+	rc=$?
+	if [ "$rc" = 2 ] && [[ $out != *"carrel-state"* ]]; then ok "status '$bad_id': usage error (exit 2), no record"; else not_ok "status '$bad_id': usage error (exit 2), no record" "rc=$rc $out"; fi
+done
 intact "enter: invalid ids"
+
+# ------------------------------------------------ state files carrel-user must not take
+t9x_phase "forged state files"
+# A state file that is a symlink (to a root-owned file naming U1), and one
+# that U1 owns: carrel-user reads neither, as root or otherwise.
+FORGED=$OUT/x92-forged
+for fid in 999990 999991; do
+	sed -e "s/^id=.*/id=$fid/" -e "s/^holder=.*/holder=1/" -e "s|/session-$ID\$|/session-$fid|" "$STATE" >"$FORGED.$fid"
+done
+chown root "$FORGED.999990"
+chown "$U1" "$FORGED.999991"
+ln -s "$FORGED.999990" "$SESSIONS_DIR/999990"
+cp -p "$FORGED.999991" "$SESSIONS_DIR/999991"
+for fid in 999990 999991; do
+	what=$([ "$fid" = 999990 ] && echo "a symlink" || echo "owned by $U1")
+	out=$(as "$U1" "$H" status "$fid" 2>&1)
+	rc=$?
+	if [ "$rc" = 1 ] && [[ $out != *"carrel-state"* ]]; then ok "status, a state file $what: not read (exit 1)"; else not_ok "status, a state file $what: not read" "rc=$rc $out"; fi
+	out=$(as "$U1" "$H" status 2>&1)
+	if ! grep -q "^carrel-state $fid " <<<"$out"; then ok "status (all), a state file $what: not listed"; else not_ok "status (all), a state file $what: not listed" "$out"; fi
+	out=$(as "$U1" "$H" enter "$fid" /usr/bin/id 2>&1)
+	rc=$?
+	if [ "$rc" = 1 ] && [[ $out != *"uid="* ]]; then ok "enter, a state file $what: refused (exit 1)"; else not_ok "enter, a state file $what: refused" "rc=$rc $out"; fi
+done
+rm -f "$SESSIONS_DIR/999990" "$SESSIONS_DIR/999991" "$FORGED".*
+intact "forged state files"
 
 # ------------------------------------------------ the end of the target
 t9x_phase "end"

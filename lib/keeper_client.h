@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The one client of a keeper's socket, CARREL_SESSIONS_DIR/ID.sock (0600
+ * in a 0700 directory: root only, and the keeper checks SO_PEERCRED).
+ * Every wait is bounded: the connect (a keeper whose backlog is full), the
+ * send, and the reply.  libc only: carrel-user links this.
+ */
+#ifndef CARREL_KEEPER_CLIENT_H
+#define CARREL_KEEPER_CLIENT_H
+
+#include <stddef.h>
+
+#include "proto.h"
+
+/* Connect to the keeper of session ID within TIMEOUT_MS and send MSG (LEN
+ * bytes, NFDS fds attached); returns the connected fd (O_CLOEXEC) for the
+ * reply, or -errno (-ENOENT: no such session's keeper). */
+int keeper_send(const char *id, const void *msg, size_t len, const int *fds, int nfds,
+		int timeout_ms);
+
+/* Wait up to TIMEOUT_MS on FD for the keeper's one-byte CARREL_MSG_CLOSED;
+ * -EPROTO for any other answer, -ETIMEDOUT for none. */
+int keeper_wait_ack(int fd, int timeout_ms);
+
+/* CARREL_CTL_HOLDER: the keeper's reply, the holder's pidfd (*PIDFD, never
+ * -1 on success) and the session's seccomp program (*BPF, malloc'd, or NULL
+ * when it has none). */
+int keeper_ask_holder(const char *id, struct carrel_reply *reply, int *pidfd, void **bpf,
+		      int timeout_ms);
+
+#endif
