@@ -9,7 +9,7 @@
  * user-UID.slice, set through systemd's own D-Bus API (sd-bus, libsystemd)
  * so that systemd writes them and keeps them across daemon-reload.  The
  * unit's cgroup is only read (usage, limits, frozen state) through the v2
- * hierarchy's operations.  The VM tests (tests/vm/t-50-systemd-mode.sh)
+ * hierarchy's operations.  The VM tests (tests/vm/t-10, t-15, t-20, t-30, t-40, t-60)
  * prove it on Debian 12 (systemd 252).
  */
 #include "cgroup-internal.h"

@@ -302,7 +302,7 @@ int conf_check_value(const struct key *k, const char *s, uint64_t *out, char *wh
  *  - linger keeps a session's carrel after logout, which only a per-user
  *    carrel (scope = user) can do;
  *  - no_new_privs = false without the user namespace: a setuid-root program
- *    run in the carrel runs as real host root (design.md), and root's
+ *    run in the carrel runs as real host root (nothing else stops it), and root's
  *    capabilities reach outside every namespace the carrel has.
  * An exempt user gets no carrel: nothing to check.
  */

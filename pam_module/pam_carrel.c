@@ -70,7 +70,8 @@ struct opts {
 };
 
 /*
- * Where the login process joins the user namespace (see design.md):
+ * Where the login process joins the user namespace (README.md, "How a session
+ * works", has the table and the reasons):
  *  - sshd: its privileged monitor needs host root until logout, so it joins
  *    every namespace but the user one at open_session; the post-auth child
  *    joins the user namespace in pam_setcred (still root, before sshd drops
