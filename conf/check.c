@@ -15,17 +15,6 @@
 #include <string.h>
 #include <strings.h>
 
-void conf_set_error(struct carrel_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
-
 static int word_index(const char *const *words, const char *s, uint64_t *out)
 {
 	for (size_t i = 0; words[i]; i++) {
@@ -320,7 +309,7 @@ int conf_check_conflicts(const struct carrel_policy *p, const char *who,
 		conf_format_value(&conf_keys[i1], p, value, sizeof(value));
 		conf_key_origin(src[i1], i1, o1, sizeof(o1));
 		conf_key_origin(src[i2], i2, o2, sizeof(o2));
-		conf_set_error(err,
+		carrel_error_set(err,
 			       "%s: linger = %s needs scope = user, but scope is session "
 			       "(linger from %s, scope from %s)",
 			       who, value, o1, o2);
@@ -333,7 +322,7 @@ int conf_check_conflicts(const struct carrel_policy *p, const char *who,
 		conf_format_value(&conf_keys[i2], p, value, sizeof(value));
 		conf_key_origin(src[i1], i1, o1, sizeof(o1));
 		conf_key_origin(src[i2], i2, o2, sizeof(o2));
-		conf_set_error(err,
+		carrel_error_set(err,
 			       "%s: no_new_privs = false needs the user namespace, but namespaces = %s: "
 			       "setuid-root programs would give real host root "
 			       "(no_new_privs from %s, namespaces from %s)",
@@ -438,7 +427,7 @@ static int check_root(struct checker *ck, const struct carrel_check *chk)
 	carrel_check_where(chk, "namespaces", ns, sizeof(ns));
 	conf_file_line(ex, sizeof(ex), c->exempt_users_file ? c->exempt_users_file : "built-in",
 		       c->exempt_users_line);
-	conf_set_error(ck->err,
+	carrel_error_set(ck->err,
 		       "%s: %s: not exempt, and namespaces has user (%s), but uid 0 and gid 0 are "
 		       "never mapped into a user namespace: every login of this user would be "
 		       "refused (exempt_users or exempt_groups must name it)",
@@ -501,9 +490,9 @@ static int check_user(struct checker *ck, const char *name, const char *who)
 	if (r == 0)
 		r = conf_user_groups(pw.pw_name, pw.pw_gid, &groups, &n_groups);
 	if (r == -ENOENT)
-		conf_set_error(ck->err, "%s: no such user", who);
+		carrel_error_set(ck->err, "%s: no such user", who);
 	else if (r < 0)
-		conf_set_error(ck->err, "%s: cannot look up: %s", who, strerror(-r));
+		carrel_error_set(ck->err, "%s: cannot look up: %s", who, strerror(-r));
 	if (r < 0)
 		return r;
 	return check_subject(ck, who, pw.pw_name, pw.pw_uid, pw.pw_gid, groups, n_groups);
@@ -582,7 +571,7 @@ static int check_root_exempt(struct checker *ck)
 	if (r == 0)
 		r = conf_user_groups(pw.pw_name, pw.pw_gid, &groups, &n_groups);
 	if (r < 0) {
-		conf_set_error(ck->err, "user \"root\": cannot look up: %s", strerror(-r));
+		carrel_error_set(ck->err, "user \"root\": cannot look up: %s", strerror(-r));
 		return r;
 	}
 	if (conf_is_exempt(c, pw.pw_name, groups, n_groups) != EXEMPT_NO)
@@ -639,6 +628,6 @@ out:
 		free(ck.seen[i]);
 	free(ck.seen);
 	if (r == -ENOMEM && err && !err->msg[0])
-		conf_set_error(err, "check: out of memory");
+		carrel_error_set(err, "check: out of memory");
 	return r;
 }

@@ -121,8 +121,6 @@ struct carrel_config {
 
 /* ---- checking (check.c) ----------------------------------------------------------- */
 
-void conf_set_error(struct carrel_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* "limits.memory_max" or "tmp": how the key is named in messages. */
 const char *conf_key_label(const struct key *k, char *buf, size_t size);
 /* Check S as a value of K; numbers, words, booleans and namespaces go to *OUT. */

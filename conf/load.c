@@ -62,7 +62,7 @@ static void fail_parse(cfg_t *cfg, int r, const char *fmt, va_list ap)
 		return;
 	ctx->r = r;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	conf_set_error(ctx->err, "%s:%d: %s", ctx->path, cfg ? cfg->line : 0, msg);
+	carrel_error_set(ctx->err, "%s:%d: %s", ctx->path, cfg ? cfg->line : 0, msg);
 }
 
 static void on_cfg_error(cfg_t *cfg, const char *fmt, va_list ap)
@@ -367,10 +367,10 @@ static int read_sections(struct carrel_config *c, cfg_t *root, enum layer_kind k
 
 		if (r < 0) {
 			if (r == -ENOENT)
-				conf_set_error(err, "%s:%d: %s \"%s\": no such %s", path,
+				carrel_error_set(err, "%s:%d: %s \"%s\": no such %s", path,
 					  section_line(sec), name, title, name);
 			else
-				conf_set_error(err, "%s:%d: %s \"%s\": cannot look up: %s", path,
+				carrel_error_set(err, "%s:%d: %s \"%s\": cannot look up: %s", path,
 					  section_line(sec), name, title, strerror(-r));
 			return r == -ENOENT ? -EINVAL : r;
 		}
@@ -407,7 +407,7 @@ static int read_tree(struct carrel_config *c, cfg_t *root, const struct parse_ct
 	int r;
 
 	if (!top) {
-		conf_set_error(ctx->err, "%s: out of memory", path);
+		carrel_error_set(ctx->err, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	read_keys(root, top);
@@ -420,7 +420,7 @@ static int read_tree(struct carrel_config *c, cfg_t *root, const struct parse_ct
 	if (r >= 0)
 		r = read_sections(c, root, LAYER_USER, file, path, ctx->err);
 	if (r == -ENOMEM)
-		conf_set_error(ctx->err, "%s: out of memory", path);
+		carrel_error_set(ctx->err, "%s: out of memory", path);
 	return r;
 }
 
@@ -467,7 +467,7 @@ static int parse_config(struct carrel_config *c, char *buf, size_t len, const ch
 	current_parse = NULL;
 	pthread_mutex_unlock(&confuse_lock);
 	if (r < 0 && err && !err->msg[0])
-		conf_set_error(err, "%s: cannot parse: %s", path, strerror(-r));
+		carrel_error_set(err, "%s: cannot parse: %s", path, strerror(-r));
 	return r;
 }
 
@@ -484,7 +484,7 @@ static int refuse(struct carrel_error *err, const char *path, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	conf_set_error(err, "%s: refusing config: %s", path, reason);
+	carrel_error_set(err, "%s: refusing config: %s", path, reason);
 	return -EPERM;
 }
 
@@ -496,7 +496,7 @@ static int check_owner(int fd, const char *path, bool want_dir, struct carrel_er
 	if (fstat(fd, &st) < 0) {
 		int r = -errno;
 
-		conf_set_error(err, "%s: cannot stat: %s", path, strerror(-r));
+		carrel_error_set(err, "%s: cannot stat: %s", path, strerror(-r));
 		return r;
 	}
 	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
@@ -529,7 +529,7 @@ static int open_checked(int dirfd, const char *name, const char *path, bool want
 			return refuse(err, path, "%s",
 				      S_ISLNK(st.st_mode) ? "is a symbolic link" :
 							    "not a directory");
-		conf_set_error(err, "%s: cannot open: %s", path, strerror(-r));
+		carrel_error_set(err, "%s: cannot open: %s", path, strerror(-r));
 		return r;
 	}
 	r = check_owner(fd, path, want_dir, err);
@@ -551,14 +551,14 @@ static int read_all(int fd, const char *path, char **out, size_t *len, struct ca
 		if (got < 0) {
 			int r = -errno;
 
-			conf_set_error(err, "%s: cannot read: %s", path, strerror(-r));
+			carrel_error_set(err, "%s: cannot read: %s", path, strerror(-r));
 			return r;
 		}
 		if (got == 0)
 			break;
 		n += (size_t)got;
 		if (n > CONFIG_MAX_SIZE) {
-			conf_set_error(err, "%s: refusing config: larger than %d bytes", path,
+			carrel_error_set(err, "%s: refusing config: larger than %d bytes", path,
 				  CONFIG_MAX_SIZE);
 			return -EFBIG;
 		}
@@ -623,7 +623,7 @@ static int load_dropins(struct carrel_config *c, const char *main_path, struct c
 	n = scandirat(dfd, ".", &ents, is_dropin, by_name);
 	if (n < 0) {
 		r = -errno;
-		conf_set_error(err, "%s: cannot list: %s", dir, strerror(-r));
+		carrel_error_set(err, "%s: cannot list: %s", dir, strerror(-r));
 		return r;
 	}
 	for (int i = 0; i < n && r >= 0; i++) {
@@ -682,7 +682,7 @@ int carrel_config_load(const char *path, struct carrel_config **out, struct carr
 		path = CARREL_DEFAULT_CONFIG;
 	c = config_new();
 	if (!c) {
-		conf_set_error(err, "%s: out of memory", path);
+		carrel_error_set(err, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	r = load_file(c, AT_FDCWD, path, path, err);
@@ -691,7 +691,7 @@ int carrel_config_load(const char *path, struct carrel_config **out, struct carr
 	if (r >= 0)
 		r = load_dropins(c, path, err);
 	if (r == -ENOMEM && err && !err->msg[0])
-		conf_set_error(err, "%s: out of memory", path);
+		carrel_error_set(err, "%s: out of memory", path);
 	if (r < 0) {
 		carrel_config_free(c);
 		return r;

@@ -155,19 +155,19 @@ int carrel_policy_resolve_explain(const struct carrel_config *c, const char *use
 	if (err)
 		err->msg[0] = '\0';
 	if (!c || !user || !out) {
-		conf_set_error(err, "carrel_policy_resolve: invalid argument");
+		carrel_error_set(err, "carrel_policy_resolve: invalid argument");
 		return -EINVAL;
 	}
 	r = conf_lookup_user(user, &pw, &buf);
 	if (r == -ENOENT)
-		conf_set_error(err, "user \"%s\": no such user", user);
+		carrel_error_set(err, "user \"%s\": no such user", user);
 	else if (r < 0)
-		conf_set_error(err, "user \"%s\": cannot look up: %s", user, strerror(-r));
+		carrel_error_set(err, "user \"%s\": cannot look up: %s", user, strerror(-r));
 	if (r < 0)
 		return r;
 	r = conf_user_groups(pw.pw_name, pw.pw_gid, &groups, &n_groups);
 	if (r < 0) {
-		conf_set_error(err, "user \"%s\": cannot list groups: %s", user, strerror(-r));
+		carrel_error_set(err, "user \"%s\": cannot list groups: %s", user, strerror(-r));
 		return r;
 	}
 

@@ -138,7 +138,7 @@ int conf_scrub(char *buf, size_t len, const char *path, struct carrel_error *err
 		bad = "this '{' is never closed";
 	}
 	if (bad) {
-		conf_set_error(err, "%s:%u: %s", path, s.line, bad);
+		carrel_error_set(err, "%s:%u: %s", path, s.line, bad);
 		return -EINVAL;
 	}
 	return 0;

@@ -102,6 +102,19 @@ static long long now_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* The message for carrel ID that could not be read or shown (R < 0). */
+static void no_carrel(const char *id, int r)
+{
+	if (r == -ENOENT)
+		err("no carrel %s (see carrelctl list)", id);
+	else if (r == -EAGAIN)
+		err("carrel %s is still being opened; try again", id);
+	else if (r == -EBADMSG)
+		err("%s/%s is not a carrel state file", CARREL_SESSIONS_DIR, id);
+	else
+		err("carrel %s: %s", id, strerror(-r));
+}
+
 /* Load carrel ID for a root operation, with the message when there is none. */
 static int load(const char *id, struct session *s)
 {
@@ -112,14 +125,8 @@ static int load(const char *id, struct session *s)
 		return -EINVAL;
 	}
 	r = session_load(id, s);
-	if (r == -ENOENT)
-		err("no carrel %s (see carrelctl list)", id);
-	else if (r == -EAGAIN)
-		err("carrel %s is still being opened; try again", id);
-	else if (r == -EBADMSG)
-		err("%s/%s is not a carrel state file", CARREL_SESSIONS_DIR, id);
-	else if (r < 0)
-		err("%s/%s: %s", CARREL_SESSIONS_DIR, id, strerror(-r));
+	if (r < 0)
+		no_carrel(id, r);
 	return r;
 }
 
@@ -258,14 +265,8 @@ static int cmd_show(int argc, char **argv)
 	} else {
 		r = session_show(stdout, id, SESSION_ALL_USERS, config, json);
 	}
-	if (r == -ENOENT)
-		err("no carrel %s (see carrelctl list)", id);
-	else if (r == -EAGAIN)
-		err("carrel %s is still being opened; try again", id);
-	else if (r == -EBADMSG)
-		err("%s/%s is not a carrel state file", CARREL_SESSIONS_DIR, id);
-	else if (r < 0)
-		err("carrel %s: %s", id, strerror(-r));
+	if (r < 0)
+		no_carrel(id, r);
 	return r < 0 || fflush(stdout) != 0 ? 1 : 0;
 }
 

@@ -56,20 +56,6 @@ static void usage(void)
 	fprintf(stderr, "usage: carrel-helper check-config [FILE] [--user NAME]\n"
 			"       carrel-helper open USER SERVICE TTY RHOST [CONFIG]   (root, from pam_carrel)\n");
 }
-
-/* Give up root for good: the caller's own ids, verified. */
-static int drop_to_caller(void)
-{
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-
-	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-		return -errno;
-	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
-		return -EPERM;
-	return 0;
-}
-
 static int ns_flags(unsigned ns)
 {
 	int f = 0;

@@ -210,20 +210,6 @@ struct profile {
 	struct rule rules[MAX_RULES];
 };
 
-static void set_error(struct carrel_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void set_error(struct carrel_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
-
 static void ctx_releasep(scmp_filter_ctx *ctx)
 {
 	if (*ctx)
@@ -334,10 +320,10 @@ static int add_checked(scmp_filter_ctx ctx, const struct profile *p, const struc
 	ret = add_rule(ctx, r);
 	if (ret < 0) {
 		if (r->line)
-			set_error(err, "%s:%u: cannot add the rule for %s: %s", p->path, r->line,
+			carrel_error_set(err, "%s:%u: cannot add the rule for %s: %s", p->path, r->line,
 				  r->name, strerror(-ret));
 		else
-			set_error(err, "%s: cannot add the rule for %s: %s", p->path, r->name,
+			carrel_error_set(err, "%s: cannot add the rule for %s: %s", p->path, r->name,
 				  strerror(-ret));
 	}
 	return ret;
@@ -353,7 +339,7 @@ static int profile_compile(const struct profile *p, struct carrel_seccomp **out,
 
 	r = new_ctx(p->def_action, &ctx);
 	if (r < 0) {
-		set_error(err, "%s: cannot set up the filter: %s", p->path, strerror(-r));
+		carrel_error_set(err, "%s: cannot set up the filter: %s", p->path, strerror(-r));
 		return r;
 	}
 	for (i = 0; i < p->n; i++) {
@@ -369,7 +355,7 @@ static int profile_compile(const struct profile *p, struct carrel_seccomp **out,
 
 		dr.nr = seccomp_syscall_resolve_name(d->name);
 		if (dr.nr == __NR_SCMP_ERROR) {
-			set_error(err, "%s: libseccomp does not know %s", p->path, d->name);
+			carrel_error_set(err, "%s: libseccomp does not know %s", p->path, d->name);
 			return -EINVAL;
 		}
 		if (overridden(p, dr.nr))
@@ -441,17 +427,17 @@ static int parse_action(const struct profile *p, unsigned line, const char *s, u
 	else if (strncmp(s, "errno:", 6) == 0) {
 		r = parse_errno(s + 6, &e);
 		if (r == -ERANGE) {
-			set_error(err, "%s:%u: errno number \"%s\" is not in 1..4095", p->path,
+			carrel_error_set(err, "%s:%u: errno number \"%s\" is not in 1..4095", p->path,
 				  line, s + 6);
 			return -EINVAL;
 		}
 		if (r < 0) {
-			set_error(err, "%s:%u: unknown errno name \"%s\"", p->path, line, s + 6);
+			carrel_error_set(err, "%s:%u: unknown errno name \"%s\"", p->path, line, s + 6);
 			return -EINVAL;
 		}
 		*out = SCMP_ACT_ERRNO((uint32_t)e);
 	} else {
-		set_error(
+		carrel_error_set(
 			err,
 			"%s:%u: unknown action \"%s\" (want allow, errno, errno:NAME, errno:NUMBER, kill or log)",
 			p->path, line, s);
@@ -505,17 +491,17 @@ static int parse_line(struct profile *p, unsigned line, char *text, bool *seen_r
 	if (n == 0)
 		return 0;
 	if (n == 1) {
-		set_error(err, "%s:%u: \"%s\" needs an action", p->path, line, w[0]);
+		carrel_error_set(err, "%s:%u: \"%s\" needs an action", p->path, line, w[0]);
 		return -EINVAL;
 	}
 	if (n > 2) {
-		set_error(err, "%s:%u: unexpected \"%s\" after \"%s %s\"", p->path, line, w[2],
+		carrel_error_set(err, "%s:%u: unexpected \"%s\" after \"%s %s\"", p->path, line, w[2],
 			  w[0], w[1]);
 		return -EINVAL;
 	}
 	if (strcmp(w[0], "default") == 0) {
 		if (*seen_rule) {
-			set_error(err, "%s:%u: \"default\" must be the first rule of the file",
+			carrel_error_set(err, "%s:%u: \"default\" must be the first rule of the file",
 				  p->path, line);
 			return -EINVAL;
 		}
@@ -525,12 +511,12 @@ static int parse_line(struct profile *p, unsigned line, char *text, bool *seen_r
 	*seen_rule = true;
 	if (strcmp(w[0], "include") == 0) {
 		if (strcmp(w[1], "default") != 0) {
-			set_error(err, "%s:%u: unknown include \"%s\" (only \"include default\")",
+			carrel_error_set(err, "%s:%u: unknown include \"%s\" (only \"include default\")",
 				  p->path, line, w[1]);
 			return -EINVAL;
 		}
 		if (p->include_line) {
-			set_error(err, "%s:%u: duplicate \"include default\" (first at line %u)",
+			carrel_error_set(err, "%s:%u: duplicate \"include default\" (first at line %u)",
 				  p->path, line, p->include_line);
 			return -EINVAL;
 		}
@@ -538,12 +524,12 @@ static int parse_line(struct profile *p, unsigned line, char *text, bool *seen_r
 		return 0;
 	}
 	if (!valid_syscall_name(w[0])) {
-		set_error(err, "%s:%u: \"%s\" is not a system call name", p->path, line, w[0]);
+		carrel_error_set(err, "%s:%u: \"%s\" is not a system call name", p->path, line, w[0]);
 		return -EINVAL;
 	}
 	nr = seccomp_syscall_resolve_name(w[0]);
 	if (nr == __NR_SCMP_ERROR) {
-		set_error(err, "%s:%u: unknown system call \"%s\"", p->path, line, w[0]);
+		carrel_error_set(err, "%s:%u: unknown system call \"%s\"", p->path, line, w[0]);
 		return -EINVAL;
 	}
 	ret = parse_action(p, line, w[1], &action, err);
@@ -551,12 +537,12 @@ static int parse_line(struct profile *p, unsigned line, char *text, bool *seen_r
 		return ret;
 	for (i = 0; i < p->n; i++)
 		if (p->rules[i].nr == nr) {
-			set_error(err, "%s:%u: duplicate rule for %s (first at line %u)", p->path,
+			carrel_error_set(err, "%s:%u: duplicate rule for %s (first at line %u)", p->path,
 				  line, w[0], p->rules[i].line);
 			return -EINVAL;
 		}
 	if (p->n == MAX_RULES) {
-		set_error(err, "%s:%u: too many rules (at most %d)", p->path, line, MAX_RULES);
+		carrel_error_set(err, "%s:%u: too many rules (at most %d)", p->path, line, MAX_RULES);
 		return -EINVAL;
 	}
 	r = &p->rules[p->n++];
@@ -580,7 +566,7 @@ static int parse_profile(struct profile *p, char *buf, size_t len, struct carrel
 
 		if (c == '\n') {
 			if (i - start > CARREL_SECCOMP_LINE_MAX) {
-				set_error(err, "%s:%u: line longer than %d bytes", p->path, line,
+				carrel_error_set(err, "%s:%u: line longer than %d bytes", p->path, line,
 					  CARREL_SECCOMP_LINE_MAX);
 				return -EINVAL;
 			}
@@ -592,7 +578,7 @@ static int parse_profile(struct profile *p, char *buf, size_t len, struct carrel
 			start = i + 1;
 			line++;
 		} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			set_error(err, "%s:%u: control character 0x%02x", p->path, line, c);
+			carrel_error_set(err, "%s:%u: control character 0x%02x", p->path, line, c);
 			return -EINVAL;
 		}
 	}
@@ -603,7 +589,7 @@ static int parse_profile(struct profile *p, char *buf, size_t len, struct carrel
 
 static int refuse(struct carrel_error *err, const char *path, const char *reason)
 {
-	set_error(err, "%s: refusing seccomp profile: %s", path, reason);
+	carrel_error_set(err, "%s: refusing seccomp profile: %s", path, reason);
 	return -EPERM;
 }
 
@@ -620,12 +606,12 @@ static int open_profile(const char *path, struct carrel_error *err)
 		r = -errno;
 		if (r == -ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
 			return refuse(err, path, "is a symbolic link");
-		set_error(err, "%s: cannot open seccomp profile: %s", path, strerror(-r));
+		carrel_error_set(err, "%s: cannot open seccomp profile: %s", path, strerror(-r));
 		return r;
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
-		set_error(err, "%s: cannot stat seccomp profile: %s", path, strerror(-r));
+		carrel_error_set(err, "%s: cannot stat seccomp profile: %s", path, strerror(-r));
 		return r;
 	}
 	if (!S_ISREG(st.st_mode))
@@ -658,14 +644,14 @@ static int read_profile(int fd, const char *path, char **out, size_t *len, struc
 			continue;
 		if (got < 0) {
 			r = -errno;
-			set_error(err, "%s: cannot read seccomp profile: %s", path, strerror(-r));
+			carrel_error_set(err, "%s: cannot read seccomp profile: %s", path, strerror(-r));
 			return r;
 		}
 		if (got == 0)
 			break;
 		n += (size_t)got;
 		if (n > CARREL_SECCOMP_PROFILE_MAX) {
-			set_error(err, "%s: refusing seccomp profile: larger than %d bytes", path,
+			carrel_error_set(err, "%s: refusing seccomp profile: larger than %d bytes", path,
 				  CARREL_SECCOMP_PROFILE_MAX);
 			return -EFBIG;
 		}
@@ -700,7 +686,7 @@ int carrel_seccomp_build(const char *profile, struct carrel_seccomp **out, struc
 		return profile_compile(p, out, err);
 	}
 	if (profile[0] != '/') {
-		set_error(err,
+		carrel_error_set(err,
 			  "%s: seccomp profile must be \"default\", \"off\" or an absolute path",
 			  profile);
 		return -EINVAL;

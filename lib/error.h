@@ -15,4 +15,7 @@ struct carrel_error {
 	char msg[1024];  /* what is wrong and where (FILE:LINE for config errors) */
 };
 
+/* Fill ERR's message (ERR may be NULL: then nothing). */
+void carrel_error_set(struct carrel_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

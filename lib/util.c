@@ -160,3 +160,15 @@ void proc_title_set(const char *title)
 	memset(title_start, 0, title_len);
 	snprintf(title_start, title_len, "%s", title);
 }
+
+int drop_to_caller(void)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		return -errno;
+	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		return -EPERM;
+	return 0;
+}

@@ -58,6 +58,10 @@ void close_all_except(int a, int b);
 void proc_title_init(int argc, char **argv);
 void proc_title_set(const char *title);
 
+/* Give up root for good: the real uid and gid become every id; verified
+ * (a non-root caller cannot get root back). */
+int drop_to_caller(void);
+
 int pidfd_open_pid(pid_t pid);
 /* The pid (in our pid namespace) of the process PIDFD refers to; -ESRCH if
  * it has exited, -EBADF if PIDFD is no pidfd. */

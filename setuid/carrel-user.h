@@ -11,6 +11,5 @@ int op_enter(int argc, char **argv, char **caller_env);
 int op_status(int argc, char **argv, char **caller_env);
 
 /* Give up root for good: the real ids everywhere, verified. */
-int drop_to_caller(void);
 
 #endif

@@ -41,18 +41,6 @@ static void usage(void)
 			"       carrel-user status [SESSION-ID]\n");
 }
 
-int drop_to_caller(void)
-{
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-
-	if (setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
-		return -errno;
-	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
-		return -EPERM;
-	return 0;
-}
-
 /* fds 0-2 open (a hostile caller may have closed them), nothing else inherited. */
 static void sanitize_fds(void)
 {
