@@ -17,6 +17,7 @@
 #   CHAOS_STATS=FILE   append "rounds seed p50 p99 max kills leaks" there
 . /usr/local/share/carrel-test/lib.sh
 . /usr/local/share/carrel-test/common.sh
+. /usr/local/share/carrel-test/chaoslib.sh
 
 SNIPE=$1
 ROUNDS=${CHAOS_ROUNDS:-100}
@@ -29,86 +30,9 @@ LEAK_WAIT=10 # seconds: a leak check, not a timing bound
 diag "chaos: seed $SEED, $ROUNDS rounds (CHAOS_SEED=$SEED CHAOS_ROUNDS=$ROUNDS reproduces the decisions)"
 RANDOM=$SEED
 
-# todo DESC DETAIL...: a known bug whose fix is not the tests' to make:
-# "not ok ... # TODO" in TAP, counted as skipped, never as passed.
-todo() {
-	local desc=$1
-	shift
-	T_NUM=$((T_NUM + 1))
-	T_SKIP=$((T_SKIP + 1))
-	printf 'not ok %d - %s\n' "$T_NUM" "$desc"
-	local d
-	for d in "$@"; do printf '%s\n' "$d" | sed 's/^/#   /'; done
-	_t_record skip
-}
-
-MOUNTS0=$(awk '{ print $5 }' /proc/self/mountinfo | sort)
-LINKS0=$(ip -o link | awk -F': ' '{ print $2 }')
-
-# our_pids: processes in the suite's own cgroup subtree (memory hierarchy).
-our_pids() { find "$T_CG_MEMORY" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u; }
-
-# leftovers: what a round left behind, one item a line (nothing: clean).
-leftovers() {
-	local f d p comm uid
-	for f in "$SESSIONS_DIR"/*; do [ -e "$f" ] && echo "state: $f"; done
-	for f in /run/carrel/users/*; do
-		[ -e "$f" ] || continue
-		case $f in
-		*.lock) flock -n -x "$f" true 2>/dev/null || echo "lock held: $f" ;;
-		*) echo "per-user file: $f ($(head -c 40 "$f"))" ;;
-		esac
-	done
-	[ -e /run/carrel/lock ] && ! flock -n -x /run/carrel/lock true 2>/dev/null && echo "lock held: /run/carrel/lock"
-	for d in $T_CG_MEMORY $T_CG_PIDS $T_CG_CPU $T_CG_CPUACCT $T_CG_FREEZER $T_CG_BLKIO $T_CG_UNIFIED; do
-		[ -d "$d/carrel" ] && find "$d/carrel" -mindepth 1 -type d -printf 'cgroup: %p\n' 2>/dev/null
-	done
-	for p in $(our_pids); do
-		comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
-		uid=$(awk '/^Uid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-		case $comm in carrel-*) echo "process: $p $(proc_desc "$p")"; continue ;; esac
-		case $uid in 6100[0-9]) echo "process: $p $(proc_desc "$p")" ;; esac
-	done
-	[ "$(awk '{ print $5 }' /proc/self/mountinfo | sort)" = "$MOUNTS0" ] ||
-		echo "mounts: $(diff <(echo "$MOUNTS0") <(awk '{ print $5 }' /proc/self/mountinfo | sort) | grep '^[<>]' | tr '\n' ' ')"
-	[ "$(ip -o link | awk -F': ' '{ print $2 }')" = "$LINKS0" ] || echo "links: $(ip -o link | awk -F': ' '{ print $2 }' | tr '\n' ' ')"
-	return 0
-}
-clean() { [ -z "$(leftovers)" ]; }
 # gone: the session's own traces (state files, the memory cgroup) are gone;
 # cheap enough to poll for the teardown time.
 gone() { [ -z "$(ls -A "$SESSIONS_DIR" 2>/dev/null)" ] && [ ! -d "$T_CG_MEMORY/carrel/user-$UID1" ]; }
-
-# sweep: remove what a failed round left, so that the next round starts
-# clean (processes of this suite's own cgroup subtree only, by pid).
-sweep() {
-	local p d comm uid
-	for p in $(our_pids); do
-		comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
-		uid=$(awk '/^Uid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-		case $comm:$uid in carrel-*:* | *:6100[0-9]) kill -KILL "$p" 2>/dev/null ;; esac
-	done
-	sleep 0.2
-	for d in $T_CG_MEMORY $T_CG_PIDS $T_CG_CPU $T_CG_CPUACCT $T_CG_FREEZER $T_CG_BLKIO $T_CG_UNIFIED; do
-		[ -d "$d/carrel" ] && find "$d/carrel" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-	rm -f "$SESSIONS_DIR"/* 2>/dev/null
-	find /run/carrel/users -mindepth 1 ! -name '*.lock' -delete 2>/dev/null
-}
-
-# in_carrel FILE: every "sess=" line the session printed shows a carrel
-# (CARREL_SESSION set, mnt/pid/net/user namespaces not the host's).
-in_carrel_why() {
-	local line ns f host
-	while read -r line; do
-		case $line in *"sess=<unset>"* | "sess= "*) echo "no CARREL_SESSION: $line" ;; esac
-		for f in mnt pid net user; do
-			host=$(readlink "/proc/$T_RUNNER_PID/ns/$f")
-			ns=$(sed -n "s/.* $f:\([^ ]*\).*/\1/p" <<<" ${line#*ns=}")
-			[ -n "$ns" ] && [ "$ns" != "$host" ] || echo "$f namespace is the host's ($host): $line"
-		done
-	done < <(tr -d '\r' <"$1" | grep '^sess=')
-}
 
 SESS="bash $T_SHARE/sess.sh"
 PATHS=(su su su ssh ssh pamtester)
