@@ -36,6 +36,10 @@ try() {
 		[ -z "$(in_carrel_why "$OUT/$tok")" ] || RESULT=failed
 	elif [ "$RC" != 0 ] && [ -n "$step" ]; then
 		RESULT="refused:$step"
+	elif [ "$RC" != 0 ] && grep -Eq "session [0-9]+ opened for $user" <<<"$log" && grep -Eq "carrel [0-9]+ ended" <<<"$log"; then
+		# carrel opened and closed it; the login program gave up in between
+		# (su: "cannot create child process").
+		RESULT="refused:by the login program, after open ($(head -n 1 "$OUT/$tok"))"
 	else
 		RESULT=failed
 	fi
