@@ -91,12 +91,9 @@ known_leak() {
 }
 
 todo() {
-	local desc=$1
-	shift
-	T_NUM=$((T_NUM + 1))
+	# not_ok's line and details, counted and recorded as a skip.
+	CARREL_T_RESULTS_FD='' not_ok "$@"
+	T_FAIL=$((T_FAIL - 1))
 	T_SKIP=$((T_SKIP + 1))
-	printf 'not ok %d - %s\n' "$T_NUM" "$desc"
-	local d
-	for d in "$@"; do printf '%s\n' "$d" | sed 's/^/#   /'; done
 	_t_record skip
 }

@@ -34,7 +34,7 @@ OUT=$T_WORK/out/faults
 mkdir -p "$OUT"
 U=carreltest1
 UID1=$(id -u "$U")
-LEAK_WAIT=10
+LEAK_WAIT=5
 REAL=$T_HELPER.real
 FCONF=$T_WORK/fault.conf
 SESS="bash $T_SHARE/sess.sh"
@@ -94,6 +94,8 @@ points() {
 		for ((i = 0; i < MAXP; i++)); do echo $((1 + i * (max - 1) / (MAXP - 1))); done | sort -nu
 	fi
 }
+# verdict_logged MARK: the module logged how the open ended, since MARK.
+verdict_logged() { syslog_since "$1" | grep -Eq "refusing session for $U|ALLOWING $U|session [0-9]+ opened for $U"; }
 wanted() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 # login SIDE ARGS TOKEN: su - USER under the fault; sets RC.
@@ -149,6 +151,9 @@ for key in $(printf '%s\n' "${!MAXN[@]}" | sort); do
 		login "$side" "-e trace=$sc -e inject=$sc:error=$err:when=$n" "$tok"
 		hit=no
 		grep -q INJECTED "$OUT/$tok.strace" 2>/dev/null && hit=yes
+		# The listener writes what it receives a moment later: wait for
+		# the module's verdict (bounded).
+		wait_until 3 verdict_logged "$mark"
 		log=$(syslog_since "$mark")
 		step=$(sed -n "s/.*refusing session for $U: \([^:]*\):.*/\1/p" <<<"$log" | head -n 1)
 		why=$(in_carrel_why "$OUT/$tok")
@@ -175,6 +180,7 @@ for key in $(printf '%s\n' "${!MAXN[@]}" | sort); do
 			timeout 60 pamtester -v carrel-test-allow "$U" open_session close_session </dev/null >"$OUT/$tok.allow" 2>&1
 			arc=$?
 			fault_set "" /dev/null
+			wait_until 3 verdict_logged "$mark"
 			log=$(syslog_since "$mark")
 			if [ "$arc" = 0 ] && { grep -q "<81>.*ALLOWING $U WITHOUT SANDBOX: [^:]*:" <<<"$log" || grep -q "session [0-9]* opened for $U" <<<"$log"; }; then
 				allowed=$((allowed + 1))

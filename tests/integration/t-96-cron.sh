@@ -55,7 +55,8 @@ fi
 ok "cron: the daemon runs (pid $CRON_PID)"
 
 # On the next minute (at most ~60 s away; 150 s bound).
-if wait_until 150 has_line "$OUT/$tok" "bye=$tok"; then
+job_done() { [ -f "$OUT/$tok" ] && has_line "$OUT/$tok" "bye=$tok"; }
+if wait_until 150 job_done; then
 	ok "cron: the job ran ($(($(date +%s) % 60)) s past the minute)"
 	line=$(grep '^sess=' "$OUT/$tok")
 	sess=$(sed -n 's/^sess=\([^ ]*\).*/\1/p' <<<"$line")

@@ -4,7 +4,4 @@
 # Load (tests/chaos/load.sh): LOAD_N (200) concurrent ssh logins over a
 # real sshd all succeed, each in its own carrel, and are all torn down;
 # open latency, memory per session and logouts per second are reported.
-. /usr/local/share/carrel-test/lib.sh
-. /usr/local/share/carrel-test/common.sh
-t_run "load" "${LOAD_TIMEOUT:-280}" bash "$T_SHARE/load.sh"
-t_finish
+exec bash /usr/local/share/carrel-test/load.sh
