@@ -14,7 +14,8 @@
 #   clean           leftovers is empty
 #   sweep           remove what leftovers reports (processes by pid)
 #   in_carrel_why FILE   why a "sess=" line of tests/chaos/sess.sh shows no
-#                   carrel (CARREL_SESSION unset, a host namespace); empty: fine
+#                   carrel (CARREL_SESSION unset, a host namespace, no
+#                   no_new_privs, a bounding set, no seccomp); empty: fine
 #   todo DESC DETAIL...  a known bug whose fix is not the tests' to make:
 #                   "not ok ... # TODO" in TAP, counted as skipped
 
@@ -72,6 +73,9 @@ in_carrel_why() {
 	local line ns f host
 	while read -r line; do
 		[[ "$line" =~ ^sess=[0-9]+\  ]] || echo "no CARREL_SESSION: $line"
+		# The suite's policy: no_new_privs, an empty bounding set, the
+		# default seccomp filter (mode 2).
+		[[ " $line " == *" nnp=1 capbnd=0000000000000000 seccomp=2 "* ]] || echo "not hardened: $line"
 		for f in mnt pid net user; do
 			host=$(readlink "/proc/$T_RUNNER_PID/ns/$f")
 			ns=$(sed -n "s/.* $f:\([^ ]*\).*/\1/p" <<<" ${line#*ns=}")
