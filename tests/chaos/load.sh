@@ -56,8 +56,9 @@ one() {
 }
 pids=()
 MARK=$(syslog_mark)
-# Whatever happens, the sessions are released when this script ends.
-t_on_exit "for ((i = 1; i <= N; i++)); do : >'$T_WORK/release/load-$$-'\$i; done"
+# Whatever happens, the sessions are released when this script ends (a
+# loop variable of its own: lib.sh's exit handler counts with i).
+t_on_exit "for ((load_i = 1; load_i <= N; load_i++)); do : >'$T_WORK/release/load-$$-'\$load_i; done"
 T0=$(now_us)
 for ((i = 1; i <= N; i++)); do
 	one "$i" &
