@@ -223,6 +223,6 @@ CHAOS_ROUNDS ?= 1000
 chaos: deps
 	$(MAKE) all tests/hostile/helper_call
 	mkdir -p tests/chaos/out
-	CHAOS_ROUNDS=$(CHAOS_ROUNDS) FAULT_MAX_POINTS=0 T_SCRIPT_TIMEOUT=36000 T_SUITE_TIMEOUT=40000 \
+	CHAOS_ROUNDS=$(CHAOS_ROUNDS) FAULT_MAX_POINTS=0 LOAD_N=200 T_SCRIPT_TIMEOUT=36000 T_SUITE_TIMEOUT=40000 \
 	CHAOS_STATS=$(CURDIR)/tests/chaos/out/stats LOAD_STATS=$(CURDIR)/tests/chaos/out/stats \
 	CARREL_TESTS="t-96-chaos t-97-faults t-97-load" tests/integration/run.sh
