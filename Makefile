@@ -228,3 +228,46 @@ deb:
 	fi
 	cd build/deb/carrel && dpkg-buildpackage -b -us -uc
 	lintian --fail-on error --info build/deb/carrel_*.changes
+
+# ---- faults and load (issue 15): chaos, fuzzing ---------------------------
+# libFuzzer targets for the parsers that read what someone else wrote
+# (tests/fuzz/), built with clang, ASan and UBSan from the sources they test.
+# `make fuzz` runs each for FUZZ_SECONDS (300); `make check` runs a short
+# pass first (FUZZ_CHECK_SECONDS, 15 each: a minute in all).  New inputs go
+# to tests/fuzz/out/NAME (not committed), crashes to tests/fuzz/out/NAME-crash-*;
+# the seed corpora in tests/fuzz/corpus/NAME are only read.
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS := tests/fuzz/fuzz_conf tests/fuzz/fuzz_seccomp tests/fuzz/fuzz_proto tests/fuzz/fuzz_state
+FUZZ_SECONDS ?= 300
+FUZZ_CHECK_SECONDS ?= 15
+
+tests/fuzz/fuzz_conf: tests/fuzz/fuzz_conf.c $(CONF_SRC) $(LIB_SRC) $(HEADERS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(CONF_SRC) $(LIB_SRC) -lconfuse -lcap
+tests/fuzz/fuzz_seccomp: tests/fuzz/fuzz_seccomp.c helper/seccomp_profile.c $(LIB_SRC) $(HEADERS)
+	$(FUZZ_CC) $(CPPFLAGS) -iquote helper $(FUZZ_FLAGS) -o $@ $< helper/seccomp_profile.c $(LIB_SRC) -lseccomp -lcap
+tests/fuzz/fuzz_proto: tests/fuzz/fuzz_proto.c $(LIB_SRC) $(HEADERS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lcap
+
+tests/fuzz/fuzz_state: tests/fuzz/fuzz_state.c ctl/sessions.c $(CONF_SRC) $(CG_SRC) $(LIB_SRC) $(HEADERS)
+	$(FUZZ_CC) $(CPPFLAGS) -UCARREL_RUNDIR -DCARREL_RUNDIR='"/tmp/carrel-fuzz-state"' -iquote ctl $(FUZZ_FLAGS) \
+		-o $@ $< ctl/sessions.c $(CONF_SRC) $(CG_SRC) $(LIB_SRC) -lconfuse -lcap $(SYSTEMD_LIBS)
+
+.PHONY: fuzz fuzz-check chaos
+$(FUZZ_TARGETS): | deps
+fuzz: $(FUZZ_TARGETS)
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+fuzz-check: $(FUZZ_TARGETS)
+	tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS) $(FUZZ_TARGETS)
+check: fuzz-check
+
+# The long runs, in the integration suite's namespaces: 1,000 chaos rounds,
+# every fault point, the load run; figures are appended to
+# tests/chaos/out/stats.  Run it under the suite's lock, as `make check`.
+CHAOS_ROUNDS ?= 1000
+chaos: deps
+	$(MAKE) all tests/hostile/helper_call
+	mkdir -p tests/chaos/out
+	CHAOS_ROUNDS=$(CHAOS_ROUNDS) FAULT_MAX_POINTS=0 LOAD_N=200 T_SCRIPT_TIMEOUT=36000 T_SUITE_TIMEOUT=40000 \
+	CHAOS_STATS=$(CURDIR)/tests/chaos/out/stats LOAD_STATS=$(CURDIR)/tests/chaos/out/stats \
+	CARREL_TESTS="t-96-chaos t-97-faults t-97-load" tests/integration/run.sh

@@ -52,7 +52,16 @@ t9x_save_state "$ID"
 # shellcheck disable=SC2016 # expanded inside
 ns_inside() { as "$U1" "$H" enter "$ID" bash -c 'n=; for f in mnt pid ipc uts net cgroup user; do n+="$(readlink /proc/self/ns/$f) "; done; echo "${n% }"' 2>&1; }
 NS0=$(ns_inside)
-sleep 0.5 # let the entered processes go before the reference snapshot
+# The reference snapshot waits (bounded) until the processes ns_inside
+# entered are gone: a snapshot that still holds them never matches again.
+entered_gone() {
+	local p
+	for p in $(t9x_user_procs); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -e ' enter ' -e '/proc/self/ns/' && return 1
+	done
+	return 0
+}
+wait_until 5 entered_gone
 SNAP=$(t9x_snapshot)
 
 # intact NAME: the target carrel is as it was, and nothing is left over.
