@@ -20,6 +20,8 @@ SESS="bash $T_SHARE/sess.sh"
 AID=$T_TESTAID
 command -v perl >/dev/null || { skip "exhaustion" "no perl (perl-base)"; t_finish; }
 
+carrel_ended_since() { syslog_since "$1" | grep -Eq "carrel [0-9]+ ended"; }
+
 # try USER TOKEN [PREFIX...]: su - USER under PREFIX (e.g. a ulimit); RESULT
 # is "opened", "refused:STEP" or "failed" (neither: exit without a session
 # and no refusal logged, or a session outside its carrel).
@@ -31,6 +33,12 @@ try() {
 	RC=$?
 	log=$(syslog_since "$mark")
 	step=$(sed -n "s/.*refusing session for $user: \([^:]*\):.*/\1/p" <<<"$log" | head -n 1)
+	# A carrel that opened ends a moment after the login program gave up:
+	# wait (bounded) for its keeper's last line before judging.
+	if [ "$RC" != 0 ] && [ -z "$step" ] && grep -Eq "session [0-9]+ opened for $user" <<<"$log"; then
+		wait_until 10 carrel_ended_since "$mark"
+		log=$(syslog_since "$mark")
+	fi
 	if has_line "$OUT/$tok" "up=$tok"; then
 		RESULT=opened
 		[ -z "$(in_carrel_why "$OUT/$tok")" ] || RESULT=failed
