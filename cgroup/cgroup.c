@@ -389,12 +389,17 @@ int cg_origin_read(const struct cg_session *cg, pid_t pid, struct cg_origin *o, 
 	return 0;
 }
 
+bool cg_moves_self(const struct cg_session *cg)
+{
+	return cg->ops == &cg_cgroupfs_ops;
+}
+
 int cg_procs_open(const struct cg_session *cg, const struct cg_origin *o, int *fds, int max,
 		  struct carrel_error *e)
 {
 	char path[CG_PATH_MAX + 16];
 
-	if (cg->ops != &cg_cgroupfs_ops)
+	if (!cg_moves_self(cg))
 		return -EOPNOTSUPP;
 	if (cg->n > max)
 		return cg_fail(e, -E2BIG, "%d cgroup hierarchies, at most %d", cg->n, max);

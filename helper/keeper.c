@@ -365,8 +365,21 @@ static void serve_attach(struct carrel *c, int conn)
 	snprintf(l->service, sizeof(l->service), "%s", a.service);
 	snprintf(l->tty, sizeof(l->tty), "%s", a.tty);
 	snprintf(l->rhost, sizeof(l->rhost), "%s", a.rhost);
+	/* The module reads the move message only once its helper, which waits
+	 * for this answer, has exited: answer first.  From here a failure is
+	 * the module's to hear, and its login fails. */
+	if (cg_moves_self(c->cg)) {
+		k = CARREL_MSG_CLOSED;
+		(void)send(conn, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		conn = -1;
+	}
 	if ((r = add_login(c, l)) < 0) {
 		(void)move_out(c, l, NULL);
+		if (conn < 0) {
+			struct carrel_reply reply = { 0 };
+			proto_error(&reply, r, "cgroup", "joining the user's carrel %s", c->id);
+			(void)proto_send_reply(l->sock, &reply, -1);
+		}
 		goto out;
 	}
 	fds[0] = fds[1] = -1; /* the login owns them now */
@@ -376,7 +389,8 @@ static void serve_attach(struct carrel *c, int conn)
 	(void)write_state(c);
 out:
 	k = r == 0 ? CARREL_MSG_CLOSED : 'E';
-	(void)send(conn, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (conn >= 0)
+		(void)send(conn, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	closep(&fds[0]);
 	closep(&fds[1]);
 }
