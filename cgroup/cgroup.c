@@ -389,6 +389,45 @@ int cg_origin_read(const struct cg_session *cg, pid_t pid, struct cg_origin *o, 
 	return 0;
 }
 
+bool cg_moves_self(const struct cg_session *cg)
+{
+	return cg->ops == &cg_cgroupfs_ops;
+}
+
+int cg_procs_open(const struct cg_session *cg, const struct cg_origin *o, int *fds, int max,
+		  struct carrel_error *e)
+{
+	char path[CG_PATH_MAX + 16];
+
+	if (!cg_moves_self(cg))
+		return -EOPNOTSUPP;
+	if (cg->n > max)
+		return cg_fail(e, -E2BIG, "%d cgroup hierarchies, at most %d", cg->n, max);
+	for (int i = 0; i < cg->n; i++) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", o ? o->path[i] : cg->h[i].session);
+		if ((fds[i] = open(path, O_WRONLY | O_CLOEXEC)) < 0) {
+			int r = -errno;
+			while (i-- > 0)
+				fds[i] = safe_close(fds[i]);
+			return cg_fail(e, r, "cannot open %s: %s", path, strerror(-r));
+		}
+	}
+	return cg->n;
+}
+
+int cg_is_in(const struct cg_session *cg, const struct cg_origin *o, pid_t pid)
+{
+	struct cg_origin now;
+	int r = cg_origin_read(cg, pid, &now, NULL);
+
+	if (r < 0)
+		return r;
+	for (int i = 0; i < cg->n; i++)
+		if (strcmp(now.path[i], o ? o->path[i] : cg->h[i].session) != 0)
+			return 0;
+	return 1;
+}
+
 int cg_attach(const struct cg_session *cg, pid_t pid, struct carrel_error *e)
 {
 	return cg->ops->attach(cg, pid, e);

@@ -83,6 +83,20 @@ int cg_origin_read(const struct cg_session *cg, pid_t pid, struct cg_origin *o, 
 int cg_attach(const struct cg_session *cg, pid_t pid, struct carrel_error *e);
 int cg_attach_origin(const struct cg_session *cg, const struct cg_origin *o, pid_t pid, struct carrel_error *e);
 
+/* Does a login process move itself (cg_procs_open), or is it named by
+ * pid (cg_attach: systemd's units)? */
+bool cg_moves_self(const struct cg_session *cg);
+/* Open (O_WRONLY) the cgroup.procs file of each of the session's cgroups,
+ * or of ORIGIN's when not NULL, into FDS (MAX at most): a process moves
+ * itself by writing "0" into them.  The count, -EOPNOTSUPP where systemd
+ * owns the cgroups (units), or -errno. */
+int cg_procs_open(const struct cg_session *cg, const struct cg_origin *o, int *fds, int max,
+		  struct carrel_error *e);
+/* 1 if PID is in every one of the session's cgroups (ORIGIN's when not
+ * NULL), 0 if not, or -errno.  Pin PID with a pidfd: check it is alive
+ * after this, and what was read was that process. */
+int cg_is_in(const struct cg_session *cg, const struct cg_origin *o, pid_t pid);
+
 /* A directory fd of the session cgroup to clone a process straight into
  * (clone3 CLONE_INTO_CGROUP), where the carrel has one cgroup and it is a
  * v2 one; else -EOPNOTSUPP: clone, then cg_attach(). */

@@ -180,6 +180,88 @@ static void log_login(const struct carrel *c, const struct login *l, const char 
 	       ns_list(c->policy.namespaces, ns, sizeof(ns)), cg_count(c->cg) ? cg_path(c->cg, 0) : "-", extra);
 }
 
+/* R, with MSG in E when there is one. */
+static int move_fail(struct carrel_error *e, int r, const char *msg)
+{
+	if (e) {
+		snprintf(e->step, sizeof(e->step), "cgroup");
+		snprintf(e->msg, sizeof(e->msg), "%s: %s", msg, strerror(-r));
+	}
+	return r;
+}
+
+_Static_assert(2 * CG_MAX_HIER <= CARREL_PROTO_MAX_FDS, "one move message carries every cgroup.procs fd");
+
+/* The module's answer to the move message: bounded, the login is waiting. */
+#define MOVE_TIMEOUT_MS 5000
+
+/*
+ * Put login L into the carrel's cgroups.  The login process moves itself
+ * (lib/proto.h): the keeper never writes its pid, which could be another
+ * process's by then, and checks the move through /proc/PID/cgroup, read
+ * while the pidfd shows the process alive (not yet reaped, so PID is still
+ * that process).  systemd owns its units and has no pidfd property in
+ * systemd 252: there the pid is named (cg_attach) and checked alive after;
+ * the window left is the login exiting, being reaped by its parent and its
+ * pid reused between the keeper's read of it and the D-Bus call.
+ */
+static int move_in(struct carrel *c, struct login *l, struct carrel_error *e)
+{
+	int fds[2 * CG_MAX_HIER], n, m, r;
+	struct carrel_reply move = { .version = CARREL_PROTO_VERSION };
+	int32_t err = -EPROTO;
+
+	if ((r = cg_origin_read(c->cg, l->pid, &l->origin, e)) < 0)
+		return r;
+	if (!alive(l->pidfd)) /* what was read may be another process's */
+		return move_fail(e, -ESRCH, "the login process exited");
+	n = cg_procs_open(c->cg, NULL, fds, CG_MAX_HIER, e);
+	if (n == -EOPNOTSUPP) {
+		l->attached = true;
+		if ((r = cg_attach(c->cg, l->pid, e)) < 0)
+			return r;
+		if (!alive(l->pidfd)) /* the pid we just moved must still be the login process */
+			return move_fail(e, -ESRCH, "the login process exited while it was attached");
+		return 0;
+	}
+	if (n < 0)
+		return n;
+	if ((m = cg_procs_open(c->cg, &l->origin, fds + n, CG_MAX_HIER, e)) < 0) {
+		for (int i = 0; i < n; i++)
+			fds[i] = safe_close(fds[i]);
+		return m;
+	}
+	move.move = (uint32_t)n;
+	l->attached = true;
+	r = proto_send(l->sock, &move, sizeof(move), fds, n + m);
+	for (int i = 0; i < n + m; i++)
+		fds[i] = safe_close(fds[i]);
+	if (r < 0 || (r = proto_recv(l->sock, &err, sizeof(err), NULL, 0, MOVE_TIMEOUT_MS)) < 0)
+		return move_fail(e, r, "no answer from the login process to the cgroup move");
+	if (err < 0)
+		return move_fail(e, err, "the login process could not move itself into the carrel's cgroups");
+	r = cg_is_in(c->cg, NULL, l->pid);
+	if (!alive(l->pidfd))
+		return move_fail(e, -ESRCH, "the login process exited while it was attached");
+	if (r <= 0)
+		return move_fail(e, r < 0 ? r : -EPERM, "the login process is not in the carrel's cgroups");
+	return 0;
+}
+
+/* Give login L its own cgroups back, if it has not moved back itself (at
+ * close the module does, before it asks).  Only while it is alive, checked
+ * after: the window left is the login exiting, being reaped and its pid
+ * reused between the check and the write, and even then the process named
+ * goes OUT of the carrel, into the login's own cgroups. */
+static int move_out(struct carrel *c, struct login *l, struct carrel_error *e)
+{
+	if (!l->attached || !alive(l->pidfd))
+		return 0;
+	if (cg_is_in(c->cg, NULL, l->pid) == 0)
+		return 0; /* moved itself out (systemd: ORIGIN is a no-op anyway) */
+	return cg_attach_origin(c->cg, &l->origin, l->pid, e);
+}
+
 /* Give login I its own cgroups back (so the carrel's can go while it lives
  * on: sshd still writes wtmp), acknowledge if asked, and forget it. */
 static void end_login(struct carrel *c, int i, bool ack, const char *why)
@@ -187,7 +269,7 @@ static void end_login(struct carrel *c, int i, bool ack, const char *why)
 	struct login *l = &c->logins[i];
 	struct carrel_error e = { 0 };
 
-	if (l->attached && alive(l->pidfd) && cg_attach_origin(c->cg, &l->origin, l->pid, &e) < 0)
+	if (move_out(c, l, &e) < 0)
 		syslog(LOG_ERR, "session %s: cannot move login process %d out: %s", c->id, (int)l->pid, e.msg);
 	if (ack) {
 		char k = CARREL_MSG_CLOSED;
@@ -245,13 +327,8 @@ static int add_login(struct carrel *c, struct login *l)
 {
 	int r;
 
-	if ((r = cg_origin_read(c->cg, l->pid, &l->origin, NULL)) < 0)
+	if ((r = move_in(c, l, NULL)) < 0)
 		return r;
-	l->attached = true;
-	if ((r = cg_attach(c->cg, l->pid, NULL)) < 0)
-		return r;
-	if (!alive(l->pidfd)) /* the pid we just moved must still be the login process */
-		return -ESRCH;
 	return carrel_send_reply(c, l->sock);
 }
 
@@ -274,17 +351,35 @@ static void serve_attach(struct carrel *c, int conn)
 	}
 	struct login *l = &c->logins[c->nlogins];
 	memset(l, 0, sizeof(*l));
-	l->pid = a.pid;
+	/* The pid from the pidfd, never from the message: what the keeper
+	 * checks (move_in) is the process the pidfd pins. */
+	l->pid = pidfd_get_pid(fds[1]);
 	l->sock = fds[0];
 	l->pidfd = fds[1];
+	if (l->pid < 0 || l->pid != a.pid) {
+		r = l->pid < 0 ? l->pid : -ESRCH;
+		goto out;
+	}
 	l->started = time(NULL);
 	a.service[sizeof(a.service) - 1] = a.tty[sizeof(a.tty) - 1] = a.rhost[sizeof(a.rhost) - 1] = '\0';
 	snprintf(l->service, sizeof(l->service), "%s", a.service);
 	snprintf(l->tty, sizeof(l->tty), "%s", a.tty);
 	snprintf(l->rhost, sizeof(l->rhost), "%s", a.rhost);
+	/* The module reads the move message only once its helper, which waits
+	 * for this answer, has exited: answer first.  From here a failure is
+	 * the module's to hear, and its login fails. */
+	if (cg_moves_self(c->cg)) {
+		k = CARREL_MSG_CLOSED;
+		(void)send(conn, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		conn = -1;
+	}
 	if ((r = add_login(c, l)) < 0) {
-		if (l->attached && alive(l->pidfd))
-			(void)cg_attach_origin(c->cg, &l->origin, l->pid, NULL);
+		(void)move_out(c, l, NULL);
+		if (conn < 0) {
+			struct carrel_reply reply = { 0 };
+			proto_error(&reply, r, "cgroup", "joining the user's carrel %s", c->id);
+			(void)proto_send_reply(l->sock, &reply, -1);
+		}
 		goto out;
 	}
 	fds[0] = fds[1] = -1; /* the login owns them now */
@@ -294,7 +389,8 @@ static void serve_attach(struct carrel *c, int conn)
 	(void)write_state(c);
 out:
 	k = r == 0 ? CARREL_MSG_CLOSED : 'E';
-	(void)send(conn, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (conn >= 0)
+		(void)send(conn, &k, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	closep(&fds[0]);
 	closep(&fds[1]);
 }
@@ -569,6 +665,10 @@ void keeper_main(struct carrel *c)
 		fail(c, r, "mount /var/tmp", "the user's directory in " CARREL_STATEDIR "/vartmp");
 	if ((r = spawn_holder(c, &go, &ready)) < 0)
 		fail(c, r, "namespaces", "clone3 of the holder");
+	/* holder_pid below (idmap, cgroup.procs, waitpid in teardown) cannot
+	 * name another process: the holder is this keeper's own child, and a
+	 * child's pid is not freed for reuse before its parent waits for it,
+	 * which the keeper does only in teardown, after its last use. */
 	if (c->clone_flags & CLONE_NEWUSER) {
 		const char *failed = "";
 		if ((r = idmap_write(c->holder_pid, &c->ids, &failed)) < 0)
@@ -589,13 +689,8 @@ void keeper_main(struct carrel *c)
 
 	if ((ctl_fd = listen_ctl(c)) < 0)
 		fail(c, ctl_fd, "keeper socket", CARREL_SESSIONS_DIR);
-	if ((r = cg_origin_read(c->cg, c->logins[0].pid, &c->logins[0].origin, &e)) < 0)
+	if ((r = move_in(c, &c->logins[0], &e)) < 0)
 		fail(c, r, "cgroup", e.msg);
-	c->logins[0].attached = true;
-	if ((r = cg_attach(c->cg, c->logins[0].pid, &e)) < 0)
-		fail(c, r, "cgroup", e.msg);
-	if (!alive(c->logins[0].pidfd)) /* the pid just moved must still be the login process */
-		fail(c, -ESRCH, "cgroup", "the login process exited while it was attached");
 	if ((r = write_state(c)) < 0)
 		fail(c, r, "state file", CARREL_SESSIONS_DIR);
 	if (c->policy.scope == CARREL_SCOPE_USER && (r = carrel_claim_user(c)) < 0)

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define MAX_FDS 2
+#define MAX_FDS CARREL_PROTO_MAX_FDS
 /* A send waits at most this long for room in the peer's queue. */
 #define SEND_TIMEOUT_MS 5000
 
@@ -158,13 +158,18 @@ int proto_send_reply(int sock, const struct carrel_reply *reply, int fd)
 
 int proto_recv_reply(int sock, struct carrel_reply *reply, int *fd, int timeout_ms)
 {
-	int r = proto_recv(sock, reply, sizeof(*reply), fd, 1, timeout_ms);
+	return proto_recv_reply_fds(sock, reply, fd, 1, timeout_ms);
+}
+
+int proto_recv_reply_fds(int sock, struct carrel_reply *reply, int *fds, int nfds, int timeout_ms)
+{
+	int r = proto_recv(sock, reply, sizeof(*reply), fds, nfds, timeout_ms);
 
 	if (r < 0)
 		return r;
 	if (reply->version != CARREL_PROTO_VERSION) {
-		closep(fd);
-		*fd = -1;
+		for (int i = 0; i < nfds; i++)
+			fds[i] = safe_close(fds[i]);
 		return -EPROTO;
 	}
 	reply->step[sizeof(reply->step) - 1] = '\0';

@@ -21,10 +21,12 @@
 
 #include "policy.h"
 
-#define CARREL_PROTO_VERSION 1
+#define CARREL_PROTO_VERSION 2
 #define CARREL_PROTO_FD 3
 #define CARREL_MSG_CLOSE 'C'
 #define CARREL_MSG_CLOSED 'K'
+/* The most fds one message carries. */
+#define CARREL_PROTO_MAX_FDS 16
 
 /*
  * module -> helper, the first message on fd 3: the policy the module has
@@ -50,7 +52,21 @@ struct carrel_reply {
 	uint64_t capabilities; /* what the bounding set keeps (CAP_* bits) */
 	uint32_t bpf_len;     /* > 0: a second message follows, the seccomp
 			       * program (struct sock_filter[]) of that size */
+	uint32_t move;        /* > 0: not the answer yet, see below */
 };
+
+/*
+ * The login process moves itself into the carrel's cgroups: no process is
+ * ever named to cgroup.procs by a pid that could have been reused.  Before
+ * its answer the keeper sends a struct carrel_reply with err = 0 and
+ * move = N, with 2N fds attached: the cgroup.procs files of the session's
+ * N cgroups, then those of the login's own N cgroups (to go back to at
+ * close).  The module writes "0" (itself) into the first N, answers with
+ * an int32_t (0 or -errno), and the keeper checks the move and sends the
+ * answer.  At close the module writes "0" into the other N, then sends
+ * CARREL_MSG_CLOSE.  Where the cgroups are systemd's units there is no
+ * move message (the keeper names the pid, checked by its pidfd).
+ */
 
 #define CARREL_BPF_MAX (64 * 1024)
 
@@ -81,9 +97,7 @@ struct carrel_attach {
 	char rhost[256];
 };
 
-/* A message of exactly LEN bytes with NFDS (<= 2) fds attached. recv fails
- * with -EPROTO unless it gets exactly that; received fds are O_CLOEXEC. */
-/* A message of exactly LEN bytes with up to 2 fds attached. recv fails with
+/* A message of exactly LEN bytes with up to CARREL_PROTO_MAX_FDS fds attached. recv fails with
  * -EPROTO unless it gets exactly LEN bytes; fds not sent are -1, received
  * ones are O_CLOEXEC. */
 int proto_send(int sock, const void *buf, size_t len, const int *fds, int nfds);
@@ -97,6 +111,8 @@ int proto_poll(int fd, short events, int timeout_ms);
 int proto_send_reply(int sock, const struct carrel_reply *reply, int fd);
 /* Receive a reply within TIMEOUT_MS; *FD gets the attached fd or -1. */
 int proto_recv_reply(int sock, struct carrel_reply *reply, int *fd, int timeout_ms);
+/* The same with up to NFDS fds (the move message). */
+int proto_recv_reply_fds(int sock, struct carrel_reply *reply, int *fds, int nfds, int timeout_ms);
 /* Receive the seccomp program announced by REPLY (*BPF: malloc'd, or NULL
  * when there is none). */
 int proto_recv_bpf(int sock, const struct carrel_reply *reply, void **bpf, int timeout_ms);

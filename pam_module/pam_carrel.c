@@ -89,9 +89,19 @@ struct opts {
  */
 enum join_mode { JOIN_AT_OPEN, JOIN_USERNS_AT_SETCRED, JOIN_AT_OPEN_CHOWN_TTY, JOIN_AT_OPEN_NO_PIDNS };
 
+/* The most cgroups a carrel has: a move message carries two fds for each. */
+#define MAX_CG (CARREL_PROTO_MAX_FDS / 2)
+
+/* This process's own cgroups, as cgroup.procs fds from the keeper. */
+struct origin {
+	int fd[MAX_CG];
+	int n;
+};
+
 struct session {
 	int sock;      /* to the keeper */
 	pid_t opener;  /* the process that ran open_session */
+	struct origin origin; /* to move back into at close */
 	char id[32];
 	enum join_mode mode;
 	char user[64];
@@ -130,6 +140,8 @@ static void session_free(pam_handle_t *pamh, void *data, int status)
 	if (s) {
 		closep(&s->sock);
 		closep(&s->holder);
+		for (int i = 0; i < s->origin.n; i++)
+			s->origin.fd[i] = safe_close(s->origin.fd[i]);
 		free(s->bpf);
 		free(s);
 	}
@@ -221,11 +233,66 @@ static int wait_helper(pid_t pid, int *status)
 	return r;
 }
 
+/* Move this process (lib/proto.h): "0" into each cgroup.procs file in FD. */
+static int move_self(const int *fd, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (write(fd[i], "0", 1) != 1)
+			return -errno;
+	return 0;
+}
+
+/* Back into ORIGIN, and forget it. */
+static void move_back(struct origin *origin)
+{
+	(void)move_self(origin->fd, origin->n);
+	for (int i = 0; i < origin->n; i++)
+		origin->fd[i] = safe_close(origin->fd[i]);
+	origin->n = 0;
+}
+
+/* The keeper's first message: its answer (*HOLDER the attached fd), or the
+ * move message, which this process answers by moving itself into the
+ * carrel's cgroups before the answer comes.  ORIGIN gets the way back. */
+static int recv_answer(int sock, struct carrel_reply *reply, int *holder, struct origin *origin)
+{
+	int fds[CARREL_PROTO_MAX_FDS], r;
+	int32_t err;
+	uint32_t n;
+
+	if ((r = proto_recv_reply_fds(sock, reply, fds, CARREL_PROTO_MAX_FDS, OPEN_TIMEOUT_MS)) < 0)
+		return r;
+	n = reply->err == 0 ? reply->move : 0;
+	if (n == 0) {
+		*holder = fds[0];
+		for (int i = 1; i < CARREL_PROTO_MAX_FDS; i++)
+			fds[i] = safe_close(fds[i]);
+		return 0;
+	}
+	err = n > MAX_CG ? -EPROTO : 0;
+	for (uint32_t i = 0; err == 0 && i < 2 * n; i++)
+		if (fds[i] < 0)
+			err = -EPROTO;
+	if (err == 0) {
+		for (uint32_t i = 0; i < n; i++)
+			origin->fd[i] = take_fd(&fds[n + i]);
+		origin->n = (int)n;
+		err = move_self(fds, (int)n);
+	}
+	for (int i = 0; i < CARREL_PROTO_MAX_FDS; i++)
+		fds[i] = safe_close(fds[i]);
+	/* The keeper checks the move, and answers. */
+	if ((r = proto_send(sock, &err, sizeof(err), NULL, 0)) < 0)
+		return r;
+	return proto_recv_reply(sock, reply, holder, OPEN_TIMEOUT_MS);
+}
+
 /* Run the helper and get the keeper's answer. On success *HOLDER is the
- * holder's pidfd and *SOCK the channel to the keeper. */
+ * holder's pidfd, *SOCK the channel to the keeper, and ORIGIN (when this
+ * process moved itself) the way back out of the carrel's cgroups. */
 static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user,
 		      const struct carrel_policy *pol, struct carrel_reply *reply, int *holder,
-		      int *sock, void **bpf)
+		      int *sock, void **bpf, struct origin *origin)
 {
 	struct carrel_open_req req = { .version = CARREL_PROTO_VERSION, .size = sizeof(req.policy),
 				       .policy = *pol };
@@ -278,7 +345,9 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user
 				    HELPER_TIMEOUT_MS / 1000);
 		return r;
 	}
-	r = proto_recv_reply(sv[0], reply, holder, OPEN_TIMEOUT_MS);
+	r = recv_answer(sv[0], reply, holder, origin);
+	if (r < 0)
+		move_back(origin);
 	if (r == -ETIMEDOUT) {
 		close(sv[0]);
 		proto_error(reply, r, "keeper", "no answer from the session's keeper within %d s",
@@ -292,6 +361,7 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user
 		return r;
 	}
 	if (reply->err < 0 || *holder < 0) {
+		move_back(origin);
 		closep(holder);
 		close(sv[0]);
 		return reply->err < 0 ? reply->err : -EPROTO;
@@ -418,6 +488,7 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	_cleanup_close_ int holder = -1;
 	_cleanup_close_ int sock = -1;
 	_cleanup_free_ void *bpf = NULL;
+	struct origin origin = { .n = 0 };
 	const char *step;
 	char env[64];
 	int r;
@@ -436,7 +507,7 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 			    item(pamh, PAM_SERVICE));
 		return -ENOEXEC;
 	}
-	r = run_helper(pamh, o, user, pol, reply, &holder, &sock, &bpf);
+	r = run_helper(pamh, o, user, pol, reply, &holder, &sock, &bpf, &origin);
 	if (r < 0)
 		return r;
 	r = join(pamh, reply, holder, bpf, pol, mode, pw->pw_uid, &step);
@@ -454,6 +525,8 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 		s->sock = take_fd(&sock);
 		s->holder = -1;
 		s->opener = getpid();
+		s->origin = origin;
+		origin.n = 0;
 		s->mode = mode;
 		snprintf(s->user, sizeof(s->user), "%s", user);
 		snprintf(s->tty, sizeof(s->tty), "%s", item(pamh, PAM_TTY));
@@ -471,6 +544,8 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 		snprintf(s->id, sizeof(s->id), "%s", reply->id);
 		if (pam_set_data(pamh, DATA_KEY, s, session_free) != PAM_SUCCESS) {
 			sock = take_fd(&s->sock);
+			origin = s->origin;
+			s->origin.n = 0;
 			session_free(pamh, s, 0);
 			step = "pam_set_data";
 			r = -ENOMEM;
@@ -479,6 +554,7 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	if (r < 0) {
 		/* Half-joined: the keeper takes everything down again. A failed
 		 * setns(pidfd) changes no namespace. */
+		move_back(&origin);
 		request_close(sock);
 		proto_error(reply, r, step, "joining carrel %s", reply->id);
 	}
@@ -588,6 +664,10 @@ CARREL_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, 
 	if (pam_get_data(pamh, DATA_KEY, &data) != PAM_SUCCESS || !data)
 		return PAM_SUCCESS; /* exempt, or let in by on_error = allow */
 	s = (struct session *)data;
+	/* Out of the carrel's cgroups by itself, never by the keeper naming a
+	 * pid; only the process that moved in (the keeper checks that one). */
+	if (s->opener == getpid())
+		move_back(&s->origin);
 	request_close(s->sock);
 	if (s->mode == JOIN_AT_OPEN_CHOWN_TTY && strcmp(s->tty, "-") != 0)
 		utmp_logout(s->tty, s->user);

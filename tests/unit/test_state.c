@@ -357,9 +357,11 @@ static void test_wire(void)
 	check(r == -EPROTO && fds[0] == -1 && count_fds() == before,
 	      "wire: a longer (truncated) message: EPROTO, its fd closed");
 	{
-		int three[3] = { pass, pass, pass };
-		check(proto_send(sv[0], small, sizeof(small), three, 3) == -EINVAL,
-		      "wire: more than 2 fds: EINVAL");
+		int many[CARREL_PROTO_MAX_FDS + 1];
+		for (int i = 0; i < CARREL_PROTO_MAX_FDS + 1; i++)
+			many[i] = pass;
+		check(proto_send(sv[0], small, sizeof(small), many, CARREL_PROTO_MAX_FDS + 1) == -EINVAL,
+		      "wire: more than CARREL_PROTO_MAX_FDS fds: EINVAL");
 	}
 	proto_send(sv[0], small, sizeof(small), (int[]){ pass, pass }, 2);
 	r = proto_recv(sv[1], big, sizeof(small), fds, 1, 1000);
