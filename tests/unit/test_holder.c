@@ -105,18 +105,26 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	close(ready[1]);
-	/* The exec is done when the pipe's write end (close-on-exec) closes. */
+	/* The pipe's write end (close-on-exec) closes during the exec, a moment
+	 * before the kernel names the new program and marks it non-dumpable:
+	 * wait (bounded) for the state, never race it. */
 	(void)!read(ready[0], &c, 1);
 	close(ready[0]);
 	pidfd = (int)syscall(SYS_pidfd_open, holder, 0);
 
-	check(comm_of(holder, comm, sizeof(comm)) && strcmp(comm, "carrel-holder") == 0,
-	      "it runs, named carrel-holder (comm '%s')", comm);
 	{
 		char path[64];
-		int r;
+		int r = -1;
 		snprintf(path, sizeof(path), "/proc/%d/environ", (int)holder);
-		r = stat(path, &st);
+		for (int i = 0; i < 500; i++) {
+			r = stat(path, &st);
+			if (comm_of(holder, comm, sizeof(comm)) && strcmp(comm, "carrel-holder") == 0 && r == 0 &&
+			    st.st_uid == 0)
+				break;
+			usleep(10000);
+		}
+		check(comm_of(holder, comm, sizeof(comm)) && strcmp(comm, "carrel-holder") == 0,
+		      "it runs, named carrel-holder (comm '%s')", comm);
 		check(r == 0 && st.st_uid == 0, "non-dumpable as nobody: its /proc files are root's (environ owner %d)",
 		      r == 0 ? (int)st.st_uid : -1);
 	}
