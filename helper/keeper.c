@@ -192,8 +192,11 @@ static int move_fail(struct carrel_error *e, int r, const char *msg)
 
 _Static_assert(2 * CG_MAX_HIER <= CARREL_PROTO_MAX_FDS, "one move message carries every cgroup.procs fd");
 
-/* The module's answer to the move message: bounded, the login is waiting. */
-#define MOVE_TIMEOUT_MS 5000
+/* The module's answer to the move message: bounded, the login is waiting.
+ * As long as the module waits for the keeper (OPEN_TIMEOUT_MS in
+ * pam_carrel.c): a login program slow to be scheduled under load (100
+ * concurrent ssh logins on 2 CPUs, t-97-load) is not refused for it. */
+#define MOVE_TIMEOUT_MS 15000
 
 /*
  * Put login L into the carrel's cgroups.  The login process moves itself
