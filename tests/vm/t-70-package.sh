@@ -83,13 +83,26 @@ echo "* * * * * bash $V/hold.sh cron 0 >$CRON_DIR_R/\$(date +\%s).out 2>&1" | cr
 systemctl start cron.service
 
 # cron_mark: now.  expect_cron NAME USER DIR MARK carrel|plain: a job of USER
-# started after MARK ran (cron starts one a minute: 90 s at most), in a
-# carrel or not.
+# started after MARK ran (cron starts one a minute: 150 s at most), in a
+# carrel or not.  A job is judged by when it started (its file is named by
+# the job's own `date +%s`), never by when it last wrote: a job that cron
+# began under the previous PAM stack still writes after MARK.  Its session
+# opened a moment before that date was taken, so a job counts only from
+# MARK + 2 on (whole seconds on both sides).
 cron_mark() { date +%s; }
-cron_after() { find "$1" -name '*.out' -newermt "@$2" -exec grep -l '^ready=cron' {} + 2>/dev/null | sort | tail -n 1; }
+cron_after() {
+	local f t best=
+	for f in "$1"/*.out; do
+		[ -e "$f" ] || continue
+		t=$(basename "$f" .out)
+		case $t in '' | *[!0-9]*) continue ;; esac
+		[ "$t" -ge $(($2 + 2)) ] && grep -q '^ready=cron' "$f" && best=$f
+	done
+	echo "$best"
+}
 expect_cron() {
 	local name=$1 user=$2 dir=$3 mark=$4 want=$5 f id net
-	slow_until 90 eval '[ -n "$(cron_after "$dir" "$mark")" ]'
+	slow_until 150 eval '[ -n "$(cron_after "$dir" "$mark")" ]'
 	f=$(cron_after "$dir" "$mark")
 	if [ -z "$f" ]; then
 		not_ok "$name: a cron job of $user runs" "$(ls -l "$dir")" "$(journalctl -q --no-pager -u cron -n 5 2>&1)"
@@ -217,7 +230,7 @@ expect_login "enabled again" ssh "$U" carrel
 # remove leaves /run/carrel to a carrel still open: remove when none is,
 # just after alice's cron job of this minute (a carrel too) is over.
 mark=$(cron_mark)
-slow_until 90 eval '[ -n "$(cron_after "$CRON_DIR_U" "$mark")" ]'
+slow_until 150 eval '[ -n "$(cron_after "$CRON_DIR_U" "$mark")" ]'
 slow_until 30 no_carrel_open
 
 # --- 4. apt remove, 5. apt purge ----------------------------------------------
