@@ -72,42 +72,8 @@ B_UID=61900
 
 say() { printf '# %s\n' "$*" >&2; }
 
-# mount_of FSTYPE [CONTROLLER]: "MOUNTPOINT ROOT" of the first such cgroup mount.
-mount_of() {
-	awk -v fs="$1" -v c="${2:-}" '{
-		for (i = 7; i <= NF; i++) if ($i == "-") break
-		if ($(i + 1) != fs) next
-		if (c != "") {
-			n = split($(i + 3), o, ","); f = 0
-			for (j = 1; j <= n; j++) if (o[j] == c) f = 1
-			if (!f) next
-		}
-		print $5, $4; exit
-	}' /proc/self/mountinfo
-}
-
-# cg_discover: "KEY DIR" for each hierarchy carrel may use, DIR = our cgroup there.
-cg_discover() {
-	local id ctrls path c mp root rel
-	while IFS=: read -r id ctrls path; do
-		if [ "$id" = 0 ] && [ -z "$ctrls" ]; then
-			read -r mp root < <(mount_of cgroup2)
-			set -- unified
-		else
-			set --
-			for c in ${ctrls//,/ }; do
-				case $c in memory | pids | cpu | cpuacct | freezer | blkio) set -- "$@" "$c" ;; esac
-			done
-			[ $# -gt 0 ] || continue
-			read -r mp root < <(mount_of cgroup "$1")
-		fi
-		[ -n "${mp:-}" ] || continue
-		rel=$path
-		[ "$root" != / ] && rel=${path#"$root"}
-		for c in "$@"; do echo "$c $mp${rel%/}"; done
-		mp=
-	done </proc/self/cgroup
-}
+# mount_of, cg_discover
+. "$B_HERE/../tests/cg-discover.sh"
 
 # ------------------------------------------------------------------ outer
 
