@@ -95,7 +95,7 @@ endif
 
 # Set-user-ID: libc and libcap only, and of lib/ only the files named here
 # (`make audit-setuid` counts the lines it compiles and checks what it links).
-SETUID_LIB := lib/util.o lib/proto.o lib/caps.o lib/state.o lib/keeper_client.o
+SETUID_LIB := lib/util_min.o lib/proto.o lib/caps.o lib/state.o lib/keeper_client.o
 setuid/carrel-user: $(SETUID_SRC:.c=.o) $(SETUID_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lcap
 
@@ -170,16 +170,21 @@ tests/unit/test_holder: tests/unit/test_holder.c tests/unit/tap.h holder/carrel-
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
 # The state file and the wire format; its state directory is its own.
-tests/unit/test_state: tests/unit/test_state.c tests/unit/tap.h lib/state.c lib/state_write.c lib/proto.c lib/util.c $(HEADERS)
+tests/unit/test_state: tests/unit/test_state.c tests/unit/tap.h lib/state.c lib/state_write.c lib/proto.c lib/util.c lib/util_min.c $(HEADERS)
 	$(CC) $(CPPFLAGS) -UCARREL_RUNDIR -DCARREL_RUNDIR='"$(CURDIR)/tests/unit/state-rundir"' $(WARN) $(CFLAGS) $(SAN) \
-		-o $@ $< lib/state.c lib/state_write.c lib/proto.c lib/util.c
+		-o $@ $< lib/state.c lib/state_write.c lib/proto.c lib/util.c lib/util_min.c
 
 tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static-pie -o $@ $< -lpthread || \
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpthread
 
+# The id map writer, without the helper around it.
+tests/unit/test_idmap: tests/unit/test_idmap.c tests/unit/tap.h helper/idmap.c lib/error.c lib/util.c lib/util_min.c $(HEADERS)
+	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -o $@ $< helper/idmap.c lib/error.c lib/util.c lib/util_min.c
+
 UNIT_TESTS := tests/unit/test_conf tests/unit/test_cgroup tests/unit/test_dlopen tests/unit/test_pam_confdir \
-              tests/unit/test_seccomp tests/unit/test_holder tests/unit/seccomp_probe tests/unit/test_state
+              tests/unit/test_seccomp tests/unit/test_holder tests/unit/seccomp_probe tests/unit/test_state \
+              tests/unit/test_idmap
 
 # Every Debian package the build, the tests and the demo need (idempotent).
 deps:

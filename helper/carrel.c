@@ -84,26 +84,6 @@ int carrel_lock(void)
 	return lock_file(CARREL_LOCK_FILE);
 }
 
-/* Write all of BUF to FD: a short write is an error (-EIO, or what the
- * retry says), never a success. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The next session number. Caller holds the carrel lock. The new number
  * goes to a temporary file that replaces the old one only when written in
  * full: a failed or short write (a full /run, a file size limit) refuses

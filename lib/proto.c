@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "proto.h"
-#include "util.h"
+#include "util_min.h"
 
 #include <limits.h>
 #include <poll.h>

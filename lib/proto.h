@@ -34,10 +34,33 @@
  * config a second time on the login path. The helper serves `open` to real
  * root only, and checks the message's form, not its choices.
  */
+/* The most supplementary groups a login's ids carry (the kernel takes 340
+ * lines of gid_map). */
+#define CARREL_PROTO_MAX_GROUPS 256
+
+/*
+ * The user's ids as the module resolved them (it looked the user up for the
+ * policy already): the helper makes no user or group lookup of its own, so
+ * it never loads the name service (libnss_systemd probing userdb) on the
+ * login path.  GROUPS are the supplementary groups with the primary one;
+ * NGROUPS > CARREL_PROTO_MAX_GROUPS says "more than fit", which the helper
+ * refuses for a user namespace.  TTY_GID: the tty group (for ptys), or
+ * (uint32_t)-1 when the host has none.  Only filled in when the policy has
+ * a user namespace; otherwise NGROUPS is 0.
+ */
+struct carrel_ids {
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t tty_gid;
+	uint32_t ngroups;
+	uint32_t groups[CARREL_PROTO_MAX_GROUPS];
+};
+
 struct carrel_open_req {
 	uint32_t version;
 	uint32_t size; /* sizeof(struct carrel_policy): both built from one tree */
 	struct carrel_policy policy;
+	struct carrel_ids ids;
 };
 
 struct carrel_reply {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "state.h"
-#include "util.h"
+#include "util_min.h"
 
 #include <fcntl.h>
 #include <stdint.h>
