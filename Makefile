@@ -100,7 +100,7 @@ setuid/carrel-user: $(SETUID_SRC:.c=.o) $(SETUID_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lcap
 
 audit-setuid: setuid/carrel-user
-	@wc -l $(SETUID_SRC) setuid/*.h $(SETUID_LIB:.o=.c) $(SETUID_LIB:.o=.h) lib/rundir.h lib/policy.h lib/bpf_load.h
+	@wc -l $(SETUID_SRC) setuid/*.h $(SETUID_LIB:.o=.c) $(SETUID_LIB:.o=.h) lib/rundir.h lib/bpf_load.h
 	@ldd setuid/carrel-user | awk '{ print $$1 }' | grep -Ev '^(linux-vdso|/lib64/ld-linux|libc\.so|libcap\.so)' \
 		&& { echo "carrel-user links more than libc and libcap" >&2; exit 1; } || echo "links: libc, libcap"
 
@@ -170,9 +170,9 @@ tests/unit/test_holder: tests/unit/test_holder.c tests/unit/tap.h holder/carrel-
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
 # The state file and the wire format; its state directory is its own.
-tests/unit/test_state: tests/unit/test_state.c tests/unit/tap.h lib/state.c lib/state_write.c lib/proto.c lib/util.c lib/util_min.c $(HEADERS)
+tests/unit/test_state: tests/unit/test_state.c tests/unit/tap.h lib/state.c lib/state_records.c lib/parse.c lib/state_write.c lib/proto.c lib/proto_open.c lib/util.c lib/util_min.c $(HEADERS)
 	$(CC) $(CPPFLAGS) -UCARREL_RUNDIR -DCARREL_RUNDIR='"$(CURDIR)/tests/unit/state-rundir"' $(WARN) $(CFLAGS) $(SAN) \
-		-o $@ $< lib/state.c lib/state_write.c lib/proto.c lib/util.c lib/util_min.c
+		-o $@ $< lib/state.c lib/state_records.c lib/parse.c lib/state_write.c lib/proto.c lib/proto_open.c lib/util.c lib/util_min.c
 
 tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static-pie -o $@ $< -lpthread || \

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+_Static_assert(STATE_HOSTNAME_MAX == CARREL_HOSTNAME_MAX, "the state file holds the carrel's hostname");
+
 /* How long a login waits for the global or a per-user lock before it is
  * refused: well inside the module's own bound on the helper (pam_carrel.c). */
 #define CARREL_LOCK_TIMEOUT_MS 8000

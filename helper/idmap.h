@@ -14,7 +14,7 @@
 #include <sys/types.h>
 
 #include "error.h"
-#include "proto.h"
+#include "proto_open.h"
 
 #define IDMAP_MAX_GIDS 256 /* the kernel takes 340 lines */
 

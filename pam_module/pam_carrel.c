@@ -38,7 +38,7 @@
 
 #include "caps.h"
 #include "carrel_conf.h"
-#include "proto.h"
+#include "proto_open.h"
 #include "bpf_load.h"
 #include "util.h"
 
