@@ -78,8 +78,7 @@ static int ns_flags(unsigned ns)
 
 /* USER SERVICE TTY RHOST [CONFIG]; the user's ids come with the policy
  * (recv_policy()): no name service lookup here. */
-static int check_args(struct carrel *c, int argc, char **argv, const struct carrel_ids *ids,
-		      struct carrel_reply *reply)
+static int check_args(struct carrel *c, int argc, char **argv, struct carrel_reply *reply)
 {
 	if (argc < 6 || argc > 7) {
 		proto_error(reply, -EINVAL, "arguments", "expected USER SERVICE TTY RHOST [CONFIG]");
@@ -102,16 +101,10 @@ static int check_args(struct carrel *c, int argc, char **argv, const struct carr
 	}
 	if (argc == 7)
 		snprintf(c->config, sizeof(c->config), "%s", argv[6]);
-	if (ids->uid == (uint32_t)-1 || ids->gid == (uint32_t)-1) {
-		proto_error(reply, -EINVAL, "user", "no valid uid/gid of %s from the module", argv[2]);
-		return -EINVAL;
-	}
 	snprintf(c->user, sizeof(c->user), "%s", argv[2]);
 	snprintf(c->logins[0].service, sizeof(c->logins[0].service), "%s", argv[3]);
 	snprintf(c->logins[0].tty, sizeof(c->logins[0].tty), "%s", argv[4]);
 	snprintf(c->logins[0].rhost, sizeof(c->logins[0].rhost), "%s", argv[5]);
-	c->uid = ids->uid;
-	c->gid = ids->gid;
 	return 0;
 }
 
@@ -254,8 +247,9 @@ static bool policy_usable(const struct carrel_policy *p, const struct carrel_che
 	return seccomp_usable(p, chk, cache, err) && cgroup_usable(p, chk, cache, err);
 }
 
-/* The policy the module resolved, from fd 3, with the login process's
- * pidfd attached; the policy's form is checked here. */
+/* The policy the module resolved and the user's ids (*IDS; c->uid, c->gid),
+ * from fd 3, with the login process's pidfd attached; the policy's form is
+ * checked here. */
 static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_reply *reply)
 {
 	static struct carrel_open_req req; /* large: not on the stack */
@@ -275,8 +269,14 @@ static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_r
 		proto_error(reply, r, "policy", "no valid policy from the module");
 		return r;
 	}
+	if (req.ids.uid == (uint32_t)-1 || req.ids.gid == (uint32_t)-1) {
+		proto_error(reply, -EINVAL, "user", "no valid uid/gid of %s from the module", c->user);
+		return -EINVAL;
+	}
 	c->policy = req.policy;
 	*ids = req.ids;
+	c->uid = ids->uid;
+	c->gid = ids->gid;
 	if (!policy_usable(&c->policy, NULL, NULL, &err)) {
 		proto_error(reply, -EINVAL, "config", "%s", err.msg);
 		return -EINVAL;
@@ -325,7 +325,7 @@ static int op_open(int argc, char **argv)
 		return 2;
 	}
 	(void)fcntl(CARREL_PROTO_FD, F_SETFD, FD_CLOEXEC);
-	if ((r = recv_policy(&c, &ids, &reply)) < 0 || (r = check_args(&c, argc, argv, &ids, &reply)) < 0 ||
+	if ((r = check_args(&c, argc, argv, &reply)) < 0 || (r = recv_policy(&c, &ids, &reply)) < 0 ||
 	    (r = check_ids(&c, &ids, &reply)) < 0 || (r = build_filter(&c, &reply)) < 0 ||
 	    (r = find_login(&c.logins[0], &reply)) < 0)
 		goto fail;
