@@ -79,8 +79,13 @@ $(CONF_A): $(CONF_SRC:.c=.o)
 $(CG_A): $(CG_SRC:.c=.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
+# libconfuse, libseccomp and libcap linked in: every keeper is a copy of the
+# helper for a carrel's whole life, and each shared library costs it its own
+# relocated data, bss and page tables (bench/RESULTS.md), and every open the
+# loading of it.  HELPER_LIBS=-lconfuse -lcap -lseccomp links them shared.
+HELPER_LIBS ?= -Wl,-Bstatic -lconfuse -lseccomp -lcap -Wl,-Bdynamic
 helper/carrel-helper: $(HELPER_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap -lseccomp $(SYSTEMD_LIBS)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(SYSTEMD_LIBS)
 
 # Static and alone: it stays mapped for the carrel's whole life, in every
 # carrel, so it maps no library and links nothing of the project's.
@@ -178,13 +183,18 @@ tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static-pie -o $@ $< -lpthread || \
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpthread
 
+# The default seccomp filter's cache (root: the cache must be root's).
+tests/unit/test_seccomp_cache: tests/unit/test_seccomp_cache.c helper/seccomp_profile.c $(HEADERS)
+	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -o $@ $< helper/seccomp_profile.c \
+		$(LIB_SRC) -lseccomp -lcap
+
 # The id map writer, without the helper around it.
 tests/unit/test_idmap: tests/unit/test_idmap.c tests/unit/tap.h helper/idmap.c lib/error.c lib/util.c lib/util_min.c $(HEADERS)
 	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -o $@ $< helper/idmap.c lib/error.c lib/util.c lib/util_min.c
 
 UNIT_TESTS := tests/unit/test_conf tests/unit/test_cgroup tests/unit/test_dlopen tests/unit/test_pam_confdir \
               tests/unit/test_seccomp tests/unit/test_holder tests/unit/seccomp_probe tests/unit/test_state \
-              tests/unit/test_idmap
+              tests/unit/test_idmap tests/unit/test_seccomp_cache
 
 # Every Debian package the build, the tests and the demo need (idempotent).
 deps:

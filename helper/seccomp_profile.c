@@ -755,12 +755,12 @@ int carrel_seccomp_export_mem(const struct carrel_seccomp *f, void **prog, uint3
 
 /* ---- the default filter, compiled once ---------------------------------------------- */
 
-#define CACHE_MAGIC "carrelbpf1"
+#define CACHE_MAGIC "carrelbpf2"
 
 /* What the cache file starts with: the helper binary that wrote it. */
 struct cache_header {
 	char magic[16];
-	uint64_t dev, ino, size, mtime_sec, mtime_nsec;
+	uint64_t dev, ino, size, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
 	uint32_t len; /* bytes of program that follow */
 	uint32_t pad;
 };
@@ -778,6 +778,10 @@ static int cache_key(struct cache_header *h)
 	h->size = (uint64_t)st.st_size;
 	h->mtime_sec = (uint64_t)st.st_mtim.tv_sec;
 	h->mtime_nsec = (uint64_t)st.st_mtim.tv_nsec;
+	/* ctime too: no one can set it, and a copy over the same inode
+	 * (cp -p, install -p) changes it. */
+	h->ctime_sec = (uint64_t)st.st_ctim.tv_sec;
+	h->ctime_nsec = (uint64_t)st.st_ctim.tv_nsec;
 	return 0;
 }
 
@@ -799,7 +803,8 @@ static int cache_read(const char *cache, const struct cache_header *key, void **
 	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		return -ENOENT;
 	if (memcmp(h.magic, key->magic, sizeof(h.magic)) != 0 || h.dev != key->dev || h.ino != key->ino ||
-	    h.size != key->size || h.mtime_sec != key->mtime_sec || h.mtime_nsec != key->mtime_nsec)
+	    h.size != key->size || h.mtime_sec != key->mtime_sec || h.mtime_nsec != key->mtime_nsec ||
+	    h.ctime_sec != key->ctime_sec || h.ctime_nsec != key->ctime_nsec)
 		return -ESTALE;
 	if (h.len == 0 || h.len > CARREL_BPF_MAX || h.len % sizeof(struct sock_filter) != 0 ||
 	    st.st_size != (off_t)(sizeof(h) + h.len))

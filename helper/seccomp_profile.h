@@ -61,7 +61,7 @@ int carrel_seccomp_export_mem(const struct carrel_seccomp *f, void **prog, uint3
  * The built-in default filter as bytes, compiled once per helper binary:
  * read from CACHE when it is valid (a regular file owned by root, not
  * writable by group or others, whose header names this very helper binary
- * by device, inode, size and modification time), else compiled and written
+ * by device, inode, size, modification and change times), else compiled and written
  * to CACHE (a new file renamed into place; a failure to write it only costs
  * the next open a compile).  The directory CACHE is in must be root's and
  * not writable by others (CARREL_RUNDIR).  *PROG is malloc'd.
