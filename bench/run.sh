@@ -104,24 +104,17 @@ outer() {
 		exit 77
 	fi
 
-	local key dir benchcg="carrel-bench.$$" dirs=() made=()
-	while read -r key dir; do
-		export "B_CG_${key^^}=$dir/$benchcg"
-		case " ${dirs[*]} " in *" $dir "*) ;; *) dirs+=("$dir") ;; esac
-	done < <(cg_discover)
-	if [ -z "${B_CG_MEMORY:-}" ] || [ -z "${B_CG_PIDS:-}" ]; then
+	local rc_cg=0
+	cg_make_own B "carrel-bench.$$" || rc_cg=$?
+	if [ "$rc_cg" = 2 ]; then
 		echo "bench: no memory and pids cgroup hierarchies found" >&2
 		exit 77
+	elif [ "$rc_cg" != 0 ]; then
+		echo "bench: cannot create a cgroup beneath $CG_OWN_FAILED" >&2
+		exit 77
 	fi
-	for dir in "${dirs[@]}"; do
-		if ! mkdir "$dir/$benchcg"; then
-			echo "bench: cannot create a cgroup beneath $dir" >&2
-			local m
-			for m in "${made[@]}"; do rmdir "$m"; done
-			exit 77
-		fi
-		made+=("$dir/$benchcg")
-	done
+	local made=()
+	read -r -a made <<<"$CG_OWN_DIRS"
 	export B_BENCHCG_DIRS="${made[*]}" B_CG_MEMORY B_CG_PIDS
 	# In the cpu hierarchy the whole bench is one group, weighed against each
 	# single task of the parent cgroup: give it the weight that nice gives a task.

@@ -39,3 +39,29 @@ cg_discover() {
 		mp=
 	done </proc/self/cgroup
 }
+
+# cg_make_own PREFIX NAME: a cgroup NAME of our own beneath ours in each
+# hierarchy carrel may use.  Exports PREFIX_CG_KEY=DIR/NAME per hierarchy
+# (PREFIX_CG_MEMORY, PREFIX_CG_PIDS, ...) and sets CG_OWN_DIRS to the
+# directories made (one per mount).  Returns 2 without a memory and a pids
+# hierarchy, 1 when a mkdir fails (CG_OWN_FAILED names where; what was made
+# is removed again).
+cg_make_own() {
+	local prefix=$1 name=$2 key dir mem pids dirs=() made=() m
+	CG_OWN_DIRS= CG_OWN_FAILED=
+	while read -r key dir; do
+		export "${prefix}_CG_${key^^}=$dir/$name"
+		case " ${dirs[*]} " in *" $dir "*) ;; *) dirs+=("$dir") ;; esac
+	done < <(cg_discover)
+	mem=${prefix}_CG_MEMORY pids=${prefix}_CG_PIDS
+	[ -n "${!mem:-}" ] && [ -n "${!pids:-}" ] || return 2
+	for dir in "${dirs[@]}"; do
+		if ! mkdir "$dir/$name"; then
+			CG_OWN_FAILED=$dir
+			for m in "${made[@]}"; do rmdir "$m"; done
+			return 1
+		fi
+		made+=("$dir/$name")
+	done
+	CG_OWN_DIRS="${made[*]}"
+}

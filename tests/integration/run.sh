@@ -67,23 +67,16 @@ outer() {
 		exit 77
 	fi
 
-	local key dir testcg="carrel-test.$$" dirs=() made=()
-	while read -r key dir; do
-		export "T_CG_${key^^}=$dir/$testcg"
-		case " ${dirs[*]} " in *" $dir "*) ;; *) dirs+=("$dir") ;; esac
-	done < <(cg_discover)
-	if [ -z "${T_CG_MEMORY:-}" ] || [ -z "${T_CG_PIDS:-}" ]; then
+	local rc_cg=0 made=()
+	cg_make_own T "carrel-test.$$" || rc_cg=$?
+	if [ "$rc_cg" = 2 ]; then
 		echo "# SKIP integration tests: no memory and pids cgroup hierarchies found"
 		exit 77
+	elif [ "$rc_cg" != 0 ]; then
+		echo "# SKIP integration tests: cannot create a cgroup beneath $CG_OWN_FAILED"
+		exit 77
 	fi
-	for dir in "${dirs[@]}"; do
-		if ! mkdir "$dir/$testcg"; then
-			echo "# SKIP integration tests: cannot create a cgroup beneath $dir"
-			for d in "${made[@]}"; do rmdir "$d"; done
-			exit 77
-		fi
-		made+=("$dir/$testcg")
-	done
+	read -r -a made <<<"$CG_OWN_DIRS"
 	export T_TESTCG_DIRS="${made[*]}"
 	# Also on an early exit (the checks below do the same, and report).
 	t_on_exit "for d in ${made[*]}; do find \"\$d\" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null; rmdir \"\$d\" 2>/dev/null; done"
