@@ -131,19 +131,14 @@ outer() {
 
 	# Whatever is left in our cgroup subtree was started by this run.
 	local procs=() left=() d p leftover=0
-	for d in "${made[@]}"; do
-		while read -r p; do procs+=("$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"); done \
-			< <(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
-	done
+	mapfile -t procs < <(cg_own_procs "${made[@]}")
 	if [ ${#procs[@]} -gt 0 ]; then
 		leftover=1
 		echo "bench: LEFTOVER processes (killed): ${procs[*]}" >&2
 		for p in "${procs[@]}"; do kill -KILL "${p%% *}" 2>/dev/null; done
 		sleep 0.5
 	fi
-	for d in "${made[@]}"; do
-		while read -r p; do left+=("$p"); done < <(find "$d" -mindepth 1 -type d -path '*/carrel/*')
-	done
+	mapfile -t left < <(cg_own_carrel_dirs "${made[@]}")
 	if [ ${#left[@]} -gt 0 ]; then
 		leftover=1
 		echo "bench: LEFTOVER carrel cgroups: ${left[*]}" >&2

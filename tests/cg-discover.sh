@@ -65,3 +65,19 @@ cg_make_own() {
 	done
 	CG_OWN_DIRS="${made[*]}"
 }
+
+# cg_own_procs DIR...: "PID COMMAND LINE" of each process beneath the DIRs
+# (what a run left behind), one a line.
+cg_own_procs() {
+	local d p
+	for d in "$@"; do
+		while read -r p; do echo "$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"; done \
+			< <(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+	done
+}
+
+# cg_own_carrel_dirs DIR...: carrel's cgroups left beneath the DIRs, one a line.
+cg_own_carrel_dirs() {
+	local d
+	for d in "$@"; do find "$d" -mindepth 1 -type d -path '*/carrel/*'; done
+}

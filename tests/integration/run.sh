@@ -93,10 +93,7 @@ outer() {
 
 	# Whatever is left in our cgroup subtree was started by this suite.
 	local procs=() left=() d p
-	for d in "${made[@]}"; do
-		while read -r p; do procs+=("$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"); done \
-			< <(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
-	done
+	mapfile -t procs < <(cg_own_procs "${made[@]}")
 	if [ ${#procs[@]} -eq 0 ]; then
 		ok "integration: no process left after the suite"
 	else
@@ -106,9 +103,7 @@ outer() {
 		for p in "${procs[@]}"; do kill -KILL "${p%% *}" 2>/dev/null; done
 		sleep 0.5
 	fi
-	for d in "${made[@]}"; do
-		while read -r p; do left+=("$p"); done < <(find "$d" -mindepth 1 -type d -path '*/carrel/*')
-	done
+	mapfile -t left < <(cg_own_carrel_dirs "${made[@]}")
 	if [ ${#left[@]} -eq 0 ]; then
 		ok "integration: no carrel cgroup left after the suite"
 	else
