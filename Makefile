@@ -79,8 +79,13 @@ $(CONF_A): $(CONF_SRC:.c=.o)
 $(CG_A): $(CG_SRC:.c=.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
+# libconfuse, libseccomp and libcap linked in: every keeper is a copy of the
+# helper for a carrel's whole life, and each shared library costs it its own
+# relocated data, bss and page tables (bench/RESULTS.md), and every open the
+# loading of it.  HELPER_LIBS=-lconfuse -lcap -lseccomp links them shared.
+HELPER_LIBS ?= -Wl,-Bstatic -lconfuse -lseccomp -lcap -Wl,-Bdynamic
 helper/carrel-helper: $(HELPER_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap -lseccomp $(SYSTEMD_LIBS)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(SYSTEMD_LIBS)
 
 # Static and alone: it stays mapped for the carrel's whole life, in every
 # carrel, so it maps no library and links nothing of the project's.
@@ -95,12 +100,12 @@ endif
 
 # Set-user-ID: libc and libcap only, and of lib/ only the files named here
 # (`make audit-setuid` counts the lines it compiles and checks what it links).
-SETUID_LIB := lib/util.o lib/proto.o lib/caps.o lib/state.o lib/keeper_client.o
+SETUID_LIB := lib/util_min.o lib/proto.o lib/caps.o lib/state.o lib/keeper_client.o
 setuid/carrel-user: $(SETUID_SRC:.c=.o) $(SETUID_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lcap
 
 audit-setuid: setuid/carrel-user
-	@wc -l $(SETUID_SRC) setuid/*.h $(SETUID_LIB:.o=.c) $(SETUID_LIB:.o=.h) lib/rundir.h lib/policy.h lib/bpf_load.h
+	@wc -l $(SETUID_SRC) setuid/*.h $(SETUID_LIB:.o=.c) $(SETUID_LIB:.o=.h) lib/rundir.h lib/bpf_load.h
 	@ldd setuid/carrel-user | awk '{ print $$1 }' | grep -Ev '^(linux-vdso|/lib64/ld-linux|libc\.so|libcap\.so)' \
 		&& { echo "carrel-user links more than libc and libcap" >&2; exit 1; } || echo "links: libc, libcap"
 
@@ -170,16 +175,26 @@ tests/unit/test_holder: tests/unit/test_holder.c tests/unit/tap.h holder/carrel-
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
 # The state file and the wire format; its state directory is its own.
-tests/unit/test_state: tests/unit/test_state.c tests/unit/tap.h lib/state.c lib/state_write.c lib/proto.c lib/util.c $(HEADERS)
+tests/unit/test_state: tests/unit/test_state.c tests/unit/tap.h lib/state.c lib/state_records.c lib/parse.c lib/state_write.c lib/proto.c lib/proto_open.c lib/util.c lib/util_min.c $(HEADERS)
 	$(CC) $(CPPFLAGS) -UCARREL_RUNDIR -DCARREL_RUNDIR='"$(CURDIR)/tests/unit/state-rundir"' $(WARN) $(CFLAGS) $(SAN) \
-		-o $@ $< lib/state.c lib/state_write.c lib/proto.c lib/util.c
+		-o $@ $< lib/state.c lib/state_records.c lib/parse.c lib/state_write.c lib/proto.c lib/proto_open.c lib/util.c lib/util_min.c
 
 tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static-pie -o $@ $< -lpthread || \
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpthread
 
+# The default seccomp filter's cache (root: the cache must be root's).
+tests/unit/test_seccomp_cache: tests/unit/test_seccomp_cache.c helper/seccomp_profile.c $(HEADERS)
+	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -o $@ $< helper/seccomp_profile.c \
+		$(LIB_SRC) -lseccomp -lcap
+
+# The id map writer, without the helper around it.
+tests/unit/test_idmap: tests/unit/test_idmap.c tests/unit/tap.h helper/idmap.c lib/error.c lib/util.c lib/util_min.c $(HEADERS)
+	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -o $@ $< helper/idmap.c lib/error.c lib/util.c lib/util_min.c
+
 UNIT_TESTS := tests/unit/test_conf tests/unit/test_cgroup tests/unit/test_dlopen tests/unit/test_pam_confdir \
-              tests/unit/test_seccomp tests/unit/test_holder tests/unit/seccomp_probe tests/unit/test_state
+              tests/unit/test_seccomp tests/unit/test_holder tests/unit/seccomp_probe tests/unit/test_state \
+              tests/unit/test_idmap tests/unit/test_seccomp_cache
 
 # Every Debian package the build, the tests and the demo need (idempotent).
 deps:

@@ -51,6 +51,7 @@
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,22 @@ struct meminfo {
 	long long slab, sunreclaim, kstack, pagetables, percpu, anon, shmem, memfree, vmalloc;
 };
 
+/* The /proc/meminfo lines read, and where each goes. */
+static const struct {
+	const char *key;
+	size_t off;
+} meminfo_keys[] = {
+	{ "Slab", offsetof(struct meminfo, slab) },
+	{ "SUnreclaim", offsetof(struct meminfo, sunreclaim) },
+	{ "KernelStack", offsetof(struct meminfo, kstack) },
+	{ "PageTables", offsetof(struct meminfo, pagetables) },
+	{ "Percpu", offsetof(struct meminfo, percpu) },
+	{ "AnonPages", offsetof(struct meminfo, anon) },
+	{ "Shmem", offsetof(struct meminfo, shmem) },
+	{ "MemFree", offsetof(struct meminfo, memfree) },
+	{ "VmallocUsed", offsetof(struct meminfo, vmalloc) },
+};
+
 static void read_meminfo(struct meminfo *m)
 {
 	FILE *f = fopen("/proc/meminfo", "re");
@@ -308,24 +325,9 @@ static void read_meminfo(struct meminfo *m)
 		char key[64];
 		if (sscanf(line, "%63[^:]: %lld", key, &v) != 2)
 			continue;
-		if (!strcmp(key, "Slab"))
-			m->slab = v;
-		else if (!strcmp(key, "SUnreclaim"))
-			m->sunreclaim = v;
-		else if (!strcmp(key, "KernelStack"))
-			m->kstack = v;
-		else if (!strcmp(key, "PageTables"))
-			m->pagetables = v;
-		else if (!strcmp(key, "Percpu"))
-			m->percpu = v;
-		else if (!strcmp(key, "AnonPages"))
-			m->anon = v;
-		else if (!strcmp(key, "Shmem"))
-			m->shmem = v;
-		else if (!strcmp(key, "MemFree"))
-			m->memfree = v;
-		else if (!strcmp(key, "VmallocUsed"))
-			m->vmalloc = v;
+		for (size_t i = 0; i < sizeof(meminfo_keys) / sizeof(meminfo_keys[0]); i++)
+			if (!strcmp(key, meminfo_keys[i].key))
+				*(long long *)((char *)m + meminfo_keys[i].off) = v;
 	}
 	fclose(f);
 }

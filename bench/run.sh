@@ -72,42 +72,8 @@ B_UID=61900
 
 say() { printf '# %s\n' "$*" >&2; }
 
-# mount_of FSTYPE [CONTROLLER]: "MOUNTPOINT ROOT" of the first such cgroup mount.
-mount_of() {
-	awk -v fs="$1" -v c="${2:-}" '{
-		for (i = 7; i <= NF; i++) if ($i == "-") break
-		if ($(i + 1) != fs) next
-		if (c != "") {
-			n = split($(i + 3), o, ","); f = 0
-			for (j = 1; j <= n; j++) if (o[j] == c) f = 1
-			if (!f) next
-		}
-		print $5, $4; exit
-	}' /proc/self/mountinfo
-}
-
-# cg_discover: "KEY DIR" for each hierarchy carrel may use, DIR = our cgroup there.
-cg_discover() {
-	local id ctrls path c mp root rel
-	while IFS=: read -r id ctrls path; do
-		if [ "$id" = 0 ] && [ -z "$ctrls" ]; then
-			read -r mp root < <(mount_of cgroup2)
-			set -- unified
-		else
-			set --
-			for c in ${ctrls//,/ }; do
-				case $c in memory | pids | cpu | cpuacct | freezer | blkio) set -- "$@" "$c" ;; esac
-			done
-			[ $# -gt 0 ] || continue
-			read -r mp root < <(mount_of cgroup "$1")
-		fi
-		[ -n "${mp:-}" ] || continue
-		rel=$path
-		[ "$root" != / ] && rel=${path#"$root"}
-		for c in "$@"; do echo "$c $mp${rel%/}"; done
-		mp=
-	done </proc/self/cgroup
-}
+# mount_of, cg_discover
+. "$B_HERE/../tests/cg-discover.sh"
 
 # ------------------------------------------------------------------ outer
 
@@ -138,24 +104,17 @@ outer() {
 		exit 77
 	fi
 
-	local key dir benchcg="carrel-bench.$$" dirs=() made=()
-	while read -r key dir; do
-		export "B_CG_${key^^}=$dir/$benchcg"
-		case " ${dirs[*]} " in *" $dir "*) ;; *) dirs+=("$dir") ;; esac
-	done < <(cg_discover)
-	if [ -z "${B_CG_MEMORY:-}" ] || [ -z "${B_CG_PIDS:-}" ]; then
+	local rc_cg=0
+	cg_make_own B "carrel-bench.$$" || rc_cg=$?
+	if [ "$rc_cg" = 2 ]; then
 		echo "bench: no memory and pids cgroup hierarchies found" >&2
 		exit 77
+	elif [ "$rc_cg" != 0 ]; then
+		echo "bench: cannot create a cgroup beneath $CG_OWN_FAILED" >&2
+		exit 77
 	fi
-	for dir in "${dirs[@]}"; do
-		if ! mkdir "$dir/$benchcg"; then
-			echo "bench: cannot create a cgroup beneath $dir" >&2
-			local m
-			for m in "${made[@]}"; do rmdir "$m"; done
-			exit 77
-		fi
-		made+=("$dir/$benchcg")
-	done
+	local made=()
+	read -r -a made <<<"$CG_OWN_DIRS"
 	export B_BENCHCG_DIRS="${made[*]}" B_CG_MEMORY B_CG_PIDS
 	# In the cpu hierarchy the whole bench is one group, weighed against each
 	# single task of the parent cgroup: give it the weight that nice gives a task.
@@ -172,19 +131,14 @@ outer() {
 
 	# Whatever is left in our cgroup subtree was started by this run.
 	local procs=() left=() d p leftover=0
-	for d in "${made[@]}"; do
-		while read -r p; do procs+=("$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"); done \
-			< <(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
-	done
+	mapfile -t procs < <(cg_own_procs "${made[@]}")
 	if [ ${#procs[@]} -gt 0 ]; then
 		leftover=1
 		echo "bench: LEFTOVER processes (killed): ${procs[*]}" >&2
 		for p in "${procs[@]}"; do kill -KILL "${p%% *}" 2>/dev/null; done
 		sleep 0.5
 	fi
-	for d in "${made[@]}"; do
-		while read -r p; do left+=("$p"); done < <(find "$d" -mindepth 1 -type d -path '*/carrel/*')
-	done
+	mapfile -t left < <(cg_own_carrel_dirs "${made[@]}")
 	if [ ${#left[@]} -gt 0 ]; then
 		leftover=1
 		echo "bench: LEFTOVER carrel cgroups: ${left[*]}" >&2

@@ -17,7 +17,7 @@
 #include "carrel_conf.h"
 #include "keeper_client.h"
 #include "parse.h"
-#include "proto.h"
+#include "proto_open.h"
 #include "relay.h"
 #include "rundir.h"
 #include "sessions.h"

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+_Static_assert(STATE_HOSTNAME_MAX == CARREL_HOSTNAME_MAX, "the state file holds the carrel's hostname");
+
 /* How long a login waits for the global or a per-user lock before it is
  * refused: well inside the module's own bound on the helper (pam_carrel.c). */
 #define CARREL_LOCK_TIMEOUT_MS 8000
@@ -82,26 +84,6 @@ static int lock_file(const char *path)
 int carrel_lock(void)
 {
 	return lock_file(CARREL_LOCK_FILE);
-}
-
-/* Write all of BUF to FD: a short write is an error (-EIO, or what the
- * retry says), never a success. */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* The next session number. Caller holds the carrel lock. The new number

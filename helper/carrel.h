@@ -10,7 +10,7 @@
 #include "carrel_conf.h"
 #include "cgroup.h"
 #include "idmap.h"
-#include "proto.h"
+#include "proto_open.h"
 #include "rundir.h"
 
 

@@ -2,9 +2,10 @@
 #include "idmap.h"
 #include "util.h"
 
-#include <grp.h>
 #include <stdio.h>
 #include <string.h>
+
+_Static_assert(IDMAP_MAX_GIDS == CARREL_PROTO_MAX_GROUPS, "the wire carries what a map holds");
 
 static bool has_gid(const struct idmap *map, gid_t g)
 {
@@ -25,46 +26,53 @@ static int add_gid(struct idmap *map, gid_t g)
 	return 0;
 }
 
-int idmap_collect(struct idmap *map, const char *user, uid_t uid, gid_t gid)
+int idmap_collect(struct idmap *map, const struct carrel_ids *ids)
 {
-	gid_t groups[IDMAP_MAX_GIDS];
-	int n = IDMAP_MAX_GIDS, r;
-	struct group *tty;
+	int r;
 
 	memset(map, 0, sizeof(*map));
-	if (uid == 0 || uid == (uid_t)-1 || gid == 0 || gid == (gid_t)-1)
+	if (ids->uid == 0 || ids->uid == (uint32_t)-1 || ids->gid == 0 || ids->gid == (uint32_t)-1)
 		return -EPERM;
-	map->uid = uid;
-	if (getgrouplist(user, gid, groups, &n) < 0)
+	if (ids->ngroups > CARREL_PROTO_MAX_GROUPS)
 		return -E2BIG;
-	if ((r = add_gid(map, gid)) < 0)
+	map->uid = ids->uid;
+	if ((r = add_gid(map, ids->gid)) < 0)
 		return r;
-	for (int i = 0; i < n; i++)
-		if ((r = add_gid(map, groups[i])) < 0)
+	for (uint32_t i = 0; i < ids->ngroups; i++)
+		if ((r = add_gid(map, ids->groups[i])) < 0)
 			return r;
-	tty = getgrnam("tty");
-	return add_gid(map, tty ? tty->gr_gid : 5);
+	return add_gid(map, ids->tty_gid);
 }
 
-int idmap_write(pid_t pid, const struct idmap *map, const char **failed)
+int idmap_format_gids(const struct idmap *map, char *buf, size_t size)
 {
-	static __thread char path[64];
-	char buf[IDMAP_MAX_GIDS * 24 + 1];
 	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < map->ngids; i++) {
+		int n = snprintf(buf + o, size - o, "%u %u 1\n", (unsigned)map->gids[i], (unsigned)map->gids[i]);
+		if (n < 0 || (size_t)n >= size - o)
+			return -ENOBUFS;
+		o += (size_t)n;
+	}
+	return (int)o;
+}
+
+int idmap_write(pid_t pid, const struct idmap *map, struct carrel_error *err)
+{
+	char path[64], buf[IDMAP_MAX_GIDS * 24 + 1];
 	int r;
 
 	/* One write each: the kernel accepts a map exactly once. */
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 	snprintf(buf, sizeof(buf), "%u %u 1\n", (unsigned)map->uid, (unsigned)map->uid);
-	if ((r = write_file(path, buf)) < 0) {
-		*failed = path;
-		return r;
-	}
-	for (int i = 0; i < map->ngids; i++)
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%u %u 1\n", (unsigned)map->gids[i],
-				      (unsigned)map->gids[i]);
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
 	if ((r = write_file(path, buf)) < 0)
-		*failed = path;
+		goto fail;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	if ((r = idmap_format_gids(map, buf, sizeof(buf))) < 0 || (r = write_file(path, buf)) < 0)
+		goto fail;
+	return 0;
+fail:
+	carrel_error_set(err, "%s: %s", path, strerror(-r));
 	return r;
 }

@@ -9,7 +9,12 @@
 #ifndef CARREL_IDMAP_H
 #define CARREL_IDMAP_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
+
+#include "error.h"
+#include "proto_open.h"
 
 #define IDMAP_MAX_GIDS 256 /* the kernel takes 340 lines */
 
@@ -19,10 +24,14 @@ struct idmap {
 	gid_t gids[IDMAP_MAX_GIDS];
 };
 
-/* Collect USER's ids (uid, primary GID, supplementary groups, tty) into MAP,
- * validated; -EPERM for a uid or primary gid of 0, -E2BIG for too many groups. */
-int idmap_collect(struct idmap *map, const char *user, uid_t uid, gid_t gid);
-/* Write MAP into /proc/PID/{uid_map,gid_map}. */
-int idmap_write(pid_t pid, const struct idmap *map, const char **failed);
+/* Collect the ids the module resolved (uid, primary gid, supplementary
+ * groups, tty) into MAP, validated, without a lookup of its own: -EPERM for
+ * a uid or primary gid of 0 or -1, -E2BIG for more than IDMAP_MAX_GIDS
+ * groups.  Gid 0 and -1 are left out, and no gid is mapped twice. */
+int idmap_collect(struct idmap *map, const struct carrel_ids *ids);
+/* MAP's gid_map lines ("G G 1\n" each) into BUF: the length, or -ENOBUFS. */
+int idmap_format_gids(const struct idmap *map, char *buf, size_t size);
+/* Write MAP into /proc/PID/{uid_map,gid_map}; ERR names the file. */
+int idmap_write(pid_t pid, const struct idmap *map, struct carrel_error *err);
 
 #endif

@@ -672,11 +672,8 @@ void keeper_main(struct carrel *c)
 	 * name another process: the holder is this keeper's own child, and a
 	 * child's pid is not freed for reuse before its parent waits for it,
 	 * which the keeper does only in teardown, after its last use. */
-	if (c->clone_flags & CLONE_NEWUSER) {
-		const char *failed = "";
-		if ((r = idmap_write(c->holder_pid, &c->ids, &failed)) < 0)
-			fail(c, r, "uid/gid map", failed);
-	}
+	if ((c->clone_flags & CLONE_NEWUSER) && (r = idmap_write(c->holder_pid, &c->ids, &e)) < 0)
+		fail(c, r, "uid/gid map", e.msg);
 	/* Where clone3 could not place it (v1), the holder moves in before it
 	 * starts; where it was born there, this changes nothing. */
 	if ((r = cg_attach(c->cg, c->holder_pid, &e)) < 0)

@@ -17,8 +17,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
-#include <grp.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +30,9 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
+
+/* The built-in seccomp filter, compiled once per helper binary. */
+#define CARREL_SECCOMP_CACHE CARREL_RUNDIR "/seccomp-default.bpf"
 
 static int op_open(int argc, char **argv);
 static int op_check_config(int argc, char **argv);
@@ -75,10 +76,10 @@ static int ns_flags(unsigned ns)
 	return f; /* the cgroup namespace is unshared by the holder, once in its cgroup */
 }
 
+/* USER SERVICE TTY RHOST [CONFIG]; the user's ids come with the policy
+ * (recv_policy()): no name service lookup here. */
 static int check_args(struct carrel *c, int argc, char **argv, struct carrel_reply *reply)
 {
-	struct passwd *pw;
-
 	if (argc < 6 || argc > 7) {
 		proto_error(reply, -EINVAL, "arguments", "expected USER SERVICE TTY RHOST [CONFIG]");
 		return -EINVAL;
@@ -100,56 +101,48 @@ static int check_args(struct carrel *c, int argc, char **argv, struct carrel_rep
 	}
 	if (argc == 7)
 		snprintf(c->config, sizeof(c->config), "%s", argv[6]);
-	pw = getpwnam(argv[2]);
-	if (!pw) {
-		proto_error(reply, -ENOENT, "user", "unknown user %s", argv[2]);
-		return -ENOENT;
-	}
 	snprintf(c->user, sizeof(c->user), "%s", argv[2]);
 	snprintf(c->logins[0].service, sizeof(c->logins[0].service), "%s", argv[3]);
 	snprintf(c->logins[0].tty, sizeof(c->logins[0].tty), "%s", argv[4]);
 	snprintf(c->logins[0].rhost, sizeof(c->logins[0].rhost), "%s", argv[5]);
-	c->uid = pw->pw_uid;
-	c->gid = pw->pw_gid;
 	return 0;
 }
 
 /* Build the session's seccomp program now, as root, so that the login
- * process only loads bytes (no libseccomp, no profile parsing in sshd). */
+ * process only loads bytes (no libseccomp, no profile parsing in sshd).
+ * The built-in default is compiled once per helper binary and cached in
+ * CARREL_RUNDIR. */
 static int build_filter(struct carrel *c, struct carrel_reply *reply)
 {
 	struct carrel_seccomp *f = NULL;
 	struct carrel_error err = { 0 };
-	_cleanup_close_ int fd = -1;
-	off_t len;
+	const char *profile = c->policy.seccomp;
 	int r;
 
-	if ((r = carrel_seccomp_build(c->policy.seccomp, &f, &err)) < 0) {
-		proto_error(reply, r, "seccomp", "%s", err.msg);
-		return r;
-	}
-	if (!f)
-		return 0; /* seccomp = off */
-	fd = memfd_create("carrel-seccomp", MFD_CLOEXEC);
-	if (fd < 0 || (r = carrel_seccomp_export(f, fd)) < 0 || (len = lseek(fd, 0, SEEK_END)) <= 0 ||
-	    len > CARREL_BPF_MAX || !(c->bpf = malloc((size_t)len)) || pread(fd, c->bpf, (size_t)len, 0) != len) {
-		r = r < 0 ? r : -EIO;
+	if (strcmp(profile, "default") == 0) {
+		if ((r = ensure_root_dir(CARREL_RUNDIR, 0755)) < 0) {
+			proto_error(reply, r, "state directory", "%s: %s", CARREL_RUNDIR, strerror(-r));
+			return r;
+		}
+		r = carrel_seccomp_default_bpf(CARREL_SECCOMP_CACHE, &c->bpf, &c->bpf_len, &err);
+	} else if ((r = carrel_seccomp_build(profile, &f, &err)) == 0 && f) {
+		r = carrel_seccomp_export_mem(f, &c->bpf, &c->bpf_len);
+		if (r < 0)
+			carrel_error_set(&err, "%s: cannot export the filter: %s", profile, strerror(-r));
 		carrel_seccomp_free(f);
-		proto_error(reply, r, "seccomp", "cannot export the filter");
-		return r;
 	}
-	carrel_seccomp_free(f);
-	c->bpf_len = (uint32_t)len;
-	return 0;
+	if (r < 0)
+		proto_error(reply, r, "seccomp", "%s", err.msg);
+	return r; /* seccomp = off: no program */
 }
 
-static int check_ids(struct carrel *c, struct carrel_reply *reply)
+static int check_ids(struct carrel *c, const struct carrel_ids *ids, struct carrel_reply *reply)
 {
 	int r;
 
 	if (!(c->policy.namespaces & CARREL_NS_USER))
 		return 0;
-	r = idmap_collect(&c->ids, c->user, c->uid, c->gid);
+	r = idmap_collect(&c->ids, ids);
 	if (r == -EPERM)
 		proto_error(reply, r, "uid/gid map", "%s has uid or primary gid 0: root is never mapped", c->user);
 	else if (r < 0)
@@ -254,11 +247,12 @@ static bool policy_usable(const struct carrel_policy *p, const struct carrel_che
 	return seccomp_usable(p, chk, cache, err) && cgroup_usable(p, chk, cache, err);
 }
 
-/* The policy the module resolved, from fd 3, with the login process's
- * pidfd attached; the policy's form is checked here. */
-static int recv_policy(struct carrel *c, struct carrel_reply *reply)
+/* The policy the module resolved and the user's ids (*IDS; c->uid, c->gid),
+ * from fd 3, with the login process's pidfd attached; the policy's form is
+ * checked here. */
+static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_reply *reply)
 {
-	struct carrel_open_req req;
+	static struct carrel_open_req req; /* large: not on the stack */
 	struct carrel_error err = { 0 };
 	const struct carrel_policy *p = &req.policy;
 	int r;
@@ -275,7 +269,14 @@ static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 		proto_error(reply, r, "policy", "no valid policy from the module");
 		return r;
 	}
+	if (req.ids.uid == (uint32_t)-1 || req.ids.gid == (uint32_t)-1) {
+		proto_error(reply, -EINVAL, "user", "no valid uid/gid of %s from the module", c->user);
+		return -EINVAL;
+	}
 	c->policy = req.policy;
+	*ids = req.ids;
+	c->uid = ids->uid;
+	c->gid = ids->gid;
 	if (!policy_usable(&c->policy, NULL, NULL, &err)) {
 		proto_error(reply, -EINVAL, "config", "%s", err.msg);
 		return -EINVAL;
@@ -308,6 +309,7 @@ static int find_login(struct login *l, struct carrel_reply *reply)
 static int op_open(int argc, char **argv)
 {
 	static struct carrel c; /* large: not on the stack */
+	static struct carrel_ids ids;
 	struct carrel_reply reply = { 0 };
 	int type = 0;
 	socklen_t len = sizeof(type);
@@ -323,9 +325,8 @@ static int op_open(int argc, char **argv)
 		return 2;
 	}
 	(void)fcntl(CARREL_PROTO_FD, F_SETFD, FD_CLOEXEC);
-	if ((r = check_args(&c, argc, argv, &reply)) < 0 ||
-	    (r = recv_policy(&c, &reply)) < 0 ||
-	    (r = check_ids(&c, &reply)) < 0 || (r = build_filter(&c, &reply)) < 0 ||
+	if ((r = check_args(&c, argc, argv, &reply)) < 0 || (r = recv_policy(&c, &ids, &reply)) < 0 ||
+	    (r = check_ids(&c, &ids, &reply)) < 0 || (r = build_filter(&c, &reply)) < 0 ||
 	    (r = find_login(&c.logins[0], &reply)) < 0)
 		goto fail;
 	/* scope = user: join the user's running carrel if there is one; its
@@ -488,7 +489,13 @@ static int reset_limit(int resource, rlim_t cur, rlim_t max)
 	return setrlimit(resource, &want);
 }
 
-static int sanitize_process(const char **step)
+static void step_at(struct carrel_error *err, const char *step)
+{
+	snprintf(err->step, sizeof(err->step), "%s", step);
+}
+
+/* What failed goes to ERR->step. */
+static int sanitize_process(struct carrel_error *err)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	struct sched_param normal = { .sched_priority = 0 };
@@ -497,37 +504,37 @@ static int sanitize_process(const char **step)
 	cpu_set_t all;
 	int r;
 
-	*step = "setsid";
+	step_at(err, "setsid");
 	if (getsid(0) != getpid() && setsid() < 0)
 		return -errno;
 	for (int sig = 1; sig < NSIG; sig++)
 		(void)sigaction(sig, &dfl, NULL); /* SIGKILL, SIGSTOP, libc's own: EINVAL */
 	sigemptyset(&none);
-	*step = "signal mask, timer";
+	step_at(err, "signal mask, timer");
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || setitimer(ITIMER_REAL, &off, NULL) < 0)
 		return -errno;
-	*step = "rlimits";
+	step_at(err, "rlimits");
 	for (size_t i = 0; i < ARRAY_SIZE(sane_limits); i++)
 		if (reset_limit(sane_limits[i].resource, sane_limits[i].cur, sane_limits[i].max) < 0)
 			return -errno;
 	CPU_ZERO(&all);
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
 		CPU_SET(cpu, &all); /* the kernel keeps those that exist (and the cpuset allows) */
-	*step = "scheduling";
+	step_at(err, "scheduling");
 	if (sched_setscheduler(0, SCHED_OTHER, &normal) < 0 || setpriority(PRIO_PROCESS, 0, 0) < 0 ||
 	    sched_setaffinity(0, sizeof(all), &all) < 0)
 		return -errno;
-	*step = "I/O priority";
+	step_at(err, "I/O priority");
 	if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0 /* IOPRIO_CLASS_NONE: from nice */) < 0)
 		return -errno;
-	*step = "timer slack";
+	step_at(err, "timer slack");
 	if (prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0) < 0) /* 0: back to the default */
 		return -errno;
 	/* A user may raise their own processes' OOM score: not ours. */
-	*step = "oom_score_adj";
+	step_at(err, "oom_score_adj");
 	if ((r = write_file("/proc/self/oom_score_adj", "0")) < 0)
 		return r;
-	*step = "chdir /";
+	step_at(err, "chdir /");
 	return chdir("/") < 0 ? -errno : 0;
 }
 
@@ -558,13 +565,13 @@ int main(int argc, char **argv)
 	}
 	openlog("carrel-helper", LOG_PID, LOG_AUTHPRIV);
 	if (op->root_only) {
-		const char *step = "";
-		int r = sanitize_process(&step);
+		struct carrel_error err = { 0 };
+		int r = sanitize_process(&err);
 		if (r < 0) {
 			struct carrel_reply reply = { 0 };
 			/* open: the module logs it; anything else: we do. */
 			proto_error(&reply, r, "helper", "cannot reset the process state inherited from the caller: %s",
-				    step);
+				    err.step);
 			if (op->run != op_open || proto_send_reply(CARREL_PROTO_FD, &reply, -1) < 0)
 				syslog(LOG_ERR, "%s: %s: %s", op->name, reply.detail, strerror(-r));
 			return 1;

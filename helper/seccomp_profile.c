@@ -34,6 +34,7 @@
  * the kernel has one (aarch64: arm).
  */
 #include "seccomp_profile.h"
+#include "proto.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -46,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -724,4 +726,140 @@ int carrel_seccomp_export(const struct carrel_seccomp *f, int fd)
 	if (!f)
 		return -EINVAL;
 	return seccomp_export_bpf(f->ctx, fd);
+}
+
+int carrel_seccomp_export_mem(const struct carrel_seccomp *f, void **prog, uint32_t *len)
+{
+	_cleanup_close_ int fd = memfd_create("carrel-seccomp", MFD_CLOEXEC);
+	_cleanup_free_ void *buf = NULL;
+	off_t n;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	if ((r = carrel_seccomp_export(f, fd)) < 0)
+		return r;
+	if ((n = lseek(fd, 0, SEEK_END)) < 0)
+		return -errno;
+	if (n == 0 || n > CARREL_BPF_MAX || n % (off_t)sizeof(struct sock_filter) != 0)
+		return -EIO;
+	if (!(buf = malloc((size_t)n)))
+		return -ENOMEM;
+	if (pread(fd, buf, (size_t)n, 0) != n)
+		return -EIO;
+	*prog = buf;
+	buf = NULL;
+	*len = (uint32_t)n;
+	return 0;
+}
+
+/* ---- the default filter, compiled once ---------------------------------------------- */
+
+#define CACHE_MAGIC "carrelbpf2"
+
+/* What the cache file starts with: the helper binary that wrote it. */
+struct cache_header {
+	char magic[16];
+	uint64_t dev, ino, size, mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+	uint32_t len; /* bytes of program that follow */
+	uint32_t pad;
+};
+
+static int cache_key(struct cache_header *h)
+{
+	struct stat st;
+
+	if (stat("/proc/self/exe", &st) < 0)
+		return -errno;
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, CACHE_MAGIC, sizeof(CACHE_MAGIC));
+	h->dev = (uint64_t)st.st_dev;
+	h->ino = (uint64_t)st.st_ino;
+	h->size = (uint64_t)st.st_size;
+	h->mtime_sec = (uint64_t)st.st_mtim.tv_sec;
+	h->mtime_nsec = (uint64_t)st.st_mtim.tv_nsec;
+	/* ctime too: no one can set it, and a copy over the same inode
+	 * (cp -p, install -p) changes it. */
+	h->ctime_sec = (uint64_t)st.st_ctim.tv_sec;
+	h->ctime_nsec = (uint64_t)st.st_ctim.tv_nsec;
+	return 0;
+}
+
+/* The cached program, if CACHE is root's, unwritable by others and was
+ * written by this binary (KEY); -ENOENT (or -errno) otherwise. */
+static int cache_read(const char *cache, const struct cache_header *key, void **prog, uint32_t *len)
+{
+	_cleanup_close_ int fd = open(cache, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	_cleanup_free_ void *buf = NULL;
+	struct cache_header h;
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return -ENOENT;
+	if (memcmp(h.magic, key->magic, sizeof(h.magic)) != 0 || h.dev != key->dev || h.ino != key->ino ||
+	    h.size != key->size || h.mtime_sec != key->mtime_sec || h.mtime_nsec != key->mtime_nsec ||
+	    h.ctime_sec != key->ctime_sec || h.ctime_nsec != key->ctime_nsec)
+		return -ESTALE;
+	if (h.len == 0 || h.len > CARREL_BPF_MAX || h.len % sizeof(struct sock_filter) != 0 ||
+	    st.st_size != (off_t)(sizeof(h) + h.len))
+		return -EBADMSG;
+	if (!(buf = malloc(h.len)))
+		return -ENOMEM;
+	if (pread(fd, buf, h.len, sizeof(h)) != (ssize_t)h.len)
+		return -EIO;
+	*prog = buf;
+	buf = NULL;
+	*len = h.len;
+	return 0;
+}
+
+/* PROG under KEY into CACHE: a file of our own, renamed into place whole. */
+static int cache_write(const char *cache, const struct cache_header *key, const void *prog, uint32_t len)
+{
+	char tmp[PATH_MAX];
+	struct cache_header h = *key;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.new", cache, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	(void)unlink(tmp); /* a stale one of a helper that had our pid */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+	if (fd < 0)
+		return -errno;
+	h.len = len;
+	if ((r = write_all(fd, &h, sizeof(h))) < 0 || (r = write_all(fd, prog, len)) < 0 ||
+	    (rename(tmp, cache) < 0 && (r = -errno) < 0)) {
+		(void)unlink(tmp);
+		return r;
+	}
+	return 0;
+}
+
+int carrel_seccomp_default_bpf(const char *cache, void **prog, uint32_t *len, struct carrel_error *err)
+{
+	struct carrel_seccomp *f = NULL;
+	struct cache_header key;
+	bool keyed = cache_key(&key) == 0;
+	int r;
+
+	if (keyed && cache_read(cache, &key, prog, len) == 0)
+		return 0;
+	if ((r = carrel_seccomp_build("default", &f, err)) < 0)
+		return r;
+	r = carrel_seccomp_export_mem(f, prog, len);
+	carrel_seccomp_free(f);
+	if (r < 0) {
+		carrel_error_set(err, "seccomp default: cannot export the filter: %s", strerror(-r));
+		return r;
+	}
+	if (keyed)
+		(void)cache_write(cache, &key, *prog, *len); /* the next open compiles again */
+	return 0;
 }

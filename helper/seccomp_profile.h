@@ -14,6 +14,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -51,5 +52,20 @@ void carrel_seccomp_free(struct carrel_seccomp *f);
  * carrel_seccomp_load_bpf() without libseccomp.  F must not be NULL.
  */
 int carrel_seccomp_export(const struct carrel_seccomp *f, int fd);
+
+/* The same into memory: *PROG (malloc'd) and *LEN bytes, at most
+ * CARREL_BPF_MAX. */
+int carrel_seccomp_export_mem(const struct carrel_seccomp *f, void **prog, uint32_t *len);
+
+/*
+ * The built-in default filter as bytes, compiled once per helper binary:
+ * read from CACHE when it is valid (a regular file owned by root, not
+ * writable by group or others, whose header names this very helper binary
+ * by device, inode, size, modification and change times), else compiled and written
+ * to CACHE (a new file renamed into place; a failure to write it only costs
+ * the next open a compile).  The directory CACHE is in must be root's and
+ * not writable by others (CARREL_RUNDIR).  *PROG is malloc'd.
+ */
+int carrel_seccomp_default_bpf(const char *cache, void **prog, uint32_t *len, struct carrel_error *err);
 
 #endif

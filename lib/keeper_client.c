@@ -2,7 +2,7 @@
 #include "keeper_client.h"
 #include "rundir.h"
 #include "state.h"
-#include "util.h"
+#include "util_min.h"
 
 #include <poll.h>
 #include <stdio.h>

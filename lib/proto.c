@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "proto.h"
-#include "util.h"
+#include "util_min.h"
 
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -151,11 +150,6 @@ int proto_recv(int sock, void *buf, size_t len, int *fds, int nfds, int timeout_
 	return r;
 }
 
-int proto_send_reply(int sock, const struct carrel_reply *reply, int fd)
-{
-	return proto_send(sock, reply, sizeof(*reply), &fd, fd >= 0 ? 1 : 0);
-}
-
 int proto_recv_reply(int sock, struct carrel_reply *reply, int *fd, int timeout_ms)
 {
 	return proto_recv_reply_fds(sock, reply, fd, 1, timeout_ms);
@@ -196,16 +190,4 @@ int proto_recv_bpf(int sock, const struct carrel_reply *reply, void **bpf, int t
 		*bpf = NULL;
 	}
 	return r;
-}
-
-void proto_error(struct carrel_reply *reply, int err, const char *step, const char *fmt, ...)
-{
-	va_list ap;
-
-	reply->version = CARREL_PROTO_VERSION;
-	reply->err = err < 0 ? err : -err;
-	snprintf(reply->step, sizeof(reply->step), "%s", step);
-	va_start(ap, fmt);
-	vsnprintf(reply->detail, sizeof(reply->detail), fmt, ap);
-	va_end(ap);
 }

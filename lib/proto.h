@@ -12,6 +12,10 @@
  *
  * The keeper also tears down when the socket reaches EOF or the login
  * process exits (pidfd), so a killed login program leaks nothing.
+ *
+ * This header is what a client of a keeper needs (carrel-user links it);
+ * the open request, the move, scope = user's attach and the reply writers
+ * are in proto_open.h.
  */
 #ifndef CARREL_PROTO_H
 #define CARREL_PROTO_H
@@ -19,26 +23,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "policy.h"
-
 #define CARREL_PROTO_VERSION 2
 #define CARREL_PROTO_FD 3
 #define CARREL_MSG_CLOSE 'C'
 #define CARREL_MSG_CLOSED 'K'
 /* The most fds one message carries. */
 #define CARREL_PROTO_MAX_FDS 16
-
-/*
- * module -> helper, the first message on fd 3: the policy the module has
- * already resolved for this login, so that the helper does not parse the
- * config a second time on the login path. The helper serves `open` to real
- * root only, and checks the message's form, not its choices.
- */
-struct carrel_open_req {
-	uint32_t version;
-	uint32_t size; /* sizeof(struct carrel_policy): both built from one tree */
-	struct carrel_policy policy;
-};
 
 struct carrel_reply {
 	uint32_t version;
@@ -52,21 +42,8 @@ struct carrel_reply {
 	uint64_t capabilities; /* what the bounding set keeps (CAP_* bits) */
 	uint32_t bpf_len;     /* > 0: a second message follows, the seccomp
 			       * program (struct sock_filter[]) of that size */
-	uint32_t move;        /* > 0: not the answer yet, see below */
+	uint32_t move;        /* > 0: not the answer yet (proto_open.h) */
 };
-
-/*
- * The login process moves itself into the carrel's cgroups: no process is
- * ever named to cgroup.procs by a pid that could have been reused.  Before
- * its answer the keeper sends a struct carrel_reply with err = 0 and
- * move = N, with 2N fds attached: the cgroup.procs files of the session's
- * N cgroups, then those of the login's own N cgroups (to go back to at
- * close).  The module writes "0" (itself) into the first N, answers with
- * an int32_t (0 or -errno), and the keeper checks the move and sends the
- * answer.  At close the module writes "0" into the other N, then sends
- * CARREL_MSG_CLOSE.  Where the cgroups are systemd's units there is no
- * move message (the keeper names the pid, checked by its pidfd).
- */
 
 #define CARREL_BPF_MAX (64 * 1024)
 
@@ -77,25 +54,6 @@ struct carrel_reply {
  * outside joins a carrel: by a handle the keeper kept, never by a pid.
  */
 #define CARREL_CTL_HOLDER 'H'
-/*
- * scope = user: another login joins a running carrel. The helper (root)
- * sends struct carrel_attach with two fds, the module's socket and the
- * login process's pidfd; the keeper answers the module on that socket
- * exactly as for a new carrel, and the helper with CARREL_MSG_CLOSED.
- */
-#define CARREL_CTL_ATTACH 'A'
-/* An admin ends the carrel (carrelctl kill): the keeper answers
- * CARREL_MSG_CLOSED, then tears down as at logout. */
-#define CARREL_CTL_TERMINATE 'T'
-
-struct carrel_attach {
-	char op; /* CARREL_CTL_ATTACH */
-	int32_t pid;
-	uint32_t uid; /* whose login: the keeper takes only its own user's */
-	char service[64];
-	char tty[64];
-	char rhost[256];
-};
 
 /* A message of exactly LEN bytes with up to CARREL_PROTO_MAX_FDS fds attached. recv fails with
  * -EPROTO unless it gets exactly LEN bytes; fds not sent are -1, received
@@ -107,8 +65,6 @@ int proto_recv(int sock, void *buf, size_t len, int *fds, int nfds, int timeout_
  * not restart the wait): 0, -ETIMEDOUT or -errno. */
 int proto_poll(int fd, short events, int timeout_ms);
 
-/* Send REPLY (with FD attached when FD >= 0). */
-int proto_send_reply(int sock, const struct carrel_reply *reply, int fd);
 /* Receive a reply within TIMEOUT_MS; *FD gets the attached fd or -1. */
 int proto_recv_reply(int sock, struct carrel_reply *reply, int *fd, int timeout_ms);
 /* The same with up to NFDS fds (the move message). */
@@ -116,9 +72,5 @@ int proto_recv_reply_fds(int sock, struct carrel_reply *reply, int *fds, int nfd
 /* Receive the seccomp program announced by REPLY (*BPF: malloc'd, or NULL
  * when there is none). */
 int proto_recv_bpf(int sock, const struct carrel_reply *reply, void **bpf, int timeout_ms);
-
-/* Fill an error reply. */
-void proto_error(struct carrel_reply *reply, int err, const char *step, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 #endif

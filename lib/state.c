@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "state.h"
-#include "util.h"
+#include "util_min.h"
 
 #include <fcntl.h>
 #include <stdint.h>
@@ -262,64 +262,9 @@ int session_load(const char *id, struct session *s)
 
 /* ------------------------------------------------------------------ records */
 
-#define RECORD_TAG "carrel-state "
-
 int state_record(FILE *f, const char *id, const char *buf, size_t len)
 {
-	fprintf(f, RECORD_TAG "%s %zu\n", id, len);
+	fprintf(f, STATE_RECORD_TAG "%s %zu\n", id, len);
 	fwrite(buf, 1, len, f);
 	return ferror(f) ? -EIO : 0;
-}
-
-int state_records_parse(char *buf, size_t len, struct session **out, int *n)
-{
-	struct session *all = NULL;
-	char *p = buf, *end = buf + len;
-	int count = 0, cap = 0, r = 0;
-
-	*out = NULL;
-	*n = 0;
-	while (p < end) {
-		char id[24], *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
-		long long size;
-
-		if (!nl || strncmp(p, RECORD_TAG, strlen(RECORD_TAG)) != 0) {
-			r = -EBADMSG;
-			break;
-		}
-		*nl = '\0';
-		p += strlen(RECORD_TAG);
-		sp = strchr(p, ' ');
-		if (!sp || (size_t)(sp - p) >= sizeof(id)) {
-			r = -EBADMSG;
-			break;
-		}
-		snprintf(id, sizeof(id), "%.*s", (int)(sp - p), p);
-		if (!session_valid_id(id) || parse_long(sp + 1, 1, STATE_MAX, &size) < 0 ||
-		    size > end - (nl + 1)) {
-			r = -EBADMSG;
-			break;
-		}
-		if (count == cap) {
-			struct session *more =
-				reallocarray(all, (size_t)(cap ? cap * 2 : 4), sizeof(*all));
-			if (!more) {
-				r = -ENOMEM;
-				break;
-			}
-			all = more;
-			cap = cap ? cap * 2 : 4;
-		}
-		if ((r = state_parse(nl + 1, (size_t)size, id, &all[count])) < 0)
-			break;
-		count++;
-		p = nl + 1 + size;
-	}
-	if (r < 0) {
-		free(all);
-		return r;
-	}
-	*out = all;
-	*n = count;
-	return 0;
 }

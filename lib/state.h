@@ -21,7 +21,6 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "policy.h"
 #include "rundir.h"
 
 #define STATE_VERSION 2
@@ -29,6 +28,9 @@
 #define STATE_MAX (64 * 1024)
 #define STATE_MAX_CGROUPS 8
 #define STATE_PATH_MAX 512
+/* CARREL_HOSTNAME_MAX (policy.h, checked where both meet: helper/carrel.c);
+ * not included here, so that carrel-user does not compile the policy's types. */
+#define STATE_HOSTNAME_MAX 64
 
 struct session_login {
 	pid_t pid;
@@ -44,7 +46,7 @@ struct session {
 	char user[33];
 	uid_t uid;
 	char scope[16];
-	char hostname[CARREL_HOSTNAME_MAX + 1];
+	char hostname[STATE_HOSTNAME_MAX + 1];
 	char config[256]; /* config=PATH, if the keeper records it; else "" */
 	pid_t keeper;
 	pid_t holder;
@@ -93,7 +95,9 @@ int state_write(const struct session *s);
  * LEN bytes at BUF (modified) into *OUT (malloc'd, *N entries).  A record
  * that is not a valid state file is an error: -EBADMSG.
  */
+#define STATE_RECORD_TAG "carrel-state "
 int state_record(FILE *f, const char *id, const char *buf, size_t len);
+/* In state_records.c (carrelctl's; carrel-user only writes records). */
 int state_records_parse(char *buf, size_t len, struct session **out, int *n);
 
 #endif

@@ -11,56 +11,21 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static inline void freep(void *p) { free(*(void **)p); }
-/* Close FD if it is open, keeping errno; returns -1 so that the variable
- * is reset in the same statement: `fd = safe_close(fd);`. A closed fd can
- * then never be closed twice (its number may belong to another fd by then). */
-static inline int safe_close(int fd)
-{
-	if (fd >= 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-	}
-	return -1;
-}
-static inline void closep(int *fd) { *fd = safe_close(*fd); }
-#define _cleanup_free_ __attribute__((cleanup(freep)))
-#define _cleanup_close_ __attribute__((cleanup(closep)))
+#include "util_min.h"
 
-/* Hand ownership of an fd on: the cleanup of the old name then does nothing. */
-static inline int take_fd(int *fd)
-{
-	int r = *fd;
-	*fd = -1;
-	return r;
-}
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Write STR to an existing file PATH (no create, no follow). */
-int write_file(const char *path, const char *str);
-/* Read at most SIZE-1 bytes of PATH into BUF, NUL-terminated; returns length. */
-ssize_t read_file(const char *path, char *buf, size_t size);
+/* Write all of BUF to FD: a short write is an error (-EIO, or what the
+ * retry says), never a success. */
+int write_all(int fd, const void *buf, size_t len);
 /* Create directory PATH (mode MODE) or accept an existing one; either way it
  * must be a real directory owned by root and not writable by group or others. */
 int ensure_root_dir(const char *path, mode_t mode);
 
-/* Names that reach file names, cgroup names and state files. */
-bool valid_user_name(const char *s);
 /* Printable ASCII without spaces, 1..max bytes ("-" stands for empty). */
 bool valid_token(const char *s, size_t max);
-
-/* Close every fd from 3 up, except A and B (either may be -1). */
-void close_all_except(int a, int b);
 
 /* What ps shows: overwrite the argument area saved by proc_title_init(). */
 void proc_title_init(int argc, char **argv);
 void proc_title_set(const char *title);
-
-/* Give up root for good: the real uid and gid become every id; verified
- * (a non-root caller cannot get root back). */
-int drop_to_caller(void);
 
 int pidfd_open_pid(pid_t pid);
 /* The pid (in our pid namespace) of the process PIDFD refers to; -ESRCH if

@@ -38,7 +38,7 @@
 
 #include "caps.h"
 #include "carrel_conf.h"
-#include "proto.h"
+#include "proto_open.h"
 #include "bpf_load.h"
 #include "util.h"
 
@@ -287,17 +287,42 @@ static int recv_answer(int sock, struct carrel_reply *reply, int *holder, struct
 	return proto_recv_reply(sock, reply, holder, OPEN_TIMEOUT_MS);
 }
 
+/*
+ * The user's ids for the helper (struct carrel_ids): this process looked the
+ * user up already, and its name service is loaded; the helper then makes no
+ * lookup (and never loads libnss_systemd) on the login path.  The groups
+ * only where a user namespace maps them.
+ */
+static void user_ids(pam_handle_t *pamh, const struct passwd *pw, const struct carrel_policy *pol,
+		     struct carrel_ids *ids)
+{
+	int n = CARREL_PROTO_MAX_GROUPS;
+	const struct group *tty;
+
+	ids->uid = (uint32_t)pw->pw_uid;
+	ids->gid = (uint32_t)pw->pw_gid;
+	ids->tty_gid = (uint32_t)-1;
+	ids->ngroups = 0;
+	if (!(pol->namespaces & CARREL_NS_USER))
+		return;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, (gid_t *)ids->groups, &n) < 0)
+		n = CARREL_PROTO_MAX_GROUPS + 1; /* the helper refuses: too many to map */
+	ids->ngroups = (uint32_t)n;
+	tty = pam_modutil_getgrnam(pamh, "tty");
+	ids->tty_gid = tty ? (uint32_t)tty->gr_gid : 5;
+}
+
 /* Run the helper and get the keeper's answer. On success *HOLDER is the
  * holder's pidfd, *SOCK the channel to the keeper, and ORIGIN (when this
  * process moved itself) the way back out of the carrel's cgroups. */
-static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user,
+static int run_helper(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
 		      const struct carrel_policy *pol, struct carrel_reply *reply, int *holder,
 		      int *sock, void **bpf, struct origin *origin)
 {
 	struct carrel_open_req req = { .version = CARREL_PROTO_VERSION, .size = sizeof(req.policy),
 				       .policy = *pol };
 	char service[64], tty[64], rhost[256];
-	const char *argv[] = { "carrel-helper", "open", user,
+	const char *argv[] = { "carrel-helper", "open", pw->pw_name,
 			       arg_item(pamh, PAM_SERVICE, service, sizeof(service)),
 			       arg_item(pamh, PAM_TTY, tty, sizeof(tty)),
 			       arg_item(pamh, PAM_RHOST, rhost, sizeof(rhost)), o->config, NULL };
@@ -308,6 +333,7 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const char *user
 	 * mistake for another process (never getppid() there). */
 	int self = pidfd_open_pid(getpid());
 
+	user_ids(pamh, pw, pol, &req.ids);
 	if (self < 0) {
 		proto_error(reply, self, "pidfd", "pidfd_open of the login process");
 		return self;
@@ -507,7 +533,7 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 			    item(pamh, PAM_SERVICE));
 		return -ENOEXEC;
 	}
-	r = run_helper(pamh, o, user, pol, reply, &holder, &sock, &bpf, &origin);
+	r = run_helper(pamh, o, pw, pol, reply, &holder, &sock, &bpf, &origin);
 	if (r < 0)
 		return r;
 	r = join(pamh, reply, holder, bpf, pol, mode, pw->pw_uid, &step);

@@ -14,7 +14,7 @@
 #include "caps.h"
 #include "keeper_client.h"
 #include "state.h"
-#include "util.h"
+#include "util_min.h"
 
 #include <grp.h>
 #include <pwd.h>

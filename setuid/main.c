@@ -10,7 +10,7 @@
  * holder, check-config) is carrel-helper's, which is not set-user-ID.
  */
 #include "carrel-user.h"
-#include "util.h"
+#include "util_min.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
  */
 #include "carrel-user.h"
 #include "state.h"
-#include "util.h"
+#include "util_min.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "proto_open.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "proto.h"
+#include "proto_open.h"
 
 int main(int argc, char **argv)
 {

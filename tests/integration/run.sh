@@ -39,42 +39,8 @@ T_SUITE_TIMEOUT=${T_SUITE_TIMEOUT:-1500}
 T_USERS="carreltest1:61001 carreltest2:61002 carreltest3:61003"
 T_EXEMPT_GROUP=carrelexempt:61010
 
-# mount_of FSTYPE [CONTROLLER]: "MOUNTPOINT ROOT" of the first such cgroup mount.
-mount_of() {
-	awk -v fs="$1" -v c="${2:-}" '{
-		for (i = 7; i <= NF; i++) if ($i == "-") break
-		if ($(i + 1) != fs) next
-		if (c != "") {
-			n = split($(i + 3), o, ","); f = 0
-			for (j = 1; j <= n; j++) if (o[j] == c) f = 1
-			if (!f) next
-		}
-		print $5, $4; exit
-	}' /proc/self/mountinfo
-}
-
-# cg_discover: "KEY DIR" for each hierarchy carrel may use, DIR = our cgroup there.
-cg_discover() {
-	local id ctrls path c mp root rel
-	while IFS=: read -r id ctrls path; do
-		if [ "$id" = 0 ] && [ -z "$ctrls" ]; then
-			read -r mp root < <(mount_of cgroup2)
-			set -- unified
-		else
-			set --
-			for c in ${ctrls//,/ }; do
-				case $c in memory | pids | cpu | cpuacct | freezer | blkio) set -- "$@" "$c" ;; esac
-			done
-			[ $# -gt 0 ] || continue
-			read -r mp root < <(mount_of cgroup "$1")
-		fi
-		[ -n "${mp:-}" ] || continue
-		rel=$path
-		[ "$root" != / ] && rel=${path#"$root"}
-		for c in "$@"; do echo "$c $mp${rel%/}"; done
-		mp=
-	done </proc/self/cgroup
-}
+# mount_of, cg_discover
+. "$T_HERE/../cg-discover.sh"
 
 outer() {
 	if [ "$(id -u)" != 0 ]; then
@@ -101,23 +67,16 @@ outer() {
 		exit 77
 	fi
 
-	local key dir testcg="carrel-test.$$" dirs=() made=()
-	while read -r key dir; do
-		export "T_CG_${key^^}=$dir/$testcg"
-		case " ${dirs[*]} " in *" $dir "*) ;; *) dirs+=("$dir") ;; esac
-	done < <(cg_discover)
-	if [ -z "${T_CG_MEMORY:-}" ] || [ -z "${T_CG_PIDS:-}" ]; then
+	local rc_cg=0 made=()
+	cg_make_own T "carrel-test.$$" || rc_cg=$?
+	if [ "$rc_cg" = 2 ]; then
 		echo "# SKIP integration tests: no memory and pids cgroup hierarchies found"
 		exit 77
+	elif [ "$rc_cg" != 0 ]; then
+		echo "# SKIP integration tests: cannot create a cgroup beneath $CG_OWN_FAILED"
+		exit 77
 	fi
-	for dir in "${dirs[@]}"; do
-		if ! mkdir "$dir/$testcg"; then
-			echo "# SKIP integration tests: cannot create a cgroup beneath $dir"
-			for d in "${made[@]}"; do rmdir "$d"; done
-			exit 77
-		fi
-		made+=("$dir/$testcg")
-	done
+	read -r -a made <<<"$CG_OWN_DIRS"
 	export T_TESTCG_DIRS="${made[*]}"
 	# Also on an early exit (the checks below do the same, and report).
 	t_on_exit "for d in ${made[*]}; do find \"\$d\" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null; rmdir \"\$d\" 2>/dev/null; done"
@@ -134,10 +93,7 @@ outer() {
 
 	# Whatever is left in our cgroup subtree was started by this suite.
 	local procs=() left=() d p
-	for d in "${made[@]}"; do
-		while read -r p; do procs+=("$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"); done \
-			< <(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
-	done
+	mapfile -t procs < <(cg_own_procs "${made[@]}")
 	if [ ${#procs[@]} -eq 0 ]; then
 		ok "integration: no process left after the suite"
 	else
@@ -147,9 +103,7 @@ outer() {
 		for p in "${procs[@]}"; do kill -KILL "${p%% *}" 2>/dev/null; done
 		sleep 0.5
 	fi
-	for d in "${made[@]}"; do
-		while read -r p; do left+=("$p"); done < <(find "$d" -mindepth 1 -type d -path '*/carrel/*')
-	done
+	mapfile -t left < <(cg_own_carrel_dirs "${made[@]}")
 	if [ ${#left[@]} -eq 0 ]; then
 		ok "integration: no carrel cgroup left after the suite"
 	else

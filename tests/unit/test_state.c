@@ -7,7 +7,7 @@
  * Built with CARREL_RUNDIR under tests/unit (see the Makefile).  TAP on
  * stdout; exit 1 on a failure.
  */
-#include "proto.h"
+#include "proto_open.h"
 #include "state.h"
 #include "util.h"
 

@@ -58,17 +58,6 @@ chmod 755 "$PROBE"
 t_on_exit "rm -f '$PROBE'"
 
 # --- helpers ---------------------------------------------------------------------
-# slow_until SECS CMD...: wait_until, polling every 0.5 s (for commands that
-# are slow under emulation: journalctl, systemctl).
-slow_until() {
-	local end=$((SECONDS + $1))
-	shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.5
-	done
-	"$@"
-}
 dump() { tr -d '\r' <"$1" 2>/dev/null | grep -v '^$' | head -n 40; }
 carrel_log() { journal_since "$1" | grep -E 'carrel-helper|pam_carrel|pam_systemd|sshd-carrel-test|systemd-logind' | tail -n 12; }
 release() { touch "$V/release/$1"; }

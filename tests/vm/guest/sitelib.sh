@@ -12,18 +12,6 @@ SITE_W=/root/vmtest/site
 mkdir -p "$SITE_W"
 chmod 755 "$SITE_W"
 
-# slow_until SECS CMD...: wait_until, polling every 0.5 s (for commands that
-# are slow under emulation).
-slow_until() {
-	local end=$((SECONDS + $1))
-	shift
-	while [ $SECONDS -lt $end ]; do
-		"$@" && return 0
-		sleep 0.5
-	done
-	"$@"
-}
-
 # A file the login's user can write and root can read, outside the carrel's
 # private /tmp: the user's home.
 home_of() { getent passwd "$1" | cut -d: -f6; }

@@ -157,3 +157,15 @@ check_limit_files() {
 
 # cpu usage (usec) of a cgroup.
 cpu_usage() { awk '$1 == "usage_usec" { print $2 }' "$1/cpu.stat"; }
+
+# slow_until SECS CMD...: wait_until, polling every 0.5 s (for commands that
+# are slow under emulation: journalctl, systemctl, logins through the system's programs).
+slow_until() {
+	local end=$((SECONDS + $1))
+	shift
+	while [ $SECONDS -lt $end ]; do
+		"$@" && return 0
+		sleep 0.5
+	done
+	"$@"
+}
