@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CARREL_PROTO_VERSION 3
+#define CARREL_PROTO_VERSION 2
 #define CARREL_PROTO_FD 3
 #define CARREL_MSG_CLOSE 'C'
 #define CARREL_MSG_CLOSED 'K'
