@@ -104,7 +104,9 @@ audit-setuid: setuid/carrel-user
 	@ldd setuid/carrel-user | awk '{ print $$1 }' | grep -Ev '^(linux-vdso|/lib64/ld-linux|libc\.so|libcap\.so)' \
 		&& { echo "carrel-user links more than libc and libcap" >&2; exit 1; } || echo "links: libc, libcap"
 
-ctl/carrelctl: $(CTL_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
+# carrelctl list and gc reap dead carrels with the helper's one reaper.
+ctl/carrelctl.o: CPPFLAGS += -iquote helper
+ctl/carrelctl: $(CTL_SRC:.c=.o) helper/reap.o $(CG_A) $(CONF_A) $(LIB_A)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap $(SYSTEMD_LIBS)
 
 pam_module/pam_carrel.so: $(PAM_SRC:.c=.o) $(CONF_A) $(LIB_A) pam_module/pam_carrel.map

@@ -766,6 +766,21 @@ static void fs_reap_stale(const struct cg_session *cg, bool (*live)(const char *
 		}
 	}
 	closedir(d);
+	/* Per-user dirs that a failed rmdir or a dead keeper left empty (other
+	 * users' too, also under cgroup_parent = self): rmdir only takes an
+	 * empty one, and the caller's lock keeps a login from creating one
+	 * meanwhile. */
+	for (int i = 0; i < cg->n; i++) {
+		if (!(d = opendir(cg->h[i].top)))
+			continue;
+		while ((de = readdir(d))) {
+			if (strncmp(de->d_name, "user-", 5) != 0 || de->d_type != DT_DIR)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", cg->h[i].top, de->d_name);
+			(void)rmdir(path);
+		}
+		closedir(d);
+	}
 }
 
 const struct cg_ops cg_cgroupfs_ops = {

@@ -170,6 +170,14 @@ static void expand_hostname(struct carrel *c)
 		snprintf(c->hostname, sizeof(c->hostname), "carrel-%s", c->id);
 }
 
+/* Unlink PATH; say so in the log if it fails for another reason than
+ * being gone already. */
+static void unlink_logged(const struct carrel *c, const char *path)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		syslog(LOG_ERR, "session %s: cannot remove %s: %m; the next reap removes it", c->id, path);
+}
+
 void carrel_cleanup(struct carrel *c)
 {
 	struct carrel_error e = { 0 };
@@ -194,11 +202,19 @@ void carrel_cleanup(struct carrel *c)
 		closep(&lock);
 	}
 	if (c->id[0]) {
+		/* network: see issue 13 — carrel_net_release(id) */
 		snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s.sock", c->id);
-		(void)unlink(path);
+		unlink_logged(c, path);
 		snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", c->id);
-		(void)unlink(path);
+		unlink_logged(c, path);
+		/* Last, and only while still holding its lock: until here a
+		 * reaper sees the carrel alive and keeps off. */
+		if (c->live_fd >= 0) {
+			snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s" STATE_LIVE_SUFFIX, c->id);
+			unlink_logged(c, path);
+		}
 	}
+	closep(&c->live_fd);
 }
 
 static int placeholder(const char *id)
@@ -214,14 +230,6 @@ static int placeholder(const char *id)
 	return 0;
 }
 
-bool carrel_session_live(const char *id)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%.40s", id);
-	return access(path, F_OK) == 0;
-}
-
 static int open_fail(struct carrel_reply *reply, int r, const char *step, const char *what)
 {
 	proto_error(reply, r, step, "%s: %s", what, strerror(-r));
@@ -233,6 +241,7 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 	struct carrel_error e = { 0 };
 	int r, lock;
 
+	c->live_fd = -1;
 	if ((r = ensure_root_dir(CARREL_RUNDIR, 0755)) < 0)
 		return open_fail(reply, r, "state directory", CARREL_RUNDIR);
 	/* Who is logged in from where is for root (and the helper) only. */
@@ -246,13 +255,21 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 		closep(&lock);
 		return open_fail(reply, r, "session id", CARREL_SEQ_FILE);
 	}
-	/* The state file exists from here on (the keeper fills it in), so that
-	 * cg_reap_stale() of a concurrent login never takes this session's
-	 * cgroups for a dead one's. */
+	/* The state file exists from here on (the keeper fills it in). */
 	if ((r = placeholder(c->id)) < 0) {
 		closep(&lock);
 		c->id[0] = '\0';
 		return open_fail(reply, r, "state file", CARREL_SESSIONS_DIR);
+	}
+	/* Alive from here (lib/state.h): the keeper inherits this lock and
+	 * holds it for its whole life; a reaper never takes this carrel's
+	 * files or cgroups for a dead one's. */
+	if ((c->live_fd = carrel_session_live_lock(c->id, true)) < 0) {
+		r = c->live_fd;
+		closep(&lock);
+		open_fail(reply, r, "state file", CARREL_SESSIONS_DIR "/ID" STATE_LIVE_SUFFIX);
+		carrel_cleanup(c); /* the placeholder state file */
+		return r;
 	}
 	if (!(c->cg = cg_session_new())) {
 		closep(&lock);

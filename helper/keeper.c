@@ -314,6 +314,11 @@ static void __attribute__((noreturn)) teardown(struct carrel *c, const char *why
 	_exit(0);
 }
 
+static void log_reap(const char *id, const struct carrel_error *e)
+{
+	syslog(LOG_ERR, "reaping dead carrel %s: %s", id, e->msg);
+}
+
 static void __attribute__((noreturn)) fail(struct carrel *c, int err, const char *step, const char *detail)
 {
 	struct carrel_reply reply = { 0 };
@@ -461,6 +466,7 @@ static int spawn_holder(struct carrel *c, int *go_w, int *ready_r)
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0) {
 		close(cgfd);
+		close(c->live_fd); /* the keeper's alone: the holder must not keep the carrel alive */
 		close(go[1]);
 		close(ready[0]);
 		holder_main(c, go[0], ready[1]);
@@ -704,11 +710,8 @@ void keeper_main(struct carrel *c)
 	 * and the end of its copy of our image do not slow the reply. */
 	closep(&go);
 	log_login(c, &c->logins[0], "open", NULL);
-	/* Off the login's path: remove what keepers that were killed left. */
-	int lock = carrel_lock();
-	if (lock >= 0) /* else the next login's keeper does it */
-		cg_reap_stale(c->cg, carrel_session_live);
-	closep(&lock);
+	/* Off the login's path: remove what keepers that died left. */
+	(void)carrel_reap_all(c->cg, c->id, log_reap);
 	/* The keeper lives as long as the carrel: give back the heap pages that
 	 * the helper's start-up freed (config, name service, filter compile). */
 	(void)malloc_trim(0);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 bool session_valid_id(const char *id)
@@ -321,5 +322,41 @@ int state_records_parse(char *buf, size_t len, struct session **out, int *n)
 	}
 	*out = all;
 	*n = count;
+	return 0;
+}
+
+/* ----------------------------------------------------------------- liveness */
+
+int carrel_session_live_lock(const char *id, bool create)
+{
+	char path[sizeof(CARREL_SESSIONS_DIR) + 24 + sizeof(STATE_LIVE_SUFFIX)];
+	int fd;
+
+	if (!session_valid_id(id))
+		return -EINVAL;
+	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s" STATE_LIVE_SUFFIX, id);
+	fd = create ? open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600)
+		    : open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int r = errno == EWOULDBLOCK ? -EWOULDBLOCK : -errno;
+		fd = safe_close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int carrel_session_alive(const char *id)
+{
+	int fd = carrel_session_live_lock(id, false);
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd == -EWOULDBLOCK)
+		return 1;
+	if (fd < 0)
+		return fd;
+	fd = safe_close(fd); /* granted: nobody held it */
 	return 0;
 }
