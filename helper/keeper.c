@@ -46,6 +46,11 @@ struct holder_status {
 	char step[32];
 };
 
+/* Far below any session process, not -1000 (never killable): a keeper
+ * that leaks memory must still be killable. */
+#define KEEPER_OOM_SCORE_ADJ "-900"
+static char session_oom[16]; /* the score the keeper started with: the holder's */
+
 static int ctl_fd = -1;   /* the keeper's listening socket */
 static int timer_fd = -1; /* linger */
 
@@ -467,6 +472,8 @@ static int spawn_holder(struct carrel *c, int *go_w, int *ready_r)
 	if (pid == 0) {
 		close(cgfd);
 		close(c->live_fd); /* the keeper's alone: the holder must not keep the carrel alive */
+		/* Raising it back needs no privilege; failing leaves it lower. */
+		(void)write_file("/proc/self/oom_score_adj", session_oom);
 		close(go[1]);
 		close(ready[0]);
 		holder_main(c, go[0], ready[1]);
@@ -651,6 +658,16 @@ void keeper_main(struct carrel *c)
 	(void)setsid();
 	if (chdir("/") < 0)
 		_exit(1);
+	/* Never the OOM killer's choice over the session's own processes,
+	 * which keep the login program's score (0 as a rule) and cannot go
+	 * below it without CAP_SYS_RESOURCE.  The helper, run by root, has it;
+	 * where it does not, the keeper stays at the login's score and a keeper
+	 * the OOM killer takes is reaped by the next login (reap.c). */
+	if (read_file("/proc/self/oom_score_adj", session_oom, sizeof(session_oom)) <= 0)
+		snprintf(session_oom, sizeof(session_oom), "0");
+	if (write_file("/proc/self/oom_score_adj", KEEPER_OOM_SCORE_ADJ) < 0)
+		syslog(LOG_WARNING, "session %s: keeper: cannot set oom_score_adj %s: %m", c->id,
+		       KEEPER_OOM_SCORE_ADJ);
 	snprintf(title, sizeof(title), "carrel-keeper %s %s", c->id, c->user);
 	proc_title_set(title);
 	(void)prctl(PR_SET_NAME, "carrel-keeper");
