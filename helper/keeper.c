@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
@@ -46,10 +47,62 @@ struct holder_status {
 	char step[32];
 };
 
-/* Far below any session process, not -1000 (never killable): a keeper
- * that leaks memory must still be killable. */
-#define KEEPER_OOM_SCORE_ADJ "-900"
-static char session_oom[16]; /* the score the keeper started with: the holder's */
+/*
+ * The OOM killer must never choose the keeper over the session's own
+ * processes.  The keeper lowers its score to -900 (not -1000: a keeper
+ * that leaks must stay killable), which takes CAP_SYS_RESOURCE; where the
+ * login program ran without it (a container, a bounding set without it)
+ * the keeper keeps its score and raises the session's instead: the holder
+ * and each login process, before the module's answer, so that everything
+ * the session starts inherits it.  Raising a score takes no capability.
+ */
+#define KEEPER_OOM_SCORE_ADJ (-900)
+#define SESSION_OOM_ABOVE 100
+static int keeper_oom; /* the keeper's score, once set */
+
+/* PID 0: this process, by /proc/self (the holder's getpid() is 1 in its
+ * own pid namespace, and /proc is still the host's). */
+static void oom_path(char *path, size_t size, pid_t pid)
+{
+	if (pid == 0)
+		snprintf(path, size, "/proc/self/oom_score_adj");
+	else
+		snprintf(path, size, "/proc/%d/oom_score_adj", (int)pid);
+}
+
+static int oom_read(pid_t pid)
+{
+	char path[48], buf[16];
+
+	oom_path(path, sizeof(path), pid);
+	return read_file(path, buf, sizeof(buf)) > 0 ? atoi(buf) : 0;
+}
+
+static int oom_write(pid_t pid, int adj)
+{
+	char path[48], buf[16];
+
+	oom_path(path, sizeof(path), pid);
+	snprintf(buf, sizeof(buf), "%d", adj);
+	return write_file(path, buf);
+}
+
+static void oom_setup(void)
+{
+	(void)oom_write(0, KEEPER_OOM_SCORE_ADJ); /* EACCES without CAP_SYS_RESOURCE */
+	keeper_oom = oom_read(0);
+}
+
+/* PID (the holder, a login process) at least SESSION_OOM_ABOVE above the
+ * keeper. */
+static int oom_above_keeper(pid_t pid)
+{
+	int want = keeper_oom + SESSION_OOM_ABOVE;
+
+	if (want > 1000)
+		want = 1000;
+	return oom_read(pid) >= want ? 0 : oom_write(pid, want);
+}
 
 static int ctl_fd = -1;   /* the keeper's listening socket */
 static int timer_fd = -1; /* linger */
@@ -342,6 +395,9 @@ static int add_login(struct carrel *c, struct login *l)
 
 	if ((r = move_in(c, l, NULL)) < 0)
 		return r;
+	if (oom_above_keeper(l->pid) < 0)
+		syslog(LOG_WARNING, "session %s: cannot raise the oom_score_adj of login process %d: %m", c->id,
+		       (int)l->pid);
 	return carrel_send_reply(c, l->sock);
 }
 
@@ -472,8 +528,7 @@ static int spawn_holder(struct carrel *c, int *go_w, int *ready_r)
 	if (pid == 0) {
 		close(cgfd);
 		close(c->live_fd); /* the keeper's alone: the holder must not keep the carrel alive */
-		/* Raising it back needs no privilege; failing leaves it lower. */
-		(void)write_file("/proc/self/oom_score_adj", session_oom);
+		(void)oom_above_keeper(0); /* never getpid(): 1 here */
 		close(go[1]);
 		close(ready[0]);
 		holder_main(c, go[0], ready[1]);
@@ -658,16 +713,7 @@ void keeper_main(struct carrel *c)
 	(void)setsid();
 	if (chdir("/") < 0)
 		_exit(1);
-	/* Never the OOM killer's choice over the session's own processes,
-	 * which keep the login program's score (0 as a rule) and cannot go
-	 * below it without CAP_SYS_RESOURCE.  The helper, run by root, has it;
-	 * where it does not, the keeper stays at the login's score and a keeper
-	 * the OOM killer takes is reaped by the next login (reap.c). */
-	if (read_file("/proc/self/oom_score_adj", session_oom, sizeof(session_oom)) <= 0)
-		snprintf(session_oom, sizeof(session_oom), "0");
-	if (write_file("/proc/self/oom_score_adj", KEEPER_OOM_SCORE_ADJ) < 0)
-		syslog(LOG_WARNING, "session %s: keeper: cannot set oom_score_adj %s: %m", c->id,
-		       KEEPER_OOM_SCORE_ADJ);
+	oom_setup();
 	snprintf(title, sizeof(title), "carrel-keeper %s %s", c->id, c->user);
 	proc_title_set(title);
 	(void)prctl(PR_SET_NAME, "carrel-keeper");
@@ -721,6 +767,9 @@ void keeper_main(struct carrel *c)
 		fail(c, r, "state file", CARREL_SESSIONS_DIR);
 	if (c->policy.scope == CARREL_SCOPE_USER && (r = carrel_claim_user(c)) < 0)
 		fail(c, r, "state file", CARREL_USERS_DIR);
+	if (oom_above_keeper(c->logins[0].pid) < 0)
+		syslog(LOG_WARNING, "session %s: cannot raise the oom_score_adj of login process %d: %m", c->id,
+		       (int)c->logins[0].pid);
 	if (carrel_send_reply(c, c->logins[0].sock) < 0)
 		teardown(c, "module gone before reply");
 	/* The holder waits for this to exec carrel-holder, so that the exec

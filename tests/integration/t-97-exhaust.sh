@@ -76,6 +76,8 @@ nothing_left() {
 # ------------------------------------------------ /run/carrel full
 # Nothing runs now: what /run/carrel holds (lock, seq) is put back after.
 if no_sessions; then
+	# The first script of a run may come before any login made it.
+	mkdir -p /run/carrel
 	tar -C /run -cf "$OUT/rundir.tar" carrel 2>/dev/null
 	for kind in space inodes; do
 		if [ "$kind" = space ]; then opts=size=64k; else opts=nr_inodes=16; fi
