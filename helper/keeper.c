@@ -549,13 +549,28 @@ static int spawn_holder(struct carrel *c, int *go_w, int *ready_r)
 	return 0;
 }
 
-static int wait_ready(int fd, struct holder_status *st)
+/*
+ * The holder's report.  Waited for as long as the module waits for the
+ * answer: under load (200 logins at once on 2 cores) the holder's setup
+ * took longer than a fixed 10 s, and a login was refused although
+ * nothing was wrong.  A holder that dies closes FD (EOF); a module that
+ * gave up hangs up its socket MODULE: either ends the wait at once.  The
+ * 60 s bound is for a holder that hangs nevertheless.
+ */
+static int wait_ready(int fd, int module, struct holder_status *st)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = module, .events = POLLRDHUP } };
 	ssize_t n;
+	int r;
 
-	if (poll(&p, 1, 10000) <= 0)
+	while ((r = poll(p, 2, 60000)) < 0 && errno == EINTR)
+		;
+	if (r == 0)
 		return -ETIMEDOUT;
+	if (r < 0)
+		return -errno;
+	if (!(p[0].revents & (POLLIN | POLLHUP)))
+		return -ECONNRESET; /* the module gave up: nobody waits for this carrel */
 	n = read(fd, st, sizeof(*st));
 	if (n != (ssize_t)sizeof(*st))
 		return -EPIPE;
@@ -752,7 +767,7 @@ void keeper_main(struct carrel *c)
 		fail(c, r, "cgroup", e.msg);
 	if (write(go, "g", 1) != 1)
 		fail(c, -errno, "holder", "start");
-	if ((r = wait_ready(ready, &st)) < 0)
+	if ((r = wait_ready(ready, c->logins[0].sock, &st)) < 0)
 		fail(c, r, st.step[0] ? st.step : "holder", "carrel setup inside the namespaces");
 	closep(&ready);
 	if ((c->policy.namespaces & CARREL_NS_MNT) && !(c->policy.namespaces & CARREL_NS_PID) &&
