@@ -240,7 +240,7 @@ deb:
 # the seed corpora in tests/fuzz/corpus/NAME are only read.
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := tests/fuzz/fuzz_conf tests/fuzz/fuzz_seccomp tests/fuzz/fuzz_proto tests/fuzz/fuzz_state
+FUZZ_TARGETS := tests/fuzz/fuzz_conf tests/fuzz/fuzz_seccomp tests/fuzz/fuzz_proto tests/fuzz/fuzz_state tests/fuzz/fuzz_cgparse
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 15
 
@@ -254,6 +254,9 @@ tests/fuzz/fuzz_proto: tests/fuzz/fuzz_proto.c $(LIB_SRC) $(HEADERS)
 tests/fuzz/fuzz_state: tests/fuzz/fuzz_state.c ctl/sessions.c $(CONF_SRC) $(CG_SRC) $(LIB_SRC) $(HEADERS)
 	$(FUZZ_CC) $(CPPFLAGS) -UCARREL_RUNDIR -DCARREL_RUNDIR='"/tmp/carrel-fuzz-state"' -iquote ctl $(FUZZ_FLAGS) \
 		-o $@ $< ctl/sessions.c $(CONF_SRC) $(CG_SRC) $(LIB_SRC) -lconfuse -lcap $(SYSTEMD_LIBS)
+
+tests/fuzz/fuzz_cgparse: tests/fuzz/fuzz_cgparse.c cgroup/cgparse.c $(LIB_SRC) $(HEADERS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< cgroup/cgparse.c $(LIB_SRC) -lcap
 
 .PHONY: fuzz fuzz-check chaos
 $(FUZZ_TARGETS): | deps
