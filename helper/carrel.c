@@ -255,21 +255,22 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 		closep(&lock);
 		return open_fail(reply, r, "session id", CARREL_SEQ_FILE);
 	}
-	/* The state file exists from here on (the keeper fills it in). */
-	if ((r = placeholder(c->id)) < 0) {
-		closep(&lock);
-		c->id[0] = '\0';
-		return open_fail(reply, r, "state file", CARREL_SESSIONS_DIR);
-	}
 	/* Alive from here (lib/state.h): the keeper inherits this lock and
-	 * holds it for its whole life; a reaper never takes this carrel's
-	 * files or cgroups for a dead one's. */
+	 * holds it for its whole life.  Before the state file, so that a
+	 * reaper (which takes no carrel lock) never finds a state file without
+	 * a held .live and takes this carrel for a dead one. */
 	if ((c->live_fd = carrel_session_live_lock(c->id, true)) < 0) {
 		r = c->live_fd;
 		closep(&lock);
-		open_fail(reply, r, "state file", CARREL_SESSIONS_DIR "/ID" STATE_LIVE_SUFFIX);
-		carrel_cleanup(c); /* the placeholder state file */
-		return r;
+		c->id[0] = '\0';
+		return open_fail(reply, r, "state file", CARREL_SESSIONS_DIR "/ID" STATE_LIVE_SUFFIX);
+	}
+	/* The state file exists from here on (the keeper fills it in). */
+	if ((r = placeholder(c->id)) < 0) {
+		closep(&lock);
+		carrel_cleanup(c); /* the .live file */
+		c->id[0] = '\0';
+		return open_fail(reply, r, "state file", CARREL_SESSIONS_DIR);
 	}
 	if (!(c->cg = cg_session_new())) {
 		closep(&lock);
