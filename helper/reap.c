@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
@@ -131,6 +132,25 @@ static int global_lock(void)
 	return r;
 }
 
+/* scope = user: users/UID, if it still names carrel ID, under the user's
+ * lock (not waited for: a login of the user holds it and replaces the
+ * file anyway). */
+static void forget_user(const struct session *s)
+{
+	char path[128], id[32];
+	_cleanup_close_ int lock = -1;
+
+	if (strcmp(s->scope, "user") != 0)
+		return;
+	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u.lock", (unsigned)s->uid);
+	lock = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
+		return;
+	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u", (unsigned)s->uid);
+	if (read_file(path, id, sizeof(id)) > 0 && strtoull(id, NULL, 10) == strtoull(s->id, NULL, 10))
+		(void)unlink(path);
+}
+
 /* The carrel's cgroups: its processes killed, the dirs removed, the
  * user's dir too if it is now empty. */
 static int reap_cgroups(const struct session *s, struct cg_session *cg, struct carrel_error *err)
@@ -142,8 +162,8 @@ static int reap_cgroups(const struct session *s, struct cg_session *cg, struct c
 	(void)cg_kill(cg, NULL, 0);
 	(void)cg_release(cg, NULL);
 	if (cg_remove(cg, &e) < 0) {
-		carrel_error_set(err, "%s", e.msg);
-		return -EBUSY;
+		carrel_error_set(err, "%s; its files stay for the next reap", e.msg);
+		return -EAGAIN;
 	}
 	if ((lock = global_lock()) < 0) {
 		carrel_error_set(err, "%s: %s; the user's cgroup stays", CARREL_LOCK_FILE, strerror(-lock));
@@ -181,15 +201,18 @@ int carrel_reap_session(const char *id, struct carrel_error *err)
 	/* An empty state file (the helper died before its keeper wrote it), a
 	 * broken one, or none: only files to remove here; cgroups that no
 	 * carrel owns are reaped by carrel_reap_all(). */
-	if (session_load(id, s) == 0 && s->ncg > 0 && (cg = cg_session_new()) &&
+	bool loaded = session_load(id, s) == 0;
+	if (loaded && s->ncg > 0 && (cg = cg_session_new()) &&
 	    cg_from_state(cg, s->uid, s->id, s->cgroup_version, s->unit, (const char(*)[CG_PATH_MAX])s->cgroup,
 			  s->ncg, &e) == 0) {
 		if (login_inside(s, cg))
 			return -EBUSY;
 		r = reap_cgroups(s, cg, err);
-		if (r == -EBUSY)
+		if (r == -EAGAIN)
 			return r; /* its files stay: the next reap tries again */
 	}
+	if (loaded)
+		forget_user(s);
 	/* network: see issue 13 — carrel_net_release(id) */
 	path_of(path, sizeof(path), id, ".sock");
 	if ((q = unlink_checked(path, err)) < 0)

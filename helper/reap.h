@@ -19,8 +19,9 @@
  * (by pidfd, once checked to be that carrel's holder), its processes and
  * cgroups, the user's cgroup if now empty, its socket, state and .live
  * files.  0 when reaped (or nothing was left), -EBUSY while it is alive or
- * a login process of it still runs inside, -errno (ERR says what and
- * where) when part of it could not be removed.  Idempotent; the .live
+ * a login process of it still runs inside, -EAGAIN when its cgroups
+ * could not be removed (its files stay for the next reap), -errno (ERR
+ * says what and where) when part of it could not be removed.  Idempotent; the .live
  * lock keeps two reapers from reaping one carrel twice.
  *
  * carrel_reap_all(): every dead carrel in CARREL_SESSIONS_DIR, then the
