@@ -268,9 +268,14 @@ int carrel_reap_all(const struct cg_session *cg, const char *skip,
 	if (d)
 		closedir(d);
 	/* Session cgroups of this user whose carrel is gone with its state
-	 * (a wiped /run), and empty per-user cgroups. */
-	if (cg && (lock = global_lock()) >= 0) {
-		cg_reap_stale(cg, carrel_session_in_use);
+	 * (a wiped /run), and empty per-user cgroups: only if the carrel lock
+	 * is free now.  Every login's keeper comes here; under load (200
+	 * logins at once) waiting for the lock each time held up the logins
+	 * that need it to open, and some were refused at its 8 s bound.  A
+	 * later login finds it free. */
+	if (cg && (lock = open(CARREL_LOCK_FILE, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY)) >= 0) {
+		if (flock(lock, LOCK_EX | LOCK_NB) == 0)
+			cg_reap_stale(cg, carrel_session_in_use);
 		lock = safe_close(lock);
 	}
 	return reaped;
