@@ -111,7 +111,9 @@ audit-setuid: setuid/carrel-user
 	@ldd setuid/carrel-user | awk '{ print $$1 }' | grep -Ev '^(linux-vdso|/lib64/ld-linux|libc\.so|libcap\.so)' \
 		&& { echo "carrel-user links more than libc and libcap" >&2; exit 1; } || echo "links: libc, libcap"
 
-ctl/carrelctl: $(CTL_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
+# carrelctl list and gc reap dead carrels with the helper's one reaper.
+ctl/carrelctl.o: CPPFLAGS += -iquote helper
+ctl/carrelctl: $(CTL_SRC:.c=.o) helper/reap.o $(CG_A) $(CONF_A) $(LIB_A)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap $(SYSTEMD_LIBS)
 
 pam_module/pam_carrel.so: $(PAM_SRC:.c=.o) $(CONF_A) $(LIB_A) pam_module/pam_carrel.map
@@ -177,9 +179,9 @@ tests/unit/test_holder: tests/unit/test_holder.c tests/unit/tap.h holder/carrel-
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $<
 
 # The state file and the wire format; its state directory is its own.
-tests/unit/test_state: tests/unit/test_state.c tests/unit/tap.h lib/state.c lib/state_records.c lib/parse.c lib/state_write.c lib/proto.c lib/proto_open.c lib/util.c lib/util_min.c $(HEADERS)
+tests/unit/test_state: tests/unit/test_state.c tests/unit/tap.h lib/state.c lib/state_live.c lib/state_records.c lib/parse.c lib/state_write.c lib/proto.c lib/proto_open.c lib/util.c lib/util_min.c $(HEADERS)
 	$(CC) $(CPPFLAGS) -UCARREL_RUNDIR -DCARREL_RUNDIR='"$(CURDIR)/tests/unit/state-rundir"' $(WARN) $(CFLAGS) $(SAN) \
-		-o $@ $< lib/state.c lib/state_records.c lib/parse.c lib/state_write.c lib/proto.c lib/proto_open.c lib/util.c lib/util_min.c
+		-o $@ $< lib/state.c lib/state_live.c lib/state_records.c lib/parse.c lib/state_write.c lib/proto.c lib/proto_open.c lib/util.c lib/util_min.c
 
 tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static-pie -o $@ $< -lpthread || \
@@ -255,7 +257,7 @@ deb:
 # the seed corpora in tests/fuzz/corpus/NAME are only read.
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := tests/fuzz/fuzz_conf tests/fuzz/fuzz_seccomp tests/fuzz/fuzz_proto tests/fuzz/fuzz_state
+FUZZ_TARGETS := tests/fuzz/fuzz_conf tests/fuzz/fuzz_seccomp tests/fuzz/fuzz_proto tests/fuzz/fuzz_state tests/fuzz/fuzz_cgparse
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_SECONDS ?= 15
 
@@ -269,6 +271,9 @@ tests/fuzz/fuzz_proto: tests/fuzz/fuzz_proto.c $(LIB_SRC) $(HEADERS)
 tests/fuzz/fuzz_state: tests/fuzz/fuzz_state.c ctl/sessions.c $(CONF_SRC) $(CG_SRC) $(LIB_SRC) $(HEADERS)
 	$(FUZZ_CC) $(CPPFLAGS) -UCARREL_RUNDIR -DCARREL_RUNDIR='"/tmp/carrel-fuzz-state"' -iquote ctl $(FUZZ_FLAGS) \
 		-o $@ $< ctl/sessions.c $(CONF_SRC) $(CG_SRC) $(LIB_SRC) -lconfuse -lcap $(SYSTEMD_LIBS)
+
+tests/fuzz/fuzz_cgparse: tests/fuzz/fuzz_cgparse.c cgroup/cgparse.c $(LIB_SRC) $(HEADERS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< cgroup/cgparse.c $(LIB_SRC) -lcap
 
 .PHONY: fuzz fuzz-check chaos
 $(FUZZ_TARGETS): | deps

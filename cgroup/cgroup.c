@@ -738,12 +738,35 @@ static int fs_remove(const struct cg_session *cg, struct carrel_error *e)
 	return r;
 }
 
+/* Does DIR hold a subdirectory (a cgroup)? */
+static bool has_subdir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool found = false;
+
+	while (d && !found && (de = readdir(d)))
+		found = de->d_type == DT_DIR && strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	if (d)
+		closedir(d);
+	return found;
+}
+
 static void fs_remove_user(const struct cg_session *cg)
 {
 	for (int i = 0; i < cg->n; i++) {
-		/* Busy means another session of this user (or another user) lives. */
-		if (rmdir(cg->h[i].user) == 0)
-			(void)rmdir(cg->h[i].top);
+		/* Busy with a child: another session of this user lives.  Busy
+		 * without one (v1): the session dir just removed is still going
+		 * offline; wait for it, bounded (0.5 s), or the next reap takes it. */
+		struct timespec tick = { .tv_nsec = 1000 * 1000 };
+		for (int tries = 0; rmdir(cg->h[i].user) < 0; tries++) {
+			if (errno != EBUSY || tries >= 16 || has_subdir(cg->h[i].user))
+				break;
+			nanosleep(&tick, NULL);
+			if (tick.tv_nsec < 40 * 1000 * 1000)
+				tick.tv_nsec *= 2;
+		}
+		(void)rmdir(cg->h[i].top); /* busy: another user's carrels */
 	}
 }
 
@@ -766,6 +789,21 @@ static void fs_reap_stale(const struct cg_session *cg, bool (*live)(const char *
 		}
 	}
 	closedir(d);
+	/* Per-user dirs that a failed rmdir or a dead keeper left empty (other
+	 * users' too, also under cgroup_parent = self): rmdir only takes an
+	 * empty one, and the caller's lock keeps a login from creating one
+	 * meanwhile. */
+	for (int i = 0; i < cg->n; i++) {
+		if (!(d = opendir(cg->h[i].top)))
+			continue;
+		while ((de = readdir(d))) {
+			if (strncmp(de->d_name, "user-", 5) != 0 || de->d_type != DT_DIR)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", cg->h[i].top, de->d_name);
+			(void)rmdir(path);
+		}
+		closedir(d);
+	}
 }
 
 const struct cg_ops cg_cgroupfs_ops = {

@@ -18,6 +18,7 @@
 #include "keeper_client.h"
 #include "parse.h"
 #include "proto_open.h"
+#include "reap.h"
 #include "relay.h"
 #include "rundir.h"
 #include "sessions.h"
@@ -202,6 +203,18 @@ static int own_records_failed(int r)
 
 /* ------------------------------------------------------------ list, show */
 
+static void reap_failed(const char *id, const struct carrel_error *e)
+{
+	err("reaping dead carrel %s: %s", id, e->msg);
+}
+
+/* Root: remove what dead carrels left (helper/reap.c) before listing, so
+ * that a carrel whose keeper is gone is never shown as one. */
+static int reap_dead(void)
+{
+	return geteuid() == 0 ? carrel_reap_all(NULL, NULL, reap_failed) : 0;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	bool json = false;
@@ -220,12 +233,21 @@ static int cmd_list(int argc, char **argv)
 			return own_records_failed(r);
 		r = sessions_print_list(stdout, all, n, json);
 	} else {
+		(void)reap_dead();
 		r = sessions_print(stdout, SESSION_ALL_USERS, json);
 	}
 	if (r < 0) {
 		err("%s: %s", CARREL_SESSIONS_DIR, strerror(-r));
 		return 1;
 	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int cmd_gc(int argc, char **argv)
+{
+	if (argc > 2)
+		return usage_error("unexpected argument \"%s\"", argv[2]);
+	printf("%d dead carrel(s) reaped\n", reap_dead());
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -583,6 +605,7 @@ static const struct command {
 } commands[] = {
 	{ "list", "list [--json]", false, NULL, cmd_list },
 	{ "show", "show ID [--json] [--config PATH]", false, NULL, cmd_show },
+	{ "gc", "gc", true, "only root may reap dead carrels", cmd_gc },
 	{ "kill", "kill ID", true, "only root may end a carrel (log out to end your own)",
 	  cmd_kill },
 	{ "freeze", "freeze ID", true, "only root may freeze a carrel", cmd_freeze },

@@ -152,6 +152,14 @@ static void expand_hostname(struct carrel *c)
 		snprintf(c->hostname, sizeof(c->hostname), "carrel-%s", c->id);
 }
 
+/* Unlink PATH; say so in the log if it fails for another reason than
+ * being gone already. */
+static void unlink_logged(const struct carrel *c, const char *path)
+{
+	if (unlink(path) < 0 && errno != ENOENT)
+		syslog(LOG_ERR, "session %s: cannot remove %s: %m; the next reap removes it", c->id, path);
+}
+
 void carrel_cleanup(struct carrel *c)
 {
 	struct carrel_error e = { 0 };
@@ -176,11 +184,19 @@ void carrel_cleanup(struct carrel *c)
 		closep(&lock);
 	}
 	if (c->id[0]) {
+		/* network: see issue 13 — carrel_net_release(id) */
 		snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s.sock", c->id);
-		(void)unlink(path);
+		unlink_logged(c, path);
 		snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", c->id);
-		(void)unlink(path);
+		unlink_logged(c, path);
+		/* Last, and only while still holding its lock: until here a
+		 * reaper sees the carrel alive and keeps off. */
+		if (c->live_fd >= 0) {
+			snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s" STATE_LIVE_SUFFIX, c->id);
+			unlink_logged(c, path);
+		}
 	}
+	closep(&c->live_fd);
 }
 
 static int placeholder(const char *id)
@@ -196,14 +212,6 @@ static int placeholder(const char *id)
 	return 0;
 }
 
-bool carrel_session_live(const char *id)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%.40s", id);
-	return access(path, F_OK) == 0;
-}
-
 static int open_fail(struct carrel_reply *reply, int r, const char *step, const char *what)
 {
 	proto_error(reply, r, step, "%s: %s", what, strerror(-r));
@@ -215,6 +223,7 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 	struct carrel_error e = { 0 };
 	int r, lock;
 
+	c->live_fd = -1;
 	if ((r = ensure_root_dir(CARREL_RUNDIR, 0755)) < 0)
 		return open_fail(reply, r, "state directory", CARREL_RUNDIR);
 	/* Who is logged in from where is for root (and the helper) only. */
@@ -228,11 +237,20 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 		closep(&lock);
 		return open_fail(reply, r, "session id", CARREL_SEQ_FILE);
 	}
-	/* The state file exists from here on (the keeper fills it in), so that
-	 * cg_reap_stale() of a concurrent login never takes this session's
-	 * cgroups for a dead one's. */
+	/* Alive from here (lib/state.h): the keeper inherits this lock and
+	 * holds it for its whole life.  Before the state file, so that a
+	 * reaper (which takes no carrel lock) never finds a state file without
+	 * a held .live and takes this carrel for a dead one. */
+	if ((c->live_fd = carrel_session_live_lock(c->id, true)) < 0) {
+		r = c->live_fd;
+		closep(&lock);
+		c->id[0] = '\0';
+		return open_fail(reply, r, "state file", CARREL_SESSIONS_DIR "/ID" STATE_LIVE_SUFFIX);
+	}
+	/* The state file exists from here on (the keeper fills it in). */
 	if ((r = placeholder(c->id)) < 0) {
 		closep(&lock);
+		carrel_cleanup(c); /* the .live file */
 		c->id[0] = '\0';
 		return open_fail(reply, r, "state file", CARREL_SESSIONS_DIR);
 	}

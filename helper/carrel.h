@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "idmap.h"
 #include "proto_open.h"
+#include "reap.h"
 #include "rundir.h"
 
 
@@ -41,6 +42,7 @@ struct carrel {
 	int nlogins;
 	struct login logins[CARREL_MAX_LOGINS]; /* [0]: the one that created it */
 	int user_lock;     /* scope = user: held until users/UID names this carrel */
+	int live_fd;       /* holds the lock on ID.live (lib/state.h): the keeper's for its life */
 	pid_t holder_pid;
 	int holder_pidfd;
 	unsigned clone_flags; /* CLONE_NEW* of the holder (cgroup ns is unshared later) */
@@ -53,8 +55,6 @@ struct carrel {
  * pidfd attached, then the seccomp program if there is one. */
 int carrel_send_reply(const struct carrel *c, int sock);
 
-/* Is there a state file (a live keeper) for session ID? */
-bool carrel_session_live(const char *id);
 
 /* Take the global carrel lock (flock on CARREL_LOCK_FILE); returns the fd. */
 int carrel_lock(void);

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
@@ -45,6 +46,63 @@ struct holder_status {
 	int err;
 	char step[32];
 };
+
+/*
+ * The OOM killer must never choose the keeper over the session's own
+ * processes.  The keeper lowers its score to -900 (not -1000: a keeper
+ * that leaks must stay killable), which takes CAP_SYS_RESOURCE; where the
+ * login program ran without it (a container, a bounding set without it)
+ * the keeper keeps its score and raises the session's instead: the holder
+ * and each login process, before the module's answer, so that everything
+ * the session starts inherits it.  Raising a score takes no capability.
+ */
+#define KEEPER_OOM_SCORE_ADJ (-900)
+#define SESSION_OOM_ABOVE 100
+static int keeper_oom; /* the keeper's score, once set */
+
+/* PID 0: this process, by /proc/self (the holder's getpid() is 1 in its
+ * own pid namespace, and /proc is still the host's). */
+static void oom_path(char *path, size_t size, pid_t pid)
+{
+	if (pid == 0)
+		snprintf(path, size, "/proc/self/oom_score_adj");
+	else
+		snprintf(path, size, "/proc/%d/oom_score_adj", (int)pid);
+}
+
+static int oom_read(pid_t pid)
+{
+	char path[48], buf[16];
+
+	oom_path(path, sizeof(path), pid);
+	return read_file(path, buf, sizeof(buf)) > 0 ? atoi(buf) : 0;
+}
+
+static int oom_write(pid_t pid, int adj)
+{
+	char path[48], buf[16];
+
+	oom_path(path, sizeof(path), pid);
+	snprintf(buf, sizeof(buf), "%d", adj);
+	return write_file(path, buf);
+}
+
+static void oom_setup(void)
+{
+	(void)oom_write(0, KEEPER_OOM_SCORE_ADJ); /* EACCES without CAP_SYS_RESOURCE */
+	keeper_oom = oom_read(0);
+}
+
+/* PID (the holder, a login process) at least SESSION_OOM_ABOVE above the
+ * keeper. */
+static int oom_above_keeper(pid_t pid)
+{
+	int want = keeper_oom + SESSION_OOM_ABOVE;
+
+	if (want > 1000)
+		want = 1000;
+	return oom_read(pid) >= want ? 0 : oom_write(pid, want);
+}
 
 static int ctl_fd = -1;   /* the keeper's listening socket */
 static int timer_fd = -1; /* linger */
@@ -314,6 +372,11 @@ static void __attribute__((noreturn)) teardown(struct carrel *c, const char *why
 	_exit(0);
 }
 
+static void log_reap(const char *id, const struct carrel_error *e)
+{
+	syslog(LOG_ERR, "reaping dead carrel %s: %s", id, e->msg);
+}
+
 static void __attribute__((noreturn)) fail(struct carrel *c, int err, const char *step, const char *detail)
 {
 	struct carrel_reply reply = { 0 };
@@ -332,6 +395,9 @@ static int add_login(struct carrel *c, struct login *l)
 
 	if ((r = move_in(c, l, NULL)) < 0)
 		return r;
+	if (oom_above_keeper(l->pid) < 0)
+		syslog(LOG_WARNING, "session %s: cannot raise the oom_score_adj of login process %d: %m", c->id,
+		       (int)l->pid);
 	return carrel_send_reply(c, l->sock);
 }
 
@@ -461,6 +527,8 @@ static int spawn_holder(struct carrel *c, int *go_w, int *ready_r)
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0) {
 		close(cgfd);
+		close(c->live_fd); /* the keeper's alone: the holder must not keep the carrel alive */
+		(void)oom_above_keeper(0); /* never getpid(): 1 here */
 		close(go[1]);
 		close(ready[0]);
 		holder_main(c, go[0], ready[1]);
@@ -481,13 +549,28 @@ static int spawn_holder(struct carrel *c, int *go_w, int *ready_r)
 	return 0;
 }
 
-static int wait_ready(int fd, struct holder_status *st)
+/*
+ * The holder's report.  Waited for as long as the module waits for the
+ * answer: under load (200 logins at once on 2 cores) the holder's setup
+ * took longer than a fixed 10 s, and a login was refused although
+ * nothing was wrong.  A holder that dies closes FD (EOF); a module that
+ * gave up hangs up its socket MODULE: either ends the wait at once.  The
+ * 60 s bound is for a holder that hangs nevertheless.
+ */
+static int wait_ready(int fd, int module, struct holder_status *st)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = module, .events = POLLRDHUP } };
 	ssize_t n;
+	int r;
 
-	if (poll(&p, 1, 10000) <= 0)
+	while ((r = poll(p, 2, 60000)) < 0 && errno == EINTR)
+		;
+	if (r == 0)
 		return -ETIMEDOUT;
+	if (r < 0)
+		return -errno;
+	if (!(p[0].revents & (POLLIN | POLLHUP)))
+		return -ECONNRESET; /* the module gave up: nobody waits for this carrel */
 	n = read(fd, st, sizeof(*st));
 	if (n != (ssize_t)sizeof(*st))
 		return -EPIPE;
@@ -645,6 +728,7 @@ void keeper_main(struct carrel *c)
 	(void)setsid();
 	if (chdir("/") < 0)
 		_exit(1);
+	oom_setup();
 	snprintf(title, sizeof(title), "carrel-keeper %s %s", c->id, c->user);
 	proc_title_set(title);
 	(void)prctl(PR_SET_NAME, "carrel-keeper");
@@ -680,7 +764,7 @@ void keeper_main(struct carrel *c)
 		fail(c, r, "cgroup", e.msg);
 	if (write(go, "g", 1) != 1)
 		fail(c, -errno, "holder", "start");
-	if ((r = wait_ready(ready, &st)) < 0)
+	if ((r = wait_ready(ready, c->logins[0].sock, &st)) < 0)
 		fail(c, r, st.step[0] ? st.step : "holder", "carrel setup inside the namespaces");
 	closep(&ready);
 	if ((c->policy.namespaces & CARREL_NS_MNT) && !(c->policy.namespaces & CARREL_NS_PID) &&
@@ -695,17 +779,17 @@ void keeper_main(struct carrel *c)
 		fail(c, r, "state file", CARREL_SESSIONS_DIR);
 	if (c->policy.scope == CARREL_SCOPE_USER && (r = carrel_claim_user(c)) < 0)
 		fail(c, r, "state file", CARREL_USERS_DIR);
+	if (oom_above_keeper(c->logins[0].pid) < 0)
+		syslog(LOG_WARNING, "session %s: cannot raise the oom_score_adj of login process %d: %m", c->id,
+		       (int)c->logins[0].pid);
 	if (carrel_send_reply(c, c->logins[0].sock) < 0)
 		teardown(c, "module gone before reply");
 	/* The holder waits for this to exec carrel-holder, so that the exec
 	 * and the end of its copy of our image do not slow the reply. */
 	closep(&go);
 	log_login(c, &c->logins[0], "open", NULL);
-	/* Off the login's path: remove what keepers that were killed left. */
-	int lock = carrel_lock();
-	if (lock >= 0) /* else the next login's keeper does it */
-		cg_reap_stale(c->cg, carrel_session_live);
-	closep(&lock);
+	/* Off the login's path: remove what keepers that died left. */
+	(void)carrel_reap_all(c->cg, c->id, log_reap);
 	/* The keeper lives as long as the carrel: give back the heap pages that
 	 * the helper's start-up freed (config, name service, filter compile). */
 	(void)malloc_trim(0);

@@ -339,8 +339,10 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const struct pas
 		return self;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -errno;
 		self = safe_close(self);
-		return -errno;
+		proto_error(reply, r, "helper", "socketpair for the helper");
+		return r;
 	}
 	/* Queued for the helper before it runs: it reads this first. */
 	r = proto_send(sv[0], &req, sizeof(req), &self, 1);
@@ -637,6 +639,8 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 		return PAM_SUCCESS;
 	}
 	r = build(pamh, &o, pw, &pol, &reply);
+	if (r < 0 && !reply.step[0]) /* every refusal names its step */
+		proto_error(&reply, r, "module", "%s", strerror(-r));
 	if (r < 0) {
 		if (pol.on_error == CARREL_ON_ERROR_ALLOW) {
 			pam_syslog(pamh, LOG_ALERT, "ALLOWING %s WITHOUT SANDBOX: %s: %s: %s", user,

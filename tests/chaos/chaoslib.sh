@@ -86,12 +86,11 @@ in_carrel_why() {
 
 # known_leak LEFTOVERS: the bug a leak is known as (tests/RESULTS.md), or
 # nothing when it is not one of them.
+# None is known now: the empty carrel/user-UID left after a teardown (an
+# rmdir that raced the session dir going offline, v1) is fixed in
+# cgroup.c's fs_remove_user().  Kept for the next one found.
 known_leak() {
-	local l=$1
-	# Only empty per-user cgroups (no state file, process or session cgroup).
-	if ! grep -qv '^cgroup: .*/carrel/user-[0-9]*$' <<<"$l"; then
-		echo "an empty carrel/user-UID cgroup is left in one hierarchy after a teardown"
-	fi
+	:
 }
 
 todo() {

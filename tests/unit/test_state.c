@@ -14,8 +14,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "tap.h"
 
@@ -391,6 +393,45 @@ static void test_wire(void)
 	closep(&pass);
 }
 
+/* Liveness: the lock on ID.live, held by a process (here a child), never
+ * the file's existence.  The child holds it the keeper's way: inherited
+ * across fork, the parent's copy closed. */
+static void test_alive(void)
+{
+	int fd, p[2], status;
+	pid_t pid = -1;
+	char k;
+
+	mkdir(CARREL_RUNDIR, 0700);
+	mkdir(CARREL_SESSIONS_DIR, 0700);
+	(void)unlink(CARREL_SESSIONS_DIR "/9.live");
+	check(carrel_session_alive("9") == 0, "alive: no .live file: dead");
+	check(carrel_session_alive("../x") == -EINVAL, "alive: not an id: EINVAL");
+	fd = carrel_session_live_lock("9", true);
+	check(fd >= 0 && carrel_session_alive("9") == 1, "alive: lock held: alive");
+	check(carrel_session_live_lock("9", true) == -EWOULDBLOCK, "alive: a second locker is refused (no double reap)");
+	if (fd >= 0 && pipe(p) == 0 && (pid = fork()) == 0) {
+		close(p[1]);
+		(void)!read(p[0], &k, 1); /* until the parent says die */
+		_exit(0);
+	} else if (fd >= 0 && pid > 0) {
+		close(p[0]);
+		close(fd);
+		fd = -1;
+		check(carrel_session_alive("9") == 1, "alive: held by a child after the parent closed its copy");
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		close(p[1]);
+		check(carrel_session_alive("9") == 0 && access(CARREL_SESSIONS_DIR "/9.live", F_OK) == 0,
+		      "alive: holder killed with SIGKILL: dead, though the file is still there");
+	}
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(CARREL_SESSIONS_DIR "/9.live");
+	rmdir(CARREL_SESSIONS_DIR);
+	rmdir(CARREL_RUNDIR);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* the lines so far, even if a sanitizer aborts */
@@ -400,6 +441,7 @@ int main(void)
 	test_hostile();
 	test_records();
 	test_files();
+	test_alive();
 	test_wire();
 	return tap_done();
 }
