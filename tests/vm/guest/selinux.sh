@@ -5,7 +5,12 @@
 # selinux-prep.sh), after `make install` and setup.sh: SELinux enforcing
 # with carrel's module, what make install and setup.sh wrote labelled
 # (install(1) and cp do not label: README's "Load" step), auditd running.
-[ "$(getenforce)" = Enforcing ] || { echo "SELinux is $(getenforce), not Enforcing"; exit 1; }
+# enforcing=0 on the kernel's command line (CARREL_VM_SELINUX_ARGS, by hand
+# only, to collect every denial of a change in one run): permissive, and
+# t-98-lsm fails on it.
+if ! grep -qw 'enforcing=0' /proc/cmdline; then
+	[ "$(getenforce)" = Enforcing ] || { echo "SELinux is $(getenforce), not Enforcing"; exit 1; }
+fi
 semodule -l | grep -qx carrel || { echo "carrel's module is not loaded"; exit 1; }
 # No permissive domain (semanage permissive -l lists local and module ones).
 perm=$(seinfo --permissive 2>/dev/null | grep -v -e '^Permissive' -e '^$' || true)
