@@ -134,6 +134,9 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 ctl/carrelctl $(DESTDIR)$(SBINDIR)/carrelctl
 	install -m 0644 ctl/carrelctl.8 $(DESTDIR)$(MANDIR)/man8/carrelctl.8
+	# AppArmor profiles (apparmor/README.md): installed, loaded by apparmor.service or apparmor_parser -r.
+	install -d $(DESTDIR)$(SYSCONFDIR)/apparmor.d
+	install -m 0644 apparmor/carrel-helper apparmor/carrel-holder $(DESTDIR)$(SYSCONFDIR)/apparmor.d/
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf"; \
 	else \
@@ -146,7 +149,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_carrel.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(USER_PATH) $(DESTDIR)$(HOLDER_PATH) \
 	      $(DESTDIR)$(SBINDIR)/carrelctl \
 	      $(DESTDIR)$(MANDIR)/man5/carrel.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8 \
-	      $(DESTDIR)$(MANDIR)/man8/carrelctl.8
+	      $(DESTDIR)$(MANDIR)/man8/carrelctl.8 \
+	      $(DESTDIR)$(SYSCONFDIR)/apparmor.d/carrel-helper $(DESTDIR)$(SYSCONFDIR)/apparmor.d/carrel-holder
 	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 	@if cmp -s conf/carrel.conf $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf; then \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/security/carrel.conf; \

@@ -206,6 +206,17 @@ static void __attribute__((noreturn)) exec_helper(int sock, char *const argv[])
 	close_all_except(CARREL_PROTO_FD, -1);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* SELinux: pam_selinux (open, before us in login's and sshd's stacks)
+	 * and systemd's user manager set the exec context for the user's
+	 * shell; inherited, it would run the helper in the user's domain
+	 * (entrypoint denied: measured in the VM).  An empty write resets it,
+	 * in this child only, so the policy's transition to carrel_helper_t
+	 * applies.  Without SELinux the file is absent or refuses: ignored. */
+	int ex = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+	if (ex >= 0) {
+		(void)!write(ex, NULL, 0);
+		ex = safe_close(ex);
+	}
 	execve(CARREL_HELPER_PATH, argv, envp);
 fail:
 	proto_error(&reply, -errno, "exec helper", "%s: %s", CARREL_HELPER_PATH, strerror(errno));

@@ -142,7 +142,7 @@ boot() {
 		qemu-system-x86_64 -name carrel-vm -nodefaults -no-user-config -display none \
 			-accel tcg,thread=multi -cpu max -smp 2 -m 1024 -machine pc \
 			-kernel "$IMG/vmlinux" -initrd "$IMG/initrd.cpio" \
-			-append "console=ttyS0,115200 root=/dev/vda rw panic=-1 mitigations=off net.ifnames=0 systemd.show_status=0 loglevel=4" \
+			-append "console=ttyS0,115200 root=/dev/vda rw panic=-1 mitigations=off net.ifnames=0 systemd.show_status=0 loglevel=4${BOOT_ARGS:+ $BOOT_ARGS}" \
 			-drive "file=$OUT/overlay.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap" \
 			-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$PORT-:22" \
 			-device virtio-net-pci,netdev=n0,romfile= \
@@ -164,32 +164,72 @@ boot() {
 	return 1
 }
 
-T1=$SECONDS
-if ! boot; then
-	echo "not ok 1 - VM boots"
-	final 0 1 0
-fi
-say "qemu pid $QPID, ssh on 127.0.0.1:$PORT"
-deadline=$((SECONDS + BOOT_TIMEOUT))
-while [ $SECONDS -lt $deadline ]; do
-	if ! kill -0 "$QPID" 2>/dev/null; then
-		break
+BOOT_ARGS=
+# boot_and_wait: boot, then wait (bounded) for the guest's sshd.
+boot_and_wait() {
+	T1=$SECONDS
+	if ! boot; then
+		echo "not ok 1 - VM boots"
+		final 0 1 0
 	fi
-	if timeout 20 ssh "${SSH_OPTS[@]}" -p "$PORT" -o ControlMaster=auto -o ControlPersist=1800 \
-		root@127.0.0.1 true </dev/null 2>/dev/null; then
-		SSH_OK=1
-		break
+	say "qemu pid $QPID, ssh on 127.0.0.1:$PORT"
+	deadline=$((SECONDS + BOOT_TIMEOUT))
+	while [ $SECONDS -lt $deadline ]; do
+		if ! kill -0 "$QPID" 2>/dev/null; then
+			break
+		fi
+		if timeout 20 ssh "${SSH_OPTS[@]}" -p "$PORT" -o ControlMaster=auto -o ControlPersist=1800 \
+			root@127.0.0.1 true </dev/null 2>/dev/null; then
+			SSH_OK=1
+			break
+		fi
+		sleep 2
+	done
+	if [ "$SSH_OK" != 1 ]; then
+		say "no ssh after $((SECONDS - T1)) s; console:"
+		tail -n 40 "$OUT/serial.log" | sed 's/^/  | /'
+		echo "not ok 1 - VM boots and answers ssh"
+		final 0 1 0
 	fi
-	sleep 2
-done
-if [ "$SSH_OK" != 1 ]; then
-	say "no ssh after $((SECONDS - T1)) s; console:"
-	tail -n 40 "$OUT/serial.log" | sed 's/^/  | /'
-	echo "not ok 1 - VM boots and answers ssh"
-	final 0 1 0
+	T_BOOT=$((SECONDS - T1))
+	say "booted${BOOT_ARGS:+ ($BOOT_ARGS)}, ssh answers after $T_BOOT s"
+}
+boot_and_wait
+
+# CARREL_VM_LSM=selinux (issue 17): the same image booted a second time with
+# SELinux enforcing.  This first boot (SELinux off) loads carrel's module
+# into the policy store, turns SELinux on in /etc/selinux/config and labels
+# the file systems with setfiles (guest/selinux-prep.sh); it powers off and
+# the VM boots again from the same overlay with the kernel's SELinux on.
+if [ "${CARREL_VM_LSM:-apparmor}" = selinux ]; then
+	T_SE=$SECONDS
+	rm -rf "$OUT/selinux" && cp -a "$REPO/selinux" "$OUT/selinux" &&
+		make -C "$OUT/selinux" clean >/dev/null 2>&1
+	if ! make -C "$OUT/selinux" >"$OUT/selinux.log" 2>&1; then
+		tail -n 20 "$OUT/selinux.log"
+		echo "not ok 1 - carrel's SELinux module builds on the host (selinux-policy-dev)"
+		final 0 1 0
+	fi
+	timeout -k 10 900 ssh "${SSH_OPTS[@]}" -p "$PORT" root@127.0.0.1 \
+		"mkdir -p /mnt/src /mnt/out &&
+		 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 src /mnt/src &&
+		 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 out /mnt/out &&
+		 bash /mnt/src/tests/vm/guest/selinux-prep.sh" </dev/null 2>&1 | tee "$OUT/selinux-prep.log"
+	if [ "${PIPESTATUS[0]}" != 0 ]; then
+		echo "not ok 1 - SELinux preparation in the guest (module, config, labels)"
+		final 0 1 0
+	fi
+	timeout 10 ssh "${SSH_OPTS[@]}" -p "$PORT" root@127.0.0.1 'systemctl poweroff --no-block' </dev/null >/dev/null 2>&1
+	vssh -O exit >/dev/null 2>&1
+	for _ in $(seq 600); do kill -0 "$QPID" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$QPID" 2>/dev/null && kill -KILL "$QPID"
+	wait "$QPID" 2>/dev/null
+	QPID= SSH_OK=0
+	mv "$OUT/serial.log" "$OUT/serial-prep.log"
+	say "SELinux prepared (module, labels) in $((SECONDS - T_SE)) s; booting enforcing"
+	BOOT_ARGS=${CARREL_VM_SELINUX_ARGS:-"security=selinux selinux=1 enforcing=1"}
+	boot_and_wait
 fi
-T_BOOT=$((SECONDS - T1))
-say "booted, ssh answers after $T_BOOT s"
 
 # --- the suite -----------------------------------------------------------------
 T2=$SECONDS
@@ -198,7 +238,7 @@ timeout -k 10 "$SUITE_TIMEOUT" ssh "${SSH_OPTS[@]}" -p "$PORT" root@127.0.0.1 \
 	 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 src /mnt/src &&
 	 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /mnt/results &&
 	 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 out /mnt/out &&
-	 CARREL_VM_TESTS='${CARREL_VM_TESTS:-}' CARREL_VM_BUILD='${CARREL_VM_BUILD:-guest}' bash /mnt/src/tests/vm/guest/main.sh" </dev/null 2>&1 |
+	 CARREL_VM_LSM='${CARREL_VM_LSM:-apparmor}' CARREL_VM_AA_MODE='${CARREL_VM_AA_MODE:-enforce}' CARREL_VM_TESTS='${CARREL_VM_TESTS:-}' CARREL_VM_BUILD='${CARREL_VM_BUILD:-guest}' bash /mnt/src/tests/vm/guest/main.sh" </dev/null 2>&1 |
 	tee "$OUT/suite.log"
 rc=${PIPESTATUS[0]}
 T_SUITE=$((SECONDS - T2))

@@ -55,6 +55,16 @@ if ! timeout 120 bash "$TREE/tests/vm/guest/setup.sh" >"$RES/setup.log" 2>&1; th
 fi
 echo "ok 2 - test setup (users, sshd-carrel-test on 127.0.0.1:2222)" >>"$RES/00-build.tap"
 
+# MAC (issue 17; tests/vm/guest/lsm.sh): carrel's AppArmor profiles loaded
+# in enforce mode (the normal boot), or the SELinux checks (the second boot,
+# CARREL_VM_LSM=selinux).  t-98-lsm then fails on any denial of carrel's.
+if ! timeout 300 bash "$TREE/tests/vm/guest/lsm.sh" "${CARREL_VM_LSM:-apparmor}" >"$RES/lsm.log" 2>&1; then
+	echo "not ok 3 - MAC setup (${CARREL_VM_LSM:-apparmor})" >>"$RES/00-build.tap"
+	tail -n 30 "$RES/lsm.log" | sed 's/^/#   /' | tee -a "$RES/00-build.tap"
+	exit 1
+fi
+echo "ok 3 - MAC setup (${CARREL_VM_LSM:-apparmor}): $(tail -n 1 "$RES/lsm.log")" >>"$RES/00-build.tap"
+
 # The host counts the TAP; a script's exit status adds a failure only when
 # it reported none (it crashed or timed out).
 for t in "$TREE"/tests/vm/t-*.sh; do

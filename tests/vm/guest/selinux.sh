@@ -1,0 +1,22 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Sourced by lsm.sh for CARREL_VM_LSM=selinux, on the second boot (after
+# selinux-prep.sh), after `make install` and setup.sh: SELinux enforcing
+# with carrel's module, what make install and setup.sh wrote labelled
+# (install(1) and cp do not label: README's "Load" step), auditd running.
+# enforcing=0 on the kernel's command line (CARREL_VM_SELINUX_ARGS, by hand
+# only, to collect every denial of a change in one run): permissive, and
+# t-98-lsm fails on it.
+if ! grep -qw 'enforcing=0' /proc/cmdline; then
+	[ "$(getenforce)" = Enforcing ] || { echo "SELinux is $(getenforce), not Enforcing"; exit 1; }
+fi
+semodule -l | grep -qx carrel || { echo "carrel's module is not loaded"; exit 1; }
+# No permissive domain (semanage permissive -l lists local and module ones).
+perm=$(seinfo --permissive 2>/dev/null | grep -v -e '^Permissive' -e '^$' || true)
+[ -z "$perm" ] || { echo "permissive domains: $perm"; exit 1; }
+restorecon -RF /usr/local /lib/x86_64-linux-gnu/security /etc/security /etc/pam.d /var/lib/carrel /home /root/vmtest 2>&1 | head -n 5
+mkdir -p /run/carrel && restorecon -RF /run/carrel
+systemctl start auditd.service
+ls -Z /usr/local/libexec/carrel/
+echo "SELinux $(getenforce), policy $(sestatus | awk -F: '/Loaded policy/ { gsub(/ /, "", $2); print $2 }'), carrel $(semodule -l | grep -c '^carrel$') module, labelled"
