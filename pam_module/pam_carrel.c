@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <poll.h>
@@ -64,9 +66,14 @@
 #define OPEN_TIMEOUT_MS 15000
 #define CLOSE_TIMEOUT_MS 3000
 
+/* The group whose members a broken config still lets in (as root). */
+#define BREAKGLASS_GROUP "carrel-breakglass"
+
 struct opts {
 	const char *config;
 	bool debug;
+	const char *breakglass;	 /* "" : none */
+	bool sandbox_system; /* system_accounts=sandbox: uid < UID_MIN gets a carrel too */
 };
 
 /*
@@ -120,11 +127,19 @@ static int parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct op
 {
 	o->config = NULL;
 	o->debug = false;
+	o->breakglass = BREAKGLASS_GROUP;
+	o->sandbox_system = false;
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
 			o->config = argv[i] + 7;
 		else if (strcmp(argv[i], "debug") == 0)
 			o->debug = true;
+		else if (strncmp(argv[i], "breakglass=", 11) == 0)
+			o->breakglass = argv[i] + 11;
+		else if (strcmp(argv[i], "system_accounts=exempt") == 0)
+			o->sandbox_system = false;
+		else if (strcmp(argv[i], "system_accounts=sandbox") == 0)
+			o->sandbox_system = true;
 		else {
 			pam_syslog(pamh, LOG_ERR, "unknown or invalid option: %s", argv[i]);
 			return -EINVAL;
@@ -175,6 +190,34 @@ static const char *item(pam_handle_t *pamh, int type)
 }
 
 /* In the forked child: become the helper. Never returns. */
+/*
+ * UID_MIN of /etc/login.defs (1000 when it is missing or unreadable): the
+ * accounts below it (but root, which the config's exempt lists decide) are
+ * system accounts, which the common-* stacks reach through cron and runuser.
+ */
+static uid_t uid_min(void)
+{
+	FILE *f = fopen("/etc/login.defs", "re");
+	char line[256];
+	unsigned long v = 1000;
+
+	if (!f)
+		return 1000;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t"), *end;
+
+		if (strncmp(p, "UID_MIN", 7) != 0 || !strchr(" \t", p[7]))
+			continue;
+		p += 7 + strspn(p + 7, " \t");
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || end == p || v == 0 || v > 0x7fffffffUL)
+			v = 1000;
+	}
+	fclose(f);
+	return (uid_t)v;
+}
+
 static void __attribute__((noreturn)) exec_helper(int sock, char *const argv[])
 {
 	static char *const envp[] = { NULL };
@@ -569,7 +612,8 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 	struct carrel_reply reply = { 0 };
 	struct opts o;
 	const char *user = NULL;
-	int r;
+	char path[PATH_MAX];
+	int r, loaded;
 
 	if (parse_opts(pamh, argc, argv, &o) < 0)
 		return PAM_SESSION_ERR;
@@ -591,17 +635,41 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 		pam_syslog(pamh, LOG_ERR, "unknown user %s", user);
 		return PAM_USER_UNKNOWN;
 	}
-	r = carrel_config_load(o.config, &cfg, &err);
+	if (carrel_switch_on(o.config, path, sizeof(path))) {
+		pam_syslog(pamh, LOG_ALERT, "ALLOWING %s WITHOUT SANDBOX: emergency switch %s is on",
+			   user, path);
+		return PAM_SUCCESS;
+	}
+	if (!o.sandbox_system && pw->pw_uid != 0 && pw->pw_uid < uid_min()) {
+		pam_syslog(pamh, LOG_INFO, "%s is a system account (uid %u < UID_MIN): not sandboxed",
+			   user, (unsigned)pw->pw_uid);
+		return PAM_SUCCESS;
+	}
+	carrel_policy_builtin(&pol);
+	r = loaded = carrel_config_load(o.config, &cfg, &err);
 	if (r == 0)
 		r = carrel_policy_resolve(cfg, user, &pol, &err);
 	carrel_config_free(cfg);
+	if (r == -EHOSTUNREACH && loaded == 0 && pol.on_error == CARREL_ON_ERROR_ALLOW) {
+		/* The config is sound but this user cannot be resolved (the
+		 * directory failed): the top level's on_error decides. */
+		pam_syslog(pamh, LOG_ALERT, "ALLOWING %s WITHOUT SANDBOX: config: %s", user, err.msg);
+		return PAM_SUCCESS;
+	}
 	if (r < 0) {
-		/* A broken config must never lock out an exempt user: fall back to
-		 * the built-in policy, which exempts root and refuses the rest. */
-		carrel_policy_builtin(&pol);
-		pol.exempt = strcmp(user, "root") == 0;
+		/* A broken config (or a user it cannot resolve) must never lock
+		 * out root or the break-glass group: they get in unsandboxed;
+		 * everyone else is refused. */
 		pam_syslog(pamh, LOG_ERR, "config: %s", err.msg);
-		if (!pol.exempt) {
+		if (strcmp(user, "root") == 0)
+			pol.exempt = true;
+		else if (*o.breakglass &&
+			 pam_modutil_user_in_group_nam_nam(pamh, user, o.breakglass)) {
+			pam_syslog(pamh, LOG_ALERT,
+				   "ALLOWING %s WITHOUT SANDBOX: break-glass group %s, config error",
+				   user, o.breakglass);
+			return PAM_SUCCESS;
+		} else {
 			pam_syslog(pamh, LOG_ERR, "refusing session for %s: config error", user);
 			return PAM_SESSION_ERR;
 		}
