@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -515,6 +516,105 @@ static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder
 	return harden(reply->capabilities, bpf, reply->bpf_len, step);
 }
 
+/*
+ * Kerberos FILE credential caches.  pam_krb5 (and SSSD) write the user's
+ * cache into the host's /tmp during authentication and name it in
+ * KRB5CCNAME; the carrel's private /tmp hides it.  The module opens it
+ * before joining (as the user: fsuid, O_NOFOLLOW, a regular file the user
+ * owns) and writes a copy under the same name into the carrel's /tmp after
+ * joining, so that KRB5CCNAME stays true inside.  The host's file stays
+ * where it was (rpc.gssd looks for it there; pam_krb5 removes it at close).
+ * Anything unusual: no copy, a LOG_WARNING, the login goes on.
+ */
+#define CCACHE_MAX (1 << 20)
+
+/* KRB5CCNAME names a FILE cache directly in /tmp: its path in PATH. */
+static bool ccache_in_tmp(pam_handle_t *pamh, char *path, size_t size)
+{
+	const char *cc = pam_getenv(pamh, "KRB5CCNAME");
+
+	if (!cc)
+		return false;
+	if (strncmp(cc, "FILE:", 5) == 0)
+		cc += 5;
+	if (strncmp(cc, "/tmp/", 5) != 0 || !cc[5] || strchr(cc + 5, '/') || strlen(cc) >= size)
+		return false;
+	snprintf(path, size, "%s", cc);
+	return true;
+}
+
+/* Run as the user for the file system (fsuid/fsgid); false if it did not take. */
+static bool as_user(uid_t uid, gid_t gid)
+{
+	(void)setfsgid(gid);
+	(void)setfsuid(uid);
+	return (uid_t)setfsuid((uid_t)-1) == uid && (gid_t)setfsgid((gid_t)-1) == gid;
+}
+
+static void as_root(void)
+{
+	(void)setfsuid(0);
+	(void)setfsgid(0);
+}
+
+static int ccache_open(pam_handle_t *pamh, const struct passwd *pw, char *path, size_t size)
+{
+	struct stat st;
+	int fd;
+
+	if (!ccache_in_tmp(pamh, path, size))
+		return -1;
+	if (!as_user(pw->pw_uid, pw->pw_gid)) {
+		as_root();
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	as_root();
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != pw->pw_uid ||
+			st.st_size > CCACHE_MAX)) {
+		pam_syslog(pamh, LOG_WARNING, "%s: not a regular file of %s: not copied into the carrel",
+			   path, pw->pw_name);
+		fd = safe_close(fd);
+	}
+	return fd;
+}
+
+/* Copy the cache FD into the carrel's /tmp as PATH (after the join). */
+static void ccache_copy(pam_handle_t *pamh, int fd, const char *path, const struct passwd *pw)
+{
+	char buf[8192];
+	int out, r = 0;
+	ssize_t n;
+
+	if (!as_user(pw->pw_uid, pw->pw_gid)) {
+		as_root();
+		pam_syslog(pamh, LOG_WARNING, "%s: cannot act as %s: not copied into the carrel",
+			   path, pw->pw_name);
+		return;
+	}
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	as_root();
+	if (out < 0) {
+		pam_syslog(pamh, LOG_WARNING, "%s: cannot create it in the carrel: %m", path);
+		return;
+	}
+	while (r == 0) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : 0;
+			break;
+		}
+		for (ssize_t done = 0, w; r == 0 && done < n; done += w > 0 ? w : 0)
+			if ((w = write(out, buf + done, (size_t)(n - done))) < 0 && errno != EINTR)
+				r = -errno;
+	}
+	if (r < 0)
+		pam_syslog(pamh, LOG_WARNING, "%s: copying it into the carrel: %s", path, strerror(-r));
+	out = safe_close(out);
+}
+
 static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
 		 const struct carrel_policy *policy, struct carrel_reply *reply)
 {
@@ -553,7 +653,12 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	r = run_helper(pamh, o, user, pol, reply, &holder, &sock, &bpf, &origin);
 	if (r < 0)
 		return r;
+	char ccpath[PATH_MAX];
+	_cleanup_close_ int cc = pol->tmp == CARREL_TMP_PRIVATE && (reply->setns_flags & CLONE_NEWNS) ?
+					 ccache_open(pamh, pw, ccpath, sizeof(ccpath)) : -1;
 	r = join(pamh, reply, holder, bpf, pol, mode, pw->pw_uid, &step);
+	if (r == 0 && cc >= 0)
+		ccache_copy(pamh, cc, ccpath, pw);
 	if (r == 0) {
 		snprintf(env, sizeof(env), "CARREL_SESSION=%s", reply->id);
 		step = "pam_putenv";
