@@ -492,30 +492,6 @@ static int harden(uint64_t capabilities, const void *bpf, uint32_t bpf_len, cons
 	return bpf ? carrel_seccomp_load_bpf(bpf, bpf_len) : 0;
 }
 
-static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder, const void *bpf,
-		const struct carrel_policy *pol, enum join_mode mode, uid_t uid, const char **step)
-{
-	int flags = (int)reply->setns_flags;
-	int r;
-
-	if (mode == JOIN_USERNS_AT_SETCRED)
-		flags &= ~CLONE_NEWUSER;
-	if (mode == JOIN_AT_OPEN_CHOWN_TTY && (flags & CLONE_NEWUSER)) {
-		*step = "chown tty";
-		if ((r = chown_tty(pamh, uid)) < 0)
-			return r;
-	}
-	*step = "setns";
-	if (setns(holder, flags) < 0)
-		return -errno;
-	*step = "no_new_privs";
-	if (pol->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -errno;
-	if (mode == JOIN_USERNS_AT_SETCRED)
-		return 0; /* the rest binds sshd's post-auth child, in pam_setcred */
-	return harden(reply->capabilities, bpf, reply->bpf_len, step);
-}
-
 /*
  * Kerberos FILE credential caches.  pam_krb5 (and SSSD) write the user's
  * cache into the host's /tmp during authentication and name it in
@@ -615,6 +591,44 @@ static void ccache_copy(pam_handle_t *pamh, int fd, const char *path, const stru
 	out = safe_close(out);
 }
 
+static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder, const void *bpf,
+		const struct carrel_policy *pol, enum join_mode mode, const struct passwd *pw, int cc,
+		const char *ccpath, const char **step)
+{
+	uid_t uid = pw->pw_uid;
+	int flags = (int)reply->setns_flags;
+	int r;
+
+	if (mode == JOIN_USERNS_AT_SETCRED)
+		flags &= ~CLONE_NEWUSER;
+	if (mode == JOIN_AT_OPEN_CHOWN_TTY && (flags & CLONE_NEWUSER)) {
+		*step = "chown tty";
+		if ((r = chown_tty(pamh, uid)) < 0)
+			return r;
+	}
+	/* A Kerberos cache is copied in as the user from the carrel's mount
+	 * namespace alone, while this process is still host root: inside
+	 * the user namespace, root's fsuid could not be set back. */
+	_cleanup_close_ int mnt = cc >= 0 ? open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC) : -1;
+	if (mnt >= 0 && setns(holder, CLONE_NEWNS) == 0)
+		ccache_copy(pamh, cc, ccpath, pw);
+	else if (cc >= 0)
+		pam_syslog(pamh, LOG_WARNING, "%s: not copied into the carrel: %m", ccpath);
+	*step = "setns";
+	if (setns(holder, flags) < 0) {
+		r = -errno;
+		if (mnt >= 0)
+			(void)setns(mnt, CLONE_NEWNS); /* back where it was */
+		return r;
+	}
+	*step = "no_new_privs";
+	if (pol->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (mode == JOIN_USERNS_AT_SETCRED)
+		return 0; /* the rest binds sshd's post-auth child, in pam_setcred */
+	return harden(reply->capabilities, bpf, reply->bpf_len, step);
+}
+
 static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
 		 const struct carrel_policy *policy, struct carrel_reply *reply)
 {
@@ -656,9 +670,7 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	char ccpath[PATH_MAX];
 	_cleanup_close_ int cc = pol->tmp == CARREL_TMP_PRIVATE && (reply->setns_flags & CLONE_NEWNS) ?
 					 ccache_open(pamh, pw, ccpath, sizeof(ccpath)) : -1;
-	r = join(pamh, reply, holder, bpf, pol, mode, pw->pw_uid, &step);
-	if (r == 0 && cc >= 0)
-		ccache_copy(pamh, cc, ccpath, pw);
+	r = join(pamh, reply, holder, bpf, pol, mode, pw, cc, ccpath, &step);
 	if (r == 0) {
 		snprintf(env, sizeof(env), "CARREL_SESSION=%s", reply->id);
 		step = "pam_putenv";

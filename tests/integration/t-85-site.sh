@@ -10,7 +10,11 @@
 #   a switch file not owned by root is ignored;
 # - a broken config still admits root and the break-glass group (PAM
 #   argument breakglass=GROUP), logged at LOG_ALERT; everyone else is refused;
-# - system accounts (uid < UID_MIN) are exempt by default.
+# - system accounts (uid < UID_MIN) are exempt by default;
+# - a Kerberos FILE cache that KRB5CCNAME names in the host's /tmp is copied
+#   into the carrel's private /tmp under the same name, the user's, 0600
+#   (pam_env sets KRB5CCNAME as pam_krb5 would; pam_exec after pam_carrel
+#   looks from inside); a symbolic link there is not followed.
 . /usr/local/share/carrel-test/lib.sh
 . /usr/local/share/carrel-test/common.sh
 
@@ -137,6 +141,54 @@ if log_has "$mark" "system account"; then
 else
 	ok "$name: system_accounts=sandbox does not exempt daemon"
 fi
+wait_until 5 no_sessions || not_ok "$name: no session left" "$(ls "$SESSIONS_DIR")"
+
+# --- Kerberos FILE cache ----------------------------------------------------------
+name="kerberos FILE cache"
+U1=$(uid_of carreltest1)
+CC=/tmp/krb5cc_${U1}_t85
+CCOUT=$T_WORK/out/site-cc.log
+t_on_exit "rm -f '$CC' '$CCOUT'"
+printf 'carrel-t85-ticket-%s\n' "$$" >"$CC"
+chown "$U1:$U1" "$CC"
+chmod 600 "$CC"
+echo "KRB5CCNAME=FILE:$CC" >"$D/krb.env"
+cat >"$D/inside.sh" <<'EOS'
+f=${KRB5CCNAME#FILE:}
+echo "cc=$f"
+echo "tmp=$(stat -c %d:%i /tmp)"
+stat -c 'stat=%u %a %s' "$f" 2>&1
+EOS
+printf '%s\n' 'auth required pam_permit.so' 'account required pam_permit.so' \
+	"session required pam_env.so conffile=/dev/null envfile=$D/krb.env user_readenv=0" \
+	"session required $LIB config=$D/carrel.conf debug" \
+	"session optional pam_exec.so log=$CCOUT /bin/sh $D/inside.sh" >/etc/pam.d/carrel-test-site-krb
+t_on_exit "rm -f /etc/pam.d/carrel-test-site-krb"
+rm -f "$CCOUT"
+mark=$(syslog_mark)
+if pt carrel-test-site-krb carreltest1 open_session close_session; then ok "$name: carreltest1 gets in"; else not_ok "$name: carreltest1 gets in" "$(cat "$OUT")"; fi
+diag "$name: from inside: $(tr '\n' ' ' <"$CCOUT" 2>/dev/null)"
+if [ "$(grep '^tmp=' "$CCOUT" 2>/dev/null)" != "tmp=$(stat -c %d:%i /tmp)" ] && grep -q '^tmp=' "$CCOUT"; then
+	ok "$name: the session's /tmp is not the host's"
+else
+	not_ok "$name: the session's /tmp is not the host's" "$(cat "$CCOUT" 2>&1)"
+fi
+check_eq "$name: inside, $CC is the user's, 0600, as long as the host's" "stat=$U1 600 $(stat -c %s "$CC")" "$(grep '^stat=' "$CCOUT" 2>&1)"
+check_eq "$name: the host's cache is left as it was" "carrel-t85-ticket-$$" "$(cat "$CC")"
+if syslog_since "$mark" | grep -q "not copied\|cannot create\|copying it"; then not_ok "$name: no warning logged" "$(syslog_since "$mark" | grep -E 'copied|create|copying')"; else ok "$name: no warning logged"; fi
+wait_until 5 no_sessions || not_ok "$name: no session left" "$(ls "$SESSIONS_DIR")"
+# A symbolic link where the cache should be is not followed.
+rm -f "$CC"
+ln -s /etc/shadow "$CC"
+rm -f "$CCOUT"
+mark=$(syslog_mark)
+pt carrel-test-site-krb carreltest1 open_session close_session
+if grep -q '^stat=' "$CCOUT" 2>/dev/null; then
+	not_ok "$name: a symbolic link is not copied" "$(cat "$CCOUT")"
+else
+	ok "$name: a symbolic link is not copied"
+fi
+rm -f "$CC"
 wait_until 5 no_sessions || not_ok "$name: no session left" "$(ls "$SESSIONS_DIR")"
 
 t_finish
