@@ -162,11 +162,11 @@ EOS
 printf '%s\n' 'auth required pam_permit.so' 'account required pam_permit.so' \
 	"session required pam_env.so conffile=/dev/null envfile=$D/krb.env user_readenv=0" \
 	"session required $LIB config=$D/carrel.conf debug" \
-	"session optional pam_exec.so log=$CCOUT /bin/sh $D/inside.sh" >/etc/pam.d/carrel-test-site-krb
+	"session optional pam_exec.so type=open_session log=$CCOUT /bin/sh $D/inside.sh" >/etc/pam.d/carrel-test-site-krb
 t_on_exit "rm -f /etc/pam.d/carrel-test-site-krb"
 rm -f "$CCOUT"
 mark=$(syslog_mark)
-if pt carrel-test-site-krb carreltest1 open_session close_session; then ok "$name: carreltest1 gets in"; else not_ok "$name: carreltest1 gets in" "$(cat "$OUT")"; fi
+if pt carrel-test-site-krb carreltest1 open_session close_session; then ok "$name: carreltest1 gets in"; else not_ok "$name: carreltest1 gets in" "$(cat "$OUT")" "$(syslog_since "$mark" | tail -n 6)"; fi
 diag "$name: from inside: $(tr '\n' ' ' <"$CCOUT" 2>/dev/null)"
 if [ "$(grep '^tmp=' "$CCOUT" 2>/dev/null)" != "tmp=$(stat -c %d:%i /tmp)" ] && grep -q '^tmp=' "$CCOUT"; then
 	ok "$name: the session's /tmp is not the host's"
