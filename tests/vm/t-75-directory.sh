@@ -178,6 +178,38 @@ diag "$name: getent group labstaff: '$(timeout 30 getent group labstaff)' (exit 
 record ssh alice
 cleanup_ldap
 
+# --- The emergency switch and the break-glass group (pam_carrel(8)) --------------
+# alert_since CURSOR PATTERN: a line at priority alert since CURSOR matches.
+alert_since() { journalctl --sync 2>/dev/null; journalctl -q --no-pager -p alert --after-cursor="$1" 2>/dev/null | grep -qE -- "$2"; }
+name="emergency switch"
+SW=/etc/security/carrel.disable
+t_on_exit "rm -f $SW"
+touch "$SW"
+cur=$(journal_cursor)
+SSH_PORT=2222 expect_login "$name" ssh alice plain
+if alert_since "$cur" "ALLOWING alice WITHOUT SANDBOX: emergency switch $SW is on"; then ok "$name: logged at LOG_ALERT"; else not_ok "$name: logged at LOG_ALERT" "$(journal_since "$cur" | grep pam_carrel | tail -n 3)"; fi
+out=$(carrelctl check-config 2>&1)
+if [[ $out == *"EMERGENCY SWITCH ON: $SW exists"* ]]; then ok "$name: carrelctl check-config says it is on"; else not_ok "$name: carrelctl check-config says it is on" "$out"; fi
+rm -f "$SW"
+SSH_PORT=2222 expect_login "$name: removed" ssh alice carrel
+
+name="broken config"
+BROKEN=/etc/security/carrel.d/61-t75-broken.conf
+t_on_exit "rm -f $BROKEN; getent group carrel-breakglass >/dev/null && [ -e $W/made-bg ] && groupdel carrel-breakglass"
+echo 'limits { memory_max = = 1G }' >"$BROKEN"
+chmod 644 "$BROKEN"
+tok=$(new_token)
+SSH_PORT=2222 login_once ssh alice "$tok" "$SITE_W/$tok.out"
+if has "$SITE_W/$tok.out" "ready=$tok"; then not_ok "$name: alice is refused" "$(kv "$SITE_W/$tok.out" carrel)"; else ok "$name: alice is refused"; fi
+if ! getent group carrel-breakglass >/dev/null; then groupadd --system carrel-breakglass && : >"$W/made-bg"; fi
+gpasswd -q -a alice carrel-breakglass
+cur=$(journal_cursor)
+SSH_PORT=2222 expect_login "$name: alice in carrel-breakglass" ssh alice plain
+if alert_since "$cur" "ALLOWING alice WITHOUT SANDBOX: break-glass group carrel-breakglass, config error"; then ok "$name: the break-glass login is logged at LOG_ALERT"; else not_ok "$name: the break-glass login is logged at LOG_ALERT" "$(journal_since "$cur" | grep pam_carrel | tail -n 3)"; fi
+gpasswd -q -d alice carrel-breakglass
+if [ -e "$W/made-bg" ]; then groupdel carrel-breakglass; rm -f "$W/made-bg"; fi
+rm -f "$BROKEN"
+
 # --- Kerberos ------------------------------------------------------------------------
 REALM=CARREL.TEST
 KPW=bob-Krb5-pw
