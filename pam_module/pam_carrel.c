@@ -190,7 +190,6 @@ static const char *item(pam_handle_t *pamh, int type)
 	return v;
 }
 
-/* In the forked child: become the helper. Never returns. */
 /*
  * UID_MIN of /etc/login.defs (1000 when it is missing or unreadable): the
  * accounts below it (but root, which the config's exempt lists decide) are
@@ -219,6 +218,7 @@ static uid_t uid_min(void)
 	return (uid_t)v;
 }
 
+/* In the forked child: become the helper. Never returns. */
 static void __attribute__((noreturn)) exec_helper(int sock, char *const argv[])
 {
 	static char *const envp[] = { NULL };
@@ -497,8 +497,9 @@ static int harden(uint64_t capabilities, const void *bpf, uint32_t bpf_len, cons
  * cache into the host's /tmp during authentication and name it in
  * KRB5CCNAME; the carrel's private /tmp hides it.  The module opens it
  * before joining (as the user: fsuid, O_NOFOLLOW, a regular file the user
- * owns) and writes a copy under the same name into the carrel's /tmp after
- * joining, so that KRB5CCNAME stays true inside.  The host's file stays
+ * owns) and, having joined the carrel's mount namespace alone (join()),
+ * writes a copy under the same name into the carrel's /tmp, as the user
+ * again, so that KRB5CCNAME stays true inside.  The host's file stays
  * where it was (rpc.gssd looks for it there; pam_krb5 removes it at close).
  * Anything unusual: no copy, a LOG_WARNING, the login goes on.
  */
@@ -527,6 +528,7 @@ static bool as_user(uid_t uid, gid_t gid)
 	return (uid_t)setfsuid((uid_t)-1) == uid && (gid_t)setfsgid((gid_t)-1) == gid;
 }
 
+/* Back to root's fsuid/fsgid (the module runs as root in every login program). */
 static void as_root(void)
 {
 	(void)setfsuid(0);
@@ -555,7 +557,7 @@ static int ccache_open(pam_handle_t *pamh, const struct passwd *pw, char *path, 
 	return fd;
 }
 
-/* Copy the cache FD into the carrel's /tmp as PATH (after the join). */
+/* Copy the cache FD into the carrel's /tmp as PATH (in its mount namespace). */
 static void ccache_copy(pam_handle_t *pamh, int fd, const char *path, const struct passwd *pw)
 {
 	char buf[8192];
