@@ -73,8 +73,8 @@
 struct opts {
 	const char *config;
 	bool debug;
-	const char *breakglass;	 /* "" : none */
-	bool sandbox_system; /* system_accounts=sandbox: uid < UID_MIN gets a carrel too */
+	const char *breakglass; /* "" : none */
+	bool sandbox_system;	/* system_accounts=sandbox: uid < UID_MIN gets a carrel too */
 };
 
 /*
@@ -550,8 +550,9 @@ static int ccache_open(pam_handle_t *pamh, const struct passwd *pw, char *path, 
 	as_root();
 	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != pw->pw_uid ||
 			st.st_size > CCACHE_MAX)) {
-		pam_syslog(pamh, LOG_WARNING, "%s: not a regular file of %s: not copied into the carrel",
-			   path, pw->pw_name);
+		pam_syslog(pamh, LOG_WARNING,
+			   "%s: not a regular file of %s: not copied into the carrel", path,
+			   pw->pw_name);
 		fd = safe_close(fd);
 	}
 	return fd;
@@ -584,18 +585,24 @@ static void ccache_copy(pam_handle_t *pamh, int fd, const char *path, const stru
 			r = n < 0 ? -errno : 0;
 			break;
 		}
-		for (ssize_t done = 0, w; r == 0 && done < n; done += w > 0 ? w : 0)
-			if ((w = write(out, buf + done, (size_t)(n - done))) < 0 && errno != EINTR)
+		for (ssize_t done = 0; r == 0 && done < n;) {
+			ssize_t w = write(out, buf + done, (size_t)(n - done));
+
+			if (w > 0)
+				done += w;
+			else if (w < 0 && errno != EINTR)
 				r = -errno;
+		}
 	}
 	if (r < 0)
-		pam_syslog(pamh, LOG_WARNING, "%s: copying it into the carrel: %s", path, strerror(-r));
+		pam_syslog(pamh, LOG_WARNING, "%s: copying it into the carrel: %s", path,
+			   strerror(-r));
 	out = safe_close(out);
 }
 
 static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder, const void *bpf,
-		const struct carrel_policy *pol, enum join_mode mode, const struct passwd *pw, int cc,
-		const char *ccpath, const char **step)
+		const struct carrel_policy *pol, enum join_mode mode, const struct passwd *pw,
+		int cc, const char *ccpath, const char **step)
 {
 	uid_t uid = pw->pw_uid;
 	int flags = (int)reply->setns_flags;
@@ -670,8 +677,9 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	if (r < 0)
 		return r;
 	char ccpath[PATH_MAX];
-	_cleanup_close_ int cc = pol->tmp == CARREL_TMP_PRIVATE && (reply->setns_flags & CLONE_NEWNS) ?
-					 ccache_open(pamh, pw, ccpath, sizeof(ccpath)) : -1;
+	_cleanup_close_ int cc = -1;
+	if (pol->tmp == CARREL_TMP_PRIVATE && (reply->setns_flags & CLONE_NEWNS))
+		cc = ccache_open(pamh, pw, ccpath, sizeof(ccpath));
 	r = join(pamh, reply, holder, bpf, pol, mode, pw, cc, ccpath, &step);
 	if (r == 0) {
 		snprintf(env, sizeof(env), "CARREL_SESSION=%s", reply->id);
@@ -760,8 +768,9 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 		return PAM_SUCCESS;
 	}
 	if (!o.sandbox_system && pw->pw_uid != 0 && pw->pw_uid < uid_min()) {
-		pam_syslog(pamh, LOG_INFO, "%s is a system account (uid %u < UID_MIN): not sandboxed",
-			   user, (unsigned)pw->pw_uid);
+		pam_syslog(pamh, LOG_INFO,
+			   "%s is a system account (uid %u < UID_MIN): not sandboxed", user,
+			   (unsigned)pw->pw_uid);
 		return PAM_SUCCESS;
 	}
 	carrel_policy_builtin(&pol);

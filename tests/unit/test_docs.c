@@ -80,7 +80,8 @@ static void test_conf_keys(void)
 	if (!check(n > 0, "conf/carrel.conf.5 has .TP entries"))
 		return;
 	for (size_t i = 0; i < N_KEYS; i++)
-		check(has_entry(tags, n, conf_keys[i].name), "carrel.conf(5) documents the key %s%s",
+		check(has_entry(tags, n, conf_keys[i].name),
+		      "carrel.conf(5) documents the key %s%s",
 		      conf_keys[i].in_limits ? "limits." : "", conf_keys[i].name);
 	check(has_entry(tags, n, "exempt_users") && has_entry(tags, n, "exempt_groups"),
 	      "carrel.conf(5) documents exempt_users and exempt_groups");
