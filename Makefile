@@ -160,6 +160,10 @@ uninstall:
 
 # Unit tests build the code they test from source, with ASan/UBSan.
 SAN := -fsanitize=address,undefined
+# The manual pages follow the code: every config key, every carrelctl command.
+tests/unit/test_docs: tests/unit/test_docs.c tests/unit/tap.h $(CONF_SRC) $(LIB_SRC) $(HEADERS) conf/carrel.conf.5 ctl/carrelctl.8
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -o $@ $< $(CONF_SRC) $(LIB_SRC) -lconfuse -lcap
+
 tests/unit/test_conf: tests/unit/test_conf.c tests/unit/tap.h $(CONF_SRC) $(LIB_SRC) $(HEADERS)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -o $@ $< $(CONF_SRC) $(LIB_SRC) -lconfuse -lcap
 
@@ -203,6 +207,7 @@ tests/unit/test_idmap: tests/unit/test_idmap.c tests/unit/tap.h helper/idmap.c l
 UNIT_TESTS := tests/unit/test_conf tests/unit/test_cgroup tests/unit/test_dlopen tests/unit/test_pam_confdir \
               tests/unit/test_seccomp tests/unit/test_holder tests/unit/seccomp_probe tests/unit/test_state \
               tests/unit/test_idmap tests/unit/test_seccomp_cache
+UNIT_TESTS += tests/unit/test_docs
 
 # Every Debian package the build, the tests and the demo need (idempotent).
 deps:
@@ -251,6 +256,8 @@ deb:
 	fi
 	cd build/deb/carrel && dpkg-buildpackage -b -us -uc
 	lintian --fail-on error --info build/deb/carrel_*.changes
+# `make check` builds the package and runs lintian too (issue 16).
+check: deb
 
 # ---- faults and load (issue 15): chaos, fuzzing ---------------------------
 # libFuzzer targets for the parsers that read what someone else wrote

@@ -95,4 +95,13 @@ void carrel_check_where(const struct carrel_check *chk, const char *key, char *b
 /* Print POLICY in the config file's own syntax (for check-config). */
 void carrel_policy_print(FILE *f, const struct carrel_policy *policy);
 
+/*
+ * The emergency switch of the config CONFIG (NULL: CARREL_DEFAULT_CONFIG):
+ * the file beside it named as it is with ".disable" for ".conf"
+ * (/etc/security/carrel.disable).  While that file exists, is a regular file
+ * and is owned by root, the module lets every login in without a sandbox
+ * (each one logged at LOG_ALERT).  1: on, 0: off; the path in PATH.
+ */
+int carrel_switch_on(const char *config, char *path, size_t size);
+
 #endif

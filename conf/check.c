@@ -381,7 +381,7 @@ static void warnf(struct checker *ck, const char *fmt, ...)
 
 /* Whether the layers that apply (and what else decides the outcome) were
  * checked already; if not, remember them. */
-static int seen_before(struct checker *ck, const char *user, const gid_t *groups, size_t n_groups,
+static int seen_before(struct checker *ck, const char *user, char *const *groups, size_t n_groups,
 		       bool id0, bool *seen)
 {
 	const struct carrel_config *c = ck->c;
@@ -447,7 +447,7 @@ static void lead_with(struct carrel_error *err, const char *where)
 
 /* Resolve for USER (NULL: a user in no user section) in GROUPS and check it. */
 static int check_subject(struct checker *ck, const char *who, const char *user, uid_t uid,
-			 gid_t gid, const gid_t *groups, size_t n_groups)
+			 gid_t gid, char *const *groups, size_t n_groups)
 {
 	const struct layer *src[N_KEYS] = { NULL };
 	struct carrel_policy p;
@@ -482,20 +482,23 @@ static int check_subject(struct checker *ck, const char *who, const char *user, 
 static int check_user(struct checker *ck, const char *name, const char *who)
 {
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_free_ gid_t *groups = NULL;
+	char **groups = NULL, why[256];
 	size_t n_groups = 0;
 	struct passwd pw;
-	int r = conf_lookup_user(name, &pw, &buf);
+	gid_t bad = 0;
+	int db = 0, r = conf_lookup_user(name, &pw, &buf, &db);
 
 	if (r == 0)
-		r = conf_user_groups(pw.pw_name, pw.pw_gid, &groups, &n_groups);
+		r = conf_user_groups(pw.pw_name, pw.pw_gid, &groups, &n_groups, &bad, &db);
 	if (r == -ENOENT)
 		carrel_error_set(ck->err, "%s: no such user", who);
 	else if (r < 0)
-		carrel_error_set(ck->err, "%s: cannot look up: %s", who, strerror(-r));
+		carrel_error_set(ck->err, "%s: %s", who, conf_lookup_why(r, db, why, sizeof(why)));
 	if (r < 0)
 		return r;
-	return check_subject(ck, who, pw.pw_name, pw.pw_uid, pw.pw_gid, groups, n_groups);
+	r = check_subject(ck, who, pw.pw_name, pw.pw_uid, pw.pw_gid, groups, n_groups);
+	conf_free_names(groups, n_groups);
+	return r;
 }
 
 /* Every user the database lists (getpwent; with NSS enumeration off, the
@@ -549,11 +552,68 @@ static void check_warnings(struct checker *ck)
 			warnf(ck, "%s: user \"%s\" is in exempt_users: this section never applies",
 			      where, l->name);
 		}
-		if (l->kind == LAYER_GROUP && conf_has_gid(c->exempt_gids, c->n_exempt_gids, l->gid)) {
+		if (l->kind == LAYER_GROUP &&
+		    conf_has_name(c->exempt_groups, c->n_exempt_groups, l->name)) {
 			conf_file_line(where, sizeof(where), l->file, l->line);
 			warnf(ck, "%s: group \"%s\" is in exempt_groups: this section never applies",
 			      where, l->name);
 		}
+	}
+}
+
+/* Whether the user database has NAME (a user) or, with GROUP, a group. */
+static int lookup_name(const char *name, bool group, int *db)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct passwd pw;
+
+	return group ? conf_lookup_group(name, db) : conf_lookup_user(name, &pw, &buf, db);
+}
+
+static bool known_user(const char *name)
+{
+	return lookup_name(name, false, NULL) == 0;
+}
+
+/*
+ * A name the database does not know matches nobody (sections and exempt
+ * lists compare names): said, not refused, so that one deleted directory
+ * group cannot lock a site out.  A failing database is said too.
+ */
+static void warn_unknown(struct checker *ck, const char *name, bool group, const char *what,
+			 const char *file, int line)
+{
+	char where[ORIGIN_MAX], why[256];
+	int db = 0, r = lookup_name(name, group, &db);
+
+	if (r == 0)
+		return;
+	conf_file_line(where, sizeof(where), file ? file : "built-in", file ? line : 0);
+	if (r == -ENOENT)
+		warnf(ck, "%s: %s \"%s\": no such %s: it matches nobody", where, what, name,
+		      group ? "group" : "user");
+	else
+		warnf(ck, "%s: %s \"%s\": %s: logins that need it are refused", where, what, name,
+		      conf_lookup_why(r, db, why, sizeof(why)));
+}
+
+static void check_names(struct checker *ck)
+{
+	const struct carrel_config *c = ck->c;
+
+	for (size_t i = 0; i < c->n_exempt_users; i++)
+		warn_unknown(ck, c->exempt_users[i], false, "exempt_users", c->exempt_users_file,
+			     c->exempt_users_line);
+	for (size_t i = 0; i < c->n_exempt_groups; i++)
+		warn_unknown(ck, c->exempt_groups[i], true, "exempt_groups", c->exempt_groups_file,
+			     c->exempt_groups_line);
+	for (size_t i = 0; i < c->n_layers; i++) {
+		const struct layer *l = &c->layers[i];
+
+		if (l->kind != LAYER_TOP)
+			warn_unknown(ck, l->name, l->kind == LAYER_GROUP,
+				     l->kind == LAYER_GROUP ? "group section" : "user section", l->file,
+				     l->line);
 	}
 }
 
@@ -562,19 +622,23 @@ static int check_root_exempt(struct checker *ck)
 {
 	const struct carrel_config *c = ck->c;
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_free_ gid_t *groups = NULL;
+	char **groups = NULL, why[256];
 	size_t n_groups = 0;
 	struct passwd pw;
 	char where[ORIGIN_MAX];
-	int r = conf_lookup_user("root", &pw, &buf);
+	gid_t bad = 0;
+	enum exempt_by by;
+	int db = 0, r = conf_lookup_user("root", &pw, &buf, &db);
 
 	if (r == 0)
-		r = conf_user_groups(pw.pw_name, pw.pw_gid, &groups, &n_groups);
+		r = conf_user_groups(pw.pw_name, pw.pw_gid, &groups, &n_groups, &bad, &db);
 	if (r < 0) {
-		carrel_error_set(ck->err, "user \"root\": cannot look up: %s", strerror(-r));
+		carrel_error_set(ck->err, "user \"root\": %s", conf_lookup_why(r, db, why, sizeof(why)));
 		return r;
 	}
-	if (conf_is_exempt(c, pw.pw_name, groups, n_groups) != EXEMPT_NO)
+	by = conf_is_exempt(c, pw.pw_name, groups, n_groups);
+	conf_free_names(groups, n_groups);
+	if (by != EXEMPT_NO)
 		return 0;
 	conf_file_line(where, sizeof(where), c->exempt_users_file ? c->exempt_users_file : "built-in",
 		       c->exempt_users_line);
@@ -591,7 +655,7 @@ int carrel_config_check(const struct carrel_config *c, const char *user,
 {
 	struct checker ck = { .c = c, .check = check, .warn = warn, .ctx = ctx, .err = err };
 	char who[PATH_MAX + 300], where[PATH_MAX + 16];
-	gid_t gid;
+	const char *group;
 	int r;
 
 	if (err)
@@ -599,6 +663,7 @@ int carrel_config_check(const struct carrel_config *c, const char *user,
 	if (!c)
 		return -EINVAL;
 	check_warnings(&ck);
+	check_names(&ck);
 	r = check_root_exempt(&ck);
 	if (user) {
 		snprintf(who, sizeof(who), "user \"%s\"", user);
@@ -615,10 +680,10 @@ int carrel_config_check(const struct carrel_config *c, const char *user,
 		conf_file_line(where, sizeof(where), l->file, l->line);
 		snprintf(who, sizeof(who), "%s \"%s\" (%s)", l->kind == LAYER_GROUP ? "group" : "user",
 			 l->name, where);
-		gid = l->gid;
+		group = l->name;
 		if (l->kind == LAYER_GROUP)
-			r = check_subject(&ck, who, NULL, 0, 0, &gid, 1);
-		else if (l->kind == LAYER_USER)
+			r = check_subject(&ck, who, NULL, 0, 0, (char *const *)&group, 1);
+		else if (l->kind == LAYER_USER && known_user(l->name))
 			r = check_user(&ck, l->name, who);
 	}
 	if (r >= 0)

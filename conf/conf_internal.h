@@ -96,8 +96,7 @@ enum layer_kind { LAYER_TOP, LAYER_GROUP, LAYER_USER };
 
 struct layer {
 	enum layer_kind kind;
-	gid_t gid;		/* LAYER_GROUP */
-	char *name;		/* LAYER_GROUP: the title; LAYER_USER: the user's name */
+	char *name;		/* the title: a group's or a user's name, compared by name */
 	const char *file;	/* the file it is in (owned by the config) */
 	int line;		/* where the section opens; 0 for the top level */
 	uint32_t set;		/* bit i: conf_keys[i] was set */
@@ -112,8 +111,8 @@ struct carrel_config {
 	size_t n_files;
 	char **exempt_users;
 	size_t n_exempt_users;
-	gid_t *exempt_gids;
-	size_t n_exempt_gids;
+	char **exempt_groups; /* names, as written */
+	size_t n_exempt_groups;
 	/* Where the exempt lists in force were set: file NULL = built-in. */
 	const char *exempt_users_file, *exempt_groups_file;
 	int exempt_users_line, exempt_groups_line;
@@ -133,11 +132,19 @@ int conf_check_conflicts(const struct carrel_policy *p, const char *who,
 
 /* ---- the user and group database (nss.c) -------------------------------------------- */
 
-/* On success *BUF holds the strings PW points into; the caller frees it. */
-int conf_lookup_user(const char *name, struct passwd *pw, char **buf);
-int conf_lookup_group(const char *name, gid_t *gid);
-/* Primary and supplementary groups of NAME. */
-int conf_user_groups(const char *name, gid_t gid, gid_t **out, size_t *n);
+/* 0, -ENOENT (no such entry: only that), -EHOSTUNREACH (the database
+ * failed; its errno in *DB_ERRNO, which may be NULL) or -ENOMEM.  On
+ * success *BUF holds the strings PW points into; the caller frees it. */
+int conf_lookup_user(const char *name, struct passwd *pw, char **buf, int *db_errno);
+int conf_lookup_group(const char *name, int *db_errno);
+/* The names of the primary and supplementary groups of NAME; on an error
+ * naming one of them, that gid in *BAD_GID.  Free with conf_free_names. */
+int conf_user_groups(const char *name, gid_t gid, char ***out, size_t *n, gid_t *bad_gid,
+		     int *db_errno);
+void conf_free_names(char **names, size_t n);
+bool conf_has_name(char *const *names, size_t n, const char *name);
+/* What an error of the lookups above means, for a message. */
+const char *conf_lookup_why(int r, int db_errno, char *buf, size_t size);
 
 /* ---- scrubbing (scrub.c) -------------------------------------------------------------- */
 
@@ -150,15 +157,14 @@ int conf_scrub(char *buf, size_t len, const char *path, struct carrel_error *err
 
 /* Apply, in order, every layer for a user named USER (NULL: none) in
  * GROUPS; SRC[i] becomes the layer conf_keys[i] came from. */
-void conf_apply_layers(const struct carrel_config *c, const char *user, const gid_t *groups,
+void conf_apply_layers(const struct carrel_config *c, const char *user, char *const *groups,
 		       size_t n_groups, struct carrel_policy *out, const struct layer **src);
 /* Whether layer L applies to a user named USER (NULL: none) in GROUPS. */
-bool conf_layer_applies(const struct layer *l, const char *user, const gid_t *groups,
+bool conf_layer_applies(const struct layer *l, const char *user, char *const *groups,
 			size_t n_groups);
-bool conf_has_gid(const gid_t *gids, size_t n, gid_t gid);
 /* Which exempt list, if any, names the user (NULL: none) or one of its groups. */
 enum exempt_by { EXEMPT_NO, EXEMPT_BY_USER, EXEMPT_BY_GROUP };
-enum exempt_by conf_is_exempt(const struct carrel_config *c, const char *user, const gid_t *groups,
+enum exempt_by conf_is_exempt(const struct carrel_config *c, const char *user, char *const *groups,
 			      size_t n_groups);
 /* "FILE:LINE", or "FILE" when LINE is 0. */
 void conf_file_line(char *buf, size_t size, const char *file, int line);

@@ -27,15 +27,6 @@
 /* Hidden subsection of user/group sections; see section_line(). */
 #define START_MARK "(start)"
 
-static void *box_u64(uint64_t v)
-{
-	uint64_t *p = malloc(sizeof(*p));
-
-	if (p)
-		*p = v;
-	return p;
-}
-
 /* ---- libconfuse glue --------------------------------------------------------- */
 
 struct parse_ctx {
@@ -134,52 +125,22 @@ static void note_exempt_line(cfg_t *cfg, cfg_opt_t *opt)
 							   &ctx->exempt_groups_line) = cfg->line;
 }
 
-/* Report a failed user or group lookup for an exempt_* list item. */
-static int lookup_failed(cfg_t *cfg, cfg_opt_t *opt, const char *what, const char *value, int r)
+/*
+ * exempt_users and exempt_groups items: stored as written, never looked up
+ * here.  Loading happens at every login: a name the directory does not know
+ * (or a directory that is down) must not make the whole file fail.  Resolve
+ * compares names; check-config warns about a name nobody has.
+ */
+static int on_exempt_name(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 {
-	if (r == -ENOENT)
-		parse_error(cfg, -EINVAL, "%s: no such %s \"%s\"", opt->name, what, value);
-	else if (r == -ENOMEM)
-		parse_error(cfg, r, "out of memory");
-	else
-		parse_error(cfg, r, "%s: cannot look up %s \"%s\": %s", opt->name, what, value,
-			    strerror(-r));
-	return -1;
-}
+	char *name = strdup(value);
 
-/* exempt_users items: the user must exist; stored as the name the user
- * database gives back, which is what resolve compares with. */
-static int on_exempt_user(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	_cleanup_free_ char *buf = NULL;
-	struct passwd pw;
-	char *name;
-	int r = conf_lookup_user(value, &pw, &buf);
-
-	if (r < 0)
-		return lookup_failed(cfg, opt, "user", value, r);
+	if (!name) {
+		parse_error(cfg, -ENOMEM, "out of memory");
+		return -1;
+	}
 	note_exempt_line(cfg, opt);
-	name = strdup(pw.pw_name);
-	if (!name)
-		return lookup_failed(cfg, opt, "user", value, -ENOMEM);
 	*(char **)result = name;
-	return 0;
-}
-
-/* exempt_groups items: the group must exist; stored as its gid (boxed). */
-static int on_exempt_group(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
-{
-	gid_t gid;
-	void *boxed;
-	int r = conf_lookup_group(value, &gid);
-
-	if (r < 0)
-		return lookup_failed(cfg, opt, "group", value, r);
-	note_exempt_line(cfg, opt);
-	boxed = box_u64(gid);
-	if (!boxed)
-		return lookup_failed(cfg, opt, "group", value, -ENOMEM);
-	*(void **)result = boxed;
 	return 0;
 }
 
@@ -221,9 +182,9 @@ static void build_opts(struct opt_tables *t)
 	t->section[ns++] = mark;
 	t->section[ns] = end;
 	t->top[nt++] = (cfg_opt_t)CFG_PTR_LIST_CB("exempt_users", NULL, CFGF_NODEFAULT,
-						  on_exempt_user, free);
+						  on_exempt_name, free);
 	t->top[nt++] = (cfg_opt_t)CFG_PTR_LIST_CB("exempt_groups", NULL, CFGF_NODEFAULT,
-						  on_exempt_group, free);
+						  on_exempt_name, free);
 	t->top[nt++] = (cfg_opt_t)CFG_SEC("user", t->section,
 					  CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES);
 	t->top[nt++] = (cfg_opt_t)CFG_SEC("group", t->section,
@@ -300,13 +261,35 @@ static void read_keys(cfg_t *sec, struct layer *l)
 	}
 }
 
+static void free_names(char ***names, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*names)[i]);
+	free(*names);
+	*names = NULL;
+	*n = 0;
+}
+
 static void free_exempt_users(struct carrel_config *c)
 {
-	for (size_t i = 0; i < c->n_exempt_users; i++)
-		free(c->exempt_users[i]);
-	free(c->exempt_users);
-	c->exempt_users = NULL;
-	c->n_exempt_users = 0;
+	free_names(&c->exempt_users, &c->n_exempt_users);
+}
+
+/* Copy the names of list OPT into *NAMES, replacing what was there. */
+static int read_names(cfg_opt_t *opt, char ***names, size_t *n)
+{
+	free_names(names, n);
+	*names = calloc(opt->nvalues + 1, sizeof(char *));
+	if (!*names)
+		return -ENOMEM;
+	for (; *n < opt->nvalues; (*n)++) {
+		char *name = strdup(cfg_opt_getnptr(opt, (unsigned)*n));
+
+		if (!name)
+			return -ENOMEM;
+		(*names)[*n] = name;
+	}
+	return 0;
 }
 
 /* The exempt lists of a later file replace the earlier ones. */
@@ -314,20 +297,9 @@ static int read_exempt_users(struct carrel_config *c, cfg_opt_t *opt, const char
 {
 	if (!opt_is_set(opt))
 		return 0;
-	free_exempt_users(c);
 	c->exempt_users_file = file;
 	c->exempt_users_line = opt->nvalues ? line : 0;
-	c->exempt_users = calloc(opt->nvalues + 1, sizeof(char *));
-	if (!c->exempt_users)
-		return -ENOMEM;
-	for (; c->n_exempt_users < opt->nvalues; c->n_exempt_users++) {
-		char *name = strdup(cfg_opt_getnptr(opt, (unsigned)c->n_exempt_users));
-
-		if (!name)
-			return -ENOMEM;
-		c->exempt_users[c->n_exempt_users] = name;
-	}
-	return 0;
+	return read_names(opt, &c->exempt_users, &c->n_exempt_users);
 }
 
 static int read_exempt_groups(struct carrel_config *c, cfg_opt_t *opt, const char *file, int line)
@@ -336,52 +308,27 @@ static int read_exempt_groups(struct carrel_config *c, cfg_opt_t *opt, const cha
 		return 0;
 	c->exempt_groups_file = file;
 	c->exempt_groups_line = opt->nvalues ? line : 0;
-	free(c->exempt_gids);
-	c->n_exempt_gids = 0;
-	c->exempt_gids = calloc(opt->nvalues + 1, sizeof(gid_t));
-	if (!c->exempt_gids)
-		return -ENOMEM;
-	for (; c->n_exempt_gids < opt->nvalues; c->n_exempt_gids++) {
-		const uint64_t *gid = cfg_opt_getnptr(opt, (unsigned)c->n_exempt_gids);
-
-		c->exempt_gids[c->n_exempt_gids] = (gid_t)*gid;
-	}
-	return 0;
+	return read_names(opt, &c->exempt_groups, &c->n_exempt_groups);
 }
 
 /* One layer per user or group section, in file order. */
 static int read_sections(struct carrel_config *c, cfg_t *root, enum layer_kind kind,
-			 const char *file, const char *path, struct carrel_error *err)
+			 const char *file)
 {
 	const char *name = kind == LAYER_USER ? "user" : "group";
 
 	for (unsigned i = 0; i < cfg_size(root, name); i++) {
 		cfg_t *sec = cfg_getnsec(root, name, i);
 		const char *title = cfg_title(sec);
-		_cleanup_free_ char *buf = NULL;
-		struct passwd pw;
-		struct layer *l;
-		gid_t gid = 0;
-		int r = kind == LAYER_USER ? conf_lookup_user(title, &pw, &buf) :
-					     conf_lookup_group(title, &gid);
+		struct layer *l = add_layer(c, kind, file);
 
-		if (r < 0) {
-			if (r == -ENOENT)
-				carrel_error_set(err, "%s:%d: %s \"%s\": no such %s", path,
-					  section_line(sec), name, title, name);
-			else
-				carrel_error_set(err, "%s:%d: %s \"%s\": cannot look up: %s", path,
-					  section_line(sec), name, title, strerror(-r));
-			return r == -ENOENT ? -EINVAL : r;
-		}
-		l = add_layer(c, kind, file);
+		/* The title is not looked up (see on_exempt_name): resolve
+		 * compares it with the names of the user and their groups. */
 		if (!l)
 			return -ENOMEM;
-		/* For a user, the name resolve compares with. */
-		l->name = strdup(kind == LAYER_USER ? pw.pw_name : title);
+		l->name = strdup(title);
 		if (!l->name)
 			return -ENOMEM;
-		l->gid = gid;
 		l->line = section_line(sec);
 		read_keys(sec, l);
 	}
@@ -416,9 +363,9 @@ static int read_tree(struct carrel_config *c, cfg_t *root, const struct parse_ct
 		r = read_exempt_groups(c, cfg_getopt(root, "exempt_groups"), file,
 				       ctx->exempt_groups_line);
 	if (r >= 0)
-		r = read_sections(c, root, LAYER_GROUP, file, path, ctx->err);
+		r = read_sections(c, root, LAYER_GROUP, file);
 	if (r >= 0)
-		r = read_sections(c, root, LAYER_USER, file, path, ctx->err);
+		r = read_sections(c, root, LAYER_USER, file);
 	if (r == -ENOMEM)
 		carrel_error_set(ctx->err, "%s: out of memory", path);
 	return r;
@@ -711,7 +658,7 @@ void carrel_config_free(struct carrel_config *c)
 		free(c->files[i]);
 	free(c->files);
 	free_exempt_users(c);
-	free(c->exempt_gids);
+	free_names(&c->exempt_groups, &c->n_exempt_groups);
 	free(c);
 }
 

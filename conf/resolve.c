@@ -14,22 +14,19 @@ void carrel_policy_builtin(struct carrel_policy *out)
 	memcpy(out, &conf_builtin_policy, sizeof(*out));
 }
 
-bool conf_has_gid(const gid_t *gids, size_t n, gid_t gid)
-{
-	for (size_t i = 0; i < n; i++)
-		if (gids[i] == gid)
-			return true;
-	return false;
-}
-
-bool conf_layer_applies(const struct layer *l, const char *user, const gid_t *groups,
-			  size_t n_groups)
+/*
+ * Sections and exempt lists match by name: a group section applies to a user
+ * one of whose groups (as getgrouplist and the group database name them) has
+ * the section's title.  A title the database does not know matches nobody.
+ */
+bool conf_layer_applies(const struct layer *l, const char *user, char *const *groups,
+			size_t n_groups)
 {
 	switch (l->kind) {
 	case LAYER_TOP:
 		return true;
 	case LAYER_GROUP:
-		return conf_has_gid(groups, n_groups, l->gid);
+		return conf_has_name(groups, n_groups, l->name);
 	case LAYER_USER:
 		return user && strcmp(l->name, user) == 0;
 	}
@@ -48,7 +45,7 @@ static void apply_layer(struct carrel_policy *out, const struct layer *l, const 
 	}
 }
 
-void conf_apply_layers(const struct carrel_config *c, const char *user, const gid_t *groups,
+void conf_apply_layers(const struct carrel_config *c, const char *user, char *const *groups,
 		       size_t n_groups, struct carrel_policy *out, const struct layer **src)
 {
 	carrel_policy_builtin(out);
@@ -60,13 +57,13 @@ void conf_apply_layers(const struct carrel_config *c, const char *user, const gi
 }
 
 enum exempt_by conf_is_exempt(const struct carrel_config *c, const char *user,
-				const gid_t *groups, size_t n_groups)
+			      char *const *groups, size_t n_groups)
 {
 	for (size_t i = 0; i < c->n_exempt_users; i++)
 		if (user && strcmp(c->exempt_users[i], user) == 0)
 			return EXEMPT_BY_USER;
-	for (size_t i = 0; i < c->n_exempt_gids; i++)
-		if (conf_has_gid(groups, n_groups, c->exempt_gids[i]))
+	for (size_t i = 0; i < c->n_exempt_groups; i++)
+		if (conf_has_name(groups, n_groups, c->exempt_groups[i]))
 			return EXEMPT_BY_GROUP;
 	return EXEMPT_NO;
 }
@@ -145,12 +142,13 @@ int carrel_policy_resolve_explain(const struct carrel_config *c, const char *use
 {
 	const struct layer *src[N_KEYS] = { NULL };
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_free_ gid_t *groups = NULL;
-	char value[VALUE_MAX], origin[ORIGIN_MAX], label[64], who[300];
+	char **groups = NULL;
+	char value[VALUE_MAX], origin[ORIGIN_MAX], label[64], who[300], why[256];
 	size_t n_groups = 0, at;
 	enum exempt_by exempt;
 	struct passwd pw;
-	int r;
+	gid_t bad = 0;
+	int r, db = 0;
 
 	if (err)
 		err->msg[0] = '\0';
@@ -158,21 +156,28 @@ int carrel_policy_resolve_explain(const struct carrel_config *c, const char *use
 		carrel_error_set(err, "carrel_policy_resolve: invalid argument");
 		return -EINVAL;
 	}
-	r = conf_lookup_user(user, &pw, &buf);
+	/* Until the user's groups are known: the top level (its on_error
+	 * decides what a failed lookup does to the login). */
+	conf_apply_layers(c, NULL, NULL, 0, out, src);
+	out->exempt = false;
+	r = conf_lookup_user(user, &pw, &buf, &db);
 	if (r == -ENOENT)
 		carrel_error_set(err, "user \"%s\": no such user", user);
 	else if (r < 0)
-		carrel_error_set(err, "user \"%s\": cannot look up: %s", user, strerror(-r));
+		carrel_error_set(err, "user \"%s\": %s", user,
+				 conf_lookup_why(r, db, why, sizeof(why)));
 	if (r < 0)
 		return r;
-	r = conf_user_groups(pw.pw_name, pw.pw_gid, &groups, &n_groups);
+	r = conf_user_groups(pw.pw_name, pw.pw_gid, &groups, &n_groups, &bad, &db);
 	if (r < 0) {
-		carrel_error_set(err, "user \"%s\": cannot list groups: %s", user, strerror(-r));
+		carrel_error_set(err, "user \"%s\": group %u: %s", user, (unsigned)bad,
+				 conf_lookup_why(r, db, why, sizeof(why)));
 		return r;
 	}
 
 	conf_apply_layers(c, pw.pw_name, groups, n_groups, out, src);
 	exempt = conf_is_exempt(c, pw.pw_name, groups, n_groups);
+	conf_free_names(groups, n_groups);
 	out->exempt = exempt != EXEMPT_NO;
 	snprintf(who, sizeof(who), "user \"%s\"", pw.pw_name);
 	r = conf_check_conflicts(out, who, src, &at, err);

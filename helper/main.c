@@ -384,6 +384,7 @@ static int op_check_config(int argc, char **argv)
 	struct carrel_config *cfg = NULL;
 	struct carrel_error err = { 0 };
 	struct carrel_policy pol;
+	char off[PATH_MAX];
 	int r;
 
 	if (getuid() != 0 && drop_to_caller() < 0) {
@@ -400,6 +401,8 @@ static int op_check_config(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (carrel_switch_on(file, off, sizeof(off)))
+		printf("EMERGENCY SWITCH ON: %s exists: every login is let in without a sandbox\n", off);
 	r = carrel_config_load(file, &cfg, &err);
 	if (r == 0)
 		r = carrel_config_check(cfg, user, check_one, check_warn, &cache, &err);

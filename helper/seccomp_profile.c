@@ -127,11 +127,10 @@ static const struct default_rule default_rules[] = {
 	/* userfaultfd: stops the kernel at a chosen page fault, which turns
 	 * kernel races into reliable exploits. */
 	{ "userfaultfd", EPERM, MATCH_ALL },
-	/* Kernel keyrings are not namespaced: the user keyring is shared by
-	 * every session of the user, inside and outside carrels. */
-	{ "keyctl", EPERM, MATCH_ALL },
-	{ "add_key", EPERM, MATCH_ALL },
-	{ "request_key", EPERM, MATCH_ALL },
+	/* keyctl, add_key and request_key are allowed: Kerberos KEYRING
+	 * caches (SSSD's default), pam_keyinit and ecryptfs need them, and
+	 * a session only reaches keyrings it possesses or its uid owns
+	 * (doc/seccomp.md, "Keyrings"). */
 	/* Raw I/O port access. */
 	{ "iopl", EPERM, MATCH_ALL },
 	{ "ioperm", EPERM, MATCH_ALL },

@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <poll.h>
@@ -24,6 +26,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -64,9 +67,14 @@
 #define OPEN_TIMEOUT_MS 15000
 #define CLOSE_TIMEOUT_MS 3000
 
+/* The group whose members a broken config still lets in (as root). */
+#define BREAKGLASS_GROUP "carrel-breakglass"
+
 struct opts {
 	const char *config;
 	bool debug;
+	const char *breakglass; /* "" : none */
+	bool sandbox_system;	/* system_accounts=sandbox: uid < UID_MIN gets a carrel too */
 };
 
 /*
@@ -120,11 +128,19 @@ static int parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct op
 {
 	o->config = NULL;
 	o->debug = false;
+	o->breakglass = BREAKGLASS_GROUP;
+	o->sandbox_system = false;
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/')
 			o->config = argv[i] + 7;
 		else if (strcmp(argv[i], "debug") == 0)
 			o->debug = true;
+		else if (strncmp(argv[i], "breakglass=", 11) == 0)
+			o->breakglass = argv[i] + 11;
+		else if (strcmp(argv[i], "system_accounts=exempt") == 0)
+			o->sandbox_system = false;
+		else if (strcmp(argv[i], "system_accounts=sandbox") == 0)
+			o->sandbox_system = true;
 		else {
 			pam_syslog(pamh, LOG_ERR, "unknown or invalid option: %s", argv[i]);
 			return -EINVAL;
@@ -172,6 +188,34 @@ static const char *item(pam_handle_t *pamh, int type)
 	if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || !v || !*(const char *)v)
 		return "-";
 	return v;
+}
+
+/*
+ * UID_MIN of /etc/login.defs (1000 when it is missing or unreadable): the
+ * accounts below it (but root, which the config's exempt lists decide) are
+ * system accounts, which the common-* stacks reach through cron and runuser.
+ */
+static uid_t uid_min(void)
+{
+	FILE *f = fopen("/etc/login.defs", "re");
+	char line[256];
+	unsigned long v = 1000;
+
+	if (!f)
+		return 1000;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t"), *end;
+
+		if (strncmp(p, "UID_MIN", 7) != 0 || !strchr(" \t", p[7]))
+			continue;
+		p += 7 + strspn(p + 7, " \t");
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || end == p || v == 0 || v > 0x7fffffffUL)
+			v = 1000;
+	}
+	fclose(f);
+	return (uid_t)v;
 }
 
 /* In the forked child: become the helper. Never returns. */
@@ -487,9 +531,119 @@ static int harden(uint64_t capabilities, const void *bpf, uint32_t bpf_len, cons
 	return bpf ? carrel_seccomp_load_bpf(bpf, bpf_len) : 0;
 }
 
-static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder, const void *bpf,
-		const struct carrel_policy *pol, enum join_mode mode, uid_t uid, const char **step)
+/*
+ * Kerberos FILE credential caches.  pam_krb5 (and SSSD) write the user's
+ * cache into the host's /tmp during authentication and name it in
+ * KRB5CCNAME; the carrel's private /tmp hides it.  The module opens it
+ * before joining (as the user: fsuid, O_NOFOLLOW, a regular file the user
+ * owns) and, having joined the carrel's mount namespace alone (join()),
+ * writes a copy under the same name into the carrel's /tmp, as the user
+ * again, so that KRB5CCNAME stays true inside.  The host's file stays
+ * where it was (rpc.gssd looks for it there; pam_krb5 removes it at close).
+ * Anything unusual: no copy, a LOG_WARNING, the login goes on.
+ */
+#define CCACHE_MAX (1 << 20)
+
+/* KRB5CCNAME names a FILE cache directly in /tmp: its path in PATH. */
+static bool ccache_in_tmp(pam_handle_t *pamh, char *path, size_t size)
 {
+	const char *cc = pam_getenv(pamh, "KRB5CCNAME");
+
+	if (!cc)
+		return false;
+	if (strncmp(cc, "FILE:", 5) == 0)
+		cc += 5;
+	if (strncmp(cc, "/tmp/", 5) != 0 || !cc[5] || strchr(cc + 5, '/') || strlen(cc) >= size)
+		return false;
+	snprintf(path, size, "%s", cc);
+	return true;
+}
+
+/* Run as the user for the file system (fsuid/fsgid); false if it did not take. */
+static bool as_user(uid_t uid, gid_t gid)
+{
+	(void)setfsgid(gid);
+	(void)setfsuid(uid);
+	return (uid_t)setfsuid((uid_t)-1) == uid && (gid_t)setfsgid((gid_t)-1) == gid;
+}
+
+/* Back to root's fsuid/fsgid (the module runs as root in every login program). */
+static void as_root(void)
+{
+	(void)setfsuid(0);
+	(void)setfsgid(0);
+}
+
+static int ccache_open(pam_handle_t *pamh, const struct passwd *pw, char *path, size_t size)
+{
+	struct stat st;
+	int fd;
+
+	if (!ccache_in_tmp(pamh, path, size))
+		return -1;
+	if (!as_user(pw->pw_uid, pw->pw_gid)) {
+		as_root();
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	as_root();
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != pw->pw_uid ||
+			st.st_size > CCACHE_MAX)) {
+		pam_syslog(pamh, LOG_WARNING,
+			   "%s: not a regular file of %s: not copied into the carrel", path,
+			   pw->pw_name);
+		fd = safe_close(fd);
+	}
+	return fd;
+}
+
+/* Copy the cache FD into the carrel's /tmp as PATH (in its mount namespace). */
+static void ccache_copy(pam_handle_t *pamh, int fd, const char *path, const struct passwd *pw)
+{
+	char buf[8192];
+	int out, r = 0;
+	ssize_t n;
+
+	if (!as_user(pw->pw_uid, pw->pw_gid)) {
+		as_root();
+		pam_syslog(pamh, LOG_WARNING, "%s: cannot act as %s: not copied into the carrel",
+			   path, pw->pw_name);
+		return;
+	}
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	as_root();
+	if (out < 0) {
+		pam_syslog(pamh, LOG_WARNING, "%s: cannot create it in the carrel: %m", path);
+		return;
+	}
+	while (r == 0) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : 0;
+			break;
+		}
+		for (ssize_t done = 0; r == 0 && done < n;) {
+			ssize_t w = write(out, buf + done, (size_t)(n - done));
+
+			if (w > 0)
+				done += w;
+			else if (w < 0 && errno != EINTR)
+				r = -errno;
+		}
+	}
+	if (r < 0)
+		pam_syslog(pamh, LOG_WARNING, "%s: copying it into the carrel: %s", path,
+			   strerror(-r));
+	out = safe_close(out);
+}
+
+static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder, const void *bpf,
+		const struct carrel_policy *pol, enum join_mode mode, const struct passwd *pw,
+		int cc, const char *ccpath, const char **step)
+{
+	uid_t uid = pw->pw_uid;
 	int flags = (int)reply->setns_flags;
 	int r;
 
@@ -500,9 +654,21 @@ static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder
 		if ((r = chown_tty(pamh, uid)) < 0)
 			return r;
 	}
+	/* A Kerberos cache is copied in as the user from the carrel's mount
+	 * namespace alone, while this process is still host root: inside
+	 * the user namespace, root's fsuid could not be set back. */
+	_cleanup_close_ int mnt = cc >= 0 ? open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC) : -1;
+	if (mnt >= 0 && setns(holder, CLONE_NEWNS) == 0)
+		ccache_copy(pamh, cc, ccpath, pw);
+	else if (cc >= 0)
+		pam_syslog(pamh, LOG_WARNING, "%s: not copied into the carrel: %m", ccpath);
 	*step = "setns";
-	if (setns(holder, flags) < 0)
-		return -errno;
+	if (setns(holder, flags) < 0) {
+		r = -errno;
+		if (mnt >= 0)
+			(void)setns(mnt, CLONE_NEWNS); /* back where it was */
+		return r;
+	}
 	*step = "no_new_privs";
 	if (pol->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
@@ -549,7 +715,11 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	r = run_helper(pamh, o, pw, pol, reply, &holder, &sock, &bpf, &origin);
 	if (r < 0)
 		return r;
-	r = join(pamh, reply, holder, bpf, pol, mode, pw->pw_uid, &step);
+	char ccpath[PATH_MAX];
+	_cleanup_close_ int cc = -1;
+	if (pol->tmp == CARREL_TMP_PRIVATE && (reply->setns_flags & CLONE_NEWNS))
+		cc = ccache_open(pamh, pw, ccpath, sizeof(ccpath));
+	r = join(pamh, reply, holder, bpf, pol, mode, pw, cc, ccpath, &step);
 	if (r == 0) {
 		snprintf(env, sizeof(env), "CARREL_SESSION=%s", reply->id);
 		step = "pam_putenv";
@@ -608,7 +778,8 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 	struct carrel_reply reply = { 0 };
 	struct opts o;
 	const char *user = NULL;
-	int r;
+	char path[PATH_MAX];
+	int r, loaded;
 
 	if (parse_opts(pamh, argc, argv, &o) < 0)
 		return PAM_SESSION_ERR;
@@ -630,17 +801,42 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 		pam_syslog(pamh, LOG_ERR, "unknown user %s", user);
 		return PAM_USER_UNKNOWN;
 	}
-	r = carrel_config_load(o.config, &cfg, &err);
+	if (carrel_switch_on(o.config, path, sizeof(path))) {
+		pam_syslog(pamh, LOG_ALERT, "ALLOWING %s WITHOUT SANDBOX: emergency switch %s is on",
+			   user, path);
+		return PAM_SUCCESS;
+	}
+	if (!o.sandbox_system && pw->pw_uid != 0 && pw->pw_uid < uid_min()) {
+		pam_syslog(pamh, LOG_INFO,
+			   "%s is a system account (uid %u < UID_MIN): not sandboxed", user,
+			   (unsigned)pw->pw_uid);
+		return PAM_SUCCESS;
+	}
+	carrel_policy_builtin(&pol);
+	r = loaded = carrel_config_load(o.config, &cfg, &err);
 	if (r == 0)
 		r = carrel_policy_resolve(cfg, user, &pol, &err);
 	carrel_config_free(cfg);
+	if (r == -EHOSTUNREACH && loaded == 0 && pol.on_error == CARREL_ON_ERROR_ALLOW) {
+		/* The config is sound but this user cannot be resolved (the
+		 * directory failed): the top level's on_error decides. */
+		pam_syslog(pamh, LOG_ALERT, "ALLOWING %s WITHOUT SANDBOX: config: %s", user, err.msg);
+		return PAM_SUCCESS;
+	}
 	if (r < 0) {
-		/* A broken config must never lock out an exempt user: fall back to
-		 * the built-in policy, which exempts root and refuses the rest. */
-		carrel_policy_builtin(&pol);
-		pol.exempt = strcmp(user, "root") == 0;
+		/* A broken config (or a user it cannot resolve) must never lock
+		 * out root or the break-glass group: they get in unsandboxed;
+		 * everyone else is refused. */
 		pam_syslog(pamh, LOG_ERR, "config: %s", err.msg);
-		if (!pol.exempt) {
+		if (strcmp(user, "root") == 0)
+			pol.exempt = true;
+		else if (*o.breakglass &&
+			 pam_modutil_user_in_group_nam_nam(pamh, user, o.breakglass)) {
+			pam_syslog(pamh, LOG_ALERT,
+				   "ALLOWING %s WITHOUT SANDBOX: break-glass group %s, config error",
+				   user, o.breakglass);
+			return PAM_SUCCESS;
+		} else {
 			pam_syslog(pamh, LOG_ERR, "refusing session for %s: config error", user);
 			return PAM_SESSION_ERR;
 		}

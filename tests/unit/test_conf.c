@@ -886,19 +886,6 @@ static void test_syntax_errors(void)
 		     "no such option 'exempt_users'");
 	expect_error("the section start mark cannot be named",
 		     "user \"daemon\" {\n \"(start)\" { }\n}\n", 2, "no such option '(start)'");
-	expect_error("unknown user in exempt_users",
-		     "exempt_users = {\"root\",\n \"carrel-no-such-user\"}\n", 2,
-		     "exempt_users: no such user \"carrel-no-such-user\"");
-	expect_error("unknown group in exempt_groups",
-		     "\nexempt_groups = {\"carrel-no-such-group\"}\n", 2,
-		     "exempt_groups: no such group \"carrel-no-such-group\"");
-	expect_error(
-		"unknown user section: line of its title",
-		"limits { pids_max = 5 }\n\nuser \"carrel-no-such-user\" {\n  limits {\n    pids_max = 7\n  }\n}\n",
-		3, "user \"carrel-no-such-user\": no such user");
-	expect_error("unknown group section",
-		     "group \"daemon\" { }\ngroup \"carrel-no-such-group\" { tmp = shared }\n", 2,
-		     "group \"carrel-no-such-group\": no such group");
 	expect_error("two sections for one user in one file",
 		     "user \"bin\" { }\n\nuser \"bin\" { }\n", 3, "duplicate title 'bin'");
 	expect_error("${VAR} is refused", "\nhostname = \"${HOSTNAME}\"\n", 2,
@@ -1699,6 +1686,54 @@ static void test_check_config(void)
 	fixture_cleanup(&f);
 }
 
+/*
+ * Names the user database does not know (a directory group deleted while
+ * the config names it): the file loads, the name matches nobody, and every
+ * other section still applies.  Sections compare names, not gids.
+ */
+static void test_unknown_names(void)
+{
+	struct carrel_error err;
+	struct carrel_policy p;
+	struct check_run run;
+	struct fixture f;
+	int r;
+
+	r = resolve_text("exempt_users = {\"root\",\n \"carrel-no-such-user\"}\n"
+			 "exempt_groups = {\"carrel-no-such-group\"}\n"
+			 "limits { pids_max = 5 }\n"
+			 "user \"carrel-no-such-user\" { limits { pids_max = 7 } }\n"
+			 "group \"carrel-no-such-group\" { limits { pids_max = 8 } }\n"
+			 "group \"daemon\" { limits { pids_max = 9 } }\n",
+			 "daemon", &p, &err);
+	check(r == 0 && !p.exempt && p.limits.pids_max == 9,
+	      "unknown names in exempt lists and sections: loads; daemon gets its own group's section");
+	if (r)
+		diag("%s", err.msg);
+	r = resolve_text("group \"carrel-no-such-group\" { limits { pids_max = 8 } }\n"
+			 "limits { pids_max = 5 }\n",
+			 "nobody", &p, &err);
+	check(r == 0 && p.limits.pids_max == 5, "a section for an unknown group matches nobody");
+	r = resolve_text("exempt_users = {}\nexempt_groups = {\"daemon\"}\n", "daemon", &p, &err);
+	check(r == 0 && p.exempt, "exempt_groups compares the names of the user's groups");
+
+	memset(&run, 0, sizeof(run));
+	r = check_text(&f,
+		       "exempt_users = {\"root\", \"carrel-no-such-user\"}\n"
+		       "\n"
+		       "group \"carrel-no-such-group\" { tmp = shared }\n"
+		       "user \"carrel-no-such-user\" { tmp = shared }\n",
+		       NULL, &run, &err);
+	check(r == 0, "check-config: unknown names are not errors");
+	check(warned_at(&f, &run, 1, "exempt_users \"carrel-no-such-user\": no such user: it matches nobody"),
+	      "check-config: warns about an unknown user in exempt_users, FILE:LINE");
+	check(warned_at(&f, &run, 3, "group section \"carrel-no-such-group\": no such group"),
+	      "check-config: warns about a section for an unknown group, FILE:LINE");
+	check(warned_at(&f, &run, 4, "user section \"carrel-no-such-user\": no such user"),
+	      "check-config: warns about a section for an unknown user, FILE:LINE");
+	fixture_cleanup(&f);
+}
+
 int main(int argc, char **argv)
 {
 	argv0 = argc > 0 ? argv[0] : "test_conf";
@@ -1730,6 +1765,7 @@ int main(int argc, char **argv)
 	test_supplementary_groups();
 	test_one_parser();
 	test_check_config();
+	test_unknown_names();
 
 	return tap_done();
 }

@@ -145,6 +145,7 @@ nothing_left() {
 	done <"$W/files"
 	if [ -n "$purged" ]; then
 		[ ! -e /var/lib/carrel ] || bad+=("/var/lib/carrel")
+		! getent group carrel-breakglass >/dev/null || bad+=("the group carrel-breakglass")
 		[ -z "$(dpkg-query -W -f='${Status}' carrel 2>/dev/null | grep -v 'not-installed')" ] ||
 			bad+=("dpkg: $(dpkg-query -W -f='${Status}' carrel 2>&1)")
 	fi
@@ -168,6 +169,7 @@ for f in "$PAMDIR/pam_carrel.so" /usr/libexec/carrel/carrel-helper /usr/sbin/car
 	grep -qxF "$f" "$W/files" || bad+=("$f is not in the package")
 done
 [ -z "$(pam_carrel_lines)" ] || bad+=("a PAM line before --enable: $(pam_carrel_lines)")
+getent group carrel-breakglass >/dev/null || bad+=("no break-glass group carrel-breakglass")
 if [ ${#bad[@]} -eq 0 ]; then ok "the package has the module, helper, carrelctl, conffile and profile; no PAM line before --enable"; else not_ok "the package's files" "${bad[@]}"; fi
 
 pam-auth-update --enable carrel >"$W/enable.log" 2>&1
