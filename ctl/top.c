@@ -235,8 +235,8 @@ static const char *pair_text(double a, double b, char *buf, size_t size)
 	return buf;
 }
 
-/* 73 columns: the table fits an 80-column terminal. */
-#define ROW_FMT "%-7s %-8s %5s %6s %6s %6s %5s %11s %11s"
+/* 77 columns: the table fits an 80-column terminal. */
+#define ROW_FMT "%-7s %-12s %5s %6s %6s %6s %5s %11s %11s"
 
 /* Write LINE cut at WIDTH columns (ASCII: user names are). */
 static void put_line(FILE *f, const char *line, int width, bool clear_eol)
@@ -251,8 +251,8 @@ static void row_text(const struct entry *e, char *line, size_t size)
 {
 	char user[16], cpu[16], m1[16], m2[16], m3[16], pids[24], io[32], net[32];
 
-	if (strlen(e->user) > 8)
-		snprintf(user, sizeof(user), "%.7s+", e->user);
+	if (strlen(e->user) > 12)
+		snprintf(user, sizeof(user), "%.11s+", e->user);
 	else
 		snprintf(user, sizeof(user), "%s", e->user);
 	if (e->cpu_pct < 0)

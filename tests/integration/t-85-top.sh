@@ -61,7 +61,7 @@ check_eq "top -s bogus: usage error (exit 2)" 2 "$RC"
 
 # --- two users' carrels: a CPU hog (bounded) for carreltest1, an idle one for carreltest2
 th=$(new_token tophog)
-open_carrel carreltest1 "$th" "exec timeout 120 sh -c 'while :; do :; done'"
+open_carrel carreltest1 "$th" "exec timeout 120 sh -c 'while :; do :; done' t85-$th"
 H=$ID
 H_SU=$SU_PID
 ti=$(new_token topidle)
