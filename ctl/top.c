@@ -40,6 +40,9 @@ struct entry {
 	double cpu_pct, io_r, io_w, net_r, net_t;
 };
 
+/* A member of struct entry, for the tables of figures below. */
+#define AT(field) offsetof(struct entry, field)
+
 struct sample {
 	struct entry *e;
 	int n;
@@ -286,57 +289,67 @@ static void print_table(FILE *f, const struct sample *s, int width, int rows, bo
 	}
 }
 
-static void json_rate(FILE *f, double v, int decimals)
+/* The JSON members of a carrel after its id, user, uid, started and
+ * logins: OBJ "" is a top-level member, else one of that object (members
+ * of one object in a row).  A counter is a uint64_t (null unknown, "max"
+ * no limit), a rate a double (null when < 0) with DECIMALS. */
+static const struct json_member {
+	const char *obj, *key;
+	size_t offset;
+	int decimals; /* -1: a uint64_t */
+} json_members[] = {
+	{ "", "cpu_percent", AT(cpu_pct), 1 },
+	{ "", "cpu_usec", AT(st.u.cpu_usec), -1 },
+	{ "memory", "current", AT(st.u.memory_current), -1 },
+	{ "memory", "peak", AT(st.u.memory_peak), -1 },
+	{ "memory", "high", AT(st.memory_high), -1 },
+	{ "memory", "max", AT(st.u.memory_max), -1 },
+	{ "pids", "current", AT(st.u.pids_current), -1 },
+	{ "pids", "max", AT(st.u.pids_max), -1 },
+	{ "io", "read_bytes", AT(st.io_read_bytes), -1 },
+	{ "io", "write_bytes", AT(st.io_write_bytes), -1 },
+	{ "io", "read_bytes_per_sec", AT(io_r), 0 },
+	{ "io", "write_bytes_per_sec", AT(io_w), 0 },
+	{ "net", "rx_bytes", AT(net_rx), -1 },
+	{ "net", "tx_bytes", AT(net_tx), -1 },
+	{ "net", "rx_bytes_per_sec", AT(net_r), 0 },
+	{ "net", "tx_bytes_per_sec", AT(net_t), 0 },
+};
+
+static void json_entry(FILE *f, const struct entry *e)
 {
-	if (v < 0)
-		fputs("null", f);
-	else
-		fprintf(f, "%.*f", decimals, v);
+	const char *open = "";
+
+	fputs("{\"id\":", f);
+	session_json_str(f, e->id);
+	fputs(",\"user\":", f);
+	session_json_str(f, e->user);
+	fprintf(f, ",\"uid\":%u,\"started\":%lld,\"logins\":%d", (unsigned)e->uid, (long long)e->started,
+		e->nlogins);
+	for (size_t k = 0; k < ARRAY_SIZE(json_members); k++) {
+		const struct json_member *m = &json_members[k];
+		const char *at = (const char *)e + m->offset;
+		fputs(strcmp(m->obj, open) != 0 && open[0] ? "}," : ",", f);
+		if (strcmp(m->obj, open) != 0 && m->obj[0])
+			fprintf(f, "\"%s\":{", m->obj);
+		open = m->obj;
+		fprintf(f, "\"%s\":", m->key);
+		if (m->decimals < 0)
+			session_json_num(f, *(const uint64_t *)at);
+		else if (*(const double *)at < 0)
+			fputs("null", f);
+		else
+			fprintf(f, "%.*f", m->decimals, *(const double *)at);
+	}
+	fputs(open[0] ? "}}" : "}", f);
 }
 
 static void print_json(FILE *f, const struct sample *s, double secs)
 {
 	fprintf(f, "{\"interval_sec\":%.3f,\"carrels\":[", secs);
 	for (int i = 0; i < s->n; i++) {
-		const struct entry *e = &s->e[i];
-		fputs(i ? ",\n{\"id\":" : "\n{\"id\":", f);
-		session_json_str(f, e->id);
-		fputs(",\"user\":", f);
-		session_json_str(f, e->user);
-		fprintf(f, ",\"uid\":%u,\"started\":%lld,\"logins\":%d,\"cpu_percent\":", (unsigned)e->uid,
-			(long long)e->started, e->nlogins);
-		json_rate(f, e->cpu_pct, 1);
-		fputs(",\"cpu_usec\":", f);
-		session_json_num(f, e->st.u.cpu_usec);
-		fputs(",\"memory\":{\"current\":", f);
-		session_json_num(f, e->st.u.memory_current);
-		fputs(",\"peak\":", f);
-		session_json_num(f, e->st.u.memory_peak);
-		fputs(",\"high\":", f);
-		session_json_num(f, e->st.memory_high);
-		fputs(",\"max\":", f);
-		session_json_num(f, e->st.u.memory_max);
-		fputs("},\"pids\":{\"current\":", f);
-		session_json_num(f, e->st.u.pids_current);
-		fputs(",\"max\":", f);
-		session_json_num(f, e->st.u.pids_max);
-		fputs("},\"io\":{\"read_bytes\":", f);
-		session_json_num(f, e->st.io_read_bytes);
-		fputs(",\"write_bytes\":", f);
-		session_json_num(f, e->st.io_write_bytes);
-		fputs(",\"read_bytes_per_sec\":", f);
-		json_rate(f, e->io_r, 0);
-		fputs(",\"write_bytes_per_sec\":", f);
-		json_rate(f, e->io_w, 0);
-		fputs("},\"net\":{\"rx_bytes\":", f);
-		session_json_num(f, e->net_rx);
-		fputs(",\"tx_bytes\":", f);
-		session_json_num(f, e->net_tx);
-		fputs(",\"rx_bytes_per_sec\":", f);
-		json_rate(f, e->net_r, 0);
-		fputs(",\"tx_bytes_per_sec\":", f);
-		json_rate(f, e->net_t, 0);
-		fputs("}}", f);
+		fputs(i ? ",\n" : "\n", f);
+		json_entry(f, &s->e[i]);
 	}
 	fputs(s->n ? "\n]}\n" : "]}\n", f);
 }
@@ -607,8 +620,6 @@ struct family {
 	enum unit unit;
 	size_t offset; /* of a uint64_t in struct entry */
 };
-
-#define AT(field) offsetof(struct entry, field)
 
 static const struct family families[] = {
 	{ "carrel_cpu_seconds_total", "counter", "CPU time used by the carrel's processes.", false, SECONDS_US,
