@@ -11,6 +11,7 @@
 # down between two reads.
 . /usr/local/share/carrel-test/lib.sh
 . /usr/local/share/carrel-test/common.sh
+. /usr/local/share/carrel-test/ctl-lib.sh
 
 OUT=$T_WORK/out
 CTL=${T_CARRELCTL:-/usr/local/sbin/carrelctl}
@@ -20,36 +21,10 @@ if [ ! -x "$CTL" ]; then
 	t_finish
 fi
 
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$u" --regid="$u" --init-groups --reset-env -- "$@"
-}
-run() {
-	OUT_TEXT=$("$@" 2>&1)
-	RC=$?
-}
 # carrel_line JSON ID: the one line of top --json about carrel ID.
 carrel_line() { grep "{\"id\":\"$2\"" <<<"$1"; }
-jtop() { sed -n "s/.*\"$2\":\([^,{}]*\).*/\1/p" <<<"$1" | tr -d '"'; }
-jget() { sed -n "s/.*\"$2\":{[^}]*\"$3\":\([^,}]*\).*/\1/p" <<<"$1" | tr -d '"'; }
-json_ok() { ! command -v jq >/dev/null 2>&1 || jq -e . >/dev/null 2>&1 <<<"$1"; }
 # gt A B: A > B as decimal numbers.
 gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
-
-# open_carrel USER TOKEN CMD: a carrel by su - USER running CMD; sets SU_PID and ID.
-open_carrel() {
-	local user=$1 tok=$2 body=$3
-	run_bg "$OUT/$tok" su - "$user" -c "echo begin=$tok; echo session=\$CARREL_SESSION; echo end=$tok; $body"
-	SU_PID=$BG_PID
-	ID=
-	if wait_probe 15 "$OUT/$tok" "$tok"; then
-		ID=$(pv "$OUT/$tok" session)
-		assert_session_live "open $user ($tok)" "$OUT/$tok" "$user" su-l
-	else
-		not_ok "open a carrel for $user" "$(dump "$OUT/$tok")" "syslog: $(syslog_tail)"
-	fi
-}
 
 # --- usage errors
 run "$CTL" top -d 0
