@@ -35,14 +35,11 @@ run "$CTL" top -s bogus
 check_eq "top -s bogus: usage error (exit 2)" 2 "$RC"
 
 # --- two users' carrels: a CPU hog (bounded) for carreltest1, an idle one for carreltest2
-th=$(new_token tophog)
+th=$(new_token tophog) ti=$(new_token topidle)
 open_carrel carreltest1 "$th" "exec timeout 120 sh -c 'while :; do :; done' t85-$th"
-H=$ID
-H_SU=$SU_PID
-ti=$(new_token topidle)
+H=$ID H_SU=$SU_PID
 open_carrel carreltest2 "$ti" "exec -a t85-$ti sleep 120"
-I=$ID
-I_SU=$SU_PID
+I=$ID I_SU=$SU_PID
 if [ -z "$H" ] || [ -z "$I" ]; then
 	not_ok "carrelctl top: two live carrels to watch" "hog=$H idle=$I"
 	t_finish
