@@ -304,3 +304,9 @@ chaos: deps
 	CHAOS_ROUNDS=$(CHAOS_ROUNDS) FAULT_MAX_POINTS=0 LOAD_N=200 T_SCRIPT_TIMEOUT=36000 T_SUITE_TIMEOUT=40000 \
 	CHAOS_STATS=$(CURDIR)/tests/chaos/out/stats LOAD_STATS=$(CURDIR)/tests/chaos/out/stats \
 	CARREL_TESTS="t-96-chaos t-97-faults t-97-load" tests/integration/run.sh
+
+# carrelctl top's and metrics' printers, linked as carrelctl links them.
+tests/unit/test_top: tests/unit/test_top.c tests/unit/tap.h ctl/top.c ctl/sessions.c $(CONF_SRC) $(CG_SRC) $(LIB_SRC) $(HEADERS)
+	$(CC) $(CPPFLAGS) -iquote ctl $(WARN) $(CFLAGS) $(SAN) -o $@ $< ctl/top.c ctl/sessions.c $(CONF_SRC) $(CG_SRC) \
+		$(LIB_SRC) -lconfuse -lcap $(SYSTEMD_LIBS)
+UNIT_TESTS += tests/unit/test_top

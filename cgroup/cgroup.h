@@ -167,4 +167,23 @@ const char *cg_user_path(const struct cg_session *cg, int i);
  * unified hierarchy's mount point, if the carrel is in it); else NULL. */
 const char *cg_ns_cgroup2(const struct cg_session *cg);
 
+/* ------------------------------------------- live figures (carrelctl top, metrics) */
+
+/* cg_usage()'s figures, the user's soft memory limit and the carrel's io
+ * bytes; CG_UNKNOWN where unreadable (memory_high on v1, which has no
+ * soft limit that throttles). */
+struct cg_stat {
+	struct cg_usage u;
+	uint64_t memory_high;			/* user-UID's memory.high */
+	uint64_t io_read_bytes, io_write_bytes; /* the session's, every device, since it began */
+};
+void cg_stat(const struct cg_session *cg, struct cg_stat *st);
+
+/* The pure parsers behind it (cgroup/cgstat.c): the sums over every device
+ * of v2 io.stat's rbytes= and wbytes=, and of v1
+ * blkio.throttle.io_service_bytes_recursive's Read and Write lines.
+ * -EBADMSG for a number that is not one or a sum that overflows. */
+int cg_parse_io_stat(const char *text, uint64_t *rbytes, uint64_t *wbytes);
+int cg_parse_blkio_bytes(const char *text, uint64_t *rbytes, uint64_t *wbytes);
+
 #endif

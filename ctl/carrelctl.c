@@ -22,6 +22,7 @@
 #include "relay.h"
 #include "rundir.h"
 #include "sessions.h"
+#include "top.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -290,6 +291,84 @@ static int cmd_show(int argc, char **argv)
 	if (r < 0)
 		no_carrel(id, r);
 	return r < 0 || fflush(stdout) != 0 ? 1 : 0;
+}
+
+/* ------------------------------------------------------------ top, metrics */
+
+/* The carrels top and metrics may show: every one for root, the caller's
+ * own (carrel-user status) for anyone else. */
+static int visible_carrels(struct session **all, int *n)
+{
+	int r;
+
+	if (geteuid() == 0)
+		return sessions_scan(SESSION_ALL_USERS, all, n);
+	if ((r = own_records(NULL, all, n)) < 0)
+		return r;
+	return r ? 1 : 0; /* 1: carrel-user said what failed */
+}
+
+/* The message for what top or metrics returned: 0 or 1 to exit with. */
+static int top_failed(int r)
+{
+	if (r < 0)
+		err("%s", strerror(-r));
+	return r != 0 || fflush(stdout) != 0;
+}
+
+/* SECONDS for -d: a decimal number within the bounds of top.h. */
+static int parse_delay(const char *arg, int *ms)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(arg, &end);
+	if (errno || end == arg || *end || !(d * 1000 >= TOP_DELAY_MIN_MS && d * 1000 <= TOP_DELAY_MAX_MS))
+		return -EINVAL;
+	*ms = (int)(d * 1000 + 0.5);
+	return 0;
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	struct top_options o = { .sort = TOP_SORT_CPU, .delay_ms = 1000 };
+
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--once") == 0) {
+			o.once = true;
+		} else if (strcmp(a, "--json") == 0) {
+			o.json = true;
+		} else if (strcmp(a, "-d") == 0 || strcmp(a, "-s") == 0 || strcmp(a, "-n") == 0) {
+			const char *v = i + 1 < argc ? argv[++i] : NULL;
+			char *end;
+			if (!v)
+				return usage_error("%s needs a value", a);
+			if (a[1] == 'd' && parse_delay(v, &o.delay_ms) < 0)
+				return usage_error("-d %s: seconds between refreshes, %g to %d", v,
+						   TOP_DELAY_MIN_MS / 1000.0, TOP_DELAY_MAX_MS / 1000);
+			if (a[1] == 's' && top_parse_sort(v, &o.sort) < 0)
+				return usage_error("-s %s: sort by cpu, mem, io, pids, net or id", v);
+			if (a[1] == 'n') {
+				errno = 0;
+				long k = strtol(v, &end, 10);
+				if (errno || end == v || *end || k < 1 || k > 1000000)
+					return usage_error("-n %s: how many tables, 1 to 1000000", v);
+				o.iterations = (int)k;
+			}
+		} else {
+			return usage_error("unexpected argument \"%s\"", a);
+		}
+	}
+	return top_failed(top_run(stdout, &o, visible_carrels));
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	if (argc != 2)
+		return usage_error("unexpected argument \"%s\"", argv[2]);
+	return top_failed(metrics_print(stdout, visible_carrels));
 }
 
 /* ------------------------------------------------------------------- kill */
@@ -605,6 +684,9 @@ static const struct command {
 } commands[] = {
 	{ "list", "list [--json]", false, NULL, cmd_list },
 	{ "show", "show ID [--json] [--config PATH]", false, NULL, cmd_show },
+	{ "top", "top [--once] [--json] [-d SECONDS] [-s cpu|mem|io|pids|net|id] [-n COUNT]", false, NULL,
+	  cmd_top },
+	{ "metrics", "metrics", false, NULL, cmd_metrics },
 	{ "gc", "gc", true, "only root may reap dead carrels", cmd_gc },
 	{ "kill", "kill ID", true, "only root may end a carrel (log out to end your own)",
 	  cmd_kill },
@@ -625,7 +707,7 @@ static void usage(FILE *f)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "%s carrelctl %s\n", i ? "      " : "usage:", commands[i].synopsis);
-	fprintf(f, "list and show work for every user (who sees only their own carrels);\n"
+	fprintf(f, "list, show, top and metrics work for every user (who sees only their own carrels);\n"
 		   "kill, freeze, thaw, enter and limits are for root.  See carrelctl(8).\n");
 }
 

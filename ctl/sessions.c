@@ -708,3 +708,20 @@ int session_show_loaded(FILE *f, const struct session *s, const char *config, bo
 	}
 	return ferror(f) ? -EIO : 0;
 }
+
+/* ------------------------------------------- the formatters, for ctl/top.c */
+
+const char *session_human(uint64_t v, char *buf, size_t size)
+{
+	return human(v, buf, size);
+}
+
+void session_json_str(FILE *f, const char *s)
+{
+	json_str(f, s);
+}
+
+void session_json_num(FILE *f, uint64_t v)
+{
+	json_num(f, v);
+}

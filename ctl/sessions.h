@@ -74,4 +74,11 @@ int session_show(FILE *f, const char *id, uid_t only_uid, const char *config, bo
  * of the keeper, which answers root only; others see them as unknown. */
 int session_show_loaded(FILE *f, const struct session *s, const char *config, bool json);
 
+/* The printers' formatters, for carrelctl top and metrics (ctl/top.c): a
+ * size for people (1.5M, 64M, "max", "?" when unknown), a JSON string, a
+ * JSON number ("max" for no limit, null when unknown). */
+const char *session_human(uint64_t v, char *buf, size_t size);
+void session_json_str(FILE *f, const char *s);
+void session_json_num(FILE *f, uint64_t v);
+
 #endif

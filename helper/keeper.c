@@ -9,6 +9,7 @@
  * on SIGTERM; the keeper then tears everything down.
  */
 #include "carrel.h"
+#include "journal.h"
 #include "state.h"
 #include "util.h"
 
@@ -219,23 +220,46 @@ static unsigned long long acct_value(uint64_t v)
 	return v == CG_UNKNOWN ? 0 : (unsigned long long)v;
 }
 
-/* Accounting: one line when a login opens, one when it closes. */
+/* Accounting: one line when a login opens, one when it closes; in the
+ * journal with its figures as fields where journald runs (journal.h). */
 static void log_login(const struct carrel *c, const struct login *l, const char *event, const char *why)
 {
-	char ns[64], extra[256] = "";
+	char ns[64], extra[320] = "", msg[1024], f[16][320];
+	const char *fields[16];
+	struct cg_stat st;
+	int n = 0;
 
 	if (why) {
-		struct cg_usage u;
-		cg_usage(c->cg, &u);
+		cg_stat(c->cg, &st);
 		snprintf(extra, sizeof(extra),
 			 " reason=\"%s\" duration=%llds memory_peak=%llu cpu_usec=%llu oom_kills=%llu pids_peak=%llu",
-			 why, (long long)(time(NULL) - l->started), acct_value(u.memory_peak), acct_value(u.cpu_usec),
-			 acct_value(u.oom_kills), acct_value(u.pids_peak));
+			 why, (long long)(time(NULL) - l->started), acct_value(st.u.memory_peak),
+			 acct_value(st.u.cpu_usec), acct_value(st.u.oom_kills), acct_value(st.u.pids_peak));
 	}
-	syslog(LOG_INFO, "%s session=%s user=%s uid=%u service=%s tty=%s rhost=%s scope=%s namespaces=%s cgroup=%s%s",
-	       event, c->id, c->user, (unsigned)c->uid, l->service, l->tty, l->rhost,
-	       c->policy.scope == CARREL_SCOPE_USER ? "user" : "session",
-	       ns_list(c->policy.namespaces, ns, sizeof(ns)), cg_count(c->cg) ? cg_path(c->cg, 0) : "-", extra);
+	snprintf(msg, sizeof(msg), "%s session=%s user=%s uid=%u service=%s tty=%s rhost=%s scope=%s namespaces=%s cgroup=%s%s",
+		 event, c->id, c->user, (unsigned)c->uid, l->service, l->tty, l->rhost,
+		 c->policy.scope == CARREL_SCOPE_USER ? "user" : "session",
+		 ns_list(c->policy.namespaces, ns, sizeof(ns)), cg_count(c->cg) ? cg_path(c->cg, 0) : "-", extra);
+#define FIELD(...) (snprintf(f[n], sizeof(f[n]), __VA_ARGS__), fields[n] = f[n], n++)
+	FIELD("CARREL_EVENT=%s", event);
+	FIELD("CARREL_SESSION=%s", c->id);
+	FIELD("USER_ID=%u", (unsigned)c->uid);
+	FIELD("CARREL_USER=%s", c->user);
+	FIELD("CARREL_SERVICE=%s", l->service);
+	FIELD("CARREL_TTY=%s", l->tty);
+	FIELD("CARREL_RHOST=%s", l->rhost);
+	if (why) {
+		FIELD("CARREL_REASON=%s", why);
+		FIELD("CARREL_DURATION_SEC=%lld", (long long)(time(NULL) - l->started));
+		FIELD("CARREL_MEMORY_PEAK_BYTES=%llu", acct_value(st.u.memory_peak));
+		FIELD("CARREL_CPU_USEC=%llu", acct_value(st.u.cpu_usec));
+		FIELD("CARREL_OOM_KILLS=%llu", acct_value(st.u.oom_kills));
+		FIELD("CARREL_PIDS_PEAK=%llu", acct_value(st.u.pids_peak));
+		FIELD("CARREL_IO_READ_BYTES=%llu", acct_value(st.io_read_bytes));
+		FIELD("CARREL_IO_WRITE_BYTES=%llu", acct_value(st.io_write_bytes));
+	}
+#undef FIELD
+	journal_line(LOG_INFO, msg, fields, n);
 }
 
 /* R, with MSG in E when there is one. */

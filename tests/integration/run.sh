@@ -155,6 +155,8 @@ setup_stage() {
 	install -m 0644 tests/lib.sh tests/integration/common.sh "$T_SHARE/" || return 1
 	install -m 0755 tests/integration/probe.sh tests/integration/limits.sh tests/integration/t-*.sh tests/integration/run.sh "$T_SHARE/" || return 1
 	install -m 0644 tests/integration/t9x-lib.sh tests/integration/t9x-aid.c tests/integration/t9x-userns-probe.sh "$T_SHARE/" || return 1
+	# The carrelctl tests' helpers, and the Prometheus text format checker of t-85-top.sh.
+	install -m 0644 tests/integration/ctl-lib.sh tests/integration/promcheck.awk "$T_SHARE/" || return 1
 	# The chaos, fault and load drivers (tests/chaos/) for t-96-*.sh and t-97-*.sh.
 	install -m 0644 tests/chaos/*.c "$T_SHARE/" && install -m 0755 tests/chaos/*.sh "$T_SHARE/" || return 1
 	if [ -x tests/unit/seccomp_probe ]; then install -m 0755 tests/unit/seccomp_probe "$T_SHARE/" || return 1; fi

@@ -20,25 +20,7 @@ if [ ! -x "$CTL" ]; then
 	t_finish
 fi
 
-# as USER CMD...: CMD as USER without a PAM session (so no new carrel).
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$u" --regid="$u" --init-groups --reset-env -- "$@"
-}
-
-# run CMD...: OUT_TEXT and RC of CMD (stdout and stderr together).
-run() {
-	OUT_TEXT=$("$@" 2>&1)
-	RC=$?
-}
-
-# jtop LINE KEY: a top-level scalar of a one-line JSON object.
-jtop() { sed -n "s/.*\"$2\":\([^,{}]*\).*/\1/p" <<<"$1" | tr -d '"'; }
-# jget LINE OBJ KEY: KEY of the flat object "OBJ":{...}.
-jget() { sed -n "s/.*\"$2\":{[^}]*\"$3\":\([^,}]*\).*/\1/p" <<<"$1" | tr -d '"'; }
-# json_ok TEXT: valid JSON (when jq is there to tell).
-json_ok() { ! command -v jq >/dev/null 2>&1 || jq -e . >/dev/null 2>&1 <<<"$1"; }
+. /usr/local/share/carrel-test/ctl-lib.sh
 
 # cgfile ID FILE [parent]: FILE of the session's hierarchy that has it (or of user-UID).
 cgfile() {
@@ -57,21 +39,6 @@ now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 
 # within LO HI V: LO <= V <= HI.
 within() { [ -n "$3" ] && [ "$3" -ge "$1" ] && [ "$3" -le "$2" ]; }
-
-# open_carrel USER TOKEN CMD: a carrel by su - USER, running CMD after
-# printing begin/session/end lines; sets SU_PID and ID.
-open_carrel() {
-	local user=$1 tok=$2 body=$3
-	run_bg "$OUT/$tok" su - "$user" -c "echo begin=$tok; echo session=\$CARREL_SESSION; echo end=$tok; $body"
-	SU_PID=$BG_PID
-	ID=
-	if wait_probe 15 "$OUT/$tok" "$tok"; then
-		ID=$(pv "$OUT/$tok" session)
-		assert_session_live "open $user ($tok)" "$OUT/$tok" "$user" su-l
-	else
-		not_ok "open a carrel for $user" "$(dump "$OUT/$tok")" "syslog: $(syslog_tail)"
-	fi
-}
 
 # --- usage errors and check-config (no carrel needed)
 run "$CTL"

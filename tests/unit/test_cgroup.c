@@ -305,6 +305,31 @@ static void test_words(void)
 	      "controller lists: whole words only, comma- or space-separated");
 }
 
+/* The io bytes of carrelctl top and metrics (cgroup/cgstat.c). */
+static void test_io_parsers(void)
+{
+	uint64_t r = 1, w = 1;
+
+	check(cg_parse_io_stat("254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n"
+			       "7:1 rbytes=100 wbytes=1 rios=3 wios=1 dbytes=0 dios=0\n",
+			       &r, &w) == 0 && r == 4196 && w == 8193,
+	      "io.stat: rbytes and wbytes summed over devices");
+	check(cg_parse_io_stat("", &r, &w) == 0 && r == 0 && w == 0, "io.stat: empty (no io yet) is 0");
+	check(cg_parse_io_stat("8:0 rbytes=12x wbytes=1\n", &r, &w) == -EBADMSG, "io.stat: a number with junk is refused");
+	check(cg_parse_io_stat("8:0 rbytes=-1 wbytes=1\n", &r, &w) == -EBADMSG, "io.stat: a negative number is refused");
+	check(cg_parse_io_stat("8:0 rbytes=18446744073709551615\n8:1 rbytes=1\n", &r, &w) == -EBADMSG,
+	      "io.stat: a sum that overflows is refused");
+	check(cg_parse_io_stat("8:0 xrbytes=5 wbytes=7", &r, &w) == 0 && r == 0 && w == 7,
+	      "io.stat: only whole keys count, a last line without a newline too");
+	check(cg_parse_blkio_bytes("254:0 Read 4096\n254:0 Write 512\n254:0 Sync 4608\n254:0 Async 0\n"
+				   "254:0 Discard 0\n254:0 Total 4608\n7:0 Read 10\n7:0 Write 0\nTotal 4618\n",
+				   &r, &w) == 0 && r == 4106 && w == 512,
+	      "blkio: Read and Write lines summed over devices, the totals not counted twice");
+	check(cg_parse_blkio_bytes("Total 0\n", &r, &w) == 0 && r == 0 && w == 0, "blkio: no device yet is 0");
+	check(cg_parse_blkio_bytes("8:0 Read -5\n8:0 Write 3 4\n", &r, &w) == 0 && r == 0 && w == 0,
+	      "blkio: malformed lines are not counted");
+}
+
 int main(void)
 {
 	test_cg_parse_proc_cgroup();
@@ -315,5 +340,6 @@ int main(void)
 	test_hierarchies();
 	test_words();
 	test_from_state();
+	test_io_parsers();
 	return tap_done();
 }
