@@ -84,6 +84,16 @@ uint64_t cg_read_value(const char *dir, const char *file, const char *key)
 	return v;
 }
 
+void read_file_line(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[CG_PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (read_file(path, buf, size) <= 0)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
 void cg_fill(uint64_t *field, uint64_t v)
 {
 	if (*field == CG_UNKNOWN)
@@ -176,7 +186,7 @@ void cg_session_freep(struct cg_session **cg)
 static int find_mounts(struct cg_mount *m, int max, char *ctrls2, size_t size)
 {
 	static const char *const all[] = { "memory", "pids", "cpu", "cpuacct", "freezer", "blkio", "io",
-					   "hugetlb", "cpuset", "devices" };
+					   "hugetlb", "cpuset", "devices", "perf_event" };
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[1024], path[CG_PATH_MAX];
 	int n = 0;
@@ -580,6 +590,8 @@ static int fs_create(struct cg_session *cg, const struct carrel_limits *lim, str
 			return r;
 		if (mkdir(h->session, 0755) < 0)
 			return cg_fail(e, -errno, "cannot create %s: %s", h->session, strerror(errno));
+		if (h->ops->session_created && (r = h->ops->session_created(h, lim, e)) < 0)
+			return r;
 	}
 	return 0;
 }

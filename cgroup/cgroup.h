@@ -28,7 +28,7 @@
 #include "error.h"
 #include "policy.h"
 
-#define CG_MAX_HIER 8
+#define CG_MAX_HIER 12
 #define CG_PATH_MAX 512
 
 /* A value that could not be read (CARREL_UNLIMITED is "max"). */
@@ -112,6 +112,17 @@ int cg_keeper_unit(const struct cg_session *cg, pid_t pid, struct carrel_error *
 int cg_set_limits(const struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e);
 /* The user's limits now, read back; what cannot be read keeps LIM's value. */
 void cg_read_limits(const struct cg_session *cg, struct carrel_limits *lim);
+
+/*
+ * The limits that name this machine's devices and CPUs, checked here
+ * (check-config, and the helper before it creates the cgroups): io_max
+ * paths resolve to whole disks, devices_* to major:minor, cpusets meet the
+ * CPUs and nodes online.  0, with a note in WARN (may be NULL) where a
+ * value was cut (a cpuset reaching past the machine) or matches nothing;
+ * -errno with E naming the item and *KEY the key at fault.
+ */
+int cg_check_limits(const struct carrel_limits *lim, char *warn, size_t wsize, const char **key,
+		    struct carrel_error *e);
 
 /* What the carrel's cgroups say now; CG_UNKNOWN where unreadable. */
 struct cg_usage {

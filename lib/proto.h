@@ -26,7 +26,7 @@
 #define CARREL_MSG_CLOSE 'C'
 #define CARREL_MSG_CLOSED 'K'
 /* The most fds one message carries. */
-#define CARREL_PROTO_MAX_FDS 16
+#define CARREL_PROTO_MAX_FDS 24
 
 /*
  * module -> helper, the first message on fd 3: the policy the module has

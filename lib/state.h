@@ -27,7 +27,7 @@
 #define STATE_VERSION 2
 /* Bounds of the file and of its cgroup paths (cgroup/ keeps within them). */
 #define STATE_MAX (64 * 1024)
-#define STATE_MAX_CGROUPS 8
+#define STATE_MAX_CGROUPS 12
 #define STATE_PATH_MAX 512
 
 struct session_login {
