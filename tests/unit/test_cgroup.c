@@ -216,19 +216,20 @@ static void test_hierarchies(void)
 	struct cg_mount split[] = { mnt("/sys/fs/cgroup/unified", "", true), mnt("/sys/fs/cgroup/memory", "memory", false) };
 
 	memset(&cg, 0, sizeof(cg));
-	check(cg_pick_hierarchies(&cg, hybrid, (int)ARRAY_SIZE(hybrid), "hugetlb\n") == 0 && cg.n == 5 &&
-		      cg.version == 1 && cg_ns_cgroup2(&cg) == NULL,
-	      "hierarchies, hybrid host: the five v1 ones with carrel's controllers, once each; cgroup2 (hugetlb only) not used");
+	check(cg_pick_hierarchies(&cg, hybrid, (int)ARRAY_SIZE(hybrid), "hugetlb\n") == 0 && cg.n == 6 &&
+		      cg.version == 1 && cg_ns_cgroup2(&cg) && strcmp(cg_ns_cgroup2(&cg), "/sys/fs/cgroup/unified") == 0,
+	      "hierarchies, hybrid host: the five v1 ones with carrel's controllers, once each; cgroup2 for hugetlb");
 	h = cg_hier_with(&cg, "cpuacct");
 	check(h && h->ops == &cg_v1_ops && strcmp(h->mount, "/sys/fs/cgroup/cpu,cpuacct") == 0 &&
-		      cg_hier_with(&cg, "freezer") && cg_hier_with(&cg, "hugetlb") == NULL,
+		      cg_hier_with(&cg, "freezer") && cg_hier_with(&cg, "hugetlb") &&
+		      cg_hier_with(&cg, "hugetlb")->ops == &cg_v2_ops,
 	      "hierarchies, hybrid host: a controller is found in the hierarchy that has it");
 
 	memset(&cg, 0, sizeof(cg));
 	check(cg_pick_hierarchies(&cg, unified, 1, "cpuset cpu io memory hugetlb pids rdma misc\n") == 0 && cg.n == 1 &&
-		      cg.version == 2 && strcmp(cg.h[0].controllers, "memory,pids,cpu,io") == 0 &&
+		      cg.version == 2 && strcmp(cg.h[0].controllers, "memory,pids,cpu,io,cpuset,hugetlb") == 0 &&
 		      cg.h[0].ops == &cg_v2_ops && strcmp(cg_ns_cgroup2(&cg), "/sys/fs/cgroup") == 0,
-	      "hierarchies, unified host: one v2 hierarchy with memory, pids, cpu, io");
+	      "hierarchies, unified host: one v2 hierarchy with memory, pids, cpu, io, cpuset, hugetlb");
 
 	memset(&cg, 0, sizeof(cg));
 	check(cg_pick_hierarchies(&cg, split, 2, "io\n") == 0 && cg.n == 2 && cg.version == 1 &&
