@@ -63,7 +63,7 @@ cg_discover() {
 		else
 			set --
 			for c in ${ctrls//,/ }; do
-				case $c in memory | pids | cpu | cpuacct | freezer | blkio) set -- "$@" "$c" ;; esac
+				case $c in memory | pids | cpu | cpuacct | freezer | blkio | cpuset | devices | hugetlb | perf_event) set -- "$@" "$c" ;; esac
 			done
 			[ $# -gt 0 ] || continue
 			read -r mp root < <(mount_of cgroup "$1")
@@ -117,12 +117,18 @@ outer() {
 			exit 77
 		fi
 		made+=("$dir/$testcg")
+		# A v1 cpuset takes no task until it has CPUs and memory nodes.
+		if [ -f "$dir/cpuset.cpus" ] && [ -f "$dir/cpuset.mems" ] && [ ! -f "$dir/cgroup.controllers" ]; then
+			cat "$dir/cpuset.cpus" >"$dir/$testcg/cpuset.cpus"
+			cat "$dir/cpuset.mems" >"$dir/$testcg/cpuset.mems"
+		fi
 	done
 	export T_TESTCG_DIRS="${made[*]}"
 	# Also on an early exit (the checks below do the same, and report).
 	t_on_exit "for d in ${made[*]}; do find \"\$d\" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null; rmdir \"\$d\" 2>/dev/null; done"
 	export T_CG_MEMORY T_CG_PIDS T_CG_CPU="${T_CG_CPU:-}" T_CG_CPUACCT="${T_CG_CPUACCT:-}" \
-		T_CG_FREEZER="${T_CG_FREEZER:-}" T_CG_BLKIO="${T_CG_BLKIO:-}" T_CG_UNIFIED="${T_CG_UNIFIED:-}"
+		T_CG_FREEZER="${T_CG_FREEZER:-}" T_CG_BLKIO="${T_CG_BLKIO:-}" T_CG_UNIFIED="${T_CG_UNIFIED:-}" \
+		T_CG_CPUSET="${T_CG_CPUSET:-}" T_CG_DEVICES="${T_CG_DEVICES:-}"
 
 	# The helper's state directory (STATEDIR, compiled in; the default):
 	# a tmpfs covers it in the namespace; made here only as a mount point.
@@ -413,7 +419,7 @@ write_env() {
 	{
 		for v in T_WORK T_SHARE T_PORT T_CONF T_SSH_CONFIG T_SYSLOG T_SSHD_PID T_SSHD_LOG \
 			T_RUNNER_PID T_CG_MEMORY T_CG_PIDS T_CG_CPU T_CG_CPUACCT T_CG_FREEZER T_CG_BLKIO \
-			T_CG_UNIFIED; do
+			T_CG_UNIFIED T_CG_CPUSET T_CG_DEVICES; do
 			printf 'export %s=%q\n' "$v" "${!v}"
 		done
 		echo "export T_MODULE=$T_WORK/lib/pam_carrel.so"
