@@ -141,6 +141,10 @@ int cg_wait_frozen(const struct cg_hier *h, bool freeze, bool ask_again, struct 
 /* The first line of DIR/FILE, without its newline, into BUF ("" if unreadable). */
 void read_file_line(const char *dir, const char *file, char *buf, size_t size);
 
+/* The bytes read and written in DIR/FILE (v2 io.stat: "rbytes=", "wbytes=";
+ * v1 io_service_bytes: "Read", "Write"), summed over the disks, into U. */
+void cg_io_bytes(const char *dir, const char *file, const char *rkey, const char *wkey, struct cg_usage *u);
+
 /* *FIELD = V unless *FIELD is known already or V is unknown. */
 void cg_fill(uint64_t *field, uint64_t v);
 

@@ -94,6 +94,31 @@ void read_file_line(const char *dir, const char *file, char *buf, size_t size)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+void cg_io_bytes(const char *dir, const char *file, const char *rkey, const char *wkey, struct cg_usage *u)
+{
+	char path[CG_PATH_MAX + 64], buf[8192], *save = NULL;
+	unsigned long long v, rsum = 0, wsum = 0;
+	size_t rl = strlen(rkey), wl = strlen(wkey);
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return;
+	for (char *w = strtok_r(buf, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+		/* v2 "rbytes=N", v1 "Read N": the number is after '=' or in the next word. */
+		bool r = strncmp(w, rkey, rl) == 0, wr = strncmp(w, wkey, wl) == 0;
+		const char *num = r ? w + rl : wr ? w + wl : NULL;
+
+		if (!num)
+			continue;
+		if (!*num)
+			num = strtok_r(NULL, " \n", &save);
+		if (num && sscanf(num, "%llu", &v) == 1)
+			*(r ? &rsum : &wsum) += v;
+	}
+	cg_fill(&u->io_read_bytes, rsum);
+	cg_fill(&u->io_write_bytes, wsum);
+}
+
 void cg_fill(uint64_t *field, uint64_t v)
 {
 	if (*field == CG_UNKNOWN)
@@ -479,6 +504,7 @@ void cg_usage(const struct cg_session *cg, struct cg_usage *u)
 	u->memory_current = u->memory_peak = u->memory_max = CG_UNKNOWN;
 	u->pids_current = u->pids_peak = u->pids_max = CG_UNKNOWN;
 	u->cpu_usec = u->throttled_usec = u->user_throttled_usec = u->oom_kills = CG_UNKNOWN;
+	u->io_read_bytes = u->io_write_bytes = u->memory_high_events = u->hugetlb_max_events = CG_UNKNOWN;
 	for (int i = 0; i < cg->n; i++)
 		cg->h[i].ops->usage(&cg->h[i], u);
 }

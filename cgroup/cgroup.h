@@ -132,6 +132,10 @@ struct cg_usage {
 	uint64_t throttled_usec;      /* this carrel's tasks, by any ancestor's cpu_max */
 	uint64_t user_throttled_usec; /* user-UID's own cpu.stat: where cpu_max applies */
 	uint64_t oom_kills;
+	/* The seed's other controllers (accounting at close, carrelctl top). */
+	uint64_t io_read_bytes, io_write_bytes; /* this carrel's, every disk */
+	uint64_t memory_high_events;		 /* user-UID's: times over memory_high (v2) */
+	uint64_t hugetlb_max_events;		 /* user-UID's: huge page allocations refused */
 };
 void cg_usage(const struct cg_session *cg, struct cg_usage *u);
 

@@ -423,6 +423,10 @@ static void v1_usage(const struct cg_hier *h, struct cg_usage *u)
 		cg_fill(&u->pids_peak, cg_read_value(h->session, "pids.peak", ""));
 		cg_fill(&u->pids_max, cg_read_value(h->user, "pids.max", ""));
 	}
+	if (has(h, "blkio"))
+		cg_io_bytes(h->session, "blkio.throttle.io_service_bytes", "Read", "Write", u);
+	if (has(h, "hugetlb"))
+		cg_fill(&u->hugetlb_max_events, cg_read_value(h->user, "hugetlb.2MB.failcnt", ""));
 	if (has(h, "cpuacct"))
 		cg_fill(&u->cpu_usec, per_1000(cg_read_value(h->session, "cpuacct.usage", "")));
 	if (has(h, "cpu")) {

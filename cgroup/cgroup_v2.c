@@ -256,6 +256,12 @@ static void v2_usage(const struct cg_hier *h, struct cg_usage *u)
 		cg_fill(&u->pids_peak, cg_read_value(h->session, "pids.peak", ""));
 		cg_fill(&u->pids_max, cg_read_value(h->user, "pids.max", ""));
 	}
+	if (has(h, "memory"))
+		cg_fill(&u->memory_high_events, cg_read_value(h->user, "memory.events", "high"));
+	if (has(h, "io"))
+		cg_io_bytes(h->session, "io.stat", "rbytes=", "wbytes=", u);
+	if (has(h, "hugetlb"))
+		cg_fill(&u->hugetlb_max_events, cg_read_value(h->user, "hugetlb.2MB.events", "max"));
 	if (has(h, "cpu")) {
 		cg_fill(&u->cpu_usec, cg_read_value(h->session, "cpu.stat", "usage_usec"));
 		cg_fill(&u->throttled_usec, cg_read_value(h->session, "cpu.stat.local", "throttled_usec"));

@@ -164,15 +164,17 @@ static unsigned long long acct_value(uint64_t v)
 /* Accounting: one line when a login opens, one when it closes. */
 static void log_login(const struct carrel *c, const struct login *l, const char *event, const char *why)
 {
-	char ns[64], extra[256] = "";
+	char ns[64], extra[512] = "";
 
 	if (why) {
 		struct cg_usage u;
 		cg_usage(c->cg, &u);
 		snprintf(extra, sizeof(extra),
-			 " reason=\"%s\" duration=%llds memory_peak=%llu cpu_usec=%llu oom_kills=%llu pids_peak=%llu",
+			 " reason=\"%s\" duration=%llds memory_peak=%llu cpu_usec=%llu oom_kills=%llu pids_peak=%llu"
+			 " io_read_bytes=%llu io_write_bytes=%llu memory_high_events=%llu hugetlb_max_events=%llu",
 			 why, (long long)(time(NULL) - l->started), acct_value(u.memory_peak), acct_value(u.cpu_usec),
-			 acct_value(u.oom_kills), acct_value(u.pids_peak));
+			 acct_value(u.oom_kills), acct_value(u.pids_peak), acct_value(u.io_read_bytes),
+			 acct_value(u.io_write_bytes), acct_value(u.memory_high_events), acct_value(u.hugetlb_max_events));
 	}
 	syslog(LOG_INFO, "%s session=%s user=%s uid=%u service=%s tty=%s rhost=%s scope=%s namespaces=%s cgroup=%s%s",
 	       event, c->id, c->user, (unsigned)c->uid, l->service, l->tty, l->rhost,

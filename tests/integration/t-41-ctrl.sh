@@ -88,7 +88,7 @@ fi
 if [ -z "$LOOP" ]; then
 	skip "ctrl: io_max: direct writes at 3-5 MiB/s" "no loop device (losetup failed)"
 else
-	io="dd if=/dev/zero of=$LOOP bs=1M count=16 oflag=direct 2>&1 | tail -n 1; echo end=done"
+	io="echo session=\$CARREL_SESSION; dd if=/dev/zero of=$LOOP bs=1M count=16 oflag=direct 2>&1 | tail -n 1; echo end=done"
 	tok=$(new_token t41-io)
 	t0=$EPOCHREALTIME
 	run_bg "$OUT/$tok" timeout 90 tssh carreltest1@carrel-test "$io"
@@ -102,6 +102,20 @@ else
 		ok "ctrl: io_max wbps=4M: direct writes to $LOOP ran at $rate MiB/s (3-5)"
 	else
 		not_ok "ctrl: io_max wbps=4M: direct writes run at 3-5 MiB/s" "rate=${rate:-?}" "$(dump "$OUT/$tok")" "syslog: $(syslog_tail)"
+	fi
+	# Accounting at close: the keeper's close line counts the bytes written.
+	sid=$(pv "$OUT/$tok" session)
+	closed() { grep -a "close session=$sid " "$T_SYSLOG" | grep -q io_write_bytes=; }
+	if [ -n "$sid" ] && wait_until 20 closed; then
+		line=$(grep -a "close session=$sid " "$T_SYSLOG" | tail -n 1)
+		wb=$(sed -n 's/.* io_write_bytes=\([0-9]*\).*/\1/p' <<<"$line")
+		if [ "${wb:-0}" -ge 16777216 ]; then
+			ok "ctrl: the close line counts the 16 MiB written (io_write_bytes=$wb)"
+		else
+			not_ok "ctrl: the close line counts the 16 MiB written" "$line"
+		fi
+	else
+		not_ok "ctrl: a close line with io_write_bytes for session ${sid:-?}" "$(syslog_tail)"
 	fi
 fi
 
