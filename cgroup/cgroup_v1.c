@@ -264,6 +264,15 @@ static int devices(const struct cg_hier *h, const struct carrel_limits *lim, str
 
 	if (old && rules) {
 		cg_record_read(h->user, old);
+		/* The same rules as the user's other logins: nothing to redo (and
+		 * no moment where their denies are taken back). */
+		if (memcmp(old->devices_deny, lim->devices_deny, sizeof(old->devices_deny)) == 0 &&
+		    memcmp(old->devices_allow, lim->devices_allow, sizeof(old->devices_allow)) == 0 &&
+		    lim->devices_deny[0][0]) {
+			free(old);
+			free(rules);
+			return 0;
+		}
 		if (cg_dev_resolve(old, &rules[0], NULL, 0, NULL) < 0)
 			rules[0].n_deny = 0;
 		r = cg_dev_resolve(lim, &rules[1], NULL, 0, e);

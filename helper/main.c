@@ -11,6 +11,7 @@
  * operation does not need.
  */
 #include "carrel.h"
+#include "ctrl.h"
 #include "seccomp_profile.h"
 #include "util.h"
 
@@ -289,7 +290,7 @@ static int recv_policy(struct carrel *c, struct carrel_reply *reply)
 	if (r == 0 && (!memchr(p->hostname, 0, sizeof(p->hostname)) || !memchr(p->seccomp, 0, sizeof(p->seccomp)) ||
 		       (p->namespaces & ~0x7fu) || p->tmp_size == 0 || p->on_error > CARREL_ON_ERROR_ALLOW ||
 		       p->tmp > CARREL_TMP_SHARED || p->cgroup_parent > CARREL_CGROUP_PARENT_AUTO ||
-		       p->scope > CARREL_SCOPE_USER))
+		       p->scope > CARREL_SCOPE_USER || !carrel_limits_form_ok(&p->limits)))
 		r = -EINVAL;
 	if (r < 0) {
 		proto_error(reply, r, "policy", "no valid policy from the module");

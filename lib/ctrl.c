@@ -222,6 +222,20 @@ int carrel_parse_dev_item(const char *label, const char *s, struct carrel_dev_it
 	return 0;
 }
 
+bool carrel_limits_form_ok(const struct carrel_limits *lim)
+{
+	const char(*lists[])[CARREL_ITEM_MAX + 1] = { lim->io_max, lim->hugetlb_max, lim->devices_deny,
+						      lim->devices_allow };
+
+	if (!memchr(lim->cpuset_cpus, 0, sizeof(lim->cpuset_cpus)) || !memchr(lim->cpuset_mems, 0, sizeof(lim->cpuset_mems)))
+		return false;
+	for (size_t k = 0; k < ARRAY_SIZE(lists); k++)
+		for (size_t i = 0; i < CARREL_LIST_MAX; i++)
+			if (!memchr(lists[k][i], 0, CARREL_ITEM_MAX + 1))
+				return false;
+	return true;
+}
+
 size_t carrel_list_len(const char (*list)[CARREL_ITEM_MAX + 1])
 {
 	size_t n = 0;

@@ -56,6 +56,9 @@ struct carrel_dev_item {
 int carrel_parse_dev_item(const char *label, const char *s, struct carrel_dev_item *out, char *why,
 			  size_t size);
 
+/* Whether every string of LIM ends within its field (a policy off the wire). */
+bool carrel_limits_form_ok(const struct carrel_limits *lim);
+
 /* The number of items of a list limit (they end at the first ""). */
 size_t carrel_list_len(const char (*list)[CARREL_ITEM_MAX + 1]);
 
