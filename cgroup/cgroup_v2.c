@@ -62,9 +62,10 @@ static int cpuset(const struct cg_hier *h, const struct carrel_limits *lim, stru
 	if ((r = cg_cpuset_fit("limits.cpuset_cpus", lim->cpuset_cpus, avail_cpus, cpus, sizeof(cpus), NULL, 0, e)) < 0 ||
 	    (r = cg_cpuset_fit("limits.cpuset_mems", lim->cpuset_mems, avail_mems, mems, sizeof(mems), NULL, 0, e)) < 0)
 		return r;
-	if ((r = cg_put(h->user, "cpuset.cpus", cpus[0] ? cpus : "\n", false, e)) < 0)
+	/* Nothing asked: no error where the parent has no cpuset to give. */
+	if ((r = cg_put(h->user, "cpuset.cpus", cpus[0] ? cpus : "\n", !cpus[0], e)) < 0)
 		return r;
-	return cg_put(h->user, "cpuset.mems", mems[0] ? mems : "\n", false, e);
+	return cg_put(h->user, "cpuset.mems", mems[0] ? mems : "\n", !mems[0], e);
 }
 
 /* io_max as io.max lines; devices no longer listed get "max" again. */
