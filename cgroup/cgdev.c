@@ -446,9 +446,9 @@ void cg_record_read(const char *dir, struct carrel_limits *lim)
 	size_t count[ARRAY_SIZE(listed)] = { 0 };
 	ssize_t n = getxattr(dir, RECORD_XATTR, buf, sizeof(buf) - 1);
 
-	if (n < 0 && errno != ENODATA)
-		return; /* no record can be kept here: the limits stay as they are */
-	buf[n < 0 ? 0 : n] = '\0';
+	if (n < 0)
+		return; /* none here (or none can be kept): the limits stay as they are */
+	buf[n] = '\0';
 	for (size_t k = 0; k < ARRAY_SIZE(listed); k++)
 		memset((char *)lim + listed[k].offset, 0, sizeof(lim->io_max));
 	for (char *line = buf, *end; *line; line = end) {
