@@ -22,6 +22,7 @@ NODE=/dev/carrel-t41-gpu0
 install -d -m 0755 "$T41"
 cp -p "$T_CONF" "$T41/good.conf"
 t_on_exit "cp -p '$T41/good.conf' '$T_CONF'"
+pv_has() { [ -n "$(pv "$1" session)" ]; }
 conf() { { cat "$T41/good.conf"; printf '%s\n' '# t-41-ctrl' "$@"; } >"$T_CONF"; }
 
 [ -e "$NODE" ] && { skip "ctrl: $NODE exists already (not this test's)"; t_finish; }
@@ -118,6 +119,33 @@ else
 		not_ok "ctrl: a close line with io_write_bytes for session ${sid:-?}" "$(syslog_tail)"
 	fi
 fi
+
+# ---- 4. carrelctl limits: a live change to a running carrel of carreltest2
+CTL=${T_CARRELCTL:-/usr/local/sbin/carrelctl}
+tok=$(new_token t41-live)
+run_bg "$OUT/$tok" timeout 90 tssh carreltest2@carrel-test 'echo session=$CARREL_SESSION; sleep 60'
+hold=$BG_PID
+if wait_until 30 pv_has "$OUT/$tok"; then
+	sid=$(pv "$OUT/$tok" session)
+	out=$("$CTL" limits carreltest2 --devices-allow "$NODE rw" 2>&1)
+	check_eq "ctrl: carrelctl limits carreltest2 --devices-allow \"$NODE rw\" succeeds" "" "$out"
+	out=$("$CTL" enter "$sid" sh -c '(exec 3<>/dev/carrel-t41-gpu0) 2>&1; echo entered' 2>&1)
+	if [[ "$out" == *"No such device or address"* ]]; then
+		ok "ctrl: after the live change carreltest2's running carrel opens 195:0 (ENXIO)"
+	else
+		not_ok "ctrl: after the live change carreltest2's running carrel opens 195:0 (ENXIO)" "$out"
+	fi
+	out=$("$CTL" limits carreltest2 2>&1)
+	if grep -qF "devices_allow = {\"$NODE rw\"}" <<<"$out" && grep -qF 'devices_deny = {"/dev/carrel-t41-gpu* rwm"}' <<<"$out"; then
+		ok "ctrl: carrelctl limits shows the live device rules (carrel's record)"
+	else
+		not_ok "ctrl: carrelctl limits shows the live device rules" "$out"
+	fi
+else
+	not_ok "ctrl: carreltest2's held session comes up" "$(dump "$OUT/$tok")"
+fi
+kill "$hold" 2>/dev/null
+wait_pid 30 "$hold"
 
 wait_until 30 no_sessions || not_ok "ctrl: every session ended" "$(ls "$SESSIONS_DIR")"
 t_finish
