@@ -16,7 +16,6 @@
 #include <fnmatch.h>
 #include <glob.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,15 +96,15 @@ static int resolve_dev_item(const char *label, const char *s, struct cg_dev_rule
 			    char *warn, size_t wsize, struct carrel_error *e)
 {
 	struct carrel_dev_item it;
-	char why[512], base[CARREL_ITEM_MAX + 1];
+	char why[512];
+	const char *base;
 	glob_t g = { 0 };
 	struct stat st;
 	int found = 0, r;
 
 	if ((r = carrel_parse_dev_item(label, s, &it, why, sizeof(why))) < 0)
 		return cg_fail(e, r, "%s", why);
-	snprintf(base, sizeof(base), "%s", it.pattern);
-	snprintf(base, sizeof(base), "%s", basename(base));
+	base = strrchr(it.pattern, '/') + 1; /* a path under /dev/: it has one */
 	if (!it.glob) {
 		if (stat(it.pattern, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
 			add_rule(rules, n, S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev),
@@ -192,7 +191,7 @@ static int bpf_access(unsigned a)
  * beyond the rule's, or (deny) asks any of it, return the verdict. */
 static void emit_rule(struct bpf_insn *p, size_t *n, const struct cg_dev_rule *r, bool allow)
 {
-	size_t start = *n, len = r->minor == -1 ? 7 : 8;
+	size_t len = r->minor == -1 ? 7 : 8;
 	int acc = bpf_access(r->access);
 
 	p[(*n)++] = JNE_IMM(BPF_REG_3, r->type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK, (short)(len - 1));
@@ -204,7 +203,6 @@ static void emit_rule(struct bpf_insn *p, size_t *n, const struct cg_dev_rule *r
 	p[(*n)++] = allow ? JNE_IMM(BPF_REG_0, 0, 2) : JEQ_IMM(BPF_REG_0, 0, 2);
 	p[(*n)++] = MOV_IMM(BPF_REG_0, allow ? 1 : 0);
 	p[(*n)++] = EXIT();
-	(void)start;
 }
 
 /* The program: the ordinary devices and the allows pass, then the denies
