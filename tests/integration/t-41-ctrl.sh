@@ -53,7 +53,7 @@ declare -a res
 probe='for f in /dev/carrel-t41-gpu0 /dev/null; do if exec 3<>"$f"; then echo "open $f ok"; exec 3>&-; fi; done 2>&1; echo end=done'
 for u in carreltest1 carreltest2; do
 	tok=$(new_token "t41-$u")
-	run_bg "$OUT/$tok" timeout 60 tssh "$u@carrel-test" "$probe"
+	run_bg "$OUT/$tok" timeout 60 ssh -F "$T_SSH_CONFIG" "$u@carrel-test" "$probe"
 	wait_pid 60 "$BG_PID"
 	res[${u#carreltest}]=$(tr -d '\r' <"$OUT/$tok")
 done
@@ -74,7 +74,7 @@ if [ "$(nproc --all)" -lt 2 ]; then
 else
 	spin='sh -c "while :; do :; done" & p=$!; grep Cpus_allowed_list /proc/self/status; for i in $(seq 40); do echo cpu=$(awk "{print \$39}" /proc/$p/stat); sleep 0.05; done; kill $p; echo end=done'
 	tok=$(new_token t41-cpuset)
-	run_bg "$OUT/$tok" timeout 60 tssh carreltest1@carrel-test "$spin"
+	run_bg "$OUT/$tok" timeout 60 ssh -F "$T_SSH_CONFIG" carreltest1@carrel-test "$spin"
 	wait_pid 60 "$BG_PID"
 	cpus=$(pv_all "$OUT/$tok" cpu | sort | uniq -c | tr '\n' ' ')
 	n=$(pv_all "$OUT/$tok" cpu | wc -l)
@@ -92,7 +92,7 @@ else
 	io="echo session=\$CARREL_SESSION; dd if=/dev/zero of=$LOOP bs=1M count=16 oflag=direct 2>&1 | tail -n 1; echo end=done"
 	tok=$(new_token t41-io)
 	t0=$EPOCHREALTIME
-	run_bg "$OUT/$tok" timeout 90 tssh carreltest1@carrel-test "$io"
+	run_bg "$OUT/$tok" timeout 90 ssh -F "$T_SSH_CONFIG" carreltest1@carrel-test "$io"
 	wait_pid 90 "$BG_PID"
 	line=$(tr -d '\r' <"$OUT/$tok" | grep 'bytes' | head -n 1)
 	# dd: "16777216 bytes (17 MB, 16 MiB) copied, 3.9 s, 4.3 MB/s"
@@ -123,7 +123,7 @@ fi
 # ---- 4. carrelctl limits: a live change to a running carrel of carreltest2
 CTL=${T_CARRELCTL:-/usr/local/sbin/carrelctl}
 tok=$(new_token t41-live)
-run_bg "$OUT/$tok" timeout 90 tssh carreltest2@carrel-test 'echo session=$CARREL_SESSION; sleep 60'
+run_bg "$OUT/$tok" timeout 90 ssh -F "$T_SSH_CONFIG" carreltest2@carrel-test 'echo session=$CARREL_SESSION; sleep 60'
 hold=$BG_PID
 if wait_until 30 pv_has "$OUT/$tok"; then
 	sid=$(pv "$OUT/$tok" session)
