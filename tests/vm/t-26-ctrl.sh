@@ -96,4 +96,11 @@ check_eq "systemd: AllowedCPUs= cut to the CPUs online" "$(cat /sys/devices/syst
 	"$(systemctl show "$slice" -p AllowedCPUs --value)"
 devices_check "systemd"
 close_session
+# The slices keep runtime properties: a login under the usual config puts
+# the users' limits back for the tests that follow.
+rm -f "$conf"
+ussh alice true >/dev/null 2>&1
+ussh bob true >/dev/null 2>&1
+check_eq "systemd: after a login without the config, MemoryHigh= is back to infinity" infinity \
+	"$(systemctl show "$slice" -p MemoryHigh --value)"
 t_finish
