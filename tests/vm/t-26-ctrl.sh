@@ -72,7 +72,7 @@ fi
 
 high0=$(awk '$1 == "high" { print $2 }' "$ucg/memory.events")
 oom0=$(awk '$1 == "oom_kill" { print $2 }' "$ucg/memory.events")
-out=$(ussh alice "timeout 90 $V/vmaid memhog 48; echo rc=\$?" 2>&1)
+out=$(ussh alice "timeout 30 $V/vmaid memhog 48; echo rc=\$?" 2>&1)
 high1=$(awk '$1 == "high" { print $2 }' "$ucg/memory.events")
 oom1=$(awk '$1 == "oom_kill" { print $2 }' "$ucg/memory.events")
 if [ "${high1:-0}" -gt "${high0:-0}" ] && [ "${oom1:-0}" = "${oom0:-0}" ] && ! printf '%s\n' "$out" | grep -qx 'rc=137'; then
