@@ -240,26 +240,26 @@ static int dev_rules(const char *dir, const char *file, const struct cg_dev_rule
 	return r;
 }
 
-struct dev_change {
-	const struct cg_dev_rules *old, *now;
-};
-
-static int dev_apply(const char *dir, const void *arg, struct carrel_error *e)
+static int dev_take_back(const char *dir, const void *old, struct carrel_error *e)
 {
-	const struct dev_change *c = arg;
-	int r = dev_rules(dir, "devices.allow", c->old, e);
+	return dev_rules(dir, "devices.allow", old, e);
+}
 
-	return r < 0 ? r : dev_rules(dir, "devices.deny", c->now, e);
+static int dev_put(const char *dir, const void *now, struct carrel_error *e)
+{
+	return dev_rules(dir, "devices.deny", now, e);
 }
 
 /* Deny-list mode (the default: everything allowed): the old rules (from
- * the record) are taken back, the new ones written, on user-UID and each
- * of its sessions (a child keeps what it had). */
+ * the record) are taken back, then the new ones written, on user-UID and
+ * each of its sessions (a child keeps what it had).  A child may only be
+ * given back what its parent allows, so user-UID goes first each time;
+ * between the two steps of a live change the old denies are lifted for a
+ * moment (carrel.conf(5)). */
 static int devices(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
 {
 	struct carrel_limits *old = calloc(1, sizeof(*old));
 	struct cg_dev_rules *rules = calloc(2, sizeof(*rules));
-	struct dev_change c = { &rules[0], &rules[1] };
 	int r = -ENOMEM;
 
 	if (old && rules) {
@@ -277,9 +277,13 @@ static int devices(const struct cg_hier *h, const struct carrel_limits *lim, str
 			rules[0].n_deny = 0;
 		r = cg_dev_resolve(lim, &rules[1], NULL, 0, e);
 		if (r >= 0)
-			r = dev_apply(h->user, &c, e);
+			r = dev_take_back(h->user, &rules[0], e);
 		if (r >= 0)
-			r = each_session(h, dev_apply, &c, e);
+			r = each_session(h, dev_take_back, &rules[0], e);
+		if (r >= 0)
+			r = dev_put(h->user, &rules[1], e);
+		if (r >= 0)
+			r = each_session(h, dev_put, &rules[1], e);
 	} else {
 		cg_fail(e, r, "out of memory");
 	}
