@@ -32,6 +32,9 @@ LDFLAGS_HARD := -Wl,-z,relro,-z,now
 # sd-bus, for cgroup_parent = systemd (cgroup/cgroup_systemd.c): loaded on
 # first use (cgroup/sd_bus_dlopen.c), not linked; only its header is needed.
 SYSTEMD_LIBS := -ldl
+# libbpf: the cgroup v2 device program (cgroup/cgdev.c); linked wherever
+# libcarrelcg.a is, as libdl is.
+SYSTEMD_LIBS += -lbpf
 
 # The house (README.md, "Layout"): each folder builds one library or one
 # program, from its own sources only.  Layers, lowest first:

@@ -13,8 +13,11 @@
 
 /* The controllers carrel uses: limits (memory, pids, cpu, blkio/io),
  * accounting (cpuacct) and freeze/thaw (v1 freezer; v2 has it built in). */
-static const char *const v1_wanted[] = { "memory", "pids", "cpu", "cpuacct", "freezer", "blkio" };
-static const char *const v2_wanted[] = { "memory", "pids", "cpu", "io" };
+/* cpuset, devices, hugetlb: the limits of carrel.conf(5); perf_event: so that
+ * `perf stat -G` sees the carrels where that hierarchy is mounted. */
+static const char *const v1_wanted[] = { "memory", "pids", "cpu", "cpuacct", "freezer", "blkio",
+					 "cpuset", "devices", "hugetlb", "perf_event" };
+static const char *const v2_wanted[] = { "memory", "pids", "cpu", "io", "cpuset", "hugetlb" };
 
 bool cg_has_word(const char *list, const char *word)
 {

@@ -21,6 +21,7 @@
 #define CARREL_CGROUP_INTERNAL_H
 
 #include "cgroup.h"
+#include "ctrl.h"
 #include "error.h"
 
 #include <stdarg.h>
@@ -36,6 +37,8 @@ struct cg_hier_ops {
 	int (*enable)(const struct cg_hier *h, struct carrel_error *e);
 	/* Write LIM on H's user-UID, for the controllers H has. */
 	int (*set_limits)(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e);
+	/* After H's session cgroup is made: what goes on the leaf (NULL: nothing). */
+	int (*session_created)(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e);
 	/* Read back what set_limits wrote; fields H cannot tell are left alone. */
 	void (*read_limits)(const struct cg_hier *h, struct carrel_limits *lim);
 	/* Fill the fields of U that H's controllers know and that are still CG_UNKNOWN. */
@@ -50,6 +53,11 @@ struct cg_hier_ops {
 	 * returns how many were signalled (the kernel's cgroup.kill: 0). */
 	int (*kill)(const struct cg_hier *h, const pid_t *except, int n);
 };
+
+/* The v2 writers of memory_high, cpusets, io_max, hugetlb_max and devices;
+ * OWN_TREE false (systemd's slice): only the device program; the rest are
+ * unit properties, and hugetlb has none in systemd 252 (not applied). */
+int cg_v2_set_more(const struct cg_hier *h, const struct carrel_limits *lim, bool own_tree, struct carrel_error *e);
 
 extern const struct cg_hier_ops cg_v1_ops;
 extern const struct cg_hier_ops cg_v2_ops;
@@ -130,6 +138,13 @@ int cg_kill_listed(const struct cg_hier *h, const pid_t *except, int n);
  * what it shows instead. */
 int cg_wait_frozen(const struct cg_hier *h, bool freeze, bool ask_again, struct carrel_error *e);
 
+/* The first line of DIR/FILE, without its newline, into BUF ("" if unreadable). */
+void read_file_line(const char *dir, const char *file, char *buf, size_t size);
+
+/* The bytes read and written in DIR/FILE (v2 io.stat: "rbytes=", "wbytes=";
+ * v1 io_service_bytes: "Read", "Write"), summed over the disks, into U. */
+void cg_io_bytes(const char *dir, const char *file, const char *rkey, const char *wkey, struct cg_usage *u);
+
 /* *FIELD = V unless *FIELD is known already or V is unknown. */
 void cg_fill(uint64_t *field, uint64_t v);
 
@@ -177,6 +192,44 @@ bool cg_parse_user_unit(uid_t uid, const char *procfile, char *unit, size_t size
  * it.
  */
 bool cg_parse_login_unit(uid_t uid, const char *procfile, bool login_is_systemd, char *unit, size_t size);
+
+/* ------------------------------ the seed's other controllers (cgdev.c) */
+
+/* A device rule as the kernel matches it: TYPE 'c' or 'b', MINOR -1 for
+ * every minor, ACCESS CARREL_DEV_* (lib/ctrl.h). */
+struct cg_dev_rule {
+	char type;
+	unsigned major;
+	int64_t minor;
+	unsigned access;
+};
+#define CG_DEV_RULES 64
+struct cg_dev_rules {
+	int n_deny, n_allow;
+	struct cg_dev_rule deny[CG_DEV_RULES], allow[CG_DEV_RULES];
+};
+/* devices_deny and devices_allow resolved on this machine. */
+int cg_dev_resolve(const struct carrel_limits *lim, struct cg_dev_rules *out, char *warn, size_t wsize,
+		   struct carrel_error *e);
+/* The ordinary devices of a session (null, zero, ..., pts), allowed always. */
+const struct cg_dev_rule *cg_dev_ordinary(size_t *n);
+/* The access the allows (and the ordinary devices) give TYPE MAJOR:MINOR. */
+unsigned cg_dev_allowed(const struct cg_dev_rules *rules, char type, unsigned major, int64_t minor);
+/* Attach the device program for RULES to the cgroup DIR (BPF_F_ALLOW_MULTI)
+ * and detach the one carrel attached there before; no deny: none. */
+int cg_dev_bpf_apply(const char *dir, const struct cg_dev_rules *rules, struct carrel_error *e);
+/* An io_max item, its path resolved to its whole disk's MAJ:MIN. */
+int cg_io_resolve(const char *s, struct carrel_io_item *it, unsigned *maj, unsigned *min, struct carrel_error *e);
+/* WANT (a cpuset) within AVAIL_TEXT, formatted into OUT ("" when WANT is "");
+ * a cut is noted in WARN, nothing left is -EINVAL. */
+int cg_cpuset_fit(const char *label, const char *want, const char *avail_text, char *out, size_t size,
+		  char *warn, size_t wsize, struct carrel_error *e);
+/* LIM's cpusets cut to the CPUs and memory nodes online. */
+int cg_fit_machine(struct carrel_limits *lim, struct carrel_error *e);
+/* The list limits carrel wrote on the user cgroup DIR, kept as an xattr
+ * (devices.list and a BPF program cannot be read back as rules). */
+void cg_record_write(const char *dir, const struct carrel_limits *lim);
+void cg_record_read(const char *dir, struct carrel_limits *lim);
 
 /* --------------------------------------------------------- the backends */
 

@@ -84,6 +84,41 @@ uint64_t cg_read_value(const char *dir, const char *file, const char *key)
 	return v;
 }
 
+void read_file_line(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[CG_PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (read_file(path, buf, size) <= 0)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+void cg_io_bytes(const char *dir, const char *file, const char *rkey, const char *wkey, struct cg_usage *u)
+{
+	char path[CG_PATH_MAX + 64], buf[8192], *save = NULL;
+	unsigned long long v, rsum = 0, wsum = 0;
+	size_t rl = strlen(rkey), wl = strlen(wkey);
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return;
+	for (char *w = strtok_r(buf, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+		/* v2 "rbytes=N", v1 "Read N": the number is after '=' or in the next word. */
+		bool r = strncmp(w, rkey, rl) == 0, wr = strncmp(w, wkey, wl) == 0;
+		const char *num = r ? w + rl : wr ? w + wl : NULL;
+
+		if (!num)
+			continue;
+		if (!*num)
+			num = strtok_r(NULL, " \n", &save);
+		if (num && sscanf(num, "%llu", &v) == 1)
+			*(r ? &rsum : &wsum) += v;
+	}
+	cg_fill(&u->io_read_bytes, rsum);
+	cg_fill(&u->io_write_bytes, wsum);
+}
+
 void cg_fill(uint64_t *field, uint64_t v)
 {
 	if (*field == CG_UNKNOWN)
@@ -176,7 +211,7 @@ void cg_session_freep(struct cg_session **cg)
 static int find_mounts(struct cg_mount *m, int max, char *ctrls2, size_t size)
 {
 	static const char *const all[] = { "memory", "pids", "cpu", "cpuacct", "freezer", "blkio", "io",
-					   "hugetlb", "cpuset", "devices" };
+					   "hugetlb", "cpuset", "devices", "perf_event" };
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[1024], path[CG_PATH_MAX];
 	int n = 0;
@@ -469,6 +504,7 @@ void cg_usage(const struct cg_session *cg, struct cg_usage *u)
 	u->memory_current = u->memory_peak = u->memory_max = CG_UNKNOWN;
 	u->pids_current = u->pids_peak = u->pids_max = CG_UNKNOWN;
 	u->cpu_usec = u->throttled_usec = u->user_throttled_usec = u->oom_kills = CG_UNKNOWN;
+	u->io_read_bytes = u->io_write_bytes = u->memory_high_events = u->hugetlb_max_events = CG_UNKNOWN;
 	for (int i = 0; i < cg->n; i++)
 		cg->h[i].ops->usage(&cg->h[i], u);
 }
@@ -580,6 +616,8 @@ static int fs_create(struct cg_session *cg, const struct carrel_limits *lim, str
 			return r;
 		if (mkdir(h->session, 0755) < 0)
 			return cg_fail(e, -errno, "cannot create %s: %s", h->session, strerror(errno));
+		if (h->ops->session_created && (r = h->ops->session_created(h, lim, e)) < 0)
+			return r;
 	}
 	return 0;
 }

@@ -28,7 +28,7 @@
 #include "error.h"
 #include "policy.h"
 
-#define CG_MAX_HIER 8
+#define CG_MAX_HIER 12
 #define CG_PATH_MAX 512
 
 /* A value that could not be read (CARREL_UNLIMITED is "max"). */
@@ -113,6 +113,17 @@ int cg_set_limits(const struct cg_session *cg, const struct carrel_limits *lim, 
 /* The user's limits now, read back; what cannot be read keeps LIM's value. */
 void cg_read_limits(const struct cg_session *cg, struct carrel_limits *lim);
 
+/*
+ * The limits that name this machine's devices and CPUs, checked here
+ * (check-config, and the helper before it creates the cgroups): io_max
+ * paths resolve to whole disks, devices_* to major:minor, cpusets meet the
+ * CPUs and nodes online.  0, with a note in WARN (may be NULL) where a
+ * value was cut (a cpuset reaching past the machine) or matches nothing;
+ * -errno with E naming the item and *KEY the key at fault.
+ */
+int cg_check_limits(const struct carrel_limits *lim, char *warn, size_t wsize, const char **key,
+		    struct carrel_error *e);
+
 /* What the carrel's cgroups say now; CG_UNKNOWN where unreadable. */
 struct cg_usage {
 	uint64_t memory_current, memory_peak, memory_max; /* bytes; max: user-UID's */
@@ -121,6 +132,10 @@ struct cg_usage {
 	uint64_t throttled_usec;      /* this carrel's tasks, by any ancestor's cpu_max */
 	uint64_t user_throttled_usec; /* user-UID's own cpu.stat: where cpu_max applies */
 	uint64_t oom_kills;
+	/* The seed's other controllers (accounting at close, carrelctl top). */
+	uint64_t io_read_bytes, io_write_bytes; /* this carrel's, every disk */
+	uint64_t memory_high_events;		 /* user-UID's: times over memory_high (v2) */
+	uint64_t hugetlb_max_events;		 /* user-UID's: huge page allocations refused */
 };
 void cg_usage(const struct cg_session *cg, struct cg_usage *u);
 

@@ -13,6 +13,7 @@
  * prove it on Debian 12 (systemd 252).
  */
 #include "cgroup-internal.h"
+#include "ctrl.h"
 #include "util.h"
 
 #include <errno.h>
@@ -113,20 +114,82 @@ struct limits_args {
 	const struct carrel_limits *lim;
 };
 
+/* AllowedCPUs= / AllowedMemoryNodes=: a bit mask, CPU N is bit N%8 of
+ * byte N/8; empty: every CPU (systemd's reset). */
+static int append_cpuset(sd_bus_message *m, const char *prop, const char *set)
+{
+	struct carrel_cpuset c;
+	uint8_t mask[CARREL_CPUSET_BITS / 8] = { 0 };
+	size_t len = 0;
+	int r;
+
+	if (set[0] && carrel_parse_cpuset(prop, set, &c, NULL, 0) < 0)
+		return -EINVAL;
+	for (size_t i = 0; set[0] && i < CARREL_CPUSET_BITS; i++)
+		if ((c.bits[i / 64] >> (i % 64)) & 1) {
+			mask[i / 8] |= (uint8_t)(1u << (i % 8));
+			len = i / 8 + 1;
+		}
+	if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
+	    (r = sd_bus_message_append(m, "s", prop)) < 0 || (r = sd_bus_message_open_container(m, 'v', "ay")) < 0 ||
+	    (r = sd_bus_message_append_array(m, 'y', mask, len)) < 0 || (r = sd_bus_message_close_container(m)) < 0)
+		return r;
+	return sd_bus_message_close_container(m);
+}
+
+/* IOReadBandwidthMax= and friends: every io_max item's path and rate (systemd
+ * finds the disk of a partition itself); an empty list clears them. */
+static int append_io(sd_bus_message *m, const struct carrel_limits *lim, const char *prop, size_t which)
+{
+	int r;
+
+	if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
+	    (r = sd_bus_message_append(m, "s", prop)) < 0 ||
+	    (r = sd_bus_message_open_container(m, 'v', "a(st)")) < 0 ||
+	    (r = sd_bus_message_open_container(m, 'a', "(st)")) < 0)
+		return r;
+	for (size_t i = 0; i < CARREL_LIST_MAX && lim->io_max[i][0]; i++) {
+		struct carrel_io_item it;
+		uint64_t rate[4];
+
+		if (carrel_parse_io_item("limits.io_max", lim->io_max[i], &it, NULL, 0) < 0)
+			return -EINVAL;
+		rate[0] = it.rbps, rate[1] = it.wbps, rate[2] = it.riops, rate[3] = it.wiops;
+		if (rate[which] != CARREL_UNLIMITED && (r = sd_bus_message_append(m, "(st)", it.path, rate[which])) < 0)
+			return r;
+	}
+	if ((r = sd_bus_message_close_container(m)) < 0 || (r = sd_bus_message_close_container(m)) < 0)
+		return r;
+	return sd_bus_message_close_container(m);
+}
+
 static int append_limits(sd_bus_message *m, const void *arg)
 {
+	static const char *const io_props[] = { "IOReadBandwidthMax", "IOWriteBandwidthMax", "IOReadIOPSMax",
+						"IOWriteIOPSMax" };
 	const struct limits_args *a = arg;
 	const struct carrel_limits *lim = a->lim;
 	/* cpu_max is in percent of one CPU; systemd counts CPU time per second
 	 * of wall time (CPUQuota=50% is 500000 us/s).  UINT64_MAX is infinity
 	 * for every property here, as CARREL_UNLIMITED is. */
 	uint64_t quota = lim->cpu_max == CARREL_UNLIMITED ? UINT64_MAX : lim->cpu_max * 10000ULL;
+	int r;
 
-	return sd_bus_message_append(m, "sba(sv)", a->unit, 1 /* runtime */, 9, "MemoryAccounting", "b", 1,
-				     "TasksAccounting", "b", 1, "CPUAccounting", "b", 1, "MemoryMax", "t",
-				     lim->memory_max, "MemorySwapMax", "t", lim->memory_swap_max, "TasksMax", "t",
-				     lim->pids_max, "CPUQuotaPerSecUSec", "t", quota, "CPUWeight", "t",
-				     (uint64_t)lim->cpu_weight, "IOWeight", "t", (uint64_t)lim->io_weight);
+	if ((r = sd_bus_message_append(m, "sb", a->unit, 1 /* runtime */)) < 0 ||
+	    (r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0 ||
+	    (r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "MemoryAccounting", "b", 1,
+				       "TasksAccounting", "b", 1, "CPUAccounting", "b", 1, "MemoryMax", "t",
+				       lim->memory_max, "MemorySwapMax", "t", lim->memory_swap_max, "TasksMax", "t",
+				       lim->pids_max, "CPUQuotaPerSecUSec", "t", quota, "CPUWeight", "t",
+				       (uint64_t)lim->cpu_weight, "IOWeight", "t", (uint64_t)lim->io_weight,
+				       "MemoryHigh", "t", lim->memory_high)) < 0 ||
+	    (r = append_cpuset(m, "AllowedCPUs", lim->cpuset_cpus)) < 0 ||
+	    (r = append_cpuset(m, "AllowedMemoryNodes", lim->cpuset_mems)) < 0)
+		return r;
+	for (size_t i = 0; i < 4; i++)
+		if ((r = append_io(m, lim, io_props[i], i)) < 0)
+			return r;
+	return sd_bus_message_close_container(m);
 }
 
 /* LIM on user-UID.slice: MemoryMax, MemorySwapMax, TasksMax,
@@ -136,10 +199,17 @@ static int append_limits(sd_bus_message *m, const void *arg)
 static int sd_set_limits(const struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
 {
 	char unit[64];
-	struct limits_args a = { .unit = unit, .lim = lim };
+	struct carrel_limits fit = *lim;
+	struct limits_args a = { .unit = unit, .lim = &fit };
+	int r;
 
 	snprintf(unit, sizeof(unit), "user-%u.slice", (unsigned)cg->uid);
-	return manager_call("SetUnitProperties", unit, append_limits, &a, e);
+	if ((r = cg_fit_machine(&fit, e)) < 0 || (r = manager_call("SetUnitProperties", unit, append_limits, &a, e)) < 0)
+		return r;
+	/* What systemd 252 has no property for: devices by carrel's own BPF
+	 * program beside systemd's (DeviceAllow= is an allow list only);
+	 * hugetlb_max is not applied (carrel.conf(5)). */
+	return cg_v2_set_more(&cg->h[0], lim, false, e);
 }
 
 struct scope_args {

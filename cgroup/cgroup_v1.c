@@ -3,8 +3,10 @@
 #include "cgroup-internal.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -75,10 +77,262 @@ static int blkio(const struct cg_hier *h, const struct carrel_limits *lim, struc
 	return r < 0 ? r : cg_put(h->user, "blkio.weight", w, true, e);
 }
 
+/* FN(DIR, ...) for each session-* cgroup under H's user cgroup. */
+static int each_session(const struct cg_hier *h, int (*fn)(const char *dir, const void *arg, struct carrel_error *e),
+			const void *arg, struct carrel_error *e)
+{
+	DIR *d = opendir(h->user);
+	struct dirent *de;
+	char dir[CG_PATH_MAX];
+	int r = 0;
+
+	if (!d)
+		return 0;
+	while (r >= 0 && (de = readdir(d)))
+		if (strncmp(de->d_name, "session-", 8) == 0 && cg_pathf(dir, "%s/%s", h->user, de->d_name) == 0)
+			r = fn(dir, arg, e);
+	closedir(d);
+	return r;
+}
+
+/* memory_high: v1 has no throttling limit; the soft limit only steers
+ * reclaim under global memory pressure (carrel.conf(5)). */
+static int memory_high(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	char v[32];
+
+	num(v, sizeof(v), lim->memory_high);
+	return cg_put(h->user, "memory.soft_limit_in_bytes", v, true, e);
+}
+
+static int put_cpuset(const char *dir, const void *arg, struct carrel_error *e)
+{
+	const char *const *v = arg;
+	int r = cg_put(dir, "cpuset.cpus", v[0], false, e);
+
+	return r < 0 ? r : cg_put(dir, "cpuset.mems", v[1], false, e);
+}
+
+/*
+ * A v1 cpuset starts empty and takes no task until cpus and mems are set:
+ * carrel/ copies its parent's, user-UID gets the limit within carrel/'s
+ * (or carrel/'s own), and its sessions copy it (cgroup.clone_children).
+ * A parent cannot shrink under a child (EBUSY): the sessions first then.
+ */
+static int cpuset(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	char parent[CG_PATH_MAX], cpus[256], mems[256], top_cpus[256] = "", top_mems[256] = "";
+	const char *v[2] = { cpus, mems };
+	int r;
+
+	snprintf(parent, sizeof(parent), "%s", h->top);
+	*strrchr(parent, '/') = '\0';
+	read_file_line(h->top, "cpuset.cpus", top_cpus, sizeof(top_cpus));
+	read_file_line(h->top, "cpuset.mems", top_mems, sizeof(top_mems));
+	if (!top_cpus[0] || !top_mems[0]) {
+		read_file_line(parent, "cpuset.cpus", top_cpus, sizeof(top_cpus));
+		read_file_line(parent, "cpuset.mems", top_mems, sizeof(top_mems));
+		v[0] = top_cpus;
+		v[1] = top_mems;
+		if ((r = put_cpuset(h->top, v, e)) < 0)
+			return r;
+		v[0] = cpus;
+		v[1] = mems;
+	}
+	if ((r = cg_cpuset_fit("limits.cpuset_cpus", lim->cpuset_cpus, top_cpus, cpus, sizeof(cpus), NULL, 0, e)) < 0 ||
+	    (r = cg_cpuset_fit("limits.cpuset_mems", lim->cpuset_mems, top_mems, mems, sizeof(mems), NULL, 0, e)) < 0)
+		return r;
+	if (!cpus[0])
+		snprintf(cpus, sizeof(cpus), "%s", top_cpus);
+	if (!mems[0])
+		snprintf(mems, sizeof(mems), "%s", top_mems);
+	if ((r = cg_put(h->user, "cgroup.clone_children", "1", true, e)) < 0)
+		return r;
+	r = put_cpuset(h->user, v, e);
+	if (r == -EBUSY && (r = each_session(h, put_cpuset, v, e)) >= 0)
+		r = put_cpuset(h->user, v, e);
+	return r < 0 ? r : each_session(h, put_cpuset, v, e);
+}
+
+/* io_max on one session cgroup (v1 throttling is flat: on the leaf). */
+static int throttle(const char *dir, const void *arg, struct carrel_error *e)
+{
+	static const char *const files[] = { "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+					     "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
+	const struct carrel_limits *lim = arg;
+	char path[CG_PATH_MAX + 64], old[4096], v[64];
+	unsigned maj, min;
+	int r;
+
+	/* What is there and no longer listed goes (0 removes a rule). */
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[f]);
+		if (read_file(path, old, sizeof(old)) <= 0)
+			continue;
+		for (char *p = old; sscanf(p, "%u:%u", &maj, &min) == 2; p = strchr(p, '\n') + 1) {
+			snprintf(v, sizeof(v), "%u:%u 0", maj, min);
+			write_file(path, v);
+			if (!strchr(p, '\n'))
+				break;
+		}
+	}
+	for (size_t i = 0; i < CARREL_LIST_MAX && lim->io_max[i][0]; i++) {
+		struct carrel_io_item it;
+		uint64_t rate[4];
+
+		if ((r = cg_io_resolve(lim->io_max[i], &it, &maj, &min, e)) < 0)
+			return r;
+		rate[0] = it.rbps, rate[1] = it.wbps, rate[2] = it.riops, rate[3] = it.wiops;
+		for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+			if (rate[f] == CARREL_UNLIMITED)
+				continue;
+			snprintf(v, sizeof(v), "%u:%u %" PRIu64, maj, min, rate[f]);
+			if ((r = cg_put(dir, files[f], v, false, e)) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Rules are written to FILE of DIR; ACC 0 writes nothing. */
+static int put_dev(const char *dir, const char *file, char type, unsigned major, int64_t minor, unsigned acc,
+		   struct carrel_error *e)
+{
+	char v[64], m[24];
+
+	if (!acc)
+		return 0;
+	if (minor < 0)
+		snprintf(m, sizeof(m), "*");
+	else
+		snprintf(m, sizeof(m), "%" PRId64, minor);
+	snprintf(v, sizeof(v), "%c %u:%s %s%s%s", type, major, m, acc & CARREL_DEV_READ ? "r" : "",
+		 acc & CARREL_DEV_WRITE ? "w" : "", acc & CARREL_DEV_MKNOD ? "m" : "");
+	return cg_put(dir, file, v, false, e);
+}
+
+/*
+ * The deny rules less what an allow names, written to FILE of DIR
+ * (devices.deny to apply them, devices.allow to take them back: in
+ * deny-list mode an exact entry is removed).  v1 cannot carve an allowed
+ * minor out of a denied major: such a major is denied minor by minor,
+ * 0-255 (NVIDIA's range), which carrel.conf(5) says.
+ */
+static int dev_rules(const char *dir, const char *file, const struct cg_dev_rules *rules, struct carrel_error *e)
+{
+	int r = 0;
+
+	for (int i = 0; r >= 0 && i < rules->n_deny; i++) {
+		const struct cg_dev_rule *d = &rules->deny[i];
+		bool carved = false;
+
+		for (int j = 0; d->minor < 0 && j < rules->n_allow; j++)
+			carved = carved || (rules->allow[j].type == d->type && rules->allow[j].major == d->major);
+		if (d->minor < 0 && carved) {
+			for (int64_t m = 0; r >= 0 && m < 256; m++)
+				r = put_dev(dir, file, d->type, d->major, m,
+					    d->access & ~cg_dev_allowed(rules, d->type, d->major, m), e);
+		} else {
+			r = put_dev(dir, file, d->type, d->major, d->minor,
+				    d->access & ~cg_dev_allowed(rules, d->type, d->major, d->minor), e);
+		}
+	}
+	return r;
+}
+
+static int dev_take_back(const char *dir, const void *old, struct carrel_error *e)
+{
+	return dev_rules(dir, "devices.allow", old, e);
+}
+
+static int dev_put(const char *dir, const void *now, struct carrel_error *e)
+{
+	return dev_rules(dir, "devices.deny", now, e);
+}
+
+/* Deny-list mode (the default: everything allowed): the old rules (from
+ * the record) are taken back, then the new ones written, on user-UID and
+ * each of its sessions (a child keeps what it had).  A child may only be
+ * given back what its parent allows, so user-UID goes first each time;
+ * between the two steps of a live change the old denies are lifted for a
+ * moment (carrel.conf(5)). */
+static int devices(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	struct carrel_limits *old = calloc(1, sizeof(*old));
+	struct cg_dev_rules *rules = calloc(2, sizeof(*rules));
+	int r = -ENOMEM;
+
+	if (old && rules) {
+		cg_record_read(h->user, old);
+		/* The same rules as the user's other logins: nothing to redo (and
+		 * no moment where their denies are taken back). */
+		if (memcmp(old->devices_deny, lim->devices_deny, sizeof(old->devices_deny)) == 0 &&
+		    memcmp(old->devices_allow, lim->devices_allow, sizeof(old->devices_allow)) == 0 &&
+		    lim->devices_deny[0][0]) {
+			free(old);
+			free(rules);
+			return 0;
+		}
+		if (cg_dev_resolve(old, &rules[0], NULL, 0, NULL) < 0)
+			rules[0].n_deny = 0;
+		r = cg_dev_resolve(lim, &rules[1], NULL, 0, e);
+		if (r >= 0)
+			r = dev_take_back(h->user, &rules[0], e);
+		if (r >= 0)
+			r = each_session(h, dev_take_back, &rules[0], e);
+		if (r >= 0)
+			r = dev_put(h->user, &rules[1], e);
+		if (r >= 0)
+			r = each_session(h, dev_put, &rules[1], e);
+	} else {
+		cg_fail(e, r, "out of memory");
+	}
+	free(old);
+	free(rules);
+	return r;
+}
+
+/* hugetlb_max, on v1 where the hierarchy is (on cgroup2 here: cgroup_v2.c). */
+static int hugetlb(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	for (size_t i = 0; i < CARREL_LIST_MAX && lim->hugetlb_max[i][0]; i++) {
+		struct carrel_hugetlb_item it;
+		char why[512], name[16], file[64], v[32];
+		int r;
+
+		if ((r = carrel_parse_hugetlb_item("limits.hugetlb_max", lim->hugetlb_max[i], &it, why, sizeof(why))) < 0)
+			return cg_fail(e, r, "%s", why);
+		carrel_hugetlb_name(it.page, name, sizeof(name));
+		snprintf(file, sizeof(file), "hugetlb.%s.limit_in_bytes", name);
+		num(v, sizeof(v), it.max);
+		if ((r = cg_put(h->user, file, v, false, e)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* After the session cgroup is made: what v1 sets on the leaf. */
+static int v1_session_created(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	return has(h, "blkio") ? throttle(h->session, lim, e) : 0;
+}
+
 static int v1_set_limits(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
 {
 	char pids[32];
 	int r = 0;
+
+	if (has(h, "memory") && (r = memory_high(h, lim, e)) < 0)
+		return r;
+	if (has(h, "cpuset") && (r = cpuset(h, lim, e)) < 0)
+		return r;
+	if (has(h, "blkio") && (r = each_session(h, throttle, lim, e)) < 0)
+		return r;
+	if (has(h, "devices") && (r = devices(h, lim, e)) < 0)
+		return r;
+	if (has(h, "hugetlb") && (r = hugetlb(h, lim, e)) < 0)
+		return r;
+	cg_record_write(h->user, lim);
 
 	if (has(h, "memory") && (r = memory(h, lim, e)) < 0)
 		return r;
@@ -148,6 +402,13 @@ static void v1_read_limits(const struct cg_hier *h, struct carrel_limits *lim)
 			lim->cpu_weight = (uint32_t)(v < 1 ? 1 : v > 10000 ? 10000 : v);
 		}
 	}
+	if (has(h, "memory"))
+		keep(&lim->memory_high, v1_limit(cg_read_value(h->user, "memory.soft_limit_in_bytes", "")));
+	if (has(h, "cpuset")) {
+		read_file_line(h->user, "cpuset.cpus", lim->cpuset_cpus, sizeof(lim->cpuset_cpus));
+		read_file_line(h->user, "cpuset.mems", lim->cpuset_mems, sizeof(lim->cpuset_mems));
+	}
+	cg_record_read(h->user, lim);
 	if (has(h, "blkio")) {
 		/* blkio weight 500 is io weight 100. */
 		v = cg_read_value(h->user, "blkio.bfq.weight", "");
@@ -175,6 +436,10 @@ static void v1_usage(const struct cg_hier *h, struct cg_usage *u)
 		cg_fill(&u->pids_peak, cg_read_value(h->session, "pids.peak", ""));
 		cg_fill(&u->pids_max, cg_read_value(h->user, "pids.max", ""));
 	}
+	if (has(h, "blkio"))
+		cg_io_bytes(h->session, "blkio.throttle.io_service_bytes", "Read", "Write", u);
+	if (has(h, "hugetlb"))
+		cg_fill(&u->hugetlb_max_events, cg_read_value(h->user, "hugetlb.2MB.failcnt", ""));
 	if (has(h, "cpuacct"))
 		cg_fill(&u->cpu_usec, per_1000(cg_read_value(h->session, "cpuacct.usage", "")));
 	if (has(h, "cpu")) {
@@ -214,6 +479,7 @@ static int v1_kill(const struct cg_hier *h, const pid_t *except, int n)
 const struct cg_hier_ops cg_v1_ops = {
 	.version = 1,
 	.set_limits = v1_set_limits,
+	.session_created = v1_session_created,
 	.read_limits = v1_read_limits,
 	.usage = v1_usage,
 	.freeze = v1_freeze,

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,6 +51,128 @@ static void num(char *buf, size_t size, uint64_t v)
 		snprintf(buf, size, "%" PRIu64, v);
 }
 
+/* cpuset_cpus / cpuset_mems within what the parent has; "" inherits. */
+static int cpuset(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	char cpus[256], mems[256], avail_cpus[256], avail_mems[256];
+	int r;
+
+	read_file_line(h->top, "cpuset.cpus.effective", avail_cpus, sizeof(avail_cpus));
+	read_file_line(h->top, "cpuset.mems.effective", avail_mems, sizeof(avail_mems));
+	if ((r = cg_cpuset_fit("limits.cpuset_cpus", lim->cpuset_cpus, avail_cpus, cpus, sizeof(cpus), NULL, 0, e)) < 0 ||
+	    (r = cg_cpuset_fit("limits.cpuset_mems", lim->cpuset_mems, avail_mems, mems, sizeof(mems), NULL, 0, e)) < 0)
+		return r;
+	/* Nothing asked: no error where the parent has no cpuset to give. */
+	if ((r = cg_put(h->user, "cpuset.cpus", cpus[0] ? cpus : "\n", !cpus[0], e)) < 0)
+		return r;
+	return cg_put(h->user, "cpuset.mems", mems[0] ? mems : "\n", !mems[0], e);
+}
+
+/* io_max as io.max lines; devices no longer listed get "max" again. */
+static int io_max(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	char path[CG_PATH_MAX + 16], old[4096], v[160], r4[4][24];
+	unsigned maj, min;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/io.max", h->user);
+	if (read_file(path, old, sizeof(old)) > 0) {
+		for (char *p = old; sscanf(p, "%u:%u", &maj, &min) == 2;) {
+			snprintf(v, sizeof(v), "%u:%u rbps=max wbps=max riops=max wiops=max", maj, min);
+			write_file(path, v);
+			if (!(p = strchr(p, '\n')))
+				break;
+			p++;
+		}
+	}
+	for (size_t i = 0; i < CARREL_LIST_MAX && lim->io_max[i][0]; i++) {
+		struct carrel_io_item it;
+
+		if ((r = cg_io_resolve(lim->io_max[i], &it, &maj, &min, e)) < 0)
+			return r;
+		num(r4[0], sizeof(r4[0]), it.rbps);
+		num(r4[1], sizeof(r4[1]), it.wbps);
+		num(r4[2], sizeof(r4[2]), it.riops);
+		num(r4[3], sizeof(r4[3]), it.wiops);
+		snprintf(v, sizeof(v), "%u:%u rbps=%s wbps=%s riops=%s wiops=%s", maj, min, r4[0], r4[1], r4[2], r4[3]);
+		if ((r = cg_put(h->user, "io.max", v, false, e)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* hugetlb_max: hugetlb.SIZE.max (a touch beyond it: SIGBUS) and
+ * hugetlb.SIZE.rsvd.max (an mmap beyond it: ENOMEM); sizes no longer
+ * listed get "max" again. */
+static int hugetlb(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	static const uint64_t sizes[] = { 64 << 10, 2 << 20, 32 << 20, 512 << 20, 1ULL << 30, 16ULL << 30 };
+	char why[512], name[16], file[64], v[32];
+	int r;
+
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
+		carrel_hugetlb_name(sizes[s], name, sizeof(name));
+		snprintf(file, sizeof(file), "hugetlb.%s.max", name);
+		if ((r = cg_put(h->user, file, "max", true, e)) < 0)
+			return r;
+		snprintf(file, sizeof(file), "hugetlb.%s.rsvd.max", name);
+		if ((r = cg_put(h->user, file, "max", true, e)) < 0)
+			return r;
+	}
+	for (size_t i = 0; i < CARREL_LIST_MAX && lim->hugetlb_max[i][0]; i++) {
+		struct carrel_hugetlb_item it;
+
+		if ((r = carrel_parse_hugetlb_item("limits.hugetlb_max", lim->hugetlb_max[i], &it, why, sizeof(why))) < 0)
+			return cg_fail(e, r, "%s", why);
+		carrel_hugetlb_name(it.page, name, sizeof(name));
+		num(v, sizeof(v), it.max);
+		snprintf(file, sizeof(file), "hugetlb.%s.max", name);
+		if ((r = cg_put(h->user, file, v, false, e)) < 0)
+			return r;
+		snprintf(file, sizeof(file), "hugetlb.%s.rsvd.max", name);
+		if ((r = cg_put(h->user, file, v, true, e)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* devices: a BPF program on user-UID.  Only where this hierarchy is the
+ * carrel's main one (it has memory): on a hybrid host the v1 devices
+ * controller does it (cgroup_v1.c). */
+static int devices(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	struct cg_dev_rules *rules = calloc(1, sizeof(*rules));
+	int r;
+
+	if (!rules)
+		return cg_fail(e, -ENOMEM, "out of memory");
+	r = cg_dev_resolve(lim, rules, NULL, 0, e);
+	if (r >= 0)
+		r = cg_dev_bpf_apply(h->user, rules, e);
+	free(rules);
+	return r;
+}
+
+int cg_v2_set_more(const struct cg_hier *h, const struct carrel_limits *lim, bool own_tree, struct carrel_error *e)
+{
+	char high[32];
+	int r;
+
+	num(high, sizeof(high), lim->memory_high);
+	if (own_tree && has(h, "memory") && (r = cg_put(h->user, "memory.high", high, false, e)) < 0)
+		return r;
+	if (own_tree && has(h, "cpuset") && (r = cpuset(h, lim, e)) < 0)
+		return r;
+	if (own_tree && has(h, "io") && (r = io_max(h, lim, e)) < 0)
+		return r;
+	if (own_tree && has(h, "hugetlb") && (r = hugetlb(h, lim, e)) < 0)
+		return r;
+	if (has(h, "memory") && (r = devices(h, lim, e)) < 0)
+		return r;
+	cg_record_write(h->user, lim);
+	return 0;
+}
+
 static int v2_set_limits(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
 {
 	char mem[32], swap[32], pids[32], cpu[48], cw[16], iow[24];
@@ -74,7 +197,7 @@ static int v2_set_limits(const struct cg_hier *h, const struct carrel_limits *li
 		return r;
 	if (has(h, "io") && (r = cg_put(h->user, "io.weight", iow, true, e)) < 0)
 		return r;
-	return 0;
+	return cg_v2_set_more(h, lim, true, e);
 }
 
 static void keep(uint64_t *field, uint64_t v)
@@ -112,6 +235,13 @@ static void v2_read_limits(const struct cg_hier *h, struct carrel_limits *lim)
 		if (v >= 1 && v <= 10000)
 			lim->io_weight = (uint32_t)v;
 	}
+	if (has(h, "memory"))
+		keep(&lim->memory_high, cg_read_value(h->user, "memory.high", ""));
+	if (has(h, "cpuset")) {
+		read_file_line(h->user, "cpuset.cpus", lim->cpuset_cpus, sizeof(lim->cpuset_cpus));
+		read_file_line(h->user, "cpuset.mems", lim->cpuset_mems, sizeof(lim->cpuset_mems));
+	}
+	cg_record_read(h->user, lim);
 }
 
 static void v2_usage(const struct cg_hier *h, struct cg_usage *u)
@@ -127,6 +257,12 @@ static void v2_usage(const struct cg_hier *h, struct cg_usage *u)
 		cg_fill(&u->pids_peak, cg_read_value(h->session, "pids.peak", ""));
 		cg_fill(&u->pids_max, cg_read_value(h->user, "pids.max", ""));
 	}
+	if (has(h, "memory"))
+		cg_fill(&u->memory_high_events, cg_read_value(h->user, "memory.events", "high"));
+	if (has(h, "io"))
+		cg_io_bytes(h->session, "io.stat", "rbytes=", "wbytes=", u);
+	if (has(h, "hugetlb"))
+		cg_fill(&u->hugetlb_max_events, cg_read_value(h->user, "hugetlb.2MB.events", "max"));
 	if (has(h, "cpu")) {
 		cg_fill(&u->cpu_usec, cg_read_value(h->session, "cpu.stat", "usage_usec"));
 		cg_fill(&u->throttled_usec, cg_read_value(h->session, "cpu.stat.local", "throttled_usec"));

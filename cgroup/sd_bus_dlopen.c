@@ -34,7 +34,10 @@
 	X(int, sd_bus_message_appendv, (sd_bus_message *, const char *, va_list)) \
 	X(int, sd_bus_call, (sd_bus *, sd_bus_message *, uint64_t, sd_bus_error *, sd_bus_message **)) \
 	X(sd_bus_message *, sd_bus_message_unref, (sd_bus_message *)) \
-	X(void, sd_bus_error_free, (sd_bus_error *))
+	X(void, sd_bus_error_free, (sd_bus_error *)) \
+	X(int, sd_bus_message_open_container, (sd_bus_message *, char, const char *)) \
+	X(int, sd_bus_message_close_container, (sd_bus_message *)) \
+	X(int, sd_bus_message_append_array, (sd_bus_message *, char, const void *, size_t))
 
 static struct {
 	void *lib;
@@ -124,6 +127,21 @@ void sd_bus_error_free(sd_bus_error *e)
 {
 	if (sd.lib)
 		sd.sd_bus_error_free(e);
+}
+
+int sd_bus_message_open_container(sd_bus_message *m, char type, const char *contents)
+{
+	return sd.lib ? sd.sd_bus_message_open_container(m, type, contents) : -ELIBACC;
+}
+
+int sd_bus_message_close_container(sd_bus_message *m)
+{
+	return sd.lib ? sd.sd_bus_message_close_container(m) : -ELIBACC;
+}
+
+int sd_bus_message_append_array(sd_bus_message *m, char type, const void *ptr, size_t size)
+{
+	return sd.lib ? sd.sd_bus_message_append_array(m, type, ptr, size) : -ELIBACC;
 }
 
 /* The same test as sd-bus's, without the library: a name is set. */

@@ -5,6 +5,7 @@
  * policy that some login could get from a config.
  */
 #include "conf_internal.h"
+#include "ctrl.h"
 
 #include <confuse.h>
 #include <errno.h>
@@ -81,6 +82,8 @@ static void describe_invalid(const struct key *k, const char *s, char *why, size
 		break;
 	case K_HOSTNAME:
 	case K_SECCOMP:
+	case K_CPUSET:
+	case K_ITEMS:
 	case K_NUMBER: /* lib/parse.c describes numbers */
 		snprintf(hint, sizeof(hint), "see carrel.conf(5)");
 		break;
@@ -254,6 +257,14 @@ int conf_check_value(const struct key *k, const char *s, uint64_t *out, char *wh
 		return check_seccomp(s, why, size);
 	case K_LINGER:
 		return check_linger(k, s, out, why, size);
+	case K_CPUSET: {
+		struct carrel_cpuset set;
+
+		return carrel_parse_cpuset(conf_key_label(k, label, sizeof(label)), s, &set, why,
+					   size);
+	}
+	case K_ITEMS:
+		return k->item(conf_key_label(k, label, sizeof(label)), s, why, size);
 	case K_NUMBER:
 		return carrel_parse_num(k->num, conf_key_label(k, label, sizeof(label)), s, out, why,
 					size);
@@ -303,6 +314,16 @@ int conf_check_conflicts(const struct carrel_policy *p, const char *who,
 
 	if (p->exempt)
 		return 0;
+	if (strcmp(p->limits.devices_allow[CARREL_LIST_MAX - 1], CONF_ITEMS_OVERFLOW) == 0) {
+		i1 = conf_key_index("devices_allow");
+		conf_key_origin(src[i1], i1, o1, sizeof(o1));
+		carrel_error_set(err,
+			       "%s: limits.devices_allow: the sections that apply give more than %d "
+			       "entries together (the last from %s)",
+			       who, CARREL_LIST_MAX, o1);
+		*at = i1;
+		return -EINVAL;
+	}
 	if (p->linger_sec != CARREL_LINGER_NO && p->scope != CARREL_SCOPE_USER) {
 		i1 = conf_key_index("linger");
 		i2 = conf_key_index("scope");

@@ -47,18 +47,27 @@ enum kind {
 	K_BOOL,
 	K_NUMBER, /* a size, count or percentage as key->num says (lib/parse.h) */
 	K_LINGER, /* no, forever, until-empty or a duration; stored as CARREL_LINGER_* or seconds */
+	K_CPUSET, /* CPUs or memory nodes, "0-7,9" (a string field; lib/ctrl.h) */
+	K_ITEMS,  /* a list of quoted items, each checked by key->item (lib/ctrl.h); stored as
+		   * char [CARREL_LIST_MAX][CARREL_ITEM_MAX + 1], "" after the last */
 };
 
 /* Kinds whose values are lists; their items are OR-ed together. */
 static inline bool kind_is_list(enum kind kind)
 {
-	return kind == K_NAMESPACES || kind == K_CAPABILITIES;
+	return kind == K_NAMESPACES || kind == K_CAPABILITIES || kind == K_ITEMS;
 }
 
 /* Kinds stored as a NUL-terminated string in a char array field. */
 static inline bool kind_is_string(enum kind kind)
 {
-	return kind == K_HOSTNAME || kind == K_SECCOMP;
+	return kind == K_HOSTNAME || kind == K_SECCOMP || kind == K_CPUSET;
+}
+
+/* Kinds whose parsed values keep their text (strings, and K_ITEMS' items). */
+static inline bool kind_keeps_text(enum kind kind)
+{
+	return kind_is_string(kind) || kind == K_ITEMS;
 }
 
 struct key {
@@ -67,10 +76,13 @@ struct key {
 	bool in_limits;		      /* lives in the limits { } section */
 	const struct carrel_num *num; /* K_NUMBER: its form and range */
 	const char *const *words;     /* K_WORD: the accepted words */
+	/* K_ITEMS: checks one item; 0 or -errno with WHY "LABEL: what is wrong". */
+	int (*item)(const char *label, const char *s, char *why, size_t size);
+	bool adds_up; /* K_ITEMS: the items of every section that applies add up */
 	size_t offset, size;	      /* the field in struct carrel_policy */
 };
 
-#define N_KEYS 17
+#define N_KEYS 24
 extern const struct key conf_keys[N_KEYS];
 #define N_NAMESPACES 7
 extern const char *const conf_namespace_words[N_NAMESPACES + 1];
@@ -89,6 +101,10 @@ const struct key *conf_key_by_name(const char *name);
 size_t conf_key_index(const char *name);
 uint64_t conf_field_load(const struct carrel_policy *p, const struct key *k);
 void conf_field_store(struct carrel_policy *p, const struct key *k, uint64_t v);
+
+/* What an adding-up list holds in its last slot when the sections that
+ * apply gave more items than it holds (conf_check_conflicts refuses it). */
+#define CONF_ITEMS_OVERFLOW "(too many)"
 
 /* ---- layers (load.c) ----------------------------------------------------------- */
 
@@ -152,7 +168,7 @@ int conf_scrub(char *buf, size_t len, const char *path, struct carrel_error *err
 
 /* ---- resolving (resolve.c) ---------------------------------------------------------- */
 
-#define VALUE_MAX 1024		    /* a printed value, all capabilities included */
+#define VALUE_MAX 2048		    /* a printed value: all capabilities, a full list limit */
 #define ORIGIN_MAX (PATH_MAX + 512) /* an origin string */
 
 /* Apply, in order, every layer for a user named USER (NULL: none) in

@@ -101,7 +101,13 @@ static int on_value(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 		parse_error(cfg, -EINVAL, "%s", why);
 		return -1;
 	}
-	len = kind_is_string(k->kind) ? strlen(value) + 1 : 0;
+	if (k->kind == K_ITEMS && (opt->nvalues > CARREL_LIST_MAX || strlen(value) > CARREL_ITEM_MAX)) {
+		parse_error(cfg, -EINVAL, "limits.%s: %s", k->name,
+			    opt->nvalues > CARREL_LIST_MAX ? "more than 16 items" :
+							     "an item is longer than 79 characters");
+		return -1;
+	}
+	len = kind_keeps_text(k->kind) ? strlen(value) + 1 : 0;
 	p = malloc(sizeof(*p) + len);
 	if (!p) {
 		parse_error(cfg, -ENOMEM, "out of memory");
@@ -251,6 +257,12 @@ static void read_keys(cfg_t *sec, struct layer *l)
 		first = opt->nvalues > 0 ? cfg_opt_getnptr(opt, 0) : NULL;
 		if (kind_is_string(k->kind)) {
 			snprintf((char *)&l->v + k->offset, k->size, "%s", first->s);
+		} else if (k->kind == K_ITEMS) {
+			char(*items)[CARREL_ITEM_MAX + 1] = (void *)((char *)&l->v + k->offset);
+
+			for (unsigned j = 0; j < opt->nvalues && j < CARREL_LIST_MAX; j++)
+				snprintf(items[j], sizeof(items[j]), "%s",
+					 ((const struct parsed *)cfg_opt_getnptr(opt, j))->s);
 		} else {
 			for (unsigned j = 0; j < opt->nvalues; j++)
 				v |= ((const struct parsed *)cfg_opt_getnptr(opt, j))->v;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Values and policies in the config file's own syntax (check-config, carrelctl show). */
 #include "conf_internal.h"
+#include "ctrl.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -74,6 +75,18 @@ static void format_linger(int64_t v, char *buf, size_t size)
 	}
 }
 
+/* A list limit: {"a", "b"}.  Items hold no quote or backslash (lib/ctrl.c). */
+static void format_items(const char (*items)[CARREL_ITEM_MAX + 1], char *buf, size_t size)
+{
+	size_t len = (size_t)snprintf(buf, size, "{");
+
+	for (size_t j = 0; j < CARREL_LIST_MAX && items[j][0] && len < size; j++)
+		len += (size_t)snprintf(buf + len, size - len, "%s\"%.*s\"", j ? ", " : "",
+					CARREL_ITEM_MAX, items[j]);
+	if (len < size)
+		snprintf(buf + len, size - len, "}");
+}
+
 void conf_format_value(const struct key *k, const struct carrel_policy *p, char *buf, size_t size)
 {
 	const char *str = (const char *)p + k->offset;
@@ -91,6 +104,10 @@ void conf_format_value(const struct key *k, const struct carrel_policy *p, char 
 	case K_CAPABILITIES:
 		format_bits(v, conf_capability_names, conf_n_capability_names, buf, size);
 		break;
+	case K_ITEMS:
+		format_items((const void *)str, buf, size);
+		break;
+	case K_CPUSET:
 	case K_HOSTNAME:
 	case K_SECCOMP:
 		if (k->kind == K_SECCOMP &&

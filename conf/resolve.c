@@ -4,6 +4,7 @@
  * section, and where each value came from.
  */
 #include "conf_internal.h"
+#include "ctrl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,11 +34,31 @@ bool conf_layer_applies(const struct layer *l, const char *user, char *const *gr
 	return false;
 }
 
+/* K's items in L after those already in OUT; past the end the last slot
+ * says CONF_ITEMS_OVERFLOW, which conf_check_conflicts refuses. */
+static void add_items(struct carrel_policy *out, const struct layer *l, const struct key *k)
+{
+	char(*to)[CARREL_ITEM_MAX + 1] = (void *)((char *)out + k->offset);
+	const char(*from)[CARREL_ITEM_MAX + 1] = (const void *)((const char *)&l->v + k->offset);
+	size_t n = carrel_list_len(to);
+
+	for (size_t j = 0; j < CARREL_LIST_MAX && from[j][0]; j++, n++) {
+		if (n >= CARREL_LIST_MAX) {
+			snprintf(to[CARREL_LIST_MAX - 1], sizeof(to[0]), "%s", CONF_ITEMS_OVERFLOW);
+			return;
+		}
+		memcpy(to[n], from[j], sizeof(to[n]));
+	}
+}
+
 /* Apply L's keys to OUT; SRC[i] becomes L for every key L sets. */
 static void apply_layer(struct carrel_policy *out, const struct layer *l, const struct layer **src)
 {
 	for (size_t i = 0; i < N_KEYS; i++) {
-		if (l->set & (UINT32_C(1) << i)) {
+		if ((l->set & (UINT32_C(1) << i)) && conf_keys[i].adds_up) {
+			add_items(out, l, &conf_keys[i]);
+			src[i] = l;
+		} else if (l->set & (UINT32_C(1) << i)) {
 			memcpy((char *)out + conf_keys[i].offset, (const char *)&l->v + conf_keys[i].offset,
 			       conf_keys[i].size);
 			src[i] = l;

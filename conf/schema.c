@@ -5,6 +5,7 @@
  * and provenance; and the built-in policy.
  */
 #include "conf_internal.h"
+#include "ctrl.h"
 
 #include <linux/capability.h>
 #include <stddef.h>
@@ -88,6 +89,33 @@ static const struct carrel_num tmp_size_num = {
 	{ .name = #f, .kind = K_NUMBER, .in_limits = true, .num = &carrel_limit_keys[i].num, \
 	  FIELD(limits.f) }
 
+/* The items of the list limits: lib/ctrl.c's parsers, which the backends use too. */
+static int io_item(const char *label, const char *s, char *why, size_t size)
+{
+	struct carrel_io_item it;
+
+	return carrel_parse_io_item(label, s, &it, why, size);
+}
+
+static int hugetlb_item(const char *label, const char *s, char *why, size_t size)
+{
+	struct carrel_hugetlb_item it;
+
+	return carrel_parse_hugetlb_item(label, s, &it, why, size);
+}
+
+static int dev_item(const char *label, const char *s, char *why, size_t size)
+{
+	struct carrel_dev_item it;
+
+	return carrel_parse_dev_item(label, s, &it, why, size);
+}
+
+#define CPUSET_KEY(f) { .name = #f, .kind = K_CPUSET, .in_limits = true, FIELD(limits.f) }
+#define ITEMS_KEY(f, check, add)                                                          \
+	{ .name = #f, .kind = K_ITEMS, .in_limits = true, .item = check, .adds_up = add, \
+	  FIELD(limits.f) }
+
 /* The order here is the order carrel_policy_print() uses. */
 const struct key conf_keys[N_KEYS] = {
 	{ .name = "namespaces", .kind = K_NAMESPACES, FIELD(namespaces) },
@@ -110,6 +138,13 @@ const struct key conf_keys[N_KEYS] = {
 	LIMIT_KEY(3, cpu_max),
 	LIMIT_KEY(4, cpu_weight),
 	LIMIT_KEY(5, io_weight),
+	LIMIT_KEY(6, memory_high),
+	CPUSET_KEY(cpuset_cpus),
+	CPUSET_KEY(cpuset_mems),
+	ITEMS_KEY(io_max, io_item, false),
+	ITEMS_KEY(hugetlb_max, hugetlb_item, false),
+	ITEMS_KEY(devices_deny, dev_item, false),
+	ITEMS_KEY(devices_allow, dev_item, true),
 };
 
 _Static_assert(N_KEYS <= 32, "struct layer's set mask is 32 bits");
@@ -142,6 +177,7 @@ const struct carrel_policy conf_builtin_policy = {
 		.cpu_max = 100,
 		.cpu_weight = 100,
 		.io_weight = 100,
+		.memory_high = CARREL_UNLIMITED,
 	},
 };
 

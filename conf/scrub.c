@@ -91,8 +91,8 @@ static const char *check_plain_char(char c, char next)
 	if (c == '+')
 		return next == '=' ? "+= is not supported: give the whole value with =" :
 				     "unexpected character '+'";
-	if (c == '*')
-		return "unexpected character '*'";
+	if (c == '*') /* libconfuse would end the word there */
+		return "unexpected character '*' (a glob must be quoted: \"/dev/nvidia* rwm\")";
 	return NULL;
 }
 

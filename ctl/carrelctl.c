@@ -15,6 +15,7 @@
  * file), 2 usage error.
  */
 #include "carrel_conf.h"
+#include "ctrl.h"
 #include "keeper_client.h"
 #include "parse.h"
 #include "proto_open.h"
@@ -535,6 +536,86 @@ static int lock_carrels(void)
 	return fd;
 }
 
+/*
+ * `carrelctl limits` options for the cpusets and the list limits:
+ * --cpuset-cpus LIST, --cpuset-mems LIST, and --io-max, --hugetlb-max,
+ * --devices-deny, --devices-allow ITEM, each given once per item; the
+ * items given replace the list ("" empties it).  Checked by the parsers
+ * the config uses (lib/ctrl.c).
+ */
+struct ctrl_options {
+	bool set[6];
+	struct carrel_limits v; /* the values given */
+};
+
+static const struct {
+	const char *opt, *label;
+	size_t offset;
+	bool list;
+} ctrl_opts[] = {
+	{ "--cpuset-cpus", "cpuset_cpus", offsetof(struct carrel_limits, cpuset_cpus), false },
+	{ "--cpuset-mems", "cpuset_mems", offsetof(struct carrel_limits, cpuset_mems), false },
+	{ "--io-max", "io_max", offsetof(struct carrel_limits, io_max), true },
+	{ "--hugetlb-max", "hugetlb_max", offsetof(struct carrel_limits, hugetlb_max), true },
+	{ "--devices-deny", "devices_deny", offsetof(struct carrel_limits, devices_deny), true },
+	{ "--devices-allow", "devices_allow", offsetof(struct carrel_limits, devices_allow), true },
+};
+
+/* 1 if OPT is one of them (ARG taken), 0 if not, -EINVAL with WHY. */
+static int ctrl_option(const char *opt, const char *arg, struct ctrl_options *o, char *why, size_t size)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(ctrl_opts); k++) {
+		char *field = (char *)&o->v + ctrl_opts[k].offset;
+		struct carrel_cpuset cs;
+		struct carrel_io_item io;
+		struct carrel_hugetlb_item hp;
+		struct carrel_dev_item dev;
+		int r = 0;
+
+		if (strcmp(opt, ctrl_opts[k].opt) != 0)
+			continue;
+		if (!arg) {
+			snprintf(why, size, "%s needs a value", opt);
+			return -EINVAL;
+		}
+		o->set[k] = true;
+		if (!ctrl_opts[k].list) {
+			if ((r = carrel_parse_cpuset(opt, arg, &cs, why, size)) < 0)
+				return r;
+			snprintf(field, CARREL_CPUSET_MAX + 1, "%s", arg);
+			return 1;
+		}
+		if (!arg[0])
+			return 1;
+		char(*items)[CARREL_ITEM_MAX + 1] = (void *)field;
+		size_t n = carrel_list_len((const void *)items);
+
+		if (n == CARREL_LIST_MAX || strlen(arg) > CARREL_ITEM_MAX) {
+			snprintf(why, size, "%s: at most %d items of %d characters", opt, CARREL_LIST_MAX, CARREL_ITEM_MAX);
+			return -EINVAL;
+		}
+		if (k == 2)
+			r = carrel_parse_io_item(opt, arg, &io, why, size);
+		else if (k == 3)
+			r = carrel_parse_hugetlb_item(opt, arg, &hp, why, size);
+		else
+			r = carrel_parse_dev_item(opt, arg, &dev, why, size);
+		if (r < 0)
+			return r;
+		snprintf(items[n], CARREL_ITEM_MAX + 1, "%s", arg);
+		return 1;
+	}
+	return 0;
+}
+
+static void ctrl_apply(const struct ctrl_options *o, struct carrel_limits *want)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(ctrl_opts); k++)
+		if (o->set[k])
+			memcpy((char *)want + ctrl_opts[k].offset, (const char *)&o->v + ctrl_opts[k].offset,
+			       ctrl_opts[k].list ? sizeof(want->io_max) : sizeof(want->cpuset_cpus));
+}
+
 static int cmd_limits(int argc, char **argv)
 {
 	_cleanup_free_ struct session *all = NULL;
@@ -558,6 +639,7 @@ static int cmd_limits(int argc, char **argv)
 	}
 	/* Options first: a usage error changes nothing. */
 	memset(&want, 0, sizeof(want));
+	struct ctrl_options more = { 0 };
 	bool set[CARREL_N_LIMITS] = { false };
 	uint64_t val[CARREL_N_LIMITS] = { 0 };
 	for (int i = 3; i < argc; i++) {
@@ -569,6 +651,15 @@ static int cmd_limits(int argc, char **argv)
 		snprintf(opt, sizeof(opt), "%.*s", eq ? (int)(eq - argv[i]) : (int)strlen(argv[i]),
 			 argv[i]);
 		arg = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : NULL;
+		/* The cpusets and list limits (lib/ctrl.h): the config's checks. */
+		r = ctrl_option(opt, arg, &more, why, sizeof(why));
+		if (r == 1) {
+			i += !eq;
+			any = true;
+			continue;
+		}
+		if (r < 0)
+			return usage_error("%s", why);
 		/* lib/parse.c: the config's parser, so --memory-max 64G and
 		 * memory_max = 64G cannot differ. */
 		r = carrel_parse_limit_option(opt, arg, &k, &v, why, sizeof(why));
@@ -623,6 +714,7 @@ static int cmd_limits(int argc, char **argv)
 	for (size_t k = 0; k < CARREL_N_LIMITS; k++)
 		if (set[k])
 			carrel_limit_set(&want, &carrel_limit_keys[k], val[k]);
+	ctrl_apply(&more, &want);
 
 	if ((lock = lock_carrels()) < 0) {
 		err("%s: %s", CARREL_LOCK_FILE, strerror(-lock));
@@ -698,7 +790,9 @@ static const struct command {
 	  cmd_enter },
 	{ "limits",
 	  "limits USER [--memory-max SIZE] [--memory-swap-max SIZE] [--pids-max N|max]\n"
-	  "                 [--cpu-max PCT%|max] [--cpu-weight N] [--io-weight N]",
+	  "                 [--cpu-max PCT%|max] [--cpu-weight N] [--io-weight N] [--memory-high SIZE|max]\n"
+	  "                 [--cpuset-cpus LIST] [--cpuset-mems LIST] [--io-max ITEM]... [--hugetlb-max ITEM]...\n"
+	  "                 [--devices-deny ITEM]... [--devices-allow ITEM]...",
 	  true, "only root may change limits", cmd_limits },
 	{ "check-config", "check-config [FILE] [--user NAME]", false, NULL, cmd_check_config },
 };

@@ -165,6 +165,15 @@ static const char *conf_size(uint64_t v, char *buf, size_t size)
 	return buf;
 }
 
+/* A list limit as the config writes it: {"a", "b"}. */
+static void print_items(FILE *f, const char *indent, const char *key, const char (*items)[CARREL_ITEM_MAX + 1])
+{
+	fprintf(f, "%s%s = {", indent, key);
+	for (size_t i = 0; i < CARREL_LIST_MAX && items[i][0]; i++)
+		fprintf(f, "%s\"%.*s\"", i ? ", " : "", CARREL_ITEM_MAX, items[i]);
+	fprintf(f, "}\n");
+}
+
 void session_print_limits(FILE *f, const struct carrel_limits *lim, const char *indent)
 {
 	char b[32];
@@ -182,6 +191,13 @@ void session_print_limits(FILE *f, const struct carrel_limits *lim, const char *
 		fprintf(f, "%scpu_max = %" PRIu64 "%%\n", indent, lim->cpu_max);
 	fprintf(f, "%scpu_weight = %u\n", indent, lim->cpu_weight);
 	fprintf(f, "%sio_weight = %u\n", indent, lim->io_weight);
+	fprintf(f, "%smemory_high = %s\n", indent, conf_size(lim->memory_high, b, sizeof(b)));
+	fprintf(f, "%scpuset_cpus = \"%.*s\"\n", indent, CARREL_CPUSET_MAX, lim->cpuset_cpus);
+	fprintf(f, "%scpuset_mems = \"%.*s\"\n", indent, CARREL_CPUSET_MAX, lim->cpuset_mems);
+	print_items(f, indent, "io_max", lim->io_max);
+	print_items(f, indent, "hugetlb_max", lim->hugetlb_max);
+	print_items(f, indent, "devices_deny", lim->devices_deny);
+	print_items(f, indent, "devices_allow", lim->devices_allow);
 }
 
 /* For people: 1.5M, 64M, 512 (bytes); "max"; "?" when unknown. */

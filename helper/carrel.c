@@ -275,6 +275,16 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 		closep(&lock);
 	r = cg_create(c->cg, &c->policy.limits, &e);
 	closep(&lock);
+	const struct carrel_limits *lim = &c->policy.limits;
+	if (r >= 0 && (lim->cpuset_cpus[0] || lim->cpuset_mems[0] || lim->devices_deny[0][0] || lim->devices_allow[0][0])) {
+		/* a cpuset cut to this machine, a device rule matching nothing */
+		char warn[512];
+		const char *key;
+		struct carrel_error ignored = { 0 };
+
+		if (cg_check_limits(lim, warn, sizeof(warn), &key, &ignored) == 0 && warn[0])
+			syslog(LOG_WARNING, "session %s: %s", c->id, warn);
+	}
 	if (r < 0) {
 		proto_error(reply, r, "cgroup", "%s", e.msg);
 		carrel_cleanup(c);

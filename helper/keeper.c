@@ -224,7 +224,7 @@ static unsigned long long acct_value(uint64_t v)
  * journal with its figures as fields where journald runs (journal.h). */
 static void log_login(const struct carrel *c, const struct login *l, const char *event, const char *why)
 {
-	char ns[64], extra[320] = "", msg[1024], f[16][320];
+	char ns[64], extra[512] = "", msg[1024], f[16][320];
 	const char *fields[16];
 	struct cg_stat st;
 	int n = 0;
@@ -232,9 +232,12 @@ static void log_login(const struct carrel *c, const struct login *l, const char 
 	if (why) {
 		cg_stat(c->cg, &st);
 		snprintf(extra, sizeof(extra),
-			 " reason=\"%s\" duration=%llds memory_peak=%llu cpu_usec=%llu oom_kills=%llu pids_peak=%llu",
+			 " reason=\"%s\" duration=%llds memory_peak=%llu cpu_usec=%llu oom_kills=%llu pids_peak=%llu"
+			 " io_read_bytes=%llu io_write_bytes=%llu memory_high_events=%llu hugetlb_max_events=%llu",
 			 why, (long long)(time(NULL) - l->started), acct_value(st.u.memory_peak),
-			 acct_value(st.u.cpu_usec), acct_value(st.u.oom_kills), acct_value(st.u.pids_peak));
+			 acct_value(st.u.cpu_usec), acct_value(st.u.oom_kills), acct_value(st.u.pids_peak),
+			 acct_value(st.u.io_read_bytes), acct_value(st.u.io_write_bytes),
+			 acct_value(st.u.memory_high_events), acct_value(st.u.hugetlb_max_events));
 	}
 	snprintf(msg, sizeof(msg), "%s session=%s user=%s uid=%u service=%s tty=%s rhost=%s scope=%s namespaces=%s cgroup=%s%s",
 		 event, c->id, c->user, (unsigned)c->uid, l->service, l->tty, l->rhost,

@@ -11,6 +11,7 @@
  * operation does not need.
  */
 #include "carrel.h"
+#include "ctrl.h"
 #include "seccomp_profile.h"
 #include "util.h"
 
@@ -230,6 +231,25 @@ static bool cgroup_usable(const struct carrel_policy *p, const struct carrel_che
 	return true;
 }
 
+/* check-config: the limits that name this machine's devices and CPUs
+ * (cgroup/cgdev.c); a cpuset cut to the machine, or an item that names no
+ * device here, is a warning. */
+static bool limits_usable(const struct carrel_policy *p, const struct carrel_check *chk, struct carrel_error *err)
+{
+	struct carrel_error e = { 0 };
+	const char *key = "limits";
+	char warn[512], label[64], where[PATH_MAX + 16];
+
+	if (cg_check_limits(&p->limits, warn, sizeof(warn), &key, &e) < 0)
+		return unusable(err, chk, key, "%s", e.msg);
+	if (warn[0]) { /* "limits.KEY: ...": where KEY was set */
+		snprintf(label, sizeof(label), "%.*s", (int)strcspn(warn, ":"), warn);
+		carrel_check_where(chk, label, where, sizeof(where));
+		fprintf(stderr, "warning: %s: %s: %s\n", where, chk->who, warn);
+	}
+	return true;
+}
+
 /*
  * What a policy needs beyond its own keys, in one place for open and
  * check-config: a mount namespace for the pid namespace's /proc and a
@@ -244,7 +264,8 @@ static bool policy_usable(const struct carrel_policy *p, const struct carrel_che
 		return unusable(err, chk, "namespaces", "the pid namespace and tmp = private need the mnt namespace");
 	if (!chk)
 		return true;
-	return seccomp_usable(p, chk, cache, err) && cgroup_usable(p, chk, cache, err);
+	return seccomp_usable(p, chk, cache, err) && cgroup_usable(p, chk, cache, err) &&
+	       limits_usable(p, chk, err);
 }
 
 /* The policy the module resolved and the user's ids (*IDS; c->uid, c->gid),
@@ -263,7 +284,7 @@ static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_r
 	if (r == 0 && (!memchr(p->hostname, 0, sizeof(p->hostname)) || !memchr(p->seccomp, 0, sizeof(p->seccomp)) ||
 		       (p->namespaces & ~0x7fu) || p->tmp_size == 0 || p->on_error > CARREL_ON_ERROR_ALLOW ||
 		       p->tmp > CARREL_TMP_SHARED || p->cgroup_parent > CARREL_CGROUP_PARENT_AUTO ||
-		       p->scope > CARREL_SCOPE_USER))
+		       p->scope > CARREL_SCOPE_USER || !carrel_limits_form_ok(&p->limits)))
 		r = -EINVAL;
 	if (r < 0) {
 		proto_error(reply, r, "policy", "no valid policy from the module");

@@ -22,6 +22,7 @@ const struct carrel_limit_key carrel_limit_keys[CARREL_N_LIMITS] = {
 	{ "cpu_max", { CARREL_NUM_PERCENT, true, NULL, 1, 1000000 }, LIMIT(cpu_max) },
 	{ "cpu_weight", { CARREL_NUM_COUNT, false, NULL, 1, 10000 }, LIMIT(cpu_weight) },
 	{ "io_weight", { CARREL_NUM_COUNT, false, NULL, 1, 10000 }, LIMIT(io_weight) },
+	{ "memory_high", { CARREL_NUM_SIZE, true, NULL, 1, UINT64_MAX }, LIMIT(memory_high) },
 };
 
 _Static_assert(sizeof(uint32_t) == 4 && sizeof(uint64_t) == 8, "limit field sizes");

@@ -56,7 +56,7 @@ struct carrel_limit_key {
 	size_t offset, size; /* the field in struct carrel_limits */
 };
 
-#define CARREL_N_LIMITS 6
+#define CARREL_N_LIMITS 7
 extern const struct carrel_limit_key carrel_limit_keys[CARREL_N_LIMITS];
 
 /* The key NAME ("memory_max"), or NULL. */

@@ -46,6 +46,10 @@ enum carrel_scope { CARREL_SCOPE_SESSION = 0, CARREL_SCOPE_USER = 1 };
 #define CARREL_LINGER_UNTIL_EMPTY (-2)
 #define CARREL_LINGER_MAX (365 * 24 * 3600)
 
+#define CARREL_CPUSET_MAX 63 /* longest cpuset_cpus / cpuset_mems value */
+#define CARREL_LIST_MAX 16   /* items of a list limit (io_max, hugetlb_max, devices_*) */
+#define CARREL_ITEM_MAX 79   /* longest item of a list limit */
+
 struct carrel_limits {
 	uint64_t memory_max;      /* bytes, or CARREL_UNLIMITED ("max") */
 	uint64_t memory_swap_max; /* bytes, or CARREL_UNLIMITED */
@@ -53,6 +57,19 @@ struct carrel_limits {
 	uint64_t cpu_max;         /* percent of one CPU (100 = one CPU), or CARREL_UNLIMITED */
 	uint32_t cpu_weight;      /* 1..10000, cgroup v2 scale (100 = default) */
 	uint32_t io_weight;       /* 1..10000, cgroup v2 scale (100 = default) */
+	/* The seed's other controllers (carrel.conf(5) says what each
+	 * backend does with them).  Lists are their items as written, in
+	 * order, "" after the last; paths are resolved to major:minor by
+	 * cgroup/ where they are used (cgroup/cgdev.c). */
+	uint64_t memory_high; /* bytes, or CARREL_UNLIMITED */
+	char cpuset_cpus[CARREL_CPUSET_MAX + 1]; /* "0-7,9"; "" = every CPU */
+	char cpuset_mems[CARREL_CPUSET_MAX + 1]; /* memory nodes, the same form */
+	char io_max[CARREL_LIST_MAX][CARREL_ITEM_MAX + 1];     /* "/dev/X rbps=50M ..." */
+	char hugetlb_max[CARREL_LIST_MAX][CARREL_ITEM_MAX + 1]; /* "2M 0" */
+	char devices_deny[CARREL_LIST_MAX][CARREL_ITEM_MAX + 1];  /* "/dev/nvidia* rwm" */
+	/* From every section that applies, added up (the one key that is not
+	 * replaced by a later section). */
+	char devices_allow[CARREL_LIST_MAX][CARREL_ITEM_MAX + 1];
 };
 
 #define CARREL_HOSTNAME_MAX 64

@@ -28,7 +28,7 @@
 #define CARREL_MSG_CLOSE 'C'
 #define CARREL_MSG_CLOSED 'K'
 /* The most fds one message carries. */
-#define CARREL_PROTO_MAX_FDS 16
+#define CARREL_PROTO_MAX_FDS 24
 
 struct carrel_reply {
 	uint32_t version;

@@ -26,7 +26,7 @@
 #define STATE_VERSION 2
 /* Bounds of the file and of its cgroup paths (cgroup/ keeps within them). */
 #define STATE_MAX (64 * 1024)
-#define STATE_MAX_CGROUPS 8
+#define STATE_MAX_CGROUPS 12
 #define STATE_PATH_MAX 512
 /* CARREL_HOSTNAME_MAX (policy.h, checked where both meet: helper/carrel.c);
  * not included here, so that carrel-user does not compile the policy's types. */

@@ -27,7 +27,7 @@ cg_discover() {
 		else
 			set --
 			for c in ${ctrls//,/ }; do
-				case $c in memory | pids | cpu | cpuacct | freezer | blkio) set -- "$@" "$c" ;; esac
+				case $c in memory | pids | cpu | cpuacct | freezer | blkio | cpuset | devices | hugetlb | perf_event) set -- "$@" "$c" ;; esac
 			done
 			[ $# -gt 0 ] || continue
 			read -r mp root < <(mount_of cgroup "$1")
@@ -62,6 +62,11 @@ cg_make_own() {
 			return 1
 		fi
 		made+=("$dir/$name")
+		# A v1 cpuset takes no task until it has CPUs and memory nodes.
+		if [ -f "$dir/cpuset.cpus" ] && [ -f "$dir/cpuset.mems" ] && [ ! -f "$dir/cgroup.controllers" ]; then
+			cat "$dir/cpuset.cpus" >"$dir/$name/cpuset.cpus"
+			cat "$dir/cpuset.mems" >"$dir/$name/cpuset.mems"
+		fi
 	done
 	CG_OWN_DIRS="${made[*]}"
 }

@@ -26,7 +26,7 @@ CHAOS_LINKS0=$(ip -o link | awk -F': ' '{ print $2 }')
 our_pids() { find "$T_CG_MEMORY" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u; }
 chaos_cg_dirs() {
 	local d
-	for d in $T_CG_MEMORY $T_CG_PIDS $T_CG_CPU $T_CG_CPUACCT $T_CG_FREEZER $T_CG_BLKIO $T_CG_UNIFIED; do
+	for d in $T_CG_MEMORY $T_CG_PIDS $T_CG_CPU $T_CG_CPUACCT $T_CG_FREEZER $T_CG_BLKIO $T_CG_UNIFIED ${T_CG_CPUSET:-} ${T_CG_DEVICES:-}; do
 		[ -d "$d/carrel" ] && echo "$d/carrel"
 	done
 }

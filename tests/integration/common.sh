@@ -149,7 +149,7 @@ assert_session_live() {
 		[[ "$d" == *"$suffix" ]] || bad+=("$d does not end in $suffix")
 		[ -d "$d" ] || bad+=("$d is not a directory")
 		[ "${d#"$T_CG_MEMORY"}" != "$d" ] && memdir=$d
-		case $d in "$T_CG_MEMORY"/* | "$T_CG_PIDS"/* | "$T_CG_CPU"/* | "$T_CG_CPUACCT"/* | "$T_CG_FREEZER"/* | "$T_CG_BLKIO"/* | "$T_CG_UNIFIED"/*) ;;
+		case $d in "$T_CG_MEMORY"/* | "$T_CG_PIDS"/* | "$T_CG_CPU"/* | "$T_CG_CPUACCT"/* | "$T_CG_FREEZER"/* | "$T_CG_BLKIO"/* | "$T_CG_UNIFIED"/* | "${T_CG_CPUSET:-/none}"/* | "${T_CG_DEVICES:-/none}"/*) ;;
 		*) bad+=("$d is not beneath the test's own cgroup (cgroup_parent = self)") ;;
 		esac
 	done
@@ -235,7 +235,7 @@ syslog_since() { tail -c +"$(($1 + 1))" "$T_SYSLOG"; }
 # session_cgroups UID: session cgroup dirs of UID that exist now, in any hierarchy.
 session_cgroups() {
 	local d
-	for d in $T_CG_MEMORY $T_CG_PIDS $T_CG_CPU $T_CG_CPUACCT $T_CG_FREEZER $T_CG_BLKIO $T_CG_UNIFIED; do
+	for d in $T_CG_MEMORY $T_CG_PIDS $T_CG_CPU $T_CG_CPUACCT $T_CG_FREEZER $T_CG_BLKIO $T_CG_UNIFIED ${T_CG_CPUSET:-} ${T_CG_DEVICES:-}; do
 		[ -d "$d/carrel/user-$1" ] || continue
 		find "$d/carrel/user-$1" -mindepth 1 -maxdepth 1 -type d -name 'session-*'
 	done

@@ -81,7 +81,8 @@ outer() {
 	# Also on an early exit (the checks below do the same, and report).
 	t_on_exit "for d in ${made[*]}; do find \"\$d\" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null; rmdir \"\$d\" 2>/dev/null; done"
 	export T_CG_MEMORY T_CG_PIDS T_CG_CPU="${T_CG_CPU:-}" T_CG_CPUACCT="${T_CG_CPUACCT:-}" \
-		T_CG_FREEZER="${T_CG_FREEZER:-}" T_CG_BLKIO="${T_CG_BLKIO:-}" T_CG_UNIFIED="${T_CG_UNIFIED:-}"
+		T_CG_FREEZER="${T_CG_FREEZER:-}" T_CG_BLKIO="${T_CG_BLKIO:-}" T_CG_UNIFIED="${T_CG_UNIFIED:-}" \
+		T_CG_CPUSET="${T_CG_CPUSET:-}" T_CG_DEVICES="${T_CG_DEVICES:-}"
 
 	# The helper's state directory (STATEDIR, compiled in; the default):
 	# a tmpfs covers it in the namespace; made here only as a mount point.
@@ -369,7 +370,7 @@ write_env() {
 	{
 		for v in T_WORK T_SHARE T_PORT T_CONF T_SSH_CONFIG T_SYSLOG T_SSHD_PID T_SSHD_LOG \
 			T_RUNNER_PID T_CG_MEMORY T_CG_PIDS T_CG_CPU T_CG_CPUACCT T_CG_FREEZER T_CG_BLKIO \
-			T_CG_UNIFIED; do
+			T_CG_UNIFIED T_CG_CPUSET T_CG_DEVICES; do
 			printf 'export %s=%q\n' "$v" "${!v}"
 		done
 		echo "export T_MODULE=$T_WORK/lib/pam_carrel.so"

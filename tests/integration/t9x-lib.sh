@@ -241,7 +241,7 @@ t9x_check_procs() {
 t9x_state_list() { ls -A "$SESSIONS_DIR" 2>/dev/null; }
 t9x_cg_list() {
 	local d
-	for d in $T_CG_MEMORY $T_CG_PIDS $T_CG_CPU $T_CG_CPUACCT $T_CG_FREEZER $T_CG_BLKIO $T_CG_UNIFIED; do
+	for d in $T_CG_MEMORY $T_CG_PIDS $T_CG_CPU $T_CG_CPUACCT $T_CG_FREEZER $T_CG_BLKIO $T_CG_UNIFIED ${T_CG_CPUSET:-} ${T_CG_DEVICES:-}; do
 		[ -d "$d/carrel" ] && find "$d/carrel" -mindepth 1 -type d
 	done
 }

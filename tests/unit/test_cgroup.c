@@ -12,8 +12,12 @@
 #include "cgroup-internal.h"
 #include "util.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -216,19 +220,20 @@ static void test_hierarchies(void)
 	struct cg_mount split[] = { mnt("/sys/fs/cgroup/unified", "", true), mnt("/sys/fs/cgroup/memory", "memory", false) };
 
 	memset(&cg, 0, sizeof(cg));
-	check(cg_pick_hierarchies(&cg, hybrid, (int)ARRAY_SIZE(hybrid), "hugetlb\n") == 0 && cg.n == 5 &&
-		      cg.version == 1 && cg_ns_cgroup2(&cg) == NULL,
-	      "hierarchies, hybrid host: the five v1 ones with carrel's controllers, once each; cgroup2 (hugetlb only) not used");
+	check(cg_pick_hierarchies(&cg, hybrid, (int)ARRAY_SIZE(hybrid), "hugetlb\n") == 0 && cg.n == 6 &&
+		      cg.version == 1 && cg_ns_cgroup2(&cg) && strcmp(cg_ns_cgroup2(&cg), "/sys/fs/cgroup/unified") == 0,
+	      "hierarchies, hybrid host: the five v1 ones with carrel's controllers, once each; cgroup2 for hugetlb");
 	h = cg_hier_with(&cg, "cpuacct");
 	check(h && h->ops == &cg_v1_ops && strcmp(h->mount, "/sys/fs/cgroup/cpu,cpuacct") == 0 &&
-		      cg_hier_with(&cg, "freezer") && cg_hier_with(&cg, "hugetlb") == NULL,
+		      cg_hier_with(&cg, "freezer") && cg_hier_with(&cg, "hugetlb") &&
+		      cg_hier_with(&cg, "hugetlb")->ops == &cg_v2_ops,
 	      "hierarchies, hybrid host: a controller is found in the hierarchy that has it");
 
 	memset(&cg, 0, sizeof(cg));
 	check(cg_pick_hierarchies(&cg, unified, 1, "cpuset cpu io memory hugetlb pids rdma misc\n") == 0 && cg.n == 1 &&
-		      cg.version == 2 && strcmp(cg.h[0].controllers, "memory,pids,cpu,io") == 0 &&
+		      cg.version == 2 && strcmp(cg.h[0].controllers, "memory,pids,cpu,io,cpuset,hugetlb") == 0 &&
 		      cg.h[0].ops == &cg_v2_ops && strcmp(cg_ns_cgroup2(&cg), "/sys/fs/cgroup") == 0,
-	      "hierarchies, unified host: one v2 hierarchy with memory, pids, cpu, io");
+	      "hierarchies, unified host: one v2 hierarchy with memory, pids, cpu, io, cpuset, hugetlb");
 
 	memset(&cg, 0, sizeof(cg));
 	check(cg_pick_hierarchies(&cg, split, 2, "io\n") == 0 && cg.n == 2 && cg.version == 1 &&
@@ -330,6 +335,140 @@ static void test_io_parsers(void)
 	      "blkio: malformed lines are not counted");
 }
 
+/* ---- the backends' writes of the seed's other controllers, into a fake tree ---- */
+
+static void put(const char *dir, const char *file, const char *text)
+{
+	char path[CG_PATH_MAX + 64];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+}
+
+/* Whether DIR/FILE starts with WANT (cgroup files are rewritten in place). */
+static bool holds(const char *dir, const char *file, const char *want)
+{
+	char path[CG_PATH_MAX + 64], buf[512] = "";
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (read_file(path, buf, sizeof(buf)) < 0 || strncmp(buf, want, strlen(want)) != 0) {
+		diag("%s: \"%s\", want \"%s\"", path, buf, want);
+		return false;
+	}
+	return true;
+}
+
+static void fake_hier(struct cg_hier *h, const char *root, const char *controllers, const struct cg_hier_ops *ops)
+{
+	memset(h, 0, sizeof(*h));
+	h->ops = ops;
+	snprintf(h->controllers, sizeof(h->controllers), "%s", controllers);
+	snprintf(h->mount, sizeof(h->mount), "%s", root);
+	if (cg_pathf(h->top, "%s/carrel", root) < 0 || cg_pathf(h->user, "%s/user-1000", h->top) < 0 ||
+	    cg_pathf(h->session, "%s/session-1", h->user) < 0 || mkdir(h->top, 0755) < 0 || mkdir(h->user, 0755) < 0 || mkdir(h->session, 0755) < 0) {
+		perror(h->session);
+		exit(1);
+	}
+}
+
+static void test_backend_writes(void)
+{
+	char root[] = "/tmp/carrel-cg-XXXXXX", cmd[64];
+	struct carrel_limits lim = { .memory_max = 1ULL << 31, .pids_max = 100, .cpu_max = 100, .cpu_weight = 100,
+				     .io_weight = 100, .memory_high = 1ULL << 30 }, back;
+	struct carrel_error e = { 0 };
+	struct cg_hier h;
+	struct stat st;
+	bool vda = stat("/dev/vda", &st) == 0 && S_ISBLK(st.st_mode) && major(st.st_rdev) == 254;
+	bool loopctl = stat("/dev/loop-control", &st) == 0 && S_ISCHR(st.st_mode);
+
+	if (!mkdtemp(root)) {
+		check(false, "backend writes: a temporary directory");
+		return;
+	}
+	snprintf(lim.cpuset_cpus, sizeof(lim.cpuset_cpus), "1-7");
+	snprintf(lim.io_max[0], sizeof(lim.io_max[0]), "/dev/vda wbps=4M");
+	snprintf(lim.hugetlb_max[0], sizeof(lim.hugetlb_max[0]), "2M 0");
+	snprintf(lim.devices_deny[0], sizeof(lim.devices_deny[0]), "/dev/loop-control rwm");
+	snprintf(lim.devices_deny[1], sizeof(lim.devices_deny[1]), "/dev/null rwm");
+	if (!vda)
+		lim.io_max[0][0] = '\0';
+
+	/* v1: every file it writes exists, as in a real hierarchy. */
+	fake_hier(&h, root, "memory,cpuset,blkio,devices,hugetlb", &cg_v1_ops);
+	put(h.top, "cpuset.cpus", "0-1\n");
+	put(h.top, "cpuset.mems", "0\n");
+	static const char *const v1_user[] = { "memory.limit_in_bytes", "memory.soft_limit_in_bytes", "cpuset.cpus",
+					       "cpuset.mems", "cgroup.clone_children", "devices.allow", "devices.deny",
+					       "hugetlb.2MB.limit_in_bytes", "blkio.weight" };
+	for (size_t i = 0; i < ARRAY_SIZE(v1_user); i++)
+		put(h.user, v1_user[i], "");
+	static const char *const v1_session[] = { "cpuset.cpus", "cpuset.mems", "blkio.throttle.read_bps_device",
+						  "blkio.throttle.write_bps_device", "blkio.throttle.read_iops_device",
+						  "blkio.throttle.write_iops_device", "devices.allow", "devices.deny" };
+	for (size_t i = 0; i < ARRAY_SIZE(v1_session); i++)
+		put(h.session, v1_session[i], "");
+	if (!check(cg_v1_ops.set_limits(&h, &lim, &e) == 0, "backend writes, v1: the limits are written"))
+		diag("%s", e.msg);
+	check(holds(h.user, "memory.soft_limit_in_bytes", "1073741824"),
+	      "backend writes, v1: memory_high is the soft limit");
+	check(holds(h.user, "cpuset.cpus", "1") && holds(h.user, "cpuset.mems", "0") &&
+		      holds(h.session, "cpuset.cpus", "1") && holds(h.user, "cgroup.clone_children", "1"),
+	      "backend writes, v1: cpuset_cpus 1-7 within carrel/'s 0-1 is 1, on user-UID and its sessions; mems copied");
+	if (vda)
+		check(holds(h.session, "blkio.throttle.write_bps_device", "254:0 4194304"),
+		      "backend writes, v1: io_max on the leaf, the path as its disk's major:minor");
+	else
+		skip("backend writes, v1: io_max", "no /dev/vda (254:0) here");
+	if (loopctl)
+		check(holds(h.user, "devices.deny", "c 10:237 rwm") && holds(h.session, "devices.deny", "c 10:237 rwm"),
+		      "backend writes, v1: devices_deny as major:minor on user-UID and its sessions; /dev/null (ordinary) never denied");
+	else
+		skip("backend writes, v1: devices_deny", "no /dev/loop-control here");
+	check(holds(h.user, "hugetlb.2MB.limit_in_bytes", "0"), "backend writes, v1: hugetlb_max per page size");
+	memset(&back, 0, sizeof(back));
+	cg_v1_ops.read_limits(&h, &back);
+	check(back.memory_high == 1ULL << 30 && strcmp(back.cpuset_cpus, "1") == 0 &&
+		      strcmp(back.devices_deny[0], "/dev/loop-control rwm") == 0 &&
+		      strcmp(back.hugetlb_max[0], "2M 0") == 0,
+	      "backend writes, v1: read back, the lists from carrel's own record");
+
+	/* v2 own tree (devices need a real cgroup for the BPF program: the VM test). */
+	snprintf(cmd, sizeof(cmd), "%s/v2", root);
+	mkdir(cmd, 0755);
+	fake_hier(&h, cmd, "memory,cpuset,io,hugetlb", &cg_v2_ops);
+	put(h.top, "cpuset.cpus.effective", "0-1\n");
+	put(h.top, "cpuset.mems.effective", "0\n");
+	static const char *const v2_user[] = { "memory.high", "cpuset.cpus", "cpuset.mems", "io.max",
+					       "hugetlb.2MB.max", "hugetlb.2MB.rsvd.max" };
+	for (size_t i = 0; i < ARRAY_SIZE(v2_user); i++)
+		put(h.user, v2_user[i], "");
+	lim.devices_deny[0][0] = '\0';
+	if (!check(cg_v2_set_more(&h, &lim, true, &e) == 0, "backend writes, v2: the limits are written"))
+		diag("%s", e.msg);
+	check(holds(h.user, "memory.high", "1073741824") && holds(h.user, "cpuset.cpus", "1") &&
+		      holds(h.user, "hugetlb.2MB.max", "0") && holds(h.user, "hugetlb.2MB.rsvd.max", "0"),
+	      "backend writes, v2: memory.high, cpuset.cpus within the parent's, hugetlb max and rsvd.max");
+	if (vda)
+		check(holds(h.user, "io.max", "254:0 rbps=max wbps=4194304 riops=max wiops=max"),
+		      "backend writes, v2: io.max with max for what is not limited");
+	else
+		skip("backend writes, v2: io.max", "no /dev/vda (254:0) here");
+	snprintf(lim.cpuset_cpus, sizeof(lim.cpuset_cpus), "5-7");
+	check(cg_v2_set_more(&h, &lim, true, &e) == -EINVAL && strstr(e.msg, "nothing in common"),
+	      "backend writes, v2: a cpuset outside the parent's is an error, not an empty set");
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	if (system(cmd) != 0)
+		diag("cannot remove %s", root);
+}
+
 int main(void)
 {
 	test_cg_parse_proc_cgroup();
@@ -341,5 +480,6 @@ int main(void)
 	test_words();
 	test_from_state();
 	test_io_parsers();
+	test_backend_writes();
 	return tap_done();
 }

@@ -1083,7 +1083,7 @@ static void test_explain(void)
 		      "}\n");
 
 	r = explain(&f, "daemon", &p, x, &err);
-	if (!check(r == 0 && x->n == 18, "explain: resolves; exempt and the 17 keys reported"))
+	if (!check(r == 0 && x->n == 25, "explain: resolves; exempt and the 24 keys reported"))
 		diag("%d %s; %d calls", r, err.msg, x->n);
 	check(strcmp(x->e[0].key, "exempt") == 0 && strcmp(x->e[1].key, "namespaces") == 0 &&
 		      strcmp(x->e[11].key, "linger") == 0 &&
@@ -1134,7 +1134,7 @@ static void test_explain(void)
 
 	fixture_init(&f);
 	r = explain(&f, "root", &p, x, &err);
-	check(r == 0 && x->n == 18, "explain: no file");
+	check(r == 0 && x->n == 25, "explain: no file");
 	expect_explained(&f, x, "exempt", "yes", "built-in exempt_users");
 	expect_explained(&f, x, "namespaces", "{mnt, pid, ipc, uts, net, cgroup, user}",
 			 "built-in");
@@ -1253,8 +1253,9 @@ static void test_print(void)
 	odd.namespaces = 0;
 	odd.cgroup_parent = CARREL_CGROUP_PARENT_SELF;
 	odd.tmp_size = 1536 * MiB;
-	odd.limits = (struct carrel_limits){ CARREL_UNLIMITED, 1000, CARREL_UNLIMITED,
-					     CARREL_UNLIMITED, 1,    10000 };
+	odd.limits = (struct carrel_limits){ .memory_max = CARREL_UNLIMITED, .memory_swap_max = 1000,
+					     .pids_max = CARREL_UNLIMITED, .cpu_max = CARREL_UNLIMITED,
+					     .cpu_weight = 1, .io_weight = 10000, .memory_high = CARREL_UNLIMITED };
 	text = print_policy(&odd);
 	check(strncmp(text, "# exempt: yes\n", 14) == 0 && strstr(text, "\nnamespaces = {}\n") &&
 		      strstr(text, "\ntmp_size = 1536M\n") &&
@@ -1405,6 +1406,96 @@ static void test_supplementary_groups(void)
 	      "supplementary groups: two matching groups, the later one wins");
 	check(resolve_in_child(exempt_text, &res) && res.r == 0 && res.p.exempt,
 	      "supplementary groups: exempt_groups");
+}
+
+/* The seed's other controllers: memory_high, cpusets, io_max, hugetlb_max, devices_*. */
+static void test_ctrl_keys(void)
+{
+	static const char text[] =
+		"limits {\n"
+		"  memory_high = 1G\n"
+		"  cpuset_cpus = \"0-7,9\"\n"
+		"  cpuset_mems = \"0\"\n"
+		"  io_max = {\"/dev/vda rbps=50M wbps=20M riops=1000 wiops=500\", \"/dev/sdb1 wbps=4M\"}\n"
+		"  hugetlb_max = {\"2M 0\", \"1G 4G\"}\n"
+		"  devices_deny = {\"/dev/nvidia* rwm\", \"/dev/kvm rwm\"}\n"
+		"  devices_allow = {\"/dev/fuse rw\"}\n"
+		"}\n"
+		"group \"daemon\" { limits { devices_allow = {\"/dev/nvidia0 rw\"} } }\n"
+		"group \"bin\" { limits { devices_allow = {\"/dev/nvidia1 rw\"}\n"
+		"  devices_deny = {\"/dev/nvidia* rwm\"} } }\n"
+		"group \"adm\" { limits { devices_allow = {\"/dev/nvidia2 rw\"} } }\n";
+	struct child_result res;
+	struct carrel_policy p;
+	struct carrel_error err = { 0 };
+	char many[2048];
+	size_t len;
+
+	if (!check(resolve_text(text, "root", &p, &err) == 0, "ctrl keys: a config with every new key loads"))
+		diag("%s", err.msg);
+	check(p.limits.memory_high == 1ULL << 30 && strcmp(p.limits.cpuset_cpus, "0-7,9") == 0 &&
+		      strcmp(p.limits.cpuset_mems, "0") == 0 &&
+		      strcmp(p.limits.io_max[1], "/dev/sdb1 wbps=4M") == 0 && !p.limits.io_max[2][0] &&
+		      strcmp(p.limits.hugetlb_max[1], "1G 4G") == 0 &&
+		      strcmp(p.limits.devices_deny[0], "/dev/nvidia* rwm") == 0,
+	      "ctrl keys: values kept as written, in order");
+	carrel_policy_builtin(&p);
+	check(p.limits.memory_high == CARREL_UNLIMITED && !p.limits.cpuset_cpus[0] && !p.limits.io_max[0][0] &&
+		      !p.limits.devices_deny[0][0],
+	      "ctrl keys: built in, no memory_high, every CPU, no list");
+
+	/* root is in daemon and bin (resolve_in_child's /etc/group), not adm. */
+	if (resolve_in_child(text, &res) && res.r == 0) {
+		check(strcmp(res.p.limits.devices_allow[0], "/dev/fuse rw") == 0 &&
+			      strcmp(res.p.limits.devices_allow[1], "/dev/nvidia0 rw") == 0 &&
+			      strcmp(res.p.limits.devices_allow[2], "/dev/nvidia1 rw") == 0 &&
+			      !res.p.limits.devices_allow[3][0],
+		      "ctrl keys: devices_allow of every section that applies adds up (top, daemon, bin; not adm)");
+		check(strcmp(res.p.limits.devices_deny[0], "/dev/nvidia* rwm") == 0 && !res.p.limits.devices_deny[1][0],
+		      "ctrl keys: devices_deny is replaced by a later section, as every other key");
+	} else {
+		skip("ctrl keys: devices_allow adds up", res.why);
+		skip("ctrl keys: devices_deny replaced", res.why);
+	}
+	/* 3 sections of 6 = 18 items > 16: refused, not cut. */
+	len = (size_t)snprintf(many, sizeof(many), "exempt_users = {}\nlimits { devices_allow = {\"/dev/a0 r\", \"/dev/a1 r\", "
+						     "\"/dev/a2 r\", \"/dev/a3 r\", \"/dev/a4 r\", \"/dev/a5 r\"} }\n");
+	for (int g = 0; g < 2; g++)
+		len += (size_t)snprintf(many + len, sizeof(many) - len,
+					"group \"%s\" { limits { devices_allow = {\"/dev/b0 r\", \"/dev/b1 r\", "
+					"\"/dev/b2 r\", \"/dev/b3 r\", \"/dev/b4 r\", \"/dev/b5 r\"} } }\n",
+					g ? "bin" : "daemon");
+	check(resolve_in_child(many, &res) && res.r == -EINVAL && strstr(res.why, "devices_allow") &&
+		      strstr(res.why, "more than 16"),
+	      "ctrl keys: devices_allow adding up past 16 entries is an error, not a cut");
+
+	expect_error("ctrl keys: an unquoted glob is refused by the scrubber (libconfuse would split it)",
+		     "limits {\n  devices_deny = {/dev/nvidia* rwm}\n}\n", 2, "glob must be quoted");
+	expect_error("ctrl keys: device access is r, w, m", "limits {\n\n  devices_deny = {\"/dev/kvm rwx\"}\n}\n", 3,
+		     "limits.devices_deny: \"/dev/kvm rwx\": the access is r, w and m");
+	expect_error("ctrl keys: a device is a path under /dev", "limits {\n  devices_allow = {\"/etc/x rw\"}\n}\n",
+		     2, "under /dev/");
+	expect_error("ctrl keys: io_max names its rates", "limits {\n  io_max = {\"/dev/vda rate=5M\"}\n}\n", 2,
+		     "rbps=, wbps=, riops= or wiops=");
+	expect_error("ctrl keys: io_max rates are sizes", "limits {\n  io_max = {\"/dev/vda wbps=5Q\"}\n}\n", 2,
+		     "limits.io_max: wbps: invalid size");
+	expect_error("ctrl keys: io_max needs a rate", "limits {\n  io_max = {\"/dev/vda\"}\n}\n", 2, "no rate given");
+	expect_error("ctrl keys: a huge page size is a power of two",
+		     "limits {\n  hugetlb_max = {\"3M 0\"}\n}\n", 2, "power of two");
+	expect_error("ctrl keys: hugetlb_max is PAGESIZE LIMIT", "limits {\n  hugetlb_max = {\"2M\"}\n}\n", 2,
+		     "PAGESIZE LIMIT");
+	expect_error("ctrl keys: a cpuset range runs forwards", "limits {\n  cpuset_cpus = \"7-3\"\n}\n", 2,
+		     "runs backwards");
+	expect_error("ctrl keys: a cpuset is numbers", "limits {\n  cpuset_mems = \"all\"\n}\n", 2,
+		     "limits.cpuset_mems");
+	expect_error("ctrl keys: memory_high is a size", "limits {\n  memory_high = 1X\n}\n", 2,
+		     "limits.memory_high: invalid size");
+	expect_error("ctrl keys: at most 16 items in a list",
+		     "limits {\n  io_max = {\"/dev/a wbps=1\", \"/dev/a wbps=1\", \"/dev/a wbps=1\", \"/dev/a wbps=1\",\n"
+		     "\"/dev/a wbps=1\", \"/dev/a wbps=1\", \"/dev/a wbps=1\", \"/dev/a wbps=1\", \"/dev/a wbps=1\",\n"
+		     "\"/dev/a wbps=1\", \"/dev/a wbps=1\", \"/dev/a wbps=1\", \"/dev/a wbps=1\", \"/dev/a wbps=1\",\n"
+		     "\"/dev/a wbps=1\", \"/dev/a wbps=1\", \"/dev/a wbps=1\"}\n}\n",
+		     5, "more than 16 items");
 }
 
 /* ---- one number parser: the config and carrelctl limits ------------------------ */
@@ -1763,6 +1854,7 @@ int main(int argc, char **argv)
 	test_shipped();
 	test_print();
 	test_supplementary_groups();
+	test_ctrl_keys();
 	test_one_parser();
 	test_check_config();
 	test_unknown_names();

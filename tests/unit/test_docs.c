@@ -17,7 +17,8 @@
 
 #define MAX_TAGS 512
 
-/* The tag lines of every .TP paragraph of PATH, as plain text. */
+/* The tag lines of every .TP paragraph of PATH (and the extra tags .TQ
+ * adds to one), as plain text. */
 static int read_tags(const char *path, char tags[][256], int max)
 {
 	FILE *f = fopen(path, "re");
@@ -28,7 +29,7 @@ static int read_tags(const char *path, char tags[][256], int max)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f) && n < max) {
-		if (strncmp(line, ".TP", 3) == 0) {
+		if (strncmp(line, ".TP", 3) == 0 || strncmp(line, ".TQ", 3) == 0) {
 			tag_next = true;
 			continue;
 		}

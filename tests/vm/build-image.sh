@@ -43,7 +43,7 @@ SUITE=bookworm
 GUEST_PKGS="systemd systemd-sysv dbus dbus-user-session libpam-systemd openssh-server openssh-client
 pamtester iproute2 kmod udev tmux procps util-linux login passwd psmisc
 build-essential pkg-config libpam0g-dev libconfuse-dev libseccomp-dev libcap-dev
-libsystemd-dev"
+libsystemd-dev libbpf-dev"
 
 # A site's login stack, installed in a second step with apt-get (debconf
 # preseeded, --no-install-recommends): cron for cron jobs; slapd,

@@ -6,7 +6,12 @@
  *   vmaid forkloop N SECS     fork up to N children that sleep SECS; prints
  *                             forked=K failed=F errno=E, then kills them
  *   vmaid spin SECS [N]       N processes (1) busy-looping for SECS seconds
+ *   vmaid hugetlb N           map N 2 MiB huge pages and touch them; prints
+ *                             mmap=ok or mmap=ERROR, then touched=K
+ *   vmaid devopen PATH        open PATH read-write; prints open=ok or open=ERROR
  */
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -78,6 +83,25 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
-	fprintf(stderr, "usage: vmaid memhog MIB | forkloop N SECS | spin SECS [N]\n");
+	if (argc == 3 && strcmp(argv[1], "hugetlb") == 0) {
+		size_t n = (size_t)atol(argv[2]), page = 2u << 20;
+		char *p = mmap(NULL, n * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		if (p == MAP_FAILED) {
+			printf("mmap=%s\n", strerror(errno));
+			return 1;
+		}
+		printf("mmap=ok\n");
+		for (size_t i = 0; i < n; i++) {
+			p[i * page] = 1; /* beyond the limit without reservations: SIGBUS */
+			printf("touched=%zu\n", i + 1);
+		}
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "devopen") == 0) {
+		int fd = open(argv[2], O_RDWR | O_CLOEXEC);
+		printf("open=%s\n", fd >= 0 ? "ok" : strerror(errno));
+		return fd >= 0 ? 0 : 1;
+	}
+	fprintf(stderr, "usage: vmaid memhog MIB | forkloop N SECS | spin SECS [N] | hugetlb N | devopen PATH\n");
 	return 2;
 }
