@@ -47,6 +47,9 @@ enum kind {
 	K_BOOL,
 	K_NUMBER, /* a size, count or percentage as key->num says (lib/parse.h) */
 	K_LINGER, /* no, forever, until-empty or a duration; stored as CARREL_LINGER_* or seconds */
+	K_IFNAME, /* a network interface name (a string field) */
+	K_CIDR4,  /* an IPv4 prefix "A.B.C.D/N" (a string field) */
+	K_CIDR6,  /* an IPv6 ULA prefix "fdXX:...::/N", N 48..64 (a string field) */
 };
 
 /* Kinds whose values are lists; their items are OR-ed together. */
@@ -58,19 +61,24 @@ static inline bool kind_is_list(enum kind kind)
 /* Kinds stored as a NUL-terminated string in a char array field. */
 static inline bool kind_is_string(enum kind kind)
 {
-	return kind == K_HOSTNAME || kind == K_SECCOMP;
+	return kind == K_HOSTNAME || kind == K_SECCOMP || kind == K_IFNAME || kind == K_CIDR4 ||
+	       kind == K_CIDR6;
 }
 
 struct key {
 	const char *name;
 	enum kind kind;
 	bool in_limits;		      /* lives in the limits { } section */
+	bool top_only;		      /* host-wide: not in user or group sections */
 	const struct carrel_num *num; /* K_NUMBER: its form and range */
 	const char *const *words;     /* K_WORD: the accepted words */
 	size_t offset, size;	      /* the field in struct carrel_policy */
 };
 
-#define N_KEYS 17
+#define N_KEYS 21
+/* struct layer's set mask: bit i for conf_keys[i] (the one place that bounds N_KEYS). */
+typedef uint64_t key_mask;
+#define KEY_BIT(i) ((key_mask)1 << (i))
 extern const struct key conf_keys[N_KEYS];
 #define N_NAMESPACES 7
 extern const char *const conf_namespace_words[N_NAMESPACES + 1];
@@ -100,7 +108,7 @@ struct layer {
 	char *name;		/* LAYER_GROUP: the title; LAYER_USER: the user's name */
 	const char *file;	/* the file it is in (owned by the config) */
 	int line;		/* where the section opens; 0 for the top level */
-	uint32_t set;		/* bit i: conf_keys[i] was set */
+	key_mask set;		/* KEY_BIT(i): conf_keys[i] was set */
 	int key_line[N_KEYS];	/* where conf_keys[i] was set; 0: unknown (an empty list) */
 	struct carrel_policy v; /* the values of the keys that were set */
 };

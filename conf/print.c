@@ -91,6 +91,9 @@ void conf_format_value(const struct key *k, const struct carrel_policy *p, char 
 	case K_CAPABILITIES:
 		format_bits(v, conf_capability_names, conf_n_capability_names, buf, size);
 		break;
+	case K_IFNAME:
+	case K_CIDR4:
+	case K_CIDR6:
 	case K_HOSTNAME:
 	case K_SECCOMP:
 		if (k->kind == K_SECCOMP &&

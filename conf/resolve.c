@@ -40,7 +40,7 @@ bool conf_layer_applies(const struct layer *l, const char *user, const gid_t *gr
 static void apply_layer(struct carrel_policy *out, const struct layer *l, const struct layer **src)
 {
 	for (size_t i = 0; i < N_KEYS; i++) {
-		if (l->set & (UINT32_C(1) << i)) {
+		if (l->set & KEY_BIT(i)) {
 			memcpy((char *)out + conf_keys[i].offset, (const char *)&l->v + conf_keys[i].offset,
 			       conf_keys[i].size);
 			src[i] = l;
@@ -57,6 +57,17 @@ void conf_apply_layers(const struct carrel_config *c, const char *user, const gi
 			if (c->layers[i].kind == pass &&
 			    conf_layer_applies(&c->layers[i], user, groups, n_groups))
 				apply_layer(out, &c->layers[i], src);
+	/* network decides where some layer set it; elsewhere `net` in
+	 * namespaces is its old spelling.  Either way the two agree after. */
+	size_t in = conf_key_index("network");
+	if (!src[in]) {
+		src[in] = src[conf_key_index("namespaces")]; /* its origin is that of namespaces */
+		out->network = (out->namespaces & CARREL_NS_NET) ? CARREL_NETWORK_NONE :
+								   CARREL_NETWORK_HOST;
+	} else if (out->network == CARREL_NETWORK_HOST)
+		out->namespaces &= ~(unsigned)CARREL_NS_NET;
+	else
+		out->namespaces |= CARREL_NS_NET;
 }
 
 enum exempt_by conf_is_exempt(const struct carrel_config *c, const char *user,
