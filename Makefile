@@ -24,7 +24,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -iquote lib -iquote conf -iquote cgroup \
+CPPFLAGS += -D_GNU_SOURCE -iquote lib -iquote conf -iquote cgroup -iquote net \
             -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_USER_PATH='"$(USER_PATH)"' \
             -DCARREL_HOLDER_PATH='"$(HOLDER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"' -DCARREL_STATEDIR='"$(STATEDIR)"'
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
@@ -32,6 +32,8 @@ LDFLAGS_HARD := -Wl,-z,relro,-z,now
 # sd-bus, for cgroup_parent = systemd (cgroup/cgroup_systemd.c): loaded on
 # first use (cgroup/sd_bus_dlopen.c), not linked; only its header is needed.
 SYSTEMD_LIBS := -ldl
+# network = nat (net/): rtnetlink through libmnl, nftables through libnftables.
+NET_LIBS := -lmnl -lnftables
 
 # The house (README.md, "Layout"): each folder builds one library or one
 # program, from its own sources only.  Layers, lowest first:
@@ -39,6 +41,7 @@ SYSTEMD_LIBS := -ldl
 #                             format, capabilities, the resolved policy's types
 #   conf/     libcarrelconf.a the config: schema, loading, checks, resolution
 #   cgroup/   libcarrelcg.a   one cgroup interface, three backends
+#   net/      libcarrelnet.a  network = nat: leases, rtnetlink, nftables (helper only)
 #   helper/   carrel-helper   root only: open, keeper, holder, check-config
 #   setuid/   carrel-user     the only set-user-ID program: enter, status
 #   holder/   carrel-holder   what the holder execs once set up: PID 1 that reaps
@@ -47,6 +50,7 @@ SYSTEMD_LIBS := -ldl
 LIB_SRC    := $(wildcard lib/*.c)
 CONF_SRC   := $(wildcard conf/*.c)
 CG_SRC     := $(wildcard cgroup/*.c)
+NET_SRC    := $(wildcard net/*.c)
 HELPER_SRC := $(wildcard helper/*.c)
 SETUID_SRC := $(wildcard setuid/*.c)
 CTL_SRC    := $(wildcard ctl/*.c)
@@ -55,6 +59,7 @@ PAM_SRC    := $(wildcard pam_module/*.c)
 LIB_A  := lib/libcarrel.a
 CONF_A := conf/libcarrelconf.a
 CG_A   := cgroup/libcarrelcg.a
+NET_A  := net/libcarrelnet.a
 
 .PHONY: all clean install uninstall check demo format selinux deps bench vmcheck deb audit-setuid FORCE
 all: pam_module/pam_carrel.so helper/carrel-helper setuid/carrel-user holder/carrel-holder ctl/carrelctl
@@ -64,7 +69,7 @@ all: pam_module/pam_carrel.so helper/carrel-helper setuid/carrel-user holder/car
 build.flags: FORCE
 	@echo '$(ALL_CFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS)' > $@
 
-HEADERS := $(wildcard lib/*.h conf/*.h cgroup/*.h helper/*.h setuid/*.h ctl/*.h)
+HEADERS := $(wildcard lib/*.h conf/*.h cgroup/*.h net/*.h helper/*.h setuid/*.h ctl/*.h)
 # Library objects are position-independent with hidden symbols: the PAM
 # module links them, and only its pam_sm_* entry points are exported.
 %.o: %.c $(HEADERS) build.flags
@@ -78,9 +83,11 @@ $(CONF_A): $(CONF_SRC:.c=.o)
 	rm -f $@ && $(AR) rcs $@ $^
 $(CG_A): $(CG_SRC:.c=.o)
 	rm -f $@ && $(AR) rcs $@ $^
+$(NET_A): $(NET_SRC:.c=.o)
+	rm -f $@ && $(AR) rcs $@ $^
 
-helper/carrel-helper: $(HELPER_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap -lseccomp $(SYSTEMD_LIBS)
+helper/carrel-helper: $(HELPER_SRC:.c=.o) $(NET_A) $(CG_A) $(CONF_A) $(LIB_A)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap -lseccomp $(SYSTEMD_LIBS) $(NET_LIBS)
 
 # Static and alone: it stays mapped for the carrel's whole life, in every
 # carrel, so it maps no library and links nothing of the project's.
