@@ -18,6 +18,7 @@
 #include <linux/veth.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -367,18 +368,43 @@ fail:
 	return r;
 }
 
+static int on_stats(const struct nlmsghdr *h, void *data)
+{
+	const struct nlattr *a;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, h, sizeof(struct ifinfomsg)) {
+		if (mnl_attr_get_type(a) == IFLA_STATS64 &&
+		    mnl_attr_get_payload_len(a) >= sizeof(struct rtnl_link_stats64))
+			memcpy(data, mnl_attr_get_payload(a), sizeof(struct rtnl_link_stats64));
+	}
+	return MNL_CB_OK;
+}
+
+/* The link's byte counters, by rtnetlink (sysfs shows the net namespace
+ * of whoever mounted it, which need not be the keeper's). */
 int net_link_stats(const char *ifname, uint64_t *rx, uint64_t *tx)
 {
-	char path[96], buf[32];
-	unsigned long long v[2];
-	const char *which[2] = { "rx_bytes", "tx_bytes" };
+	struct rtnl_link_stats64 st = { 0 };
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *h;
+	struct nl *nl = calloc(1, sizeof(*nl));
+	int r;
 
-	for (int i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", ifname, which[i]);
-		if (read_file(path, buf, sizeof(buf)) <= 0 || sscanf(buf, "%llu", &v[i]) != 1)
-			return -ENODEV;
+	if (!nl)
+		return -ENOMEM;
+	if ((r = nl_open(nl)) == 0) {
+		h = nl_msg(nl, RTM_GETLINK, 0, (void **)&ifm, sizeof(*ifm));
+		ifm->ifi_family = AF_UNSPEC;
+		mnl_attr_put_strz(h, IFLA_IFNAME, ifname);
+		r = nl_talk(nl, h, on_stats, &st);
+		nl_close(nl);
 	}
-	*rx = v[0];
-	*tx = v[1];
+	free(nl);
+	if (r < 0)
+		return r;
+	*rx = st.rx_bytes;
+	*tx = st.tx_bytes;
 	return 0;
 }
