@@ -205,6 +205,22 @@ else
 	not_ok "t-61: (control) the host reaches $U1's listener"
 fi
 
+# carrelctl: the session's addresses and bytes (the veth's counters; sysfs
+# here is the real host's, so only list --json's addresses are asserted).
+CTL=${T_CARRELCTL:-/usr/local/sbin/carrelctl}
+if "$CTL" list --json >"$OUT/list.json" 2>&1 && grep -q "\"ipv4\":\"$ip1\"" "$OUT/list.json" &&
+	grep -q '"mode":"nat"' "$OUT/list.json"; then
+	ok "t-61: carrelctl list --json gives the session's network"
+else
+	not_ok "t-61: carrelctl list --json gives the session's network" "$(cat "$OUT/list.json")"
+fi
+if "$CTL" show "$id2" >"$OUT/show" 2>&1 && grep -q "network:   nat, 10.213" "$OUT/show" &&
+	grep -q "^ *network *= nat" "$OUT/show"; then
+	ok "t-61: carrelctl show gives the network, and the policy's network with its origin"
+else
+	not_ok "t-61: carrelctl show gives the network, and the policy's network with its origin" "$(cat "$OUT/show")"
+fi
+
 # ---- logout: nothing left; the close line --------------------------------------------
 release_t61() { : >"$T61/release-$1"; }
 release_t61 s1
