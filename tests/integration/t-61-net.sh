@@ -158,6 +158,15 @@ else
 	not_ok "t-61: a table made in a nested unshare -rn changes nothing for the carrel" "$(cat "$OUT/s1")"
 fi
 
+# ssh -W (what -J does through this machine as a bastion): sshd opens the
+# direct-tcpip channel from inside the carrel's network.
+jump() { printf 'GET /marker HTTP/1.0\r\n\r\n' | timeout 30 tssh -W 10.61.0.2:8080 "$U1@carrel-test" 2>"$OUT/jump.err"; }
+if jump | grep -q t61-marker; then
+	ok "t-61: nat: ssh -W (the -J hop) reaches the outside web server through the carrel"
+else
+	not_ok "t-61: nat: ssh -W (the -J hop) reaches the outside web server through the carrel" "$(cat "$OUT/jump.err")"
+fi
+
 # ---- two users --------------------------------------------------------------------
 ip1=${addr1%/*}
 cat >"$T61/s2.sh" <<EOF
@@ -281,6 +290,11 @@ done_session s5 60
 release_t61 s5
 [ "$(pv "$OUT/s5" links)" = "lo," ] && ok "t-61: network = none: loopback only" ||
 	not_ok "t-61: network = none: loopback only" "$(cat "$OUT/s5" "$OUT/s5.su")"
+if jump | grep -q t61-marker; then
+	not_ok "t-61: none: ssh -W (the -J hop) to the outside is refused" "$(cat "$OUT/jump.err")"
+else
+	ok "t-61: none: ssh -W (the -J hop) to the outside is refused"
+fi
 wait_until 10 no_sessions
 conf "namespaces = {mnt, pid, ipc, uts, cgroup, user}" "network = host"
 in_session "$U1" s6 "$T61/s5.sh"
