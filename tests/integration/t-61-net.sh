@@ -49,6 +49,7 @@ cleanup_world() {
 	ip link del t61up 2>/dev/null
 	ip link del "$BR" 2>/dev/null
 	nft delete table inet carrel 2>/dev/null
+	nft delete table ip t61filter 2>/dev/null
 	umount /etc/resolv.conf 2>/dev/null
 	# ip netns add made /run/netns a mount point of its own.
 	umount /run/netns 2>/dev/null && umount /run/netns 2>/dev/null
@@ -334,5 +335,25 @@ else
 	not_ok "t-61: after $N_CONCURRENT concurrent nat logins end nothing is left" \
 		"$(ls -A "$LEASES" | head)" "$(ip -o link | grep -c ': cr-')"
 fi
+
+# ---- coexistence: a foreign forward policy drop (as Docker leaves it) ---------------
+HELPER=/usr/local/libexec/carrel/carrel-helper
+if "$HELPER" check-config "$T_CONF" 2>&1 | grep -q "warning: network = nat"; then
+	not_ok "t-61: check-config: no network warning without a foreign drop" "$("$HELPER" check-config "$T_CONF" 2>&1)"
+else
+	ok "t-61: check-config: no network warning without a foreign drop"
+fi
+nft 'add table ip t61filter; add chain ip t61filter fwd { type filter hook forward priority 0; policy drop; }'
+if "$HELPER" check-config "$T_CONF" 2>&1 | grep -q "warning: network = nat: table ip t61filter chain fwd: forward policy drop"; then
+	ok "t-61: check-config says why nat carrels get no network under a foreign forward drop"
+else
+	not_ok "t-61: check-config says why nat carrels get no network under a foreign forward drop" "$("$HELPER" check-config "$T_CONF" 2>&1)"
+fi
+if nft list table ip t61filter | grep -q "policy drop" && [ "$(nft list table ip t61filter | grep -c .)" -le 5 ]; then
+	ok "t-61: carrel left the foreign table as it was"
+else
+	not_ok "t-61: carrel left the foreign table as it was" "$(nft list table ip t61filter)"
+fi
+nft delete table ip t61filter
 
 t_finish
