@@ -16,6 +16,13 @@
  *               then accepted; outside -> carrel only as replies
  *   postrouting masquerade out of every other interface
  *
+ * A refill costs 10-20 ms here (the flushes wait for the kernel), so it is
+ * skipped when the table is there, with the handle it had when carrel last
+ * filled it, and the rules would be the same (a hash of their text in
+ * CARREL_NET_TABLE_KEY): a table deleted or replaced by someone else
+ * (`nft flush ruleset`, nftables.service's reload) is refilled at the next
+ * nat open.  The look costs one netlink round trip.
+ *
  * DNS with a loopback upstream (systemd-resolved's 127.0.0.53): DNAT to it
  * plus route_localnet on carrel's bridge only (link.c), rather than a relay
  * process: nothing to keep alive or restart per carrel, no extra latency or
@@ -28,13 +35,23 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <endian.h>
 #include <stdarg.h>
+#include <time.h>
+#include <unistd.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define RULES_MAX 4096
+#define CARREL_NET_TABLE_KEY CARREL_NET_DIR "/table.key"
 
 struct buf {
 	char s[RULES_MAX];
@@ -88,6 +105,64 @@ static void pool_text(int family, const void *net, unsigned plen, char *buf, siz
 
 	inet_ntop(family, net, a, sizeof(a));
 	snprintf(buf, size, "%s/%u", a, plen);
+}
+
+static int on_table(const struct nlmsghdr *h, void *data)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, h, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_TABLE_HANDLE &&
+		    mnl_attr_get_payload_len(a) == sizeof(uint64_t))
+			*(uint64_t *)data = be64toh(mnl_attr_get_u64(a));
+	}
+	return MNL_CB_OK;
+}
+
+/* The handle of table inet carrel; 0 if there is none (or it cannot be read). */
+static uint64_t table_handle(void)
+{
+	char buf[8192];
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	struct nlmsghdr *h;
+	struct nfgenmsg *nfg;
+	uint64_t handle = 0;
+	unsigned seq = (unsigned)time(NULL), portid;
+	ssize_t n;
+
+	if (!nl)
+		return 0;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	portid = mnl_socket_get_portid(nl);
+	h = mnl_nlmsg_put_header(buf);
+	h->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	h->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(h, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_INET;
+	nfg->version = NFNETLINK_V0;
+	mnl_attr_put_strz(h, NFTA_TABLE_NAME, CARREL_NFT_TABLE);
+	if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
+		goto out;
+	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		int r = mnl_cb_run(buf, (size_t)n, seq, portid, on_table, &handle);
+		if (r <= MNL_CB_STOP)
+			break;
+	}
+out:
+	mnl_socket_close(nl);
+	return handle;
+}
+
+/* FNV-1a: the rules' text as a key. */
+static uint64_t text_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
 }
 
 int net_nft_table(const struct carrel_net_lease *l, const struct carrel_policy *p,
@@ -158,7 +233,26 @@ int net_nft_table(const struct carrel_net_lease *l, const struct carrel_policy *
 		carrel_error_set(err, "nftables: rule set too long");
 		return -E2BIG;
 	}
-	return run(b->s, NULL, 0, err);
+	char key[64], was[64] = "";
+	uint64_t handle = table_handle();
+	int r;
+
+	snprintf(key, sizeof(key), "%016" PRIx64 " %" PRIu64 "\n", text_hash(b->s), handle);
+	if (handle && read_file(CARREL_NET_TABLE_KEY, was, sizeof(was)) > 0 && strcmp(was, key) == 0)
+		return 0; /* there, as carrel filled it, with these rules */
+	if ((r = run(b->s, NULL, 0, err)) < 0)
+		return r;
+	snprintf(key, sizeof(key), "%016" PRIx64 " %" PRIu64 "\n", text_hash(b->s), table_handle());
+	char tmp[128];
+	snprintf(tmp, sizeof(tmp), CARREL_NET_TABLE_KEY ".%d", (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		/* Only a shortcut: without it the next open refills. */
+		if (write(fd, key, strlen(key)) != (ssize_t)strlen(key) || rename(tmp, CARREL_NET_TABLE_KEY) < 0)
+			(void)unlink(tmp);
+		fd = safe_close(fd);
+	}
+	return 0;
 }
 
 /*
