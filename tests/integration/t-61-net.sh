@@ -310,7 +310,9 @@ esac
 wait_until 10 no_sessions
 
 # ---- concurrent nat logins: distinct addresses, nothing left ----------------------------
-conf "network = nat"
+# The suite's limits (pids_max 64, memory_max 64M) are per user, shared by
+# all of the user's carrels: room for N at once.
+conf "network = nat" "limits {" "  pids_max = $((N_CONCURRENT * 16 + 64))" "  memory_max = 4G" "}"
 mark=$(syslog_mark)
 cat >"$T61/c.sh" <<'EOF'
 echo "ipv4=$(ip -4 -o addr show eth0 | awk '{ print $4 }')"
