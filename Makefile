@@ -24,7 +24,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -iquote lib -iquote conf -iquote cgroup \
+CPPFLAGS += -D_GNU_SOURCE -iquote lib -iquote conf -iquote cgroup -iquote net \
             -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_USER_PATH='"$(USER_PATH)"' \
             -DCARREL_HOLDER_PATH='"$(HOLDER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"' -DCARREL_STATEDIR='"$(STATEDIR)"'
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
@@ -35,6 +35,8 @@ SYSTEMD_LIBS := -ldl
 # libbpf: the cgroup v2 device program (cgroup/cgdev.c); linked wherever
 # libcarrelcg.a is, as libdl is.
 SYSTEMD_LIBS += -lbpf
+# network = nat (net/): rtnetlink through libmnl, nftables through libnftables.
+NET_LIBS := -lmnl -lnftables
 
 # The house (README.md, "Layout"): each folder builds one library or one
 # program, from its own sources only.  Layers, lowest first:
@@ -42,6 +44,7 @@ SYSTEMD_LIBS += -lbpf
 #                             format, capabilities, the resolved policy's types
 #   conf/     libcarrelconf.a the config: schema, loading, checks, resolution
 #   cgroup/   libcarrelcg.a   one cgroup interface, three backends
+#   net/      libcarrelnet.a  network = nat: leases, rtnetlink, nftables (helper only)
 #   helper/   carrel-helper   root only: open, keeper, holder, check-config
 #   setuid/   carrel-user     the only set-user-ID program: enter, status
 #   holder/   carrel-holder   what the holder execs once set up: PID 1 that reaps
@@ -50,6 +53,7 @@ SYSTEMD_LIBS += -lbpf
 LIB_SRC    := $(wildcard lib/*.c)
 CONF_SRC   := $(wildcard conf/*.c)
 CG_SRC     := $(wildcard cgroup/*.c)
+NET_SRC    := $(wildcard net/*.c)
 HELPER_SRC := $(wildcard helper/*.c)
 SETUID_SRC := $(wildcard setuid/*.c)
 CTL_SRC    := $(wildcard ctl/*.c)
@@ -58,6 +62,7 @@ PAM_SRC    := $(wildcard pam_module/*.c)
 LIB_A  := lib/libcarrel.a
 CONF_A := conf/libcarrelconf.a
 CG_A   := cgroup/libcarrelcg.a
+NET_A  := net/libcarrelnet.a
 
 .PHONY: all clean install uninstall check demo format selinux deps bench vmcheck deb audit-setuid FORCE
 all: pam_module/pam_carrel.so helper/carrel-helper setuid/carrel-user holder/carrel-holder ctl/carrelctl
@@ -67,7 +72,7 @@ all: pam_module/pam_carrel.so helper/carrel-helper setuid/carrel-user holder/car
 build.flags: FORCE
 	@echo '$(ALL_CFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS)' > $@
 
-HEADERS := $(wildcard lib/*.h conf/*.h cgroup/*.h helper/*.h setuid/*.h ctl/*.h)
+HEADERS := $(wildcard lib/*.h conf/*.h cgroup/*.h net/*.h helper/*.h setuid/*.h ctl/*.h)
 # Library objects are position-independent with hidden symbols: the PAM
 # module links them, and only its pam_sm_* entry points are exported.
 %.o: %.c $(HEADERS) build.flags
@@ -81,6 +86,8 @@ $(CONF_A): $(CONF_SRC:.c=.o)
 	rm -f $@ && $(AR) rcs $@ $^
 $(CG_A): $(CG_SRC:.c=.o)
 	rm -f $@ && $(AR) rcs $@ $^
+$(NET_A): $(NET_SRC:.c=.o)
+	rm -f $@ && $(AR) rcs $@ $^
 
 # libconfuse, libseccomp and libcap are linked shared, so that Debian's
 # security updates of them reach the root helper without a rebuild of
@@ -89,8 +96,8 @@ $(CG_A): $(CG_SRC:.c=.o)
 # HELPER_LIBS="-Wl,-Bstatic -lconfuse -lseccomp -lcap -Wl,-Bdynamic" for a
 # site that rebuilds carrel on those updates.
 HELPER_LIBS ?= -lconfuse -lseccomp -lcap
-helper/carrel-helper: $(HELPER_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(SYSTEMD_LIBS)
+helper/carrel-helper: $(HELPER_SRC:.c=.o) $(NET_A) $(CG_A) $(CONF_A) $(LIB_A)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(SYSTEMD_LIBS) $(NET_LIBS)
 
 # Static and alone: it stays mapped for the carrel's whole life, in every
 # carrel, so it maps no library and links nothing of the project's.
@@ -116,8 +123,8 @@ audit-setuid: setuid/carrel-user
 
 # carrelctl list and gc reap dead carrels with the helper's one reaper.
 ctl/carrelctl.o: CPPFLAGS += -iquote helper
-ctl/carrelctl: $(CTL_SRC:.c=.o) helper/reap.o $(CG_A) $(CONF_A) $(LIB_A)
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap $(SYSTEMD_LIBS)
+ctl/carrelctl: $(CTL_SRC:.c=.o) helper/reap.o $(NET_A) $(CG_A) $(CONF_A) $(LIB_A)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap $(SYSTEMD_LIBS) $(NET_LIBS)
 
 pam_module/pam_carrel.so: $(PAM_SRC:.c=.o) $(CONF_A) $(LIB_A) pam_module/pam_carrel.map
 	$(CC) $(CFLAGS) -shared $(LDFLAGS_HARD) -Wl,--version-script=pam_module/pam_carrel.map \

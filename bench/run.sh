@@ -165,7 +165,9 @@ enter() {
 	for d in $B_BENCHCG_DIRS; do
 		echo "$BASHPID" >"$d/cgroup.procs" || { echo "bench: cannot join $d" >&2; exit 1; }
 	done
-	exec unshare --mount --propagation private -- bash "$B_SELF" --inner
+	# A net namespace of its own too: the nat series makes a bridge, carrel's
+	# nftables table and forwarding there, never on the host.
+	exec unshare --mount --net --propagation private -- bash "$B_SELF" --inner
 }
 
 # ------------------------------------------------------------------ namespace
@@ -216,7 +218,10 @@ setup() {
 	)
 	printf '%s\n' "${common[@]}" 'namespaces = {mnt, pid, ipc, uts, net, cgroup, user}' >"$W/conf/full/carrel.conf"
 	printf '%s\n' "${common[@]}" 'namespaces = {mnt, pid, ipc, uts, net, cgroup}' >"$W/conf/nouser/carrel.conf"
-	chmod 0644 "$W/conf/full/carrel.conf" "$W/conf/nouser/carrel.conf"
+	install -d -m 0755 "$W/conf/nat"
+	printf '%s\n' "${common[@]}" 'namespaces = {mnt, pid, ipc, uts, net, cgroup, user}' 'network = nat' >"$W/conf/nat/carrel.conf"
+	chmod 0644 "$W/conf/full/carrel.conf" "$W/conf/nouser/carrel.conf" "$W/conf/nat/carrel.conf"
+	echo "session required $W/lib/pam_carrel.so config=$W/conf/nat/carrel.conf" >"$PAMD/bench-carrel-nat"
 	echo "session required $W/lib/pam_carrel.so config=$W/conf/full/carrel.conf" >"$PAMD/bench-carrel"
 	echo "session required $W/lib/pam_carrel.so config=$W/conf/nouser/carrel.conf" >"$PAMD/bench-carrel-nouser"
 	echo "session required pam_permit.so" >"$PAMD/bench-empty"
@@ -333,6 +338,7 @@ measure_warm() {
 			use_tree after
 		fi
 		carrel_serial carrel_nouser bench-carrel-nouser "$per"
+		carrel_serial carrel_nat bench-carrel-nat "$per"
 		series carrel_exempt "$PAMD" bench-carrel root "$per"
 		cmd_series true "$per" 0 true
 		cmd_series helper_check "$per" 0 /usr/local/libexec/carrel/carrel-helper check-config "$W/conf/full/carrel.conf" --user "$B_USER"
@@ -547,6 +553,8 @@ report() {
 	row "carrel: pam_open_session" carrel open "$u"
 	row "carrel: pam_close_session" carrel close "$u"
 	row "carrel without user ns, outer" carrel_nouser outer "$u"
+	row "carrel, network = nat, outer" carrel_nat outer "$u"
+	row "carrel, network = nat: pam_open_session" carrel_nat open "$u"
 	row "carrel, exempt user (root): the module alone, outer" carrel_exempt outer "$u"
 	row "\`true\` (fork+exec)" true outer "$u"
 	row "\`carrel-helper check-config CONF --user U\` (exec + config + policy)" helper_check outer "$u"
@@ -561,6 +569,8 @@ report() {
 	row "cold: unshare" cold_unshare outer "$u"
 	echo
 	echo "Added latency (carrel outer - empty outer, medians): warm $wadd ms (without user ns $wadd_nu), cold $cadd ms (without user ns $cadd_nu); unshare warm $u ms, cold $cu ms."
+	echo
+	echo "network = nat over none (carrel_nat outer - carrel outer, warm medians; target <= 3 ms): $(calc "$(med carrel_nat outer) - $(med carrel outer)") ms."
 	echo
 
 	echo "### Scale: sessions held open at once"
@@ -767,6 +777,7 @@ phase_med() {
 
 inner() {
 	cd "$B_REPO" || exit 1
+	ip link set lo up 2>/dev/null
 	LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 	setup || { echo "bench: setup failed" >&2; exit 1; }
 	trap 'kill_sessions' EXIT

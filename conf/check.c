@@ -7,6 +7,7 @@
 #include "conf_internal.h"
 #include "ctrl.h"
 
+#include <arpa/inet.h>
 #include <confuse.h>
 #include <errno.h>
 #include <grp.h>
@@ -84,6 +85,9 @@ static void describe_invalid(const struct key *k, const char *s, char *why, size
 	case K_SECCOMP:
 	case K_CPUSET:
 	case K_ITEMS:
+	case K_IFNAME:
+	case K_CIDR4:
+	case K_CIDR6:
 	case K_NUMBER: /* lib/parse.c describes numbers */
 		snprintf(hint, sizeof(hint), "see carrel.conf(5)");
 		break;
@@ -244,6 +248,69 @@ static int check_linger(const struct key *k, const char *s, uint64_t *out, char 
 	return 0;
 }
 
+/* net_bridge: a name the kernel takes for a new link (1 to 15 of [A-Za-z0-9_.-]). */
+static int check_ifname(const char *s, char *why, size_t size)
+{
+	size_t len = strlen(s);
+	char shown[300];
+
+	if (len == 0 || len > CARREL_NET_BRIDGE_MAX ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != len ||
+	    strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+		snprintf(why, size,
+			 "net_bridge: invalid interface name \"%s\" (1 to %d letters, digits, '_', "
+			 "'.', '-')",
+			 carrel_show(s, shown, sizeof(shown)), CARREL_NET_BRIDGE_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * net_pool4 / net_pool6: "ADDRESS/N" with no host bits set.  IPv4 pools are
+ * /8 to /28 (the gateway, the broadcast address and at least one carrel);
+ * IPv6 pools are unique local (fc00::/7), /48 to /64: carrels use the first
+ * /64 of it.
+ */
+static int check_cidr(const struct key *k, const char *s, char *why, size_t size)
+{
+	bool v6 = k->kind == K_CIDR6;
+	int family = v6 ? AF_INET6 : AF_INET, lo = v6 ? 48 : 8, hi = v6 ? 64 : 28;
+	unsigned char a[16];
+	char addr[INET6_ADDRSTRLEN], shown[300];
+	const char *slash = strchr(s, '/'), *end = NULL;
+	uint64_t n;
+	int bits;
+
+	carrel_show(s, shown, sizeof(shown));
+	if (!slash || (size_t)(slash - s) >= sizeof(addr) ||
+	    carrel_parse_digits(slash + 1, &end, &n) < 0 || *end || n < (uint64_t)lo ||
+	    n > (uint64_t)hi) {
+		snprintf(why, size, "%s: invalid prefix \"%s\" (use ADDRESS/N with N %d to %d)",
+			 k->name, shown, lo, hi);
+		return -EINVAL;
+	}
+	memcpy(addr, s, (size_t)(slash - s));
+	addr[slash - s] = '\0';
+	if (inet_pton(family, addr, a) != 1) {
+		snprintf(why, size, "%s: \"%s\" is not an IPv%d address", k->name, shown, v6 ? 6 : 4);
+		return -EINVAL;
+	}
+	if (v6 && (a[0] & 0xfe) != 0xfc) {
+		snprintf(why, size, "%s: \"%s\" is not a unique local prefix (fc00::/7)", k->name,
+			 shown);
+		return -EINVAL;
+	}
+	bits = (int)n;
+	for (int i = bits; i < (v6 ? 128 : 32); i++) {
+		if (a[i / 8] & (0x80 >> (i % 8))) {
+			snprintf(why, size, "%s: \"%s\" has host bits set", k->name, shown);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* Check S as a value of K; numbers, words, booleans and namespaces go to *OUT. */
 int conf_check_value(const struct key *k, const char *s, uint64_t *out, char *why, size_t size)
 {
@@ -255,6 +322,11 @@ int conf_check_value(const struct key *k, const char *s, uint64_t *out, char *wh
 		return check_hostname(s, why, size);
 	case K_SECCOMP:
 		return check_seccomp(s, why, size);
+	case K_IFNAME:
+		return check_ifname(s, why, size);
+	case K_CIDR4:
+	case K_CIDR6:
+		return check_cidr(k, s, why, size);
 	case K_LINGER:
 		return check_linger(k, s, out, why, size);
 	case K_CPUSET: {
@@ -560,7 +632,7 @@ static void check_warnings(struct checker *ck)
 	for (size_t i = 0; i < c->n_layers; i++) {
 		const struct layer *l = &c->layers[i];
 
-		if ((l->set & (UINT32_C(1) << oi)) && l->v.on_error == CARREL_ON_ERROR_ALLOW) {
+		if ((l->set & KEY_BIT(oi)) && l->v.on_error == CARREL_ON_ERROR_ALLOW) {
 			conf_file_line(where, sizeof(where), l->file, l->key_line[oi]);
 			warnf(ck,
 			      "%s: on_error = allow: a login whose carrel cannot be built runs "

@@ -50,6 +50,9 @@ enum kind {
 	K_CPUSET, /* CPUs or memory nodes, "0-7,9" (a string field; lib/ctrl.h) */
 	K_ITEMS,  /* a list of quoted items, each checked by key->item (lib/ctrl.h); stored as
 		   * char [CARREL_LIST_MAX][CARREL_ITEM_MAX + 1], "" after the last */
+	K_IFNAME, /* a network interface name (a string field) */
+	K_CIDR4,  /* an IPv4 prefix "A.B.C.D/N" (a string field) */
+	K_CIDR6,  /* an IPv6 ULA prefix "fdXX:...::/N", N 48..64 (a string field) */
 };
 
 /* Kinds whose values are lists; their items are OR-ed together. */
@@ -61,7 +64,8 @@ static inline bool kind_is_list(enum kind kind)
 /* Kinds stored as a NUL-terminated string in a char array field. */
 static inline bool kind_is_string(enum kind kind)
 {
-	return kind == K_HOSTNAME || kind == K_SECCOMP || kind == K_CPUSET;
+	return kind == K_HOSTNAME || kind == K_SECCOMP || kind == K_CPUSET || kind == K_IFNAME ||
+	       kind == K_CIDR4 || kind == K_CIDR6;
 }
 
 /* Kinds whose parsed values keep their text (strings, and K_ITEMS' items). */
@@ -74,6 +78,7 @@ struct key {
 	const char *name;
 	enum kind kind;
 	bool in_limits;		      /* lives in the limits { } section */
+	bool top_only;		      /* host-wide: not in user or group sections */
 	const struct carrel_num *num; /* K_NUMBER: its form and range */
 	const char *const *words;     /* K_WORD: the accepted words */
 	/* K_ITEMS: checks one item; 0 or -errno with WHY "LABEL: what is wrong". */
@@ -82,7 +87,10 @@ struct key {
 	size_t offset, size;	      /* the field in struct carrel_policy */
 };
 
-#define N_KEYS 24
+#define N_KEYS 28
+/* struct layer's set mask: bit i for conf_keys[i] (the one place that bounds N_KEYS). */
+typedef uint64_t key_mask;
+#define KEY_BIT(i) ((key_mask)1 << (i))
 extern const struct key conf_keys[N_KEYS];
 #define N_NAMESPACES 7
 extern const char *const conf_namespace_words[N_NAMESPACES + 1];
@@ -115,7 +123,7 @@ struct layer {
 	char *name;		/* the title: a group's or a user's name, compared by name */
 	const char *file;	/* the file it is in (owned by the config) */
 	int line;		/* where the section opens; 0 for the top level */
-	uint32_t set;		/* bit i: conf_keys[i] was set */
+	key_mask set;		/* KEY_BIT(i): conf_keys[i] was set */
 	int key_line[N_KEYS];	/* where conf_keys[i] was set; 0: unknown (an empty list) */
 	struct carrel_policy v; /* the values of the keys that were set */
 };

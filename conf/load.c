@@ -179,6 +179,8 @@ static void build_opts(struct opt_tables *t)
 
 		if (conf_keys[i].in_limits)
 			t->limits[nl++] = opt;
+		else if (conf_keys[i].top_only)
+			t->top[nt++] = opt;
 		else
 			t->section[ns++] = t->top[nt++] = opt;
 	}
@@ -249,6 +251,9 @@ static void read_keys(cfg_t *sec, struct layer *l)
 	for (size_t i = 0; i < N_KEYS; i++) {
 		const struct key *k = &conf_keys[i];
 		cfg_opt_t *opt = cfg_getopt(k->in_limits ? limits : sec, k->name);
+
+		if (k->top_only && l->kind != LAYER_TOP)
+			continue; /* not in a section's options: libconfuse refused it */
 		const struct parsed *first;
 		uint64_t v = 0;
 
@@ -269,7 +274,7 @@ static void read_keys(cfg_t *sec, struct layer *l)
 			conf_field_store(&l->v, k, v);
 		}
 		l->key_line[i] = first ? first->line : 0;
-		l->set |= UINT32_C(1) << i;
+		l->set |= KEY_BIT(i);
 	}
 }
 
@@ -323,9 +328,34 @@ static int read_exempt_groups(struct carrel_config *c, cfg_opt_t *opt, const cha
 	return read_names(opt, &c->exempt_groups, &c->n_exempt_groups);
 }
 
+/*
+ * `network` decides and `net` in namespaces is its old spelling (with it:
+ * none, without it: host); one section that says both, differently, is
+ * refused at the line of its `network`.
+ */
+static int check_network_spelling(const struct layer *l, const char *path, struct carrel_error *err)
+{
+	size_t in = conf_key_index("network"), is = conf_key_index("namespaces");
+	bool has_net = l->v.namespaces & CARREL_NS_NET;
+
+	if (!(l->set & KEY_BIT(in)) || !(l->set & KEY_BIT(is)))
+		return 0;
+	if (has_net == (l->v.network != CARREL_NETWORK_HOST))
+		return 0;
+	carrel_error_set(err,
+			 "%s:%d: network = %s contradicts namespaces at line %d, which %s net "
+			 "(drop net from namespaces and let network decide)",
+			 path, l->key_line[in] ? l->key_line[in] : l->line,
+			 l->v.network == CARREL_NETWORK_HOST ? "host" :
+			 l->v.network == CARREL_NETWORK_NAT  ? "nat" :
+							       "none",
+			 l->key_line[is] ? l->key_line[is] : l->line, has_net ? "has" : "lacks");
+	return -EINVAL;
+}
+
 /* One layer per user or group section, in file order. */
 static int read_sections(struct carrel_config *c, cfg_t *root, enum layer_kind kind,
-			 const char *file)
+			 const char *file, const char *path, struct carrel_error *err)
 {
 	const char *name = kind == LAYER_USER ? "user" : "group";
 
@@ -333,6 +363,7 @@ static int read_sections(struct carrel_config *c, cfg_t *root, enum layer_kind k
 		cfg_t *sec = cfg_getnsec(root, name, i);
 		const char *title = cfg_title(sec);
 		struct layer *l = add_layer(c, kind, file);
+		int r;
 
 		/* The title is not looked up (see on_exempt_name): resolve
 		 * compares it with the names of the user and their groups. */
@@ -343,6 +374,9 @@ static int read_sections(struct carrel_config *c, cfg_t *root, enum layer_kind k
 			return -ENOMEM;
 		l->line = section_line(sec);
 		read_keys(sec, l);
+		r = check_network_spelling(l, path, err);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -370,14 +404,17 @@ static int read_tree(struct carrel_config *c, cfg_t *root, const struct parse_ct
 		return -ENOMEM;
 	}
 	read_keys(root, top);
+	r = check_network_spelling(top, path, ctx->err);
+	if (r < 0)
+		return r;
 	r = read_exempt_users(c, cfg_getopt(root, "exempt_users"), file, ctx->exempt_users_line);
 	if (r >= 0)
 		r = read_exempt_groups(c, cfg_getopt(root, "exempt_groups"), file,
 				       ctx->exempt_groups_line);
 	if (r >= 0)
-		r = read_sections(c, root, LAYER_GROUP, file);
+		r = read_sections(c, root, LAYER_GROUP, file, path, ctx->err);
 	if (r >= 0)
-		r = read_sections(c, root, LAYER_USER, file);
+		r = read_sections(c, root, LAYER_USER, file, path, ctx->err);
 	if (r == -ENOMEM)
 		carrel_error_set(ctx->err, "%s: out of memory", path);
 	return r;

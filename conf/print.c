@@ -107,6 +107,9 @@ void conf_format_value(const struct key *k, const struct carrel_policy *p, char 
 	case K_ITEMS:
 		format_items((const void *)str, buf, size);
 		break;
+	case K_IFNAME:
+	case K_CIDR4:
+	case K_CIDR6:
 	case K_CPUSET:
 	case K_HOSTNAME:
 	case K_SECCOMP:

@@ -55,10 +55,10 @@ static void add_items(struct carrel_policy *out, const struct layer *l, const st
 static void apply_layer(struct carrel_policy *out, const struct layer *l, const struct layer **src)
 {
 	for (size_t i = 0; i < N_KEYS; i++) {
-		if ((l->set & (UINT32_C(1) << i)) && conf_keys[i].adds_up) {
+		if ((l->set & KEY_BIT(i)) && conf_keys[i].adds_up) {
 			add_items(out, l, &conf_keys[i]);
 			src[i] = l;
-		} else if (l->set & (UINT32_C(1) << i)) {
+		} else if (l->set & KEY_BIT(i)) {
 			memcpy((char *)out + conf_keys[i].offset, (const char *)&l->v + conf_keys[i].offset,
 			       conf_keys[i].size);
 			src[i] = l;
@@ -69,12 +69,27 @@ static void apply_layer(struct carrel_policy *out, const struct layer *l, const 
 void conf_apply_layers(const struct carrel_config *c, const char *user, char *const *groups,
 		       size_t n_groups, struct carrel_policy *out, const struct layer **src)
 {
+	/* From scratch each time: a caller may apply the top level first and
+	 * then every layer that applies to the user, with the same SRC. */
+	for (size_t i = 0; i < N_KEYS; i++)
+		src[i] = NULL;
 	carrel_policy_builtin(out);
 	for (enum layer_kind pass = LAYER_TOP; pass <= LAYER_USER; pass++)
 		for (size_t i = 0; i < c->n_layers; i++)
 			if (c->layers[i].kind == pass &&
 			    conf_layer_applies(&c->layers[i], user, groups, n_groups))
 				apply_layer(out, &c->layers[i], src);
+	/* network decides where some layer set it; elsewhere `net` in
+	 * namespaces is its old spelling.  Either way the two agree after. */
+	size_t in = conf_key_index("network");
+	if (!src[in]) {
+		src[in] = src[conf_key_index("namespaces")]; /* its origin is that of namespaces */
+		out->network = (out->namespaces & CARREL_NS_NET) ? CARREL_NETWORK_NONE :
+								   CARREL_NETWORK_HOST;
+	} else if (out->network == CARREL_NETWORK_HOST)
+		out->namespaces &= ~(unsigned)CARREL_NS_NET;
+	else
+		out->namespaces |= CARREL_NS_NET;
 }
 
 enum exempt_by conf_is_exempt(const struct carrel_config *c, const char *user,

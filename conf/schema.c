@@ -20,6 +20,7 @@ static const char *const on_error_words[] = { "deny", "allow", NULL };
 static const char *const tmp_words[] = { "private", "shared", NULL };
 static const char *const cgroup_parent_words[] = { "/", "self", "systemd", "auto", NULL };
 static const char *const scope_words[] = { "session", "user", NULL };
+static const char *const network_words[] = { "none", "host", "nat", NULL };
 
 /* Capability names, indexed by number as in linux/capability.h. */
 const char *const conf_capability_names[] = {
@@ -145,12 +146,17 @@ const struct key conf_keys[N_KEYS] = {
 	ITEMS_KEY(hugetlb_max, hugetlb_item, false),
 	ITEMS_KEY(devices_deny, dev_item, false),
 	ITEMS_KEY(devices_allow, dev_item, true),
+	{ .name = "network", .kind = K_WORD, .words = network_words, FIELD(network) },
+	{ .name = "net_bridge", .kind = K_IFNAME, .top_only = true, FIELD(net_bridge) },
+	{ .name = "net_pool4", .kind = K_CIDR4, .top_only = true, FIELD(net_pool4) },
+	{ .name = "net_pool6", .kind = K_CIDR6, .top_only = true, FIELD(net_pool6) },
 };
 
-_Static_assert(N_KEYS <= 32, "struct layer's set mask is 32 bits");
+_Static_assert(N_KEYS <= sizeof(key_mask) * 8, "struct layer's set mask has a bit per key");
 _Static_assert(sizeof(bool) == 1 && sizeof(unsigned) == 4, "conf_field_load/conf_field_store sizes");
 _Static_assert(sizeof(enum carrel_on_error) == 4 && sizeof(enum carrel_tmp) == 4 &&
-		       sizeof(enum carrel_cgroup_parent) == 4 && sizeof(enum carrel_scope) == 4,
+		       sizeof(enum carrel_cgroup_parent) == 4 && sizeof(enum carrel_scope) == 4 &&
+		       sizeof(enum carrel_network) == 4,
 	       "enums are stored as 32-bit values");
 _Static_assert(sizeof(int64_t) == 8 && sizeof(uint64_t) == 8, "conf_field_load/conf_field_store sizes");
 _Static_assert(CARREL_NS_USER == 1u << 6 && CARREL_NS_CGROUP == 1u << 5,
@@ -179,6 +185,11 @@ const struct carrel_policy conf_builtin_policy = {
 		.io_weight = 100,
 		.memory_high = CARREL_UNLIMITED,
 	},
+	/* none: nothing host-wide changes until an admin opts in to nat. */
+	.network = CARREL_NETWORK_NONE,
+	.net_bridge = "carrel0",
+	.net_pool4 = "10.213.0.0/16",
+	.net_pool6 = "fd0c:a77e:1::/64",
 };
 
 const char *const conf_builtin_exempt_users[1] = { "root" };

@@ -11,6 +11,7 @@
 #include "sessions.h"
 #include "carrel_conf.h"
 #include "keeper_client.h"
+#include "net.h" /* the session's info file: its name and form only */
 #include "util.h"
 
 #include <dirent.h>
@@ -305,6 +306,66 @@ static void json_limits(FILE *f, const struct carrel_limits *lim)
 }
 
 /* The fields a list entry and show share, as JSON members (no braces). */
+/* network = nat: the keeper's CARREL_SESSIONS_DIR/ID.net (net/net.c) and
+ * the byte counters of the host end of the carrel's veth. */
+struct net_view {
+	bool nat;
+	char ipv4[48], ipv6[64], veth[16], bridge[16];
+	uint64_t in, out; /* SESSION_UNKNOWN: unreadable */
+};
+
+static uint64_t net_counter(const char *veth, const char *which)
+{
+	char path[128], buf[32];
+	unsigned long long v;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", veth, which);
+	if (read_file(path, buf, sizeof(buf)) <= 0 || sscanf(buf, "%llu", &v) != 1)
+		return SESSION_UNKNOWN;
+	return v;
+}
+
+static void net_view(const struct session *s, struct net_view *v)
+{
+	char path[128], buf[256];
+
+	memset(v, 0, sizeof(*v));
+	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s" CARREL_NET_INFO_SUFFIX, s->id);
+	if (read_file(path, buf, sizeof(buf)) <= 0 ||
+	    sscanf(buf, "ipv4=%47s ipv6=%63s veth=%15s bridge=%15s", v->ipv4, v->ipv6, v->veth,
+		   v->bridge) != 4)
+		return;
+	v->nat = true;
+	/* The host end receives what the carrel sends. */
+	v->in = net_counter(v->veth, "tx_bytes");
+	v->out = net_counter(v->veth, "rx_bytes");
+}
+
+static void json_network(FILE *f, const struct session *s)
+{
+	struct net_view v;
+
+	net_view(s, &v);
+	fputs(",\"network\":", f);
+	if (!v.nat) {
+		fputs("null", f);
+		return;
+	}
+	fputs("{\"mode\":\"nat\",\"ipv4\":", f);
+	json_str(f, v.ipv4);
+	fputs(",\"ipv6\":", f);
+	json_str(f, v.ipv6);
+	fputs(",\"veth\":", f);
+	json_str(f, v.veth);
+	fputs(",\"bridge\":", f);
+	json_str(f, v.bridge);
+	fputs(",\"bytes_in\":", f);
+	json_num(f, v.in);
+	fputs(",\"bytes_out\":", f);
+	json_num(f, v.out);
+	fputs("}", f);
+}
+
 static void json_common(FILE *f, const struct session *s, const struct cg_usage *u)
 {
 	fputs("\"id\":", f);
@@ -353,6 +414,7 @@ static void json_common(FILE *f, const struct session *s, const struct cg_usage 
 	json_num(f, u->user_throttled_usec);
 	fputs("},\"oom_kills\":", f);
 	json_num(f, u->oom_kills);
+	json_network(f, s);
 }
 
 /* "sshd:pts/0@10.0.0.5,su-l:pts/1": a list line's logins. */
@@ -638,6 +700,12 @@ static void show_text(FILE *f, const struct session *s, const struct cg_usage *u
 		count(u->throttled_usec, a, sizeof(a)), count(u->user_throttled_usec, b, sizeof(b)),
 		(unsigned)s->uid);
 	fprintf(f, "  oom kills: %s\n", count(u->oom_kills, a, sizeof(a)));
+	struct net_view nv;
+	net_view(s, &nv);
+	if (nv.nat)
+		fprintf(f, "  network:   nat, %s and %s, veth %s on %s, %s bytes in, %s bytes out\n",
+			nv.ipv4, nv.ipv6, nv.veth, nv.bridge, count(nv.in, a, sizeof(a)),
+			count(nv.out, b, sizeof(b)));
 	fprintf(f, "limits on user-%u now:\n", (unsigned)s->uid);
 	session_print_limits(f, lim, "  ");
 	if (h->verified)

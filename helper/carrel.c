@@ -184,7 +184,7 @@ void carrel_cleanup(struct carrel *c)
 		closep(&lock);
 	}
 	if (c->id[0]) {
-		/* network: see issue 13 — carrel_net_release(id) */
+		/* network = nat: the keeper released it (carrel_net_close). */
 		snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s.sock", c->id);
 		unlink_logged(c, path);
 		snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s", c->id);

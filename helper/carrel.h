@@ -10,6 +10,7 @@
 #include "carrel_conf.h"
 #include "cgroup.h"
 #include "idmap.h"
+#include "net.h"
 #include "proto_open.h"
 #include "reap.h"
 #include "rundir.h"
@@ -47,6 +48,7 @@ struct carrel {
 	int holder_pidfd;
 	unsigned clone_flags; /* CLONE_NEW* of the holder (cgroup ns is unshared later) */
 	time_t started;
+	struct carrel_net_lease net; /* network = nat (net/net.h); lock_fd -1 otherwise */
 	void *bpf;         /* the session's seccomp program, or NULL */
 	uint32_t bpf_len;
 };

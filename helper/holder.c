@@ -429,6 +429,13 @@ static int setup(const struct carrel *c, const char **step)
 			if ((r = mount_vartmp(c)) < 0)
 				return r;
 		}
+		/* network = nat: the resolver is the gateway (net/net.c wrote the
+		 * file before the keeper let us start).  A host without an
+		 * /etc/resolv.conf has no DNS to relay. */
+		*step = "mount /etc/resolv.conf";
+		if (c->policy.network == CARREL_NETWORK_NAT &&
+		    mount(CARREL_NET_RESOLV, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
+			return -errno;
 		*step = "mount /dev/mqueue";
 		if ((ns & CARREL_NS_IPC) && (r = mount_mqueue()) < 0)
 			return r;

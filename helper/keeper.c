@@ -13,6 +13,7 @@
 #include "state.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
@@ -220,12 +221,28 @@ static unsigned long long acct_value(uint64_t v)
 	return v == CG_UNKNOWN ? 0 : (unsigned long long)v;
 }
 
+/* network = nat: the carrel's addresses and bytes so far, for the log line. */
+static void net_acct(const struct carrel *c, char *buf, size_t size)
+{
+	char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+	uint64_t in = 0, out = 0;
+
+	buf[0] = '\0';
+	if (c->net.lock_fd < 0)
+		return;
+	(void)carrel_net_stats(&c->net, &in, &out);
+	inet_ntop(AF_INET, &c->net.addr4, a4, sizeof(a4));
+	inet_ntop(AF_INET6, &c->net.addr6, a6, sizeof(a6));
+	snprintf(buf, size, " network=nat ipv4=%s ipv6=%s net_in_bytes=%llu net_out_bytes=%llu", a4, a6,
+		 (unsigned long long)in, (unsigned long long)out);
+}
+
 /* Accounting: one line when a login opens, one when it closes; in the
  * journal with its figures as fields where journald runs (journal.h). */
 static void log_login(const struct carrel *c, const struct login *l, const char *event, const char *why)
 {
-	char ns[64], extra[512] = "", msg[1024], f[16][320];
-	const char *fields[16];
+	char ns[64], extra[512] = "", net[200] = "", msg[1280], f[20][320];
+	const char *fields[20];
 	struct cg_stat st;
 	int n = 0;
 
@@ -238,11 +255,12 @@ static void log_login(const struct carrel *c, const struct login *l, const char 
 			 acct_value(st.u.cpu_usec), acct_value(st.u.oom_kills), acct_value(st.u.pids_peak),
 			 acct_value(st.u.io_read_bytes), acct_value(st.u.io_write_bytes),
 			 acct_value(st.u.memory_high_events), acct_value(st.u.hugetlb_max_events));
+		net_acct(c, net, sizeof(net));
 	}
-	snprintf(msg, sizeof(msg), "%s session=%s user=%s uid=%u service=%s tty=%s rhost=%s scope=%s namespaces=%s cgroup=%s%s",
+	snprintf(msg, sizeof(msg), "%s session=%s user=%s uid=%u service=%s tty=%s rhost=%s scope=%s namespaces=%s cgroup=%s%s%s",
 		 event, c->id, c->user, (unsigned)c->uid, l->service, l->tty, l->rhost,
 		 c->policy.scope == CARREL_SCOPE_USER ? "user" : "session",
-		 ns_list(c->policy.namespaces, ns, sizeof(ns)), cg_count(c->cg) ? cg_path(c->cg, 0) : "-", extra);
+		 ns_list(c->policy.namespaces, ns, sizeof(ns)), cg_count(c->cg) ? cg_path(c->cg, 0) : "-", extra, net);
 #define FIELD(...) (snprintf(f[n], sizeof(f[n]), __VA_ARGS__), fields[n] = f[n], n++)
 	FIELD("CARREL_EVENT=%s", event);
 	FIELD("CARREL_SESSION=%s", c->id);
@@ -388,6 +406,8 @@ static void __attribute__((noreturn)) teardown(struct carrel *c, const char *why
 			syslog(LOG_WARNING, "session %s: holder %d slow to die", c->id, (int)c->holder_pid);
 		(void)waitpid(c->holder_pid, NULL, WNOHANG);
 	}
+	/* The host veth goes with the net namespace; the lease is ours to drop. */
+	carrel_net_close(&c->net);
 	if (c->policy.scope == CARREL_SCOPE_USER) {
 		/* Still held if the open failed before carrel_claim_user(): a
 		 * second flock on it from this process would wait forever. */
@@ -651,6 +671,35 @@ static int proc_own_only(const struct carrel *c)
 	return r;
 }
 
+/*
+ * network = nat: the veth into the holder's net namespace (the holder is
+ * this keeper's child, unreaped: its pid names it), addresses, rules.
+ */
+static int open_network(struct carrel *c, struct carrel_error *e)
+{
+	char path[64];
+	_cleanup_close_ int netns = -1;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->holder_pid);
+	netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (netns < 0) {
+		r = -errno;
+		carrel_error_set(e, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	if ((r = carrel_net_open(&c->net, &c->policy, c->id, c->uid, netns, e)) < 0)
+		return r;
+	/*
+	 * The veth is up: the egress policy and the rate limit of the user
+	 * (net/egress.c, net/shape.c) go here, e.g.
+	 *   carrel_egress_apply(&c->net, &c->policy, e) and
+	 *   carrel_shape_apply(&c->net, &c->policy, e); on failure return r
+	 *   (fail() then tears the carrel down and carrel_net_close() runs).
+	 */
+	return 0;
+}
+
 /* No login left. scope = session, or linger = no: the carrel ends. Else it
  * lingers: forever, for a while (timer), or until its processes are gone
  * (checked every second). */
@@ -789,6 +838,9 @@ void keeper_main(struct carrel *c)
 	 * starts; where it was born there, this changes nothing. */
 	if ((r = cg_attach(c->cg, c->holder_pid, &e)) < 0)
 		fail(c, r, "cgroup", e.msg);
+	/* Before the holder starts: it binds the carrel's resolv.conf. */
+	if (c->policy.network == CARREL_NETWORK_NAT && (r = open_network(c, &e)) < 0)
+		fail(c, r, "network", e.msg);
 	if (write(go, "g", 1) != 1)
 		fail(c, -errno, "holder", "start");
 	if ((r = wait_ready(ready, c->logins[0].sock, &st)) < 0)
@@ -817,6 +869,9 @@ void keeper_main(struct carrel *c)
 	log_login(c, &c->logins[0], "open", NULL);
 	/* Off the login's path: remove what keepers that died left. */
 	(void)carrel_reap_all(c->cg, c->id, log_reap);
+	/* Leases that keepers killed with SIGKILL left (their flock is gone). */
+	if (c->policy.network == CARREL_NETWORK_NAT)
+		carrel_net_reap_stale();
 	/* The keeper lives as long as the carrel: give back the heap pages that
 	 * the helper's start-up freed (config, name service, filter compile). */
 	(void)malloc_trim(0);

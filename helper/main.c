@@ -184,6 +184,7 @@ struct usable_cache {
 	bool cgroup_probed[CARREL_CGROUP_PARENT_AUTO + 1][2];
 	int cgroup_r[CARREL_CGROUP_PARENT_AUTO + 1][2];
 	char cgroup_msg[CARREL_CGROUP_PARENT_AUTO + 1][2][sizeof(((struct carrel_error *)0)->msg)];
+	bool net_checked; /* network = nat: the host looked at once */
 };
 
 /* The profile P names builds (open builds it in build_filter()). */
@@ -284,7 +285,12 @@ static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_r
 	if (r == 0 && (!memchr(p->hostname, 0, sizeof(p->hostname)) || !memchr(p->seccomp, 0, sizeof(p->seccomp)) ||
 		       (p->namespaces & ~0x7fu) || p->tmp_size == 0 || p->on_error > CARREL_ON_ERROR_ALLOW ||
 		       p->tmp > CARREL_TMP_SHARED || p->cgroup_parent > CARREL_CGROUP_PARENT_AUTO ||
-		       p->scope > CARREL_SCOPE_USER || !carrel_limits_form_ok(&p->limits)))
+		       p->scope > CARREL_SCOPE_USER || p->network > CARREL_NETWORK_NAT ||
+		       !memchr(p->net_bridge, 0, sizeof(p->net_bridge)) ||
+		       !memchr(p->net_pool4, 0, sizeof(p->net_pool4)) ||
+		       !memchr(p->net_pool6, 0, sizeof(p->net_pool6)) ||
+		       (p->network == CARREL_NETWORK_HOST) != !(p->namespaces & CARREL_NS_NET) ||
+		       !carrel_limits_form_ok(&p->limits)))
 		r = -EINVAL;
 	if (r < 0) {
 		proto_error(reply, r, "policy", "no valid policy from the module");
@@ -339,6 +345,7 @@ static int op_open(int argc, char **argv)
 	c.user_lock = -1;
 	c.holder_pid = -1;
 	c.holder_pidfd = -1;
+	carrel_net_lease_init(&c.net);
 	c.nlogins = 1;
 	c.logins[0].pidfd = -1;
 	if (getsockopt(CARREL_PROTO_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {
@@ -383,6 +390,16 @@ fail:
 
 static int check_one(const struct carrel_check *chk, void *ctx, struct carrel_error *err)
 {
+	struct usable_cache *cache = ctx;
+	char why[512];
+
+	/* network = nat: what on this host would leave carrels without a
+	 * network (net/nft.c says why carrel does not fix it itself). */
+	if (chk->policy->network == CARREL_NETWORK_NAT && !cache->net_checked) {
+		cache->net_checked = true;
+		if (carrel_net_check_host(chk->policy, why, sizeof(why)) == 1)
+			fprintf(stderr, "warning: network = nat: %s\n", why);
+	}
 	return policy_usable(chk->policy, chk, ctx, err) ? 0 : -EINVAL;
 }
 

@@ -213,7 +213,8 @@ int carrel_reap_session(const char *id, struct carrel_error *err)
 	}
 	if (loaded)
 		forget_user(s);
-	/* network: see issue 13 — carrel_net_release(id) */
+	/* network = nat: its address lease, egress rules and shaping (net/net.h). */
+	(void)carrel_net_release(id);
 	path_of(path, sizeof(path), id, ".sock");
 	if ((q = unlink_checked(path, err)) < 0)
 		r = q;

@@ -39,6 +39,9 @@ enum carrel_cgroup_parent {
 	CARREL_CGROUP_PARENT_AUTO = 3,
 };
 enum carrel_scope { CARREL_SCOPE_SESSION = 0, CARREL_SCOPE_USER = 1 };
+/* network: loopback only, the host's own network (no net namespace), or a
+ * veth on carrel's bridge with NAT out of the host (net/net.h). */
+enum carrel_network { CARREL_NETWORK_NONE = 0, CARREL_NETWORK_HOST = 1, CARREL_NETWORK_NAT = 2 };
 
 /* linger_sec: one of these, or a positive number of seconds (at most CARREL_LINGER_MAX). */
 #define CARREL_LINGER_NO 0
@@ -74,6 +77,9 @@ struct carrel_limits {
 
 #define CARREL_HOSTNAME_MAX 64
 #define CARREL_SECCOMP_MAX 255 /* longest `seccomp` value (a profile path) */
+#define CARREL_NET_BRIDGE_MAX 15 /* IFNAMSIZ - 1 */
+#define CARREL_NET_POOL4_MAX 18  /* "255.255.255.255/32" */
+#define CARREL_NET_POOL6_MAX 43  /* "ffff:...:ffff/128" */
 
 /* The effective policy for one user. */
 struct carrel_policy {
@@ -90,6 +96,10 @@ struct carrel_policy {
 	enum carrel_scope scope;
 	int64_t linger_sec;                   /* CARREL_LINGER_* or seconds (scope = user only) */
 	struct carrel_limits limits;
+	enum carrel_network network;          /* with `net` in namespaces iff not host */
+	char net_bridge[CARREL_NET_BRIDGE_MAX + 1]; /* top level only */
+	char net_pool4[CARREL_NET_POOL4_MAX + 1];   /* IPv4 CIDR, top level only */
+	char net_pool6[CARREL_NET_POOL6_MAX + 1];   /* ULA /48../64, top level only */
 };
 
 #endif

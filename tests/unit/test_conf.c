@@ -172,11 +172,16 @@ static const char *policy_diff(const struct carrel_policy *a, const struct carre
 	SAME(limits.cpu_max)
 	SAME(limits.cpu_weight)
 	SAME(limits.io_weight)
+	SAME(network)
 #undef SAME
 	if (strcmp(a->hostname, b->hostname) != 0)
 		return "hostname";
 	if (strcmp(a->seccomp, b->seccomp) != 0)
 		return "seccomp";
+	if (strcmp(a->net_bridge, b->net_bridge) != 0)
+		return "net_bridge";
+	if (strcmp(a->net_pool4, b->net_pool4) != 0 || strcmp(a->net_pool6, b->net_pool6) != 0)
+		return "net_pool";
 	return NULL;
 }
 
@@ -283,6 +288,10 @@ static void test_every_key(void)
 				   "cgroup_parent = self\n"
 				   "scope = user\n"
 				   "linger = 10m\n"
+				   "network = host\n"
+				   "net_bridge = br-c\n"
+				   "net_pool4 = \"192.168.77.0/24\"\n"
+				   "net_pool6 = \"fd77::/64\"\n"
 				   "exempt_users = {\"bin\", \"nobody\"}\n"
 				   "exempt_groups = {\"adm\"}\n"
 				   "limits {\n"
@@ -306,6 +315,10 @@ static void test_every_key(void)
 		.scope = CARREL_SCOPE_USER,
 		.linger_sec = 600,
 		.limits = { 3 * GiB, 1 * GiB, 77, 250, 5, 10000 },
+		.network = CARREL_NETWORK_HOST,
+		.net_bridge = "br-c",
+		.net_pool4 = "192.168.77.0/24",
+		.net_pool6 = "fd77::/64",
 	};
 	struct carrel_error err;
 
@@ -1083,17 +1096,19 @@ static void test_explain(void)
 		      "}\n");
 
 	r = explain(&f, "daemon", &p, x, &err);
-	if (!check(r == 0 && x->n == 25, "explain: resolves; exempt and the 24 keys reported"))
+	if (!check(r == 0 && x->n == 29, "explain: resolves; exempt and the 28 keys reported"))
 		diag("%d %s; %d calls", r, err.msg, x->n);
 	check(strcmp(x->e[0].key, "exempt") == 0 && strcmp(x->e[1].key, "namespaces") == 0 &&
 		      strcmp(x->e[11].key, "linger") == 0 &&
-		      strcmp(x->e[12].key, "limits.memory_max") == 0 &&
-		      strcmp(x->e[17].key, "limits.io_weight") == 0,
+		      strcmp(x->e[12].key, "network") == 0 &&
+		      strcmp(x->e[16].key, "limits.memory_max") == 0 &&
+		      strcmp(x->e[21].key, "limits.io_weight") == 0,
 	      "explain: exempt first, then the keys in print order, limits last");
 	expect_explained(&f, x, "exempt", "no",
 			 "exempt_users (@F/carrel.conf:1), built-in exempt_groups");
 	expect_explained(&f, x, "namespaces", "{}", "group daemon (@F/carrel.conf:5)");
 	expect_explained(&f, x, "hostname", "\"%u-%n\"", "built-in");
+	expect_explained(&f, x, "network", "host", "group daemon (@F/carrel.conf:5)");
 	expect_explained(&f, x, "tmp", "shared", "top level (@F/carrel.conf:3)");
 	expect_explained(&f, x, "capabilities", "{cap_chown, cap_kill}",
 			 "group daemon (@F/carrel.conf:7)");
@@ -1134,7 +1149,7 @@ static void test_explain(void)
 
 	fixture_init(&f);
 	r = explain(&f, "root", &p, x, &err);
-	check(r == 0 && x->n == 25, "explain: no file");
+	check(r == 0 && x->n == 29, "explain: no file");
 	expect_explained(&f, x, "exempt", "yes", "built-in exempt_users");
 	expect_explained(&f, x, "namespaces", "{mnt, pid, ipc, uts, net, cgroup, user}",
 			 "built-in");
@@ -1265,6 +1280,9 @@ static void test_print(void)
 		      strstr(text, "\ncgroup_parent = self\n"),
 	      "print: max, {}, sizes without an exact suffix");
 	odd.exempt = false;
+	odd.network = CARREL_NETWORK_HOST; /* what namespaces = {} resolves to */
+	free(text);
+	text = print_policy(&odd);
 	check(resolve_text(text, "daemon", &p, &err) == 0 && !policy_diff(&p, &odd),
 	      "print: that output parses back too");
 	free(text);
@@ -1825,6 +1843,71 @@ static void test_unknown_names(void)
 	fixture_cleanup(&f);
 }
 
+/* network: the modes, the old spelling, both in one section, top-level keys. */
+static void test_network(void)
+{
+	struct carrel_policy p;
+	struct carrel_error err;
+
+	check(resolve_text("\n", "daemon", &p, &err) == 0 && p.network == CARREL_NETWORK_NONE &&
+		      (p.namespaces & CARREL_NS_NET) && strcmp(p.net_bridge, "carrel0") == 0,
+	      "network: built-in is none (net in namespaces), bridge carrel0");
+	check(resolve_text("network = nat\n", "daemon", &p, &err) == 0 &&
+		      p.network == CARREL_NETWORK_NAT && (p.namespaces & CARREL_NS_NET),
+	      "network = nat keeps the net namespace");
+	check(resolve_text("network = host\n", "daemon", &p, &err) == 0 &&
+		      p.network == CARREL_NETWORK_HOST && !(p.namespaces & CARREL_NS_NET),
+	      "network = host drops the net namespace");
+	check(resolve_text("namespaces = {mnt, pid, user}\n", "daemon", &p, &err) == 0 &&
+		      p.network == CARREL_NETWORK_HOST,
+	      "old spelling: namespaces without net is host");
+	check(resolve_text("namespaces = {mnt, net, user}\n", "daemon", &p, &err) == 0 &&
+		      p.network == CARREL_NETWORK_NONE,
+	      "old spelling: namespaces with net is none");
+	check(resolve_text("network = nat\nuser \"daemon\" { namespaces = {mnt, pid, user} }\n",
+			   "daemon", &p, &err) == 0 &&
+		      p.network == CARREL_NETWORK_NAT && (p.namespaces & CARREL_NS_NET),
+	      "network set anywhere decides over namespaces elsewhere");
+	check(resolve_text("network = host\ngroup \"daemon\" { network = nat }\n", "daemon", &p,
+			   &err) == 0 &&
+		      p.network == CARREL_NETWORK_NAT,
+	      "network in a group section overrides the top level");
+	check(resolve_text("network = nat\nuser \"daemon\" { network = none }\n", "daemon", &p,
+			   &err) == 0 &&
+		      p.network == CARREL_NETWORK_NONE,
+	      "network in a user section overrides");
+	check(resolve_text("network = nat\nnamespaces = {mnt, net}\n", "daemon", &p, &err) == 0,
+	      "network = nat with net in namespaces agrees");
+	expect_error("network host with net", "namespaces = {mnt, net}\n\nnetwork = host\n", 3,
+		     "network = host contradicts namespaces at line 1");
+	expect_error("network nat without net in a section",
+		     "user \"daemon\" {\n namespaces = {mnt}\n network = nat\n}\n", 3,
+		     "network = nat contradicts namespaces at line 2");
+	expect_error("network wrong", "network = bridge\n", 1,
+		     "network: invalid value \"bridge\" (use none, host or nat)");
+	check(resolve_text("net_bridge = cb0\nnet_pool4 = \"10.9.0.0/24\"\n"
+			   "net_pool6 = \"fd12:3456:789a::/48\"\n",
+			   "daemon", &p, &err) == 0 &&
+		      strcmp(p.net_bridge, "cb0") == 0 && strcmp(p.net_pool4, "10.9.0.0/24") == 0 &&
+		      strcmp(p.net_pool6, "fd12:3456:789a::/48") == 0,
+	      "net_bridge, net_pool4, net_pool6 at the top level");
+	expect_error("net_bridge in a user section", "user \"daemon\" {\n net_bridge = x0\n}\n", 2,
+		     "net_bridge");
+	expect_error("net_pool4 in a group section", "group \"daemon\" { net_pool4 = \"10.0.0.0/8\" }\n",
+		     1, "net_pool4");
+	expect_error("net_bridge too long", "net_bridge = abcdefghijklmnop\n", 1,
+		     "net_bridge: invalid interface name");
+	expect_error("net_bridge with a slash", "net_bridge = \"a/b\"\n", 1,
+		     "net_bridge: invalid interface name");
+	expect_error("net_pool4 host bits", "net_pool4 = \"10.0.0.1/16\"\n", 1, "host bits set");
+	expect_error("net_pool4 /31", "net_pool4 = \"10.0.0.0/31\"\n", 1, "N 8 to 28");
+	expect_error("net_pool4 not v4", "net_pool4 = \"10.0.0/16\"\n", 1,
+		     "is not an IPv4 address");
+	expect_error("net_pool6 not ULA", "net_pool6 = \"2001:db8::/64\"\n", 1,
+		     "not a unique local prefix");
+	expect_error("net_pool6 /96", "net_pool6 = \"fd00::/96\"\n", 1, "N 48 to 64");
+}
+
 int main(int argc, char **argv)
 {
 	argv0 = argc > 0 ? argv[0] : "test_conf";
@@ -1858,6 +1941,7 @@ int main(int argc, char **argv)
 	test_one_parser();
 	test_check_config();
 	test_unknown_names();
+	test_network();
 
 	return tap_done();
 }

@@ -38,12 +38,13 @@ SUITE=bookworm
 
 # What the guest gets on top of minbase.  systemd..udev: the init, logind,
 # pam_systemd and the user bus as a Debian server has them; build-essential..libsystemd-dev:
-# to build carrel (and cgroup/cgroup_systemd.c) inside; the rest: what the
+# to build carrel (and cgroup/cgroup_systemd.c) inside, libmnl-dev and
+# libnftables-dev for net/ (the helper links them); the rest: what the
 # tests drive and look with.
 GUEST_PKGS="systemd systemd-sysv dbus dbus-user-session libpam-systemd openssh-server openssh-client
 pamtester iproute2 kmod udev tmux procps util-linux login passwd psmisc
 build-essential pkg-config libpam0g-dev libconfuse-dev libseccomp-dev libcap-dev
-libsystemd-dev libbpf-dev"
+libsystemd-dev libbpf-dev libmnl-dev libnftables-dev"
 
 # A site's login stack, installed in a second step with apt-get (debconf
 # preseeded, --no-install-recommends): cron for cron jobs; slapd,
