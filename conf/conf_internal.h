@@ -47,12 +47,13 @@ enum kind {
 	K_BOOL,
 	K_NUMBER, /* a size, count or percentage as key->num says (lib/parse.h) */
 	K_LINGER, /* no, forever, until-empty or a duration; stored as CARREL_LINGER_* or seconds */
+	K_NETRULES, /* allow_out, deny_out: list of entries; a struct carrel_net_rules field */
 };
 
 /* Kinds whose values are lists; their items are OR-ed together. */
 static inline bool kind_is_list(enum kind kind)
 {
-	return kind == K_NAMESPACES || kind == K_CAPABILITIES;
+	return kind == K_NAMESPACES || kind == K_CAPABILITIES || kind == K_NETRULES;
 }
 
 /* Kinds stored as a NUL-terminated string in a char array field. */
@@ -70,7 +71,7 @@ struct key {
 	size_t offset, size;	      /* the field in struct carrel_policy */
 };
 
-#define N_KEYS 17
+#define N_KEYS 20
 extern const struct key conf_keys[N_KEYS];
 #define N_NAMESPACES 7
 extern const char *const conf_namespace_words[N_NAMESPACES + 1];
@@ -145,7 +146,7 @@ int conf_scrub(char *buf, size_t len, const char *path, struct carrel_error *err
 
 /* ---- resolving (resolve.c) ---------------------------------------------------------- */
 
-#define VALUE_MAX 1024		    /* a printed value, all capabilities included */
+#define VALUE_MAX 4096		    /* a printed value: all capabilities, a full allow_out */
 #define ORIGIN_MAX (PATH_MAX + 512) /* an origin string */
 
 /* Apply, in order, every layer for a user named USER (NULL: none) in

@@ -83,6 +83,11 @@ static const struct carrel_num tmp_size_num = {
 	.kind = CARREL_NUM_SIZE, .why_no_max = "a tmpfs needs a size", .min = 1, .max = UINT64_MAX
 };
 
+/* Bits per second, decimal suffixes (10M = 10,000,000): at least 8 kbit/s. */
+static const struct carrel_num net_rate_num = {
+	.kind = CARREL_NUM_RATE, .max_ok = true, .min = 8000, .max = UINT64_MAX
+};
+
 /* The limits' forms and ranges are lib/parse.c's: carrelctl limits uses the same. */
 #define LIMIT_KEY(i, f)                                                                      \
 	{ .name = #f, .kind = K_NUMBER, .in_limits = true, .num = &carrel_limit_keys[i].num, \
@@ -110,6 +115,9 @@ const struct key conf_keys[N_KEYS] = {
 	LIMIT_KEY(3, cpu_max),
 	LIMIT_KEY(4, cpu_weight),
 	LIMIT_KEY(5, io_weight),
+	{ .name = "allow_out", .kind = K_NETRULES, FIELD(net.allow_out) },
+	{ .name = "deny_out", .kind = K_NETRULES, FIELD(net.deny_out) },
+	{ .name = "net_rate_max", .kind = K_NUMBER, .num = &net_rate_num, FIELD(net.rate_max) },
 };
 
 _Static_assert(N_KEYS <= 32, "struct layer's set mask is 32 bits");
@@ -143,6 +151,7 @@ const struct carrel_policy conf_builtin_policy = {
 		.cpu_weight = 100,
 		.io_weight = 100,
 	},
+	.net = { .rate_max = CARREL_UNLIMITED },
 };
 
 const char *const conf_builtin_exempt_users[1] = { "root" };

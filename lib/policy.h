@@ -55,6 +55,33 @@ struct carrel_limits {
 	uint32_t io_weight;       /* 1..10000, cgroup v2 scale (100 = default) */
 };
 
+/*
+ * Egress policy and bandwidth (net/egress.c, net/shape.c).  One allow_out or
+ * deny_out entry, as lib/parse.c reads it: "CIDR", "CIDR:PORT", "PROTO:PORT",
+ * "HOST:PORT" or "[IPv6/len]:PORT".  A host name is resolved when the
+ * session opens; the rule keeps where it is in TEXT.
+ */
+#define CARREL_NET_RULES_MAX 16 /* entries in one list */
+#define CARREL_NET_RULE_TEXT 96 /* longest entry as written, with its NUL */
+struct carrel_net_rule {
+	char text[CARREL_NET_RULE_TEXT]; /* as written */
+	uint8_t family;   /* AF_INET or AF_INET6 (ADDR/PREFIX); 0: any address (PROTO:PORT, a host) */
+	uint8_t prefix;   /* prefix length of ADDR */
+	uint8_t proto;    /* IPPROTO_TCP or IPPROTO_UDP; 0: both */
+	uint8_t host_len; /* > 0: TEXT[0, host_len) is a host name to resolve */
+	uint16_t port;    /* destination port; 0: any */
+	uint8_t addr[16]; /* network order, bits past PREFIX cleared */
+};
+struct carrel_net_rules {
+	uint32_t n;
+	struct carrel_net_rule rule[CARREL_NET_RULES_MAX];
+};
+struct carrel_net_policy {
+	struct carrel_net_rules allow_out; /* empty: every destination deny_out leaves */
+	struct carrel_net_rules deny_out;  /* refused even where allow_out lists it */
+	uint64_t rate_max;                 /* bit/s per user and direction, or CARREL_UNLIMITED */
+};
+
 #define CARREL_HOSTNAME_MAX 64
 #define CARREL_SECCOMP_MAX 255 /* longest `seccomp` value (a profile path) */
 
@@ -73,6 +100,7 @@ struct carrel_policy {
 	enum carrel_scope scope;
 	int64_t linger_sec;                   /* CARREL_LINGER_* or seconds (scope = user only) */
 	struct carrel_limits limits;
+	struct carrel_net_policy net;         /* allow_out, deny_out, net_rate_max */
 };
 
 #endif
