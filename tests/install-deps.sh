@@ -12,6 +12,8 @@ set -eu
 PKGS="build-essential pkg-config libpam0g-dev libconfuse-dev libseccomp-dev libcap-dev
 libsystemd-dev pamtester openssh-server openssh-client tmux iproute2 procps util-linux login passwd
 bubblewrap selinux-policy-dev cron strace clang libclang-rt-14-dev"
+# egress policy and bandwidth (net/egress.c, net/shape.c): libnftables, libmnl; nft and tc for the tests
+PKGS="$PKGS libnftables-dev libmnl-dev nftables"
 
 if [ "${1:-}" = "--list" ]; then
 	# shellcheck disable=SC2086 # one package a word
