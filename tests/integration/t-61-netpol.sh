@@ -61,7 +61,9 @@ setup() {
 		ip netns exec "$n" ip link set lo up || return 1
 	done
 	inh sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
-	inh ip link add br61 type bridge || return 1
+	# A fixed MAC: a bridge's otherwise follows its lowest port's, and
+	# changes when a carrel's veth goes (the carrels' ARP caches go stale).
+	inh ip link add br61 address 02:00:0a:3d:00:01 type bridge || return 1
 	inh ip addr add 10.61.0.1/24 dev br61 || return 1
 	inh ip addr add fd61::1/64 dev br61 nodad || return 1
 	inh ip link set br61 up || return 1

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -284,6 +285,7 @@ static int cmd_serve(const char *host, char **ports, int n)
 			if (c < 0)
 				continue;
 			if (fork() == 0) {
+				prctl(PR_SET_PDEATHSIG, SIGKILL); /* goes with the server */
 				serve_client(c);
 				_exit(0);
 			}
