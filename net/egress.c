@@ -253,8 +253,9 @@ static void put_list(FILE *f, const char *chain, const struct carrel_net_rules *
 	}
 }
 
-/* Run CMDS as one transaction. */
-static int nft_run(const char *cmds, const char *what, struct carrel_error *err)
+/* Run CMDS as one transaction.  With GONE_OK, the kernel's ENOENT (no such
+ * table or chain: nothing to remove) is success. */
+static int nft_run(const char *cmds, const char *what, bool gone_ok, struct carrel_error *err)
 {
 	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	int r = 0;
@@ -269,8 +270,13 @@ static int nft_run(const char *cmds, const char *what, struct carrel_error *err)
 		const char *msg = nft_ctx_get_error_buffer(nft);
 		size_t len = msg ? strcspn(msg, "\n") : 0;
 
-		carrel_error_set(err, "egress: %s: nftables: %.*s", what, (int)len, msg ? msg : "");
-		r = -EIO;
+		if (gone_ok && msg && strstr(msg, strerror(ENOENT))) {
+			r = 0;
+		} else {
+			carrel_error_set(err, "egress: %s: nftables: %.*s", what, (int)len,
+					 msg ? msg : "");
+			r = -EIO;
+		}
 	}
 	nft_ctx_free(nft);
 	return r;
@@ -278,18 +284,15 @@ static int nft_run(const char *cmds, const char *what, struct carrel_error *err)
 
 int carrel_egress_release(const char *session_id, struct carrel_error *err)
 {
-	char chain[CHAIN_MAX], cmds[512];
+	char chain[CHAIN_MAX], cmds[256];
 	int r = chain_name(session_id, chain, sizeof(chain), err);
 
 	if (r < 0)
 		return r;
-	/* Adding what may be there makes the delete idempotent in one transaction. */
-	snprintf(cmds, sizeof(cmds),
-		 "add table inet " CARREL_EGRESS_TABLE "\n"
-		 "add chain inet " CARREL_EGRESS_TABLE " %s { type filter hook forward priority %d; policy accept; }\n"
-		 "delete chain inet " CARREL_EGRESS_TABLE " %s\n",
-		 chain, CARREL_EGRESS_PRIORITY, chain);
-	return nft_run(cmds, "release", err);
+	/* No table or no chain: nothing of the session is left (and no
+	 * table is made where egress was never used). */
+	snprintf(cmds, sizeof(cmds), "delete chain inet " CARREL_EGRESS_TABLE " %s\n", chain);
+	return nft_run(cmds, "release", true, err);
 }
 
 int carrel_egress_apply(const struct carrel_net_lease *l, const struct carrel_net_policy *np,
@@ -372,7 +375,7 @@ int carrel_egress_apply(const struct carrel_net_lease *l, const struct carrel_ne
 		carrel_error_set(err, "egress: out of memory");
 		goto out;
 	}
-	r = nft_run(cmds, "apply", err);
+	r = nft_run(cmds, "apply", false, err);
 	if (r < 0) {
 		struct carrel_error ignored;
 

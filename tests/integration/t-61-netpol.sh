@@ -27,6 +27,11 @@ if [ -f /usr/local/share/carrel-test/lib.sh ]; then
 	. /usr/local/share/carrel-test/common.sh
 	DRIVE=$T_SHARE/netpol-drive
 else # by hand, from the repository: tests/integration/t-61-netpol.sh
+	# A private /run (the shaping state, ip netns): the host's is never touched.
+	if [ -z "${T61_PRIVATE_RUN:-}" ] && [ "$(id -u)" = 0 ]; then
+		T61_PRIVATE_RUN=1 exec unshare -m --propagation private \
+			sh -c 'mount -t tmpfs t61-run /run && exec "$0"' "$0"
+	fi
 	HERE=$(cd "$(dirname "$0")" && pwd)
 	. "$HERE/../lib.sh"
 	DRIVE=$HERE/../net/netpol-drive
