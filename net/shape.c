@@ -278,7 +278,7 @@ static int user_lock(uid_t uid, char *dir, size_t size)
 			if (errno != EWOULDBLOCK || now_ms() > deadline) {
 				int r = errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 
-				safe_close(fd);
+				fd = safe_close(fd);
 				return r;
 			}
 			usleep(2000);
@@ -300,7 +300,7 @@ static bool user_in_use(int dfd)
 	bool used = false;
 
 	if (!d) {
-		safe_close(fd);
+		fd = safe_close(fd);
 		return true; /* cannot tell: keep the IFBs */
 	}
 	while ((e = readdir(d))) {
@@ -312,7 +312,7 @@ static bool user_in_use(int dfd)
 			continue;
 		rf = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		n = rf >= 0 ? read(rf, text, sizeof(text) - 1) : -1;
-		safe_close(rf);
+		rf = safe_close(rf);
 		if (n > 0 && sscanf(text, "%d %16s", &index, name) == 2 && link_is(index, name))
 			used = true;
 		else
@@ -350,7 +350,7 @@ static int record_session(int dfd, const struct carrel_net_lease *l)
 		return -errno;
 	if (write(fd, text, (size_t)len) != len)
 		r = -EIO;
-	safe_close(fd);
+	fd = safe_close(fd);
 	return r;
 }
 
@@ -392,7 +392,7 @@ int carrel_shape_release(const struct carrel_net_lease *l, struct carrel_error *
 	if (r < 0)
 		carrel_error_set(err, "shape: removing the IFB devices of uid %u: %s",
 				 (unsigned)l->uid, strerror(-r));
-	safe_close(dfd);
+	dfd = safe_close(dfd);
 	nl_close(&nl);
 	return r;
 }
@@ -449,7 +449,7 @@ int carrel_shape_apply(const struct carrel_net_lease *l, const struct carrel_net
 		unlinkat(dfd, l->id, 0);
 		user_gc(&nl, dfd, dir, l->uid);
 	}
-	safe_close(dfd);
+	dfd = safe_close(dfd);
 	nl_close(&nl);
 	return r;
 }
