@@ -60,6 +60,10 @@ ino() { ip netns exec "$O" "$@"; }
 # ---- the topology ---------------------------------------------------------------
 setup() {
 	local n
+	# ip netns makes /run/netns a mount point the first time: undo it after.
+	if ! mountpoint -q /run/netns 2>/dev/null; then
+		t_on_exit "umount /run/netns; rmdir /run/netns"
+	fi
 	for n in "$H" "$C1" "$C2" "$O"; do
 		ip netns add "$n" || return 1
 		t_on_exit "ip netns del '$n'"
@@ -96,7 +100,9 @@ setup() {
 	ino ip route add 10.61.0.0/24 via 10.62.0.1 || return 1
 	ino ip -6 route add fd61::/64 via fd62::1 || return 1
 	# The server: every port on every address, TCP and UDP echo.
-	ino "$DRIVE" serve :: 22 53 80 443 5001 5353 8080 >"$WORK/serve.out" 2>&1 &
+	# Backgrounded itself (ip netns exec execs it), not through a shell
+	# function, so that $! is the server and stopping it stops it.
+	ip netns exec "$O" "$DRIVE" serve :: 22 53 80 443 5001 5353 8080 >"$WORK/serve.out" 2>&1 &
 	SERVE_PID=$!
 	t_track_pid "$SERVE_PID"
 	wait_until 5 grep -q listening "$WORK/serve.out"
@@ -225,9 +231,9 @@ up=$(grep '^upload' "$WORK/serve.out" | tail -n 1 | awk '{ print $2 }')
 if within "$up"; then ok "upload C1 alone: $up bit/s within 25% of $RATE"; else not_ok "upload C1 alone within 25% of $RATE" "got: ${up:-nothing}"; fi
 
 # Two carrels at once share the user's rate: the sum is the rate.
-in1 "$DRIVE" fetch 10.62.0.2 5001 4 >"$WORK/f1" &
+ip netns exec "$C1" "$DRIVE" fetch 10.62.0.2 5001 4 >"$WORK/f1" &
 p1=$!
-in2 "$DRIVE" fetch 10.62.0.2 5001 4 >"$WORK/f2" &
+ip netns exec "$C2" "$DRIVE" fetch 10.62.0.2 5001 4 >"$WORK/f2" &
 p2=$!
 wait_pid 20 "$p1"
 wait_pid 20 "$p2"
@@ -243,6 +249,8 @@ diag "rates: download $down, upload $up, shared $d1 + $d2 (net_rate_max $RATE)"
 # ---- release ----------------------------------------------------------------------
 # C2's namespace dies first (its keeper crashed): its veth goes with it.
 ip netns del "$C2"
+# The namespace goes asynchronously, and its veth with it (bounded wait).
+check "C2's host veth is gone with its namespace" wait_until 10 sh -c "! ip netns exec '$H' ip link show '$HV2' >/dev/null 2>&1"
 if release "$ID1" "$HV1" 2>"$WORK/rel.err"; then ok "release C1"; else not_ok "release C1" "$(cat "$WORK/rel.err")"; fi
 check "C1's chain is gone" sh -c "! ip netns exec '$H' nft list chain inet carrel_egress s-$ID1 >/dev/null 2>&1"
 check "no clsact left on C1's host veth" sh -c "! ip netns exec '$H' tc qdisc show dev '$HV1' | grep -q clsact"
