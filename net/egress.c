@@ -164,23 +164,30 @@ static int resolve_hosts(const struct carrel_net_rule *const *rules, size_t n,
 		gai_suspend((const struct gaicb *const *)list, (int)nq, &ts);
 	}
 	for (size_t i = 0; i < nq; i++) {
+		const char *text = q[i]->rule->text;
 		int e = gai_error(list[i]);
 
 		if (e == EAI_INPROGRESS) {
-			if (gai_cancel(list[i]) != EAI_CANCELED)
-				q[i] = NULL; /* the resolver still owns it */
+			int c = gai_cancel(list[i]);
+
+			if (c == EAI_ALLDONE)
+				e = gai_error(list[i]); /* it ended meanwhile */
+			else if (c == EAI_CANCELED)
+				e = EAI_CANCELED;
+			else
+				q[i] = NULL; /* the resolver still owns it: never freed */
+		}
+		if (e == EAI_INPROGRESS || e == EAI_CANCELED) {
 			if (r == 0)
-				carrel_error_set(err,
-						 "egress: \"%s\": host name not resolved within %d ms",
-						 q[i] ? q[i]->rule->text : list[i]->ar_name,
-						 CARREL_EGRESS_RESOLVE_MS);
+				carrel_error_set(err, "egress: \"%s\": host name not resolved within %d ms",
+						 text, CARREL_EGRESS_RESOLVE_MS);
 			r = r ? r : -ETIMEDOUT;
 			continue;
 		}
 		if (e != 0 || !list[i]->ar_result) {
 			if (r == 0)
 				carrel_error_set(err, "egress: \"%s\": cannot resolve the host name: %s",
-						 q[i]->rule->text, gai_strerror(e));
+						 text, gai_strerror(e));
 			r = r ? r : -EHOSTUNREACH;
 		} else {
 			copy_addrs(list[i]->ar_result, q[i]->out);

@@ -171,6 +171,30 @@ else
 fi
 check "a failed apply leaves no chain" sh -c "! ip netns exec '$H' nft list chain inet carrel_egress s-$ID1 >/dev/null 2>&1"
 
+# A name server that never answers (O drops what is sent to it): the
+# apply gives up at its own bound (CARREL_EGRESS_RESOLVE_MS, 3 s), not the
+# resolver's 20 s.  `timeout` only bounds the test.
+ino nft -f - <<'EOF2'
+table inet t61 {
+	chain in { type filter hook input priority 0; policy accept; ip daddr 10.62.0.4 th dport 53 drop; }
+}
+EOF2
+printf 'nameserver 10.62.0.4\noptions timeout:20 attempts:1\n' >"$WORK/resolv.conf"
+chmod 0644 "$WORK/resolv.conf"
+SLOWCONF=$WORK/slow.conf
+printf 'deny_out = {"slow.carrel-test:80"}\n' >"$SLOWCONF"
+chmod 0644 "$SLOWCONF"
+if timeout 15 ip netns exec "$H" unshare -m sh -c \
+	'mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' \
+	sh "$WORK/hosts" "$WORK/resolv.conf" "$DRIVE" apply "$SLOWCONF" root "$ID1" "$U" "$HV1" 10.61.0.2 fd61::2 \
+	2>"$WORK/slow.err"; then
+	not_ok "a name server that never answers fails the apply within its bound" "it succeeded"
+else
+	check "a name server that never answers fails the apply within its bound ($(head -c 160 "$WORK/slow.err"))" \
+		grep -q 'slow.carrel-test:80": host name not resolved within 3000 ms' "$WORK/slow.err"
+fi
+check "... and leaves no chain" sh -c "! ip netns exec '$H' nft list chain inet carrel_egress s-$ID1 >/dev/null 2>&1"
+
 t_on_exit "ip netns exec '$H' '$DRIVE' release '$ID1' '$U' '$HV1'"
 t_on_exit "ip netns exec '$H' '$DRIVE' release '$ID2' '$U' '$HV2'"
 if apply "$CONF" "$ID1" "$HV1" 10.61.0.2 fd61::2 2>"$WORK/apply.err" &&
@@ -212,6 +236,22 @@ else
 	not_ok "root of a nested user+net namespace sees no rule at all" "$seen"
 fi
 expect_conn refused "after the nested attempts 10.62.0.3:22 is still refused" "$C1" 10.62.0.3 22
+
+# ---- applying again replaces the session's rules ------------------------------------
+OTHER=$WORK/other.conf
+printf 'deny_out = {"10.62.0.2"}\n' >"$OTHER"
+chmod 0644 "$OTHER"
+if apply "$OTHER" "$ID1" "$HV1" 10.61.0.2 fd61::2 2>"$WORK/re.err"; then
+	expect_conn ok "applied again with another policy: 10.62.0.3:22 reachable now" "$C1" 10.62.0.3 22
+	expect_conn refused "applied again with another policy: 10.62.0.2:80 refused now" "$C1" 10.62.0.2 80
+else
+	not_ok "apply again with another policy" "$(cat "$WORK/re.err")"
+fi
+if apply "$CONF" "$ID1" "$HV1" 10.61.0.2 fd61::2 2>"$WORK/re.err"; then
+	expect_conn refused "and back: 10.62.0.3:22 refused again" "$C1" 10.62.0.3 22
+else
+	not_ok "apply the first policy again" "$(cat "$WORK/re.err")"
+fi
 
 # ---- bandwidth: both directions, the user's carrels together -----------------------
 check "the user's IFB devices exist (crd-$U, cru-$U)" sh -c "ip netns exec '$H' ip link show crd-$U >/dev/null && ip netns exec '$H' ip link show cru-$U >/dev/null"
