@@ -88,6 +88,7 @@ static void describe_invalid(const struct key *k, const char *s, char *why, size
 	case K_IFNAME:
 	case K_CIDR4:
 	case K_CIDR6:
+	case K_NETRULES:
 	case K_NUMBER: /* lib/parse.c describes numbers */
 		snprintf(hint, sizeof(hint), "see carrel.conf(5)");
 		break;
@@ -340,6 +341,11 @@ int conf_check_value(const struct key *k, const char *s, uint64_t *out, char *wh
 	case K_NUMBER:
 		return carrel_parse_num(k->num, conf_key_label(k, label, sizeof(label)), s, out, why,
 					size);
+	case K_NETRULES: {
+		struct carrel_net_rule rule;
+
+		return carrel_parse_net_rule(k->name, s, &rule, why, size);
+	}
 	case K_NAMESPACES:
 		r = word_index(conf_namespace_words, s, out);
 		if (r == 0)

@@ -53,12 +53,13 @@ enum kind {
 	K_IFNAME, /* a network interface name (a string field) */
 	K_CIDR4,  /* an IPv4 prefix "A.B.C.D/N" (a string field) */
 	K_CIDR6,  /* an IPv6 ULA prefix "fdXX:...::/N", N 48..64 (a string field) */
+	K_NETRULES, /* allow_out, deny_out: list of entries; a struct carrel_net_rules field */
 };
 
 /* Kinds whose values are lists; their items are OR-ed together. */
 static inline bool kind_is_list(enum kind kind)
 {
-	return kind == K_NAMESPACES || kind == K_CAPABILITIES || kind == K_ITEMS;
+	return kind == K_NAMESPACES || kind == K_CAPABILITIES || kind == K_ITEMS || kind == K_NETRULES;
 }
 
 /* Kinds stored as a NUL-terminated string in a char array field. */
@@ -87,7 +88,7 @@ struct key {
 	size_t offset, size;	      /* the field in struct carrel_policy */
 };
 
-#define N_KEYS 28
+#define N_KEYS 31
 /* struct layer's set mask: bit i for conf_keys[i] (the one place that bounds N_KEYS). */
 typedef uint64_t key_mask;
 #define KEY_BIT(i) ((key_mask)1 << (i))
@@ -176,7 +177,7 @@ int conf_scrub(char *buf, size_t len, const char *path, struct carrel_error *err
 
 /* ---- resolving (resolve.c) ---------------------------------------------------------- */
 
-#define VALUE_MAX 2048		    /* a printed value: all capabilities, a full list limit */
+#define VALUE_MAX 4096		    /* a printed value: all capabilities, a full list limit or allow_out */
 #define ORIGIN_MAX (PATH_MAX + 512) /* an origin string */
 
 /* Apply, in order, every layer for a user named USER (NULL: none) in

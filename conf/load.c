@@ -107,7 +107,11 @@ static int on_value(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
 							     "an item is longer than 79 characters");
 		return -1;
 	}
-	len = kind_keeps_text(k->kind) ? strlen(value) + 1 : 0;
+	if (k->kind == K_NETRULES && opt->nvalues > CARREL_NET_RULES_MAX) {
+		parse_error(cfg, -EINVAL, "%s: more than %d entries", k->name, CARREL_NET_RULES_MAX);
+		return -1;
+	}
+	len = kind_keeps_text(k->kind) || k->kind == K_NETRULES ? strlen(value) + 1 : 0;
 	p = malloc(sizeof(*p) + len);
 	if (!p) {
 		parse_error(cfg, -ENOMEM, "out of memory");
@@ -268,6 +272,15 @@ static void read_keys(cfg_t *sec, struct layer *l)
 			for (unsigned j = 0; j < opt->nvalues && j < CARREL_LIST_MAX; j++)
 				snprintf(items[j], sizeof(items[j]), "%s",
 					 ((const struct parsed *)cfg_opt_getnptr(opt, j))->s);
+		} else if (k->kind == K_NETRULES) {
+			/* Checked by on_value(): parsing again cannot fail. */
+			struct carrel_net_rules *rules = (void *)((char *)&l->v + k->offset);
+
+			for (unsigned j = 0; j < opt->nvalues && j < CARREL_NET_RULES_MAX; j++)
+				if (carrel_parse_net_rule(k->name,
+							  ((const struct parsed *)cfg_opt_getnptr(opt, j))->s,
+							  &rules->rule[rules->n], NULL, 0) == 0)
+					rules->n++;
 		} else {
 			for (unsigned j = 0; j < opt->nvalues; j++)
 				v |= ((const struct parsed *)cfg_opt_getnptr(opt, j))->v;

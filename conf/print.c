@@ -87,6 +87,35 @@ static void format_items(const char (*items)[CARREL_ITEM_MAX + 1], char *buf, si
 		snprintf(buf + len, size - len, "}");
 }
 
+/* { "10.0.0.0/8:443", "tcp:22" }: as written, the config's list syntax. */
+static void format_net_rules(const struct carrel_net_rules *rules, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	len += (size_t)snprintf(buf, size, "{");
+	for (uint32_t i = 0; i < rules->n && i < CARREL_NET_RULES_MAX && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s\"%s\"", i ? ", " : " ",
+					rules->rule[i].text);
+	if (len < size)
+		snprintf(buf + len, size - len, "%s}", rules->n ? " " : "");
+}
+
+/* Bits per second with the largest decimal suffix that divides. */
+static void format_rate(uint64_t v, char *buf, size_t size)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (u < 3 && v != 0 && v % 1000 == 0) {
+		v /= 1000;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, size, "%" PRIu64, v);
+	else
+		snprintf(buf, size, "%" PRIu64 "%c", v, units[u]);
+}
+
 void conf_format_value(const struct key *k, const struct carrel_policy *p, char *buf, size_t size)
 {
 	const char *str = (const char *)p + k->offset;
@@ -128,8 +157,13 @@ void conf_format_value(const struct key *k, const struct carrel_policy *p, char 
 	case K_BOOL:
 		snprintf(buf, size, "%s", v ? "true" : "false");
 		break;
+	case K_NETRULES:
+		format_net_rules((const struct carrel_net_rules *)(const void *)str, buf, size);
+		break;
 	case K_NUMBER:
-		if (k->num->kind == CARREL_NUM_SIZE)
+		if (k->num->kind == CARREL_NUM_RATE)
+			format_rate(v, buf, size);
+		else if (k->num->kind == CARREL_NUM_SIZE)
 			format_size(v, buf, size);
 		else
 			snprintf(buf, size, "%" PRIu64 "%s", v,

@@ -85,6 +85,11 @@ static const struct carrel_num tmp_size_num = {
 	.kind = CARREL_NUM_SIZE, .why_no_max = "a tmpfs needs a size", .min = 1, .max = UINT64_MAX
 };
 
+/* Bits per second, decimal suffixes (10M = 10,000,000): at least 8 kbit/s. */
+static const struct carrel_num net_rate_num = {
+	.kind = CARREL_NUM_RATE, .max_ok = true, .min = 8000, .max = UINT64_MAX
+};
+
 /* The limits' forms and ranges are lib/parse.c's: carrelctl limits uses the same. */
 #define LIMIT_KEY(i, f)                                                                      \
 	{ .name = #f, .kind = K_NUMBER, .in_limits = true, .num = &carrel_limit_keys[i].num, \
@@ -150,6 +155,9 @@ const struct key conf_keys[N_KEYS] = {
 	{ .name = "net_bridge", .kind = K_IFNAME, .top_only = true, FIELD(net_bridge) },
 	{ .name = "net_pool4", .kind = K_CIDR4, .top_only = true, FIELD(net_pool4) },
 	{ .name = "net_pool6", .kind = K_CIDR6, .top_only = true, FIELD(net_pool6) },
+	{ .name = "allow_out", .kind = K_NETRULES, FIELD(net.allow_out) },
+	{ .name = "deny_out", .kind = K_NETRULES, FIELD(net.deny_out) },
+	{ .name = "net_rate_max", .kind = K_NUMBER, .num = &net_rate_num, FIELD(net.rate_max) },
 };
 
 _Static_assert(N_KEYS <= sizeof(key_mask) * 8, "struct layer's set mask has a bit per key");
@@ -190,6 +198,7 @@ const struct carrel_policy conf_builtin_policy = {
 	.net_bridge = "carrel0",
 	.net_pool4 = "10.213.0.0/16",
 	.net_pool6 = "fd0c:a77e:1::/64",
+	.net = { .rate_max = CARREL_UNLIMITED },
 };
 
 const char *const conf_builtin_exempt_users[1] = { "root" };

@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "idmap.h"
 #include "net.h"
+#include "netpol.h"
 #include "proto_open.h"
 #include "reap.h"
 #include "rundir.h"

@@ -690,13 +690,13 @@ static int open_network(struct carrel *c, struct carrel_error *e)
 	}
 	if ((r = carrel_net_open(&c->net, &c->policy, c->id, c->uid, netns, e)) < 0)
 		return r;
-	/*
-	 * The veth is up: the egress policy and the rate limit of the user
-	 * (net/egress.c, net/shape.c) go here, e.g.
-	 *   carrel_egress_apply(&c->net, &c->policy, e) and
-	 *   carrel_shape_apply(&c->net, &c->policy, e); on failure return r
-	 *   (fail() then tears the carrel down and carrel_net_close() runs).
-	 */
+	/* The veth is up: the user's egress policy and rate (net/netpol.h).
+	 * On failure fail() tears the carrel down and carrel_net_close()
+	 * releases both. */
+	if ((r = carrel_egress_apply(&c->net, &c->policy.net, e)) < 0)
+		return r;
+	if ((r = carrel_shape_apply(&c->net, &c->policy.net, e)) < 0)
+		return r;
 	return 0;
 }
 

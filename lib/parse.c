@@ -2,10 +2,13 @@
 /* Numbers as the config and carrelctl write them: see parse.h. */
 #include "parse.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -97,8 +100,18 @@ static int parse_form(enum carrel_num_kind kind, const char *s, uint64_t *out)
 		return end[0] == '%' && end[1] == '\0' ? 0 : -EINVAL;
 	if (*end == '\0')
 		return 0;
-	if (kind != CARREL_NUM_SIZE || end[1] != '\0' || !(unit = strchr(units, *end)))
+	if ((kind != CARREL_NUM_SIZE && kind != CARREL_NUM_RATE) || end[1] != '\0' ||
+	    !(unit = strchr(units, *end)))
 		return -EINVAL;
+	if (kind == CARREL_NUM_RATE) {
+		/* Decimal, as rates are written: 10M is 10,000,000 bit/s. */
+		for (const char *u = units; u <= unit; u++) {
+			if (*out > UINT64_MAX / 1000)
+				return -ERANGE;
+			*out *= 1000;
+		}
+		return 0;
+	}
 
 	unsigned shift = 10 * (unsigned)(unit - units + 1);
 
@@ -120,6 +133,12 @@ static void describe_invalid(const struct carrel_num *n, const char *label, cons
 	case CARREL_NUM_SIZE:
 		what = "size";
 		snprintf(hint, sizeof(hint), "use a number with an optional K, M, G or T suffix%s", max);
+		break;
+	case CARREL_NUM_RATE:
+		what = "rate";
+		snprintf(hint, sizeof(hint),
+			 "use bits per second with an optional K, M, G or T suffix (powers of 1000)%s",
+			 max);
 		break;
 	case CARREL_NUM_PERCENT:
 		what = "percentage";
@@ -197,4 +216,154 @@ int carrel_parse_limit_option(const char *opt, const char *arg, const struct car
 		return -EINVAL;
 	}
 	return carrel_parse_num(&(*key)->num, opt, arg, out, why, size);
+}
+
+/* ---- allow_out / deny_out entries ----------------------------------------- */
+
+static int rule_invalid(const char *label, const char *s, const char *reason, char *why,
+			size_t size)
+{
+	char shown[300];
+
+	if (why)
+		snprintf(why, size,
+			 "%s: invalid entry \"%s\" (%s; use \"CIDR\", \"CIDR:PORT\", \"PROTO:PORT\", "
+			 "\"HOST:PORT\" or \"[IPv6/len]:PORT\")",
+			 label, carrel_show(s, shown, sizeof(shown)), reason);
+	return -EINVAL;
+}
+
+/* A port: 1..65535, digits only. */
+static int parse_port(const char *s, uint16_t *out)
+{
+	const char *end;
+	uint64_t v;
+
+	if (carrel_parse_digits(s, &end, &v) < 0 || *end || v < 1 || v > 65535)
+		return -EINVAL;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* "ADDR" or "ADDR/LEN" of FAMILY (S is LEN bytes, not NUL-terminated). */
+static int parse_cidr(int family, const char *s, size_t len, struct carrel_net_rule *out)
+{
+	unsigned bits = family == AF_INET ? 32 : 128;
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash, *end;
+	uint64_t prefix = bits;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	slash = strchr(buf, '/');
+	if (slash) {
+		if (carrel_parse_digits(slash + 1, &end, &prefix) < 0 || *end || prefix > bits)
+			return -EINVAL;
+		buf[slash - buf] = '\0';
+	}
+	memset(out->addr, 0, sizeof(out->addr));
+	if (inet_pton(family, buf, out->addr) != 1)
+		return -EINVAL;
+	for (unsigned i = (unsigned)prefix; i < bits; i++)
+		out->addr[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	out->family = (uint8_t)family;
+	out->prefix = (uint8_t)prefix;
+	return 0;
+}
+
+/* A DNS name: labels of letters, digits and '-', not all digits and dots. */
+static bool is_host_name(const char *s, size_t len)
+{
+	size_t label = 0;
+	bool alpha = false;
+
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-'))
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (++label > 63)
+			return false;
+		alpha |= !(c >= '0' && c <= '9');
+	}
+	return alpha;
+}
+
+/* "TCP:22" and "icmp:1" are mistakes, not hosts named TCP or icmp. */
+static bool is_proto_word(const char *s, size_t len)
+{
+	static const char *const words[] = { "tcp", "udp", "icmp", "icmpv6", "ipv6-icmp", "sctp",
+					     "dccp", "udplite", "gre", "esp", "ah" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (strlen(words[i]) == len && strncasecmp(words[i], s, len) == 0)
+			return true;
+	return false;
+}
+
+int carrel_parse_net_rule(const char *label, const char *s, struct carrel_net_rule *out, char *why,
+			  size_t size)
+{
+	size_t len = strlen(s);
+	const char *colon, *host;
+	size_t host_len;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0)
+		return rule_invalid(label, s, "empty", why, size);
+	if (len >= sizeof(out->text))
+		return rule_invalid(label, s, "too long", why, size);
+	memcpy(out->text, s, len + 1);
+
+	if (s[0] == '[') { /* "[v6]" or "[v6/len]:PORT" */
+		const char *close = strchr(s, ']');
+
+		if (!close || parse_cidr(AF_INET6, s + 1, (size_t)(close - s - 1), out) < 0)
+			return rule_invalid(label, s, "not an IPv6 address in brackets", why, size);
+		if (close[1] == '\0')
+			return 0;
+		if (close[1] != ':' || parse_port(close + 2, &out->port) < 0)
+			return rule_invalid(label, s, "the port must be 1 to 65535", why, size);
+		return 0;
+	}
+	if (strncmp(s, "tcp:", 4) == 0 || strncmp(s, "udp:", 4) == 0) {
+		out->proto = s[0] == 't' ? IPPROTO_TCP : IPPROTO_UDP;
+		if (parse_port(s + 4, &out->port) < 0)
+			return rule_invalid(label, s, "the port must be 1 to 65535", why, size);
+		return 0;
+	}
+	colon = strchr(s, ':');
+	if (colon && strchr(colon + 1, ':')) { /* IPv6 without brackets: no port */
+		if (parse_cidr(AF_INET6, s, len, out) < 0)
+			return rule_invalid(label, s, "not an IPv6 address (a port needs brackets)",
+					    why, size);
+		return 0;
+	}
+	host = s;
+	host_len = colon ? (size_t)(colon - s) : len;
+	if (colon && parse_port(colon + 1, &out->port) < 0)
+		return rule_invalid(label, s, "the port must be 1 to 65535", why, size);
+	if (parse_cidr(AF_INET, host, host_len, out) == 0)
+		return 0;
+	if (!is_host_name(host, host_len) || memchr(host, '/', host_len))
+		return rule_invalid(label, s, "not an address, a CIDR or a host name", why, size);
+	if (colon && is_proto_word(host, host_len))
+		return rule_invalid(label, s, "PROTO is tcp or udp, in lower case", why, size);
+	if (!colon)
+		return rule_invalid(label, s, "a host name needs a port, HOST:PORT", why, size);
+	out->host_len = (uint8_t)host_len;
+	return 0;
 }

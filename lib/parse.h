@@ -19,6 +19,7 @@ enum carrel_num_kind {
 	CARREL_NUM_SIZE,    /* bytes, optional K/M/G/T suffix */
 	CARREL_NUM_COUNT,   /* plain whole number */
 	CARREL_NUM_PERCENT, /* whole number followed by % */
+	CARREL_NUM_RATE,    /* bits per second, optional K/M/G/T suffix: powers of 1000 */
 };
 
 /* What a number may be. */
@@ -70,5 +71,15 @@ const struct carrel_limit_key *carrel_limit_key(const char *name);
 int carrel_parse_limit_option(const char *opt, const char *arg, const struct carrel_limit_key **key,
 			      uint64_t *out, char *why, size_t size);
 void carrel_limit_set(struct carrel_limits *lim, const struct carrel_limit_key *k, uint64_t v);
+
+/*
+ * One allow_out or deny_out entry (struct carrel_net_rule, lib/policy.h):
+ * "CIDR" (an address alone is /32 or /128), "CIDR:PORT", "PROTO:PORT"
+ * (tcp or udp), "HOST:PORT", and IPv6 with a port in brackets
+ * ("[fd00::/8]:443"; without a port the brackets may be left out).
+ * Returns 0 or -EINVAL with WHY (may be NULL) "LABEL: invalid entry ...".
+ */
+int carrel_parse_net_rule(const char *label, const char *s, struct carrel_net_rule *out, char *why,
+			  size_t size);
 
 #endif

@@ -75,6 +75,33 @@ struct carrel_limits {
 	char devices_allow[CARREL_LIST_MAX][CARREL_ITEM_MAX + 1];
 };
 
+/*
+ * Egress policy and bandwidth (net/egress.c, net/shape.c).  One allow_out or
+ * deny_out entry, as lib/parse.c reads it: "CIDR", "CIDR:PORT", "PROTO:PORT",
+ * "HOST:PORT" or "[IPv6/len]:PORT".  A host name is resolved when the
+ * session opens; the rule keeps where it is in TEXT.
+ */
+#define CARREL_NET_RULES_MAX 16 /* entries in one list */
+#define CARREL_NET_RULE_TEXT 96 /* longest entry as written, with its NUL */
+struct carrel_net_rule {
+	char text[CARREL_NET_RULE_TEXT]; /* as written */
+	uint8_t family;   /* AF_INET or AF_INET6 (ADDR/PREFIX); 0: any address (PROTO:PORT, a host) */
+	uint8_t prefix;   /* prefix length of ADDR */
+	uint8_t proto;    /* IPPROTO_TCP or IPPROTO_UDP; 0: both */
+	uint8_t host_len; /* > 0: TEXT[0, host_len) is a host name to resolve */
+	uint16_t port;    /* destination port; 0: any */
+	uint8_t addr[16]; /* network order, bits past PREFIX cleared */
+};
+struct carrel_net_rules {
+	uint32_t n;
+	struct carrel_net_rule rule[CARREL_NET_RULES_MAX];
+};
+struct carrel_net_policy {
+	struct carrel_net_rules allow_out; /* empty: every destination deny_out leaves */
+	struct carrel_net_rules deny_out;  /* refused even where allow_out lists it */
+	uint64_t rate_max;                 /* bit/s per user and direction, or CARREL_UNLIMITED */
+};
+
 #define CARREL_HOSTNAME_MAX 64
 #define CARREL_SECCOMP_MAX 255 /* longest `seccomp` value (a profile path) */
 #define CARREL_NET_BRIDGE_MAX 15 /* IFNAMSIZ - 1 */
@@ -100,6 +127,7 @@ struct carrel_policy {
 	char net_bridge[CARREL_NET_BRIDGE_MAX + 1]; /* top level only */
 	char net_pool4[CARREL_NET_POOL4_MAX + 1];   /* IPv4 CIDR, top level only */
 	char net_pool6[CARREL_NET_POOL6_MAX + 1];   /* ULA /48../64, top level only */
+	struct carrel_net_policy net;         /* allow_out, deny_out, net_rate_max */
 };
 
 #endif

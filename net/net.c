@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* network = nat: what the keeper calls (net.h). */
 #include "net.h"
+#include "netpol.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -8,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <net/if.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +188,10 @@ void carrel_net_close(struct carrel_net_lease *l)
 {
 	char path[128];
 
+	if (l->id[0] && l->lock_fd >= 0) {
+		(void)carrel_egress_release(l->id, NULL);
+		(void)carrel_shape_release(l, NULL);
+	}
 	if (l->id[0]) {
 		info_path(l->id, path, sizeof(path));
 		(void)unlink(path);
@@ -196,6 +203,45 @@ void carrel_net_close(struct carrel_net_lease *l)
  * Release lease file NAME if no keeper holds it: ONLY_ID set, only if it
  * names that session.  The session's info file goes with it.
  */
+/*
+ * The egress chain and the shaping record of session ID (net/netpol.h),
+ * whose keeper is gone: the user is found from the record's directory
+ * (CARREL_SHAPE_DIR/UID/ID), the host veth by its name, if it still exists.
+ * Both releases are idempotent.
+ */
+static void release_policy(const char *id)
+{
+	struct carrel_net_lease l;
+	struct dirent *de;
+	DIR *d;
+
+	(void)carrel_egress_release(id, NULL);
+	carrel_net_lease_init(&l);
+	snprintf(l.id, sizeof(l.id), "%s", id);
+	if ((size_t)snprintf(l.host_ifname, sizeof(l.host_ifname), "cr-%s", id) >= sizeof(l.host_ifname))
+		return;
+	l.host_ifindex = (int)if_nametoindex(l.host_ifname);
+	d = opendir(CARREL_SHAPE_DIR);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char rec[320];
+		unsigned long uid;
+		char *end;
+
+		errno = 0;
+		uid = strtoul(de->d_name, &end, 10);
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || errno || uid > UINT32_MAX - 1)
+			continue;
+		snprintf(rec, sizeof(rec), "%s/%s", de->d_name, id);
+		if (faccessat(dirfd(d), rec, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			l.uid = (uid_t)uid;
+			(void)carrel_shape_release(&l, NULL);
+		}
+	}
+	closedir(d);
+}
+
 static void release_one(int dir, const char *name, const char *only_id)
 {
 	char id[40] = "", path[128];
@@ -215,6 +261,7 @@ static void release_one(int dir, const char *name, const char *only_id)
 	if (!only_id || strcmp(id, only_id) == 0) {
 		(void)unlinkat(dir, name, 0); /* while locked: a concurrent taker notices */
 		if (id[0] && strspn(id, "0123456789") == strlen(id)) {
+			release_policy(id);
 			info_path(id, path, sizeof(path));
 			(void)unlink(path);
 		}
@@ -242,6 +289,8 @@ int carrel_net_release(const char *id)
 	if (!id || !id[0] || strspn(id, "0123456789") != strlen(id))
 		return -EINVAL;
 	release_matching(id);
+	/* Its egress chain and shaping, even where its lease went already. */
+	release_policy(id);
 	/* An info file whose lease another carrel took over meanwhile. */
 	info_path(id, path, sizeof(path));
 	(void)unlink(path);

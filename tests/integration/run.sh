@@ -161,6 +161,8 @@ setup_stage() {
 	# The chaos, fault and load drivers (tests/chaos/) for t-96-*.sh and t-97-*.sh.
 	install -m 0644 tests/chaos/*.c "$T_SHARE/" && install -m 0755 tests/chaos/*.sh "$T_SHARE/" || return 1
 	if [ -x tests/unit/seccomp_probe ]; then install -m 0755 tests/unit/seccomp_probe "$T_SHARE/" || return 1; fi
+	# The egress/shaping driver (tests/net/) for t-61-netpol.sh.
+	if [ -x tests/net/netpol-drive ]; then install -m 0755 tests/net/netpol-drive "$T_SHARE/" || return 1; fi
 	cc -O2 -Wall -Wextra -o "$T_SHARE/testaid" tests/integration/testaid.c || return 1
 	install -o root -g root -m 4755 "$T_SHARE/testaid" "$T_SHARE/testaid-suid" || return 1
 }

@@ -276,10 +276,40 @@ else
 	not_ok "t-61: kill -9 of a nat login program" "id=$id3 login=$login3"
 fi
 release_t61 s3
-# kill -9 of the keeper: its lease is free at once (the flock dies with it)
-# and the next nat open removes the file; the state file and cgroups it
-# leaves are the session reaper's (helper/reap.c), not in this branch.
-skip "t-61: kill -9 of the keeper, then nothing left" "needs the session reaper (helper/reap.c)"
+# kill -9 of the keeper, with an egress rule and a rate (net/egress.c,
+# net/shape.c): its lease is free at once (the flock dies with it); the
+# reaper (helper/reap.c, here `carrelctl gc` once the login has ended)
+# removes the lease file, the info file, the session's egress chain and
+# the user's IFB devices.
+conf "network = nat" 'deny_out = {"10.61.0.1:8062"}' "net_rate_max = 100M"
+in_session "$U1" s4 "$T61/s3.sh"
+done_session s4 60 || not_ok "t-61: nat session with egress and rate for kill -9 of the keeper runs" "$(cat "$OUT/s4" "$OUT/s4.su")"
+id4=$(ls /run/carrel/sessions/*.net 2>/dev/null | head -n 1 | xargs -r basename | sed 's/\.net$//')
+keeper4=$(state_field "$id4" keeper)
+chain4() { nft list table inet carrel_egress 2>/dev/null | grep -q "chain s-$id4 "; }
+ifb4() { ip -o link | grep -qE ": cr[du]-$(uid_of "$U1")[:@]"; }
+if [ -n "$id4" ] && chain4 && ifb4; then
+	ok "t-61: a nat session with deny_out and net_rate_max has its egress chain and IFB devices"
+else
+	not_ok "t-61: a nat session with deny_out and net_rate_max has its egress chain and IFB devices" \
+		"id=$id4" "$(nft list table inet carrel_egress 2>&1 | head -n 20)" "$(ip -o link | grep ': cr')"
+fi
+if [ -n "$keeper4" ] && kill -9 "$keeper4"; then
+	release_t61 s4
+	gone4() { ! pgrep -u "$U1" -f "release-s4" >/dev/null; }
+	wait_until 20 gone4
+	reaped4() { "$CTL" gc >/dev/null 2>&1; no_sessions && no_leases && no_net_info && ! chain4 && ! ifb4; }
+	if wait_until 20 reaped4 && wait_until 5 no_cr_links; then
+		ok "t-61: after kill -9 of the keeper the reaper leaves no veth, lease, info file, egress chain or IFB"
+	else
+		not_ok "t-61: after kill -9 of the keeper the reaper leaves no veth, lease, info file, egress chain or IFB" \
+			"$(ls -la "$LEASES" /run/carrel/sessions 2>&1)" "$(ip -o link | grep ': cr')" \
+			"$(nft list table inet carrel_egress 2>&1 | head -n 20)"
+	fi
+else
+	not_ok "t-61: kill -9 of a nat session's keeper" "id=$id4 keeper=$keeper4"
+fi
+conf "network = nat"
 wait_until 10 no_sessions
 
 # ---- none and host ------------------------------------------------------------------

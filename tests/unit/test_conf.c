@@ -13,8 +13,10 @@
 #include "carrel_conf.h"
 #include "parse.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <ftw.h>
 #include <limits.h>
@@ -173,7 +175,16 @@ static const char *policy_diff(const struct carrel_policy *a, const struct carre
 	SAME(limits.cpu_weight)
 	SAME(limits.io_weight)
 	SAME(network)
+	SAME(net.rate_max)
+	SAME(net.allow_out.n)
+	SAME(net.deny_out.n)
 #undef SAME
+	for (uint32_t i = 0; i < a->net.allow_out.n && i < CARREL_NET_RULES_MAX; i++)
+		if (strcmp(a->net.allow_out.rule[i].text, b->net.allow_out.rule[i].text) != 0)
+			return "net.allow_out";
+	for (uint32_t i = 0; i < a->net.deny_out.n && i < CARREL_NET_RULES_MAX; i++)
+		if (strcmp(a->net.deny_out.rule[i].text, b->net.deny_out.rule[i].text) != 0)
+			return "net.deny_out";
 	if (strcmp(a->hostname, b->hostname) != 0)
 		return "hostname";
 	if (strcmp(a->seccomp, b->seccomp) != 0)
@@ -319,6 +330,7 @@ static void test_every_key(void)
 		.net_bridge = "br-c",
 		.net_pool4 = "192.168.77.0/24",
 		.net_pool6 = "fd77::/64",
+		.net = { .rate_max = CARREL_UNLIMITED },
 	};
 	struct carrel_error err;
 
@@ -1096,13 +1108,14 @@ static void test_explain(void)
 		      "}\n");
 
 	r = explain(&f, "daemon", &p, x, &err);
-	if (!check(r == 0 && x->n == 29, "explain: resolves; exempt and the 28 keys reported"))
+	if (!check(r == 0 && x->n == 32, "explain: resolves; exempt and the 31 keys reported"))
 		diag("%d %s; %d calls", r, err.msg, x->n);
 	check(strcmp(x->e[0].key, "exempt") == 0 && strcmp(x->e[1].key, "namespaces") == 0 &&
 		      strcmp(x->e[11].key, "linger") == 0 &&
 		      strcmp(x->e[12].key, "network") == 0 &&
-		      strcmp(x->e[16].key, "limits.memory_max") == 0 &&
-		      strcmp(x->e[21].key, "limits.io_weight") == 0,
+		      strcmp(x->e[18].key, "net_rate_max") == 0 &&
+		      strcmp(x->e[19].key, "limits.memory_max") == 0 &&
+		      strcmp(x->e[24].key, "limits.io_weight") == 0,
 	      "explain: exempt first, then the keys in print order, limits last");
 	expect_explained(&f, x, "exempt", "no",
 			 "exempt_users (@F/carrel.conf:1), built-in exempt_groups");
@@ -1149,7 +1162,7 @@ static void test_explain(void)
 
 	fixture_init(&f);
 	r = explain(&f, "root", &p, x, &err);
-	check(r == 0 && x->n == 29, "explain: no file");
+	check(r == 0 && x->n == 32, "explain: no file");
 	expect_explained(&f, x, "exempt", "yes", "built-in exempt_users");
 	expect_explained(&f, x, "namespaces", "{mnt, pid, ipc, uts, net, cgroup, user}",
 			 "built-in");
@@ -1908,6 +1921,215 @@ static void test_network(void)
 	expect_error("net_pool6 /96", "net_pool6 = \"fd00::/96\"\n", 1, "N 48 to 64");
 }
 
+/* allow_out, deny_out, net_rate_max: values, inheritance, origins, errors. */
+static void test_net_keys(void)
+{
+	static const char text[] =
+		"allow_out = {\"10.0.0.0/8:443\", \"tcp:22\", \"[fd00::/8]:443\", \"git.example.org:22\"}\n"
+		"deny_out = {\"10.9.0.0/16\", \"fd00:1::/32\"}\n"
+		"net_rate_max = 10M\n"
+		"group \"daemon\" {\n"
+		"  deny_out = {}\n"
+		"}\n"
+		"user \"bin\" {\n"
+		"  allow_out = {\"udp:53\"}\n"
+		"  net_rate_max = 1500K\n"
+		"}\n";
+	struct carrel_policy p;
+	struct carrel_error err;
+	const struct carrel_net_rule *r;
+
+	check(resolve_text(text, "nobody", &p, &err) == 0, "net keys: load (%s)", err.msg);
+	check(p.net.allow_out.n == 4 && p.net.deny_out.n == 2 && p.net.rate_max == 10000000,
+	      "net keys: 4 allow_out, 2 deny_out, 10M = 10,000,000 bit/s (decimal)");
+	r = &p.net.allow_out.rule[0];
+	check(r->family == AF_INET && r->prefix == 8 && r->port == 443 && r->proto == 0 &&
+		      r->addr[0] == 10 && strcmp(r->text, "10.0.0.0/8:443") == 0,
+	      "allow_out: \"10.0.0.0/8:443\" is CIDR:PORT");
+	r = &p.net.allow_out.rule[1];
+	check(r->family == 0 && r->proto == IPPROTO_TCP && r->port == 22,
+	      "allow_out: \"tcp:22\" is PROTO:PORT");
+	r = &p.net.allow_out.rule[2];
+	check(r->family == AF_INET6 && r->prefix == 8 && r->port == 443 && r->addr[0] == 0xfd,
+	      "allow_out: \"[fd00::/8]:443\" is IPv6 CIDR with a port");
+	r = &p.net.allow_out.rule[3];
+	check(r->family == 0 && r->host_len == strlen("git.example.org") && r->port == 22,
+	      "allow_out: \"git.example.org:22\" is HOST:PORT, resolved later");
+	r = &p.net.deny_out.rule[1];
+	check(r->family == AF_INET6 && r->prefix == 32 && r->port == 0,
+	      "deny_out: \"fd00:1::/32\" without brackets and without a port");
+
+	check(resolve_text(text, "daemon", &p, &err) == 0 && p.net.deny_out.n == 0 &&
+		      p.net.allow_out.n == 4,
+	      "deny_out = {} in a group section replaces the inherited list");
+	check(resolve_text(text, "bin", &p, &err) == 0 && p.net.allow_out.n == 1 &&
+		      strcmp(p.net.allow_out.rule[0].text, "udp:53") == 0 &&
+		      p.net.deny_out.n == 2 && p.net.rate_max == 1500000,
+	      "a user section's allow_out replaces the top level's; 1500K = 1,500,000 bit/s");
+	check(resolve_text("", "nobody", &p, &err) == 0 && p.net.allow_out.n == 0 &&
+		      p.net.deny_out.n == 0 && p.net.rate_max == CARREL_UNLIMITED,
+	      "built-in: no egress rules, net_rate_max = max");
+
+	/* carrelctl show: the value as written, with its origin. */
+	struct fixture f;
+	struct carrel_config *cfg = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *mf;
+
+	fixture_init(&f);
+	fixture_write(&f, "carrel.conf", text);
+	mf = open_memstream(&out, &len);
+	if (!mf)
+		bail("open_memstream: %s", strerror(errno));
+	if (carrel_config_load(f.main, &cfg, &err) == 0 &&
+	    carrel_policy_resolve(cfg, "bin", &p, &err) == 0)
+		carrel_policy_print(mf, &p);
+	fclose(mf);
+	check(out && strstr(out, "allow_out = { \"udp:53\" }\n") &&
+		      strstr(out, "deny_out = { \"10.9.0.0/16\", \"fd00:1::/32\" }\n") &&
+		      strstr(out, "net_rate_max = 1500K\n"),
+	      "print: allow_out, deny_out and net_rate_max in the config's syntax");
+	if (out && !strstr(out, "net_rate_max = 1500K"))
+		diag("%s", out);
+	free(out);
+	carrel_config_free(cfg);
+
+	struct explained *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		bail("out of memory");
+	check(explain(&f, "bin", &p, x, &err) == 0, "explain: bin");
+	expect_explained(&f, x, "allow_out", "{ \"udp:53\" }", "user bin (@F/carrel.conf:8)");
+	expect_explained(&f, x, "deny_out", "{ \"10.9.0.0/16\", \"fd00:1::/32\" }",
+			 "top level (@F/carrel.conf:2)");
+	expect_explained(&f, x, "net_rate_max", "1500K", "user bin (@F/carrel.conf:9)");
+	free(x);
+	fixture_cleanup(&f);
+
+	expect_error("allow_out: not a CIDR", "\nallow_out = {\"10.0.0.0/33\"}\n", 2,
+		     "allow_out: invalid entry \"10.0.0.0/33\"");
+	expect_error("deny_out: port 0", "deny_out = {\"10.0.0.1:0\"}\n", 1,
+		     "deny_out: invalid entry \"10.0.0.1:0\" (the port must be 1 to 65535");
+	expect_error("deny_out: port 65536", "deny_out = {\"tcp:65536\"}\n", 1,
+		     "the port must be 1 to 65535");
+	expect_error("allow_out: icmp is not a protocol here", "allow_out = {\"icmp:1\"}\n", 1,
+		     "allow_out: invalid entry \"icmp:1\"");
+	expect_error("allow_out: a host needs a port", "user \"bin\" {\n\n allow_out = {\"example.org\"}\n}\n", 3,
+		     "a host name needs a port");
+	expect_error("allow_out: v6 port without brackets", "allow_out = {\"fd00::1:443:x\"}\n", 1,
+		     "a port needs brackets");
+	expect_error("allow_out: unclosed bracket", "allow_out = {\"[fd00::/8:443\"}\n", 1,
+		     "not an IPv6 address in brackets");
+	expect_error("allow_out: 17 entries",
+		     "allow_out = {\"tcp:1\",\"tcp:2\",\"tcp:3\",\"tcp:4\",\"tcp:5\",\"tcp:6\",\"tcp:7\","
+		     "\"tcp:8\",\"tcp:9\",\"tcp:10\",\"tcp:11\",\"tcp:12\",\"tcp:13\",\"tcp:14\","
+		     "\"tcp:15\",\"tcp:16\",\"tcp:17\"}\n",
+		     1, "allow_out: more than 16 entries");
+	expect_error("net_rate_max 10m (suffixes are upper case)", "net_rate_max = 10m\n", 1,
+		     "net_rate_max: invalid rate \"10m\" (use bits per second with an optional K, M, G or T suffix (powers of 1000)");
+	expect_error("net_rate_max 1K is below the floor", "net_rate_max = 1K\n", 1,
+		     "net_rate_max: 1K is out of range (must be at least 8000)");
+	expect_error("net_rate_max in limits { } is not a limit", "limits { net_rate_max = 1M }\n", 1,
+		     "net_rate_max");
+}
+
+/* The parsers alone: carrel_parse_net_rule() and rates in carrel_parse_num(). */
+static void test_net_parsers(void)
+{
+	static const struct {
+		const char *s;
+		int r;
+		uint8_t family, prefix, proto;
+		uint16_t port;
+	} rules[] = {
+		{ "10.0.0.0/8", 0, AF_INET, 8, 0, 0 },
+		{ "192.0.2.7", 0, AF_INET, 32, 0, 0 },
+		{ "192.0.2.7:80", 0, AF_INET, 32, 0, 80 },
+		{ "0.0.0.0/0:25", 0, AF_INET, 0, 0, 25 },
+		{ "udp:53", 0, 0, 0, IPPROTO_UDP, 53 },
+		{ "tcp:65535", 0, 0, 0, IPPROTO_TCP, 65535 },
+		{ "::/0", 0, AF_INET6, 0, 0, 0 },
+		{ "[::1]", 0, AF_INET6, 128, 0, 0 },
+		{ "[2001:db8::/32]:443", 0, AF_INET6, 32, 0, 443 },
+		{ "example.org:443", 0, 0, 0, 0, 443 },
+		{ "", -EINVAL, 0, 0, 0, 0 },
+		{ "10.0.0.0/", -EINVAL, 0, 0, 0, 0 },
+		{ "10.0.0.256", -EINVAL, 0, 0, 0, 0 },
+		{ "10.0.0.0/8:", -EINVAL, 0, 0, 0, 0 },
+		{ "10.0.0.0/8:x", -EINVAL, 0, 0, 0, 0 },
+		{ "tcp:", -EINVAL, 0, 0, 0, 0 },
+		{ "tcp:-1", -EINVAL, 0, 0, 0, 0 },
+		{ "TCP:22", -EINVAL, 0, 0, 0, 0 },
+		{ "[::1]:", -EINVAL, 0, 0, 0, 0 },
+		{ "[::1]443", -EINVAL, 0, 0, 0, 0 },
+		{ "[10.0.0.1]:443", -EINVAL, 0, 0, 0, 0 },
+		{ "::/129", -EINVAL, 0, 0, 0, 0 },
+		{ "-bad.example:1", -EINVAL, 0, 0, 0, 0 },
+		{ "a..b:1", -EINVAL, 0, 0, 0, 0 },
+		{ "host name:1", -EINVAL, 0, 0, 0, 0 },
+		{ "host\n:1", -EINVAL, 0, 0, 0, 0 },
+		{ "1.2.3:80", -EINVAL, 0, 0, 0, 0 },
+	};
+	int ok = 0;
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		struct carrel_net_rule r;
+		char why[512] = "";
+		int got = carrel_parse_net_rule("allow_out", rules[i].s, &r, why, sizeof(why));
+		bool same = got == rules[i].r &&
+			    (got < 0 ? strncmp(why, "allow_out: invalid entry \"", 26) == 0 :
+				       r.family == rules[i].family && r.prefix == rules[i].prefix &&
+					       r.proto == rules[i].proto && r.port == rules[i].port);
+
+		ok += same;
+		if (!same)
+			diag("\"%s\": got %d family %u prefix %u proto %u port %u \"%s\"", rules[i].s,
+			     got, r.family, r.prefix, r.proto, r.port, why);
+	}
+	check(ok == (int)(sizeof(rules) / sizeof(rules[0])), "net rule parser: %d of %zu strings", ok,
+	      sizeof(rules) / sizeof(rules[0]));
+
+	struct carrel_net_rule r;
+
+	check(carrel_parse_net_rule("deny_out", "10.1.2.3/8", &r, NULL, 0) == 0 && r.addr[0] == 10 &&
+		      r.addr[1] == 0 && r.addr[3] == 0,
+	      "net rule parser: host bits past the prefix are cleared");
+	char long_host[CARREL_NET_RULE_TEXT + 8];
+
+	memset(long_host, 'a', sizeof(long_host) - 4);
+	memcpy(long_host + sizeof(long_host) - 4, ":22", 4);
+	check(carrel_parse_net_rule("deny_out", long_host, &r, NULL, 0) == -EINVAL,
+	      "net rule parser: an entry longer than %d characters is refused",
+	      CARREL_NET_RULE_TEXT - 1);
+
+	static const struct carrel_num rate = { CARREL_NUM_RATE, true, NULL, 1, UINT64_MAX };
+	static const struct {
+		const char *s;
+		int r;
+		uint64_t v;
+	} rates[] = {
+		{ "10M", 0, 10000000 },   { "1K", 0, 1000 },
+		{ "3G", 0, 3000000000 },  { "2T", 0, 2000000000000 },
+		{ "1234", 0, 1234 },	  { "max", 0, CARREL_UNLIMITED },
+		{ "10m", -EINVAL, 0 },	  { "10Mbit", -EINVAL, 0 },
+		{ "1.5M", -EINVAL, 0 },   { "", -EINVAL, 0 },
+		{ "18446745T", -ERANGE, 0 },
+	};
+	ok = 0;
+	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		uint64_t v = 0;
+		int got = carrel_parse_num(&rate, "net_rate_max", rates[i].s, &v, NULL, 0);
+
+		ok += got == rates[i].r && (got < 0 || v == rates[i].v);
+		if (got != rates[i].r || (got == 0 && v != rates[i].v))
+			diag("rate \"%s\": got %d %" PRIu64, rates[i].s, got, v);
+	}
+	check(ok == (int)(sizeof(rates) / sizeof(rates[0])),
+	      "rate parser: decimal suffixes (10M = 10,000,000), %d of %zu strings", ok,
+	      sizeof(rates) / sizeof(rates[0]));
+}
+
 int main(int argc, char **argv)
 {
 	argv0 = argc > 0 ? argv[0] : "test_conf";
@@ -1942,6 +2164,8 @@ int main(int argc, char **argv)
 	test_check_config();
 	test_unknown_names();
 	test_network();
+	test_net_keys();
+	test_net_parsers();
 
 	return tap_done();
 }
