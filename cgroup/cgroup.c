@@ -795,10 +795,12 @@ static void fs_remove_user(const struct cg_session *cg)
 	for (int i = 0; i < cg->n; i++) {
 		/* Busy with a child: another session of this user lives.  Busy
 		 * without one (v1): the session dir just removed is still going
-		 * offline; wait for it, bounded (0.5 s), or the next reap takes it. */
+		 * offline; wait for it, bounded (3 s, as for the session dir
+		 * above: 0.5 s was too short on 2 loaded CPUs, t-97-faults), or
+		 * the next reap takes it. */
 		struct timespec tick = { .tv_nsec = 1000 * 1000 };
 		for (int tries = 0; rmdir(cg->h[i].user) < 0; tries++) {
-			if (errno != EBUSY || tries >= 16 || has_subdir(cg->h[i].user))
+			if (errno != EBUSY || tries >= 80 || has_subdir(cg->h[i].user))
 				break;
 			nanosleep(&tick, NULL);
 			if (tick.tv_nsec < 40 * 1000 * 1000)
