@@ -175,7 +175,14 @@ void carrel_cleanup(struct carrel *c)
 			syslog(LOG_ERR, "session %s: %s", c->id, e.msg);
 		if (cg_remove(c->cg, &e) < 0)
 			syslog(LOG_ERR, "session %s: cannot remove its cgroups: %s", c->id, e.msg);
+		/* Nobody waits on this: a lock that fails for a moment (no fd
+		 * left, EMFILE under t-97-faults) is tried again, twice, before
+		 * the user's cgroup is left to a later login's reap. */
 		lock = carrel_lock();
+		for (int again = 0; lock < 0 && lock != -ETIMEDOUT && again < 2; again++) {
+			(void)usleep(100 * 1000);
+			lock = carrel_lock();
+		}
 		if (lock >= 0)
 			cg_remove_user(c->cg); /* else a later login's reap removes it */
 		else
