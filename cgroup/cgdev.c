@@ -105,23 +105,46 @@ static int resolve_dev_item(const char *label, const char *s, struct cg_dev_rule
 	if ((r = carrel_parse_dev_item(label, s, &it, why, sizeof(why))) < 0)
 		return cg_fail(e, r, "%s", why);
 	base = strrchr(it.pattern, '/') + 1; /* a path under /dev/: it has one */
+	/*
+	 * Only "no such device" may resolve to nothing: a lookup that fails
+	 * otherwise (EACCES from an LSM profile, an unreadable /dev) would
+	 * turn a deny into no rule and let the session in without it, so it
+	 * refuses the login (on_error decides) with the reason.
+	 */
 	if (!it.glob) {
+		errno = 0; /* stat() that succeeds on a non-device leaves it 0 */
 		if (stat(it.pattern, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
 			add_rule(rules, n, S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev),
 				 minor(st.st_rdev), it.access);
 			found = 1;
+		} else if (errno != 0 && errno != ENOENT && errno != ENOTDIR) {
+			return cg_fail(e, -errno, "%s: \"%s\": cannot look up %s: %s", label, s, it.pattern,
+				       strerror(errno));
 		} else {
 			found = add_named_majors(base, false, it.access, rules, n);
 		}
 	} else {
-		if (glob(it.pattern, GLOB_NOSORT, NULL, &g) == 0) {
-			for (size_t i = 0; i < g.gl_pathc; i++) {
-				if (stat(g.gl_pathv[i], &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
-					continue;
-				add_rule(rules, n, S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev), -1,
-					 it.access);
-				found++;
+		int gr = glob(it.pattern, GLOB_NOSORT | GLOB_ERR, NULL, &g);
+
+		if (gr != 0 && gr != GLOB_NOMATCH) {
+			globfree(&g);
+			return cg_fail(e, gr == GLOB_NOSPACE ? -ENOMEM : -EIO,
+				       "%s: \"%s\": cannot list the devices it names (%s)", label, s,
+				       gr == GLOB_NOSPACE ? "out of memory" : "a directory could not be read");
+		}
+		for (size_t i = 0; gr == 0 && i < g.gl_pathc; i++) {
+			if (stat(g.gl_pathv[i], &st) < 0) {
+				r = -errno;
+				if (r == -ENOENT)
+					continue; /* gone since the listing */
+				globfree(&g);
+				return cg_fail(e, r, "%s: \"%s\": cannot look up a device it names: %s", label, s,
+					       strerror(-r));
 			}
+			if (!(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+				continue;
+			add_rule(rules, n, S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev), -1, it.access);
+			found++;
 		}
 		globfree(&g);
 		found += add_named_majors(base, true, it.access, rules, n);
