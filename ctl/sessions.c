@@ -341,6 +341,20 @@ static void net_view(const struct session *s, struct net_view *v)
 	v->out = net_counter(v->veth, "rx_bytes");
 }
 
+int session_net_bytes(const struct session *s, uint64_t *in, uint64_t *out)
+{
+	struct net_view v;
+
+	net_view(s, &v);
+	if (!v.nat) {
+		*in = *out = SESSION_UNKNOWN;
+		return -ENOENT;
+	}
+	*in = v.in;
+	*out = v.out;
+	return 0;
+}
+
 static void json_network(FILE *f, const struct session *s)
 {
 	struct net_view v;

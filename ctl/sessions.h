@@ -81,4 +81,9 @@ const char *session_human(uint64_t v, char *buf, size_t size);
 void session_json_str(FILE *f, const char *s);
 void session_json_num(FILE *f, uint64_t v);
 
+/* network = nat: the bytes the carrel received (IN) and sent (OUT) so far,
+ * from the host end of its veth; 0, or -ENOENT (no nat: both
+ * SESSION_UNKNOWN; a counter that cannot be read is SESSION_UNKNOWN). */
+int session_net_bytes(const struct session *s, uint64_t *in, uint64_t *out);
+
 #endif

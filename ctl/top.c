@@ -58,14 +58,14 @@ static long long now_us(void)
 }
 
 /*
- * The carrel's network bytes (received, sent) where its state file
- * records them: the network issue adds them there (lib/state.h).  Until
- * then they are unknown, and the NET columns and metrics show nothing.
+ * The carrel's network bytes (received, sent) with network = nat: the
+ * counters of the host end of its veth, as `show` reads them
+ * (ctl/sessions.c).  Unknown otherwise: the NET columns show "-" and the
+ * metrics leave them out.
  */
 static void net_bytes(const struct session *s, uint64_t *rx, uint64_t *tx)
 {
-	(void)s;
-	*rx = *tx = CG_UNKNOWN;
+	(void)session_net_bytes(s, rx, tx); /* unknown without nat */
 }
 
 /* Every figure of ST unknown (a carrel whose cgroups cannot be named). */
