@@ -19,6 +19,8 @@ HELPER_PATH := $(LIBEXECDIR)/carrel-helper
 SETUID_MODE ?= 4755
 HOLDER_PATH := $(LIBEXECDIR)/carrel-holder
 USER_PATH   := $(LIBEXECDIR)/carrel-user
+# network = nat (net/): a plugin loaded where used (helper/net_plugin.c).
+NET_PLUGIN_PATH := $(LIBEXECDIR)/carrel-net.so
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -26,16 +28,16 @@ WARN    := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS += -D_GNU_SOURCE -iquote lib -iquote conf -iquote cgroup -iquote net \
             -DCARREL_HELPER_PATH='"$(HELPER_PATH)"' -DCARREL_USER_PATH='"$(USER_PATH)"' \
-            -DCARREL_HOLDER_PATH='"$(HOLDER_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"' -DCARREL_STATEDIR='"$(STATEDIR)"'
+            -DCARREL_HOLDER_PATH='"$(HOLDER_PATH)"' -DCARREL_NET_PLUGIN_PATH='"$(NET_PLUGIN_PATH)"' -DCARREL_RUNDIR='"$(RUNDIR)"' -DCARREL_STATEDIR='"$(STATEDIR)"'
 ALL_CFLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS_HARD := -Wl,-z,relro,-z,now
 # sd-bus, for cgroup_parent = systemd (cgroup/cgroup_systemd.c): loaded on
 # first use (cgroup/sd_bus_dlopen.c), not linked; only its header is needed.
 SYSTEMD_LIBS := -ldl
-# libbpf: the cgroup v2 device program (cgroup/cgdev.c); linked wherever
-# libcarrelcg.a is, as libdl is.
-SYSTEMD_LIBS += -lbpf
-# network = nat (net/): rtnetlink through libmnl, nftables through libnftables.
+# libbpf: the cgroup v2 device program (cgroup/cgdev.c), loaded on first
+# use (cgroup/bpf_dlopen.c), not linked.
+# network = nat (net/): rtnetlink through libmnl, nftables through
+# libnftables, linked into the plugin net/carrel-net.so only.
 NET_LIBS := -lmnl -lnftables
 
 # The house (README.md, "Layout"): each folder builds one library or one
@@ -63,9 +65,10 @@ LIB_A  := lib/libcarrel.a
 CONF_A := conf/libcarrelconf.a
 CG_A   := cgroup/libcarrelcg.a
 NET_A  := net/libcarrelnet.a
+NET_SO := net/carrel-net.so
 
 .PHONY: all clean install uninstall check demo format selinux deps bench vmcheck deb audit-setuid FORCE
-all: pam_module/pam_carrel.so helper/carrel-helper setuid/carrel-user holder/carrel-holder ctl/carrelctl
+all: pam_module/pam_carrel.so helper/carrel-helper setuid/carrel-user holder/carrel-holder ctl/carrelctl $(NET_SO)
 
 # The paths compiled in (helper, state dir) are part of the build: objects
 # are rebuilt when they change (e.g. `make install PREFIX=/usr`).
@@ -96,8 +99,15 @@ $(NET_A): $(NET_SRC:.c=.o)
 # HELPER_LIBS="-Wl,-Bstatic -lconfuse -lseccomp -lcap -Wl,-Bdynamic" for a
 # site that rebuilds carrel on those updates.
 HELPER_LIBS ?= -lconfuse -lseccomp -lcap
-helper/carrel-helper: $(HELPER_SRC:.c=.o) $(NET_A) $(CG_A) $(CONF_A) $(LIB_A)
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(SYSTEMD_LIBS) $(NET_LIBS)
+helper/carrel-helper: $(HELPER_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(SYSTEMD_LIBS)
+
+# net/ as a plugin: the helper, the keeper and carrelctl load it (and with
+# it libmnl and libnftables) only for a nat carrel (helper/net_plugin.c).
+# Its one exported symbol is the table in net/plugin.c.
+$(NET_SO): $(NET_A) $(LIB_A)
+	$(CC) $(CFLAGS) -shared $(LDFLAGS_HARD) -Wl,--no-undefined $(LDFLAGS) -o $@ \
+		-Wl,--whole-archive $(NET_A) -Wl,--no-whole-archive $(LIB_A) $(NET_LIBS) -lcap
 
 # Static and alone: it stays mapped for the carrel's whole life, in every
 # carrel, so it maps no library and links nothing of the project's.
@@ -123,8 +133,8 @@ audit-setuid: setuid/carrel-user
 
 # carrelctl list and gc reap dead carrels with the helper's one reaper.
 ctl/carrelctl.o: CPPFLAGS += -iquote helper
-ctl/carrelctl: $(CTL_SRC:.c=.o) helper/reap.o $(NET_A) $(CG_A) $(CONF_A) $(LIB_A)
-	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap $(SYSTEMD_LIBS) $(NET_LIBS)
+ctl/carrelctl: $(CTL_SRC:.c=.o) helper/reap.o helper/net_plugin.o $(CG_A) $(CONF_A) $(LIB_A)
+	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lconfuse -lcap $(SYSTEMD_LIBS)
 
 pam_module/pam_carrel.so: $(PAM_SRC:.c=.o) $(CONF_A) $(LIB_A) pam_module/pam_carrel.map
 	$(CC) $(CFLAGS) -shared $(LDFLAGS_HARD) -Wl,--version-script=pam_module/pam_carrel.map \
@@ -137,6 +147,7 @@ install: all
 	install -o root -g root -m 0755 helper/carrel-helper $(DESTDIR)$(HELPER_PATH)
 	install -o root -g root -m $(SETUID_MODE) setuid/carrel-user $(DESTDIR)$(USER_PATH)
 	install -o root -g root -m 0711 holder/carrel-holder $(DESTDIR)$(HOLDER_PATH)
+	install -o root -g root -m 0644 $(NET_SO) $(DESTDIR)$(NET_PLUGIN_PATH)
 	install -d -o root -g root -m 0755 $(DESTDIR)$(STATEDIR)
 	install -d -o root -g root -m 0700 $(DESTDIR)$(STATEDIR)/vartmp
 	install -m 0644 conf/carrel.conf.5 $(DESTDIR)$(MANDIR)/man5/carrel.conf.5
@@ -157,7 +168,7 @@ install: all
 # So is STATEDIR: the users' files in vartmp/ are theirs (INSTALL, section 7).
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_carrel.so $(DESTDIR)$(HELPER_PATH) $(DESTDIR)$(USER_PATH) $(DESTDIR)$(HOLDER_PATH) \
-	      $(DESTDIR)$(SBINDIR)/carrelctl \
+	      $(DESTDIR)$(NET_PLUGIN_PATH) $(DESTDIR)$(SBINDIR)/carrelctl \
 	      $(DESTDIR)$(MANDIR)/man5/carrel.conf.5 $(DESTDIR)$(MANDIR)/man8/pam_carrel.8 \
 	      $(DESTDIR)$(MANDIR)/man8/carrelctl.8 \
 	      $(DESTDIR)$(SYSCONFDIR)/apparmor.d/carrel-helper $(DESTDIR)$(SYSCONFDIR)/apparmor.d/carrel-holder
@@ -247,7 +258,7 @@ selinux:
 	$(MAKE) -C selinux
 
 clean:
-	rm -f */*.o */*.a helper/carrel-helper setuid/carrel-user holder/carrel-holder ctl/carrelctl pam_module/*.so tests/hostile/*.o \
+	rm -f */*.o */*.a net/*.so helper/carrel-helper setuid/carrel-user holder/carrel-holder ctl/carrelctl pam_module/*.so tests/hostile/*.o \
 	      $(UNIT_TESTS) tests/hostile/helper_call build.flags
 	-$(MAKE) -C selinux clean
 

@@ -237,6 +237,9 @@ stage_tree() {
 	if [ -f "$2/holder/carrel-holder" ]; then
 		install -m 0755 "$2/holder/carrel-holder" "$W/$1/carrel-holder" || return 1
 	fi
+	if [ -f "$2/net/carrel-net.so" ]; then
+		install -m 0644 "$2/net/carrel-net.so" "$W/$1/carrel-net.so" || return 1
+	fi
 	git -C "$2" rev-parse --short HEAD >"$W/$1/commit" 2>/dev/null || echo "?" >"$W/$1/commit"
 }
 
@@ -253,6 +256,10 @@ use_tree() {
 			mv -f "$d/.carrel-holder.new" "$d/carrel-holder" || return 1
 	else
 		rm -f "$d/carrel-holder"
+	fi
+	if [ -f "$W/$1/carrel-net.so" ]; then
+		install -o root -g root -m 0644 "$W/$1/carrel-net.so" "$d/.carrel-net.so.new" &&
+			mv -f "$d/.carrel-net.so.new" "$d/carrel-net.so" || return 1
 	fi
 	CUR_TREE=$1
 }

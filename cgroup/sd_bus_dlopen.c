@@ -18,6 +18,8 @@
  * them.  Before the library is loaded there is nothing to free, and a
  * library that cannot be loaded makes the first call fail with -ELIBACC.
  */
+#include "cgroup-internal.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -40,30 +42,40 @@
 	X(int, sd_bus_message_append_array, (sd_bus_message *, char, const void *, size_t))
 
 static struct {
-	void *lib;
 #define X(ret, name, args) ret(*name) args;
 	SD_FUNCS(X)
 #undef X
 } sd;
+static bool sd_loaded;
+
+int cg_dlopen_table(const char *soname, const char *const *names, void **fns, size_t n)
+{
+	void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+
+	if (!lib)
+		return -ELIBACC;
+	for (size_t i = 0; i < n; i++)
+		if (!(fns[i] = dlsym(lib, names[i]))) {
+			dlclose(lib);
+			return -ELIBACC;
+		}
+	return 0; /* never unloaded: what it made may outlive any call */
+}
 
 static int sd_load(void)
 {
-	void *lib;
-
-	if (sd.lib)
-		return 0;
-	lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-	if (!lib)
-		return -ELIBACC;
-#define X(ret, name, args)                                 \
-	if (!(*(void **)&sd.name = dlsym(lib, #name))) { \
-		dlclose(lib);                              \
-		return -ELIBACC;                           \
-	}
-	SD_FUNCS(X)
+	static const char *const names[] = {
+#define X(ret, name, args) #name,
+		SD_FUNCS(X)
 #undef X
-	sd.lib = lib;
-	return 0;
+	};
+	int r;
+
+	if (sd_loaded)
+		return 0;
+	r = cg_dlopen_table("libsystemd.so.0", names, (void **)&sd, sizeof(names) / sizeof(names[0]));
+	sd_loaded = r == 0;
+	return r;
 }
 
 int sd_bus_new(sd_bus **ret)
@@ -76,28 +88,28 @@ int sd_bus_new(sd_bus **ret)
  * loaded library) can have made, or the SD_BUS_ERROR_NULL it starts with. */
 int sd_bus_set_address(sd_bus *bus, const char *address)
 {
-	return sd.lib ? sd.sd_bus_set_address(bus, address) : -ELIBACC;
+	return sd_loaded ? sd.sd_bus_set_address(bus, address) : -ELIBACC;
 }
 
 int sd_bus_start(sd_bus *bus)
 {
-	return sd.lib ? sd.sd_bus_start(bus) : -ELIBACC;
+	return sd_loaded ? sd.sd_bus_start(bus) : -ELIBACC;
 }
 
 int sd_bus_get_fd(sd_bus *bus)
 {
-	return sd.lib ? sd.sd_bus_get_fd(bus) : -ELIBACC;
+	return sd_loaded ? sd.sd_bus_get_fd(bus) : -ELIBACC;
 }
 
 sd_bus *sd_bus_flush_close_unref(sd_bus *bus)
 {
-	return sd.lib ? sd.sd_bus_flush_close_unref(bus) : NULL;
+	return sd_loaded ? sd.sd_bus_flush_close_unref(bus) : NULL;
 }
 
 int sd_bus_message_new_method_call(sd_bus *bus, sd_bus_message **m, const char *destination, const char *path,
 				   const char *interface, const char *member)
 {
-	return sd.lib ? sd.sd_bus_message_new_method_call(bus, m, destination, path, interface, member) : -ELIBACC;
+	return sd_loaded ? sd.sd_bus_message_new_method_call(bus, m, destination, path, interface, member) : -ELIBACC;
 }
 
 int sd_bus_message_append(sd_bus_message *m, const char *types, ...)
@@ -105,7 +117,7 @@ int sd_bus_message_append(sd_bus_message *m, const char *types, ...)
 	va_list ap;
 	int r;
 
-	if (!sd.lib)
+	if (!sd_loaded)
 		return -ELIBACC;
 	va_start(ap, types);
 	r = sd.sd_bus_message_appendv(m, types, ap);
@@ -115,33 +127,33 @@ int sd_bus_message_append(sd_bus_message *m, const char *types, ...)
 
 int sd_bus_call(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *ret_error, sd_bus_message **reply)
 {
-	return sd.lib ? sd.sd_bus_call(bus, m, usec, ret_error, reply) : -ELIBACC;
+	return sd_loaded ? sd.sd_bus_call(bus, m, usec, ret_error, reply) : -ELIBACC;
 }
 
 sd_bus_message *sd_bus_message_unref(sd_bus_message *m)
 {
-	return sd.lib ? sd.sd_bus_message_unref(m) : NULL;
+	return sd_loaded ? sd.sd_bus_message_unref(m) : NULL;
 }
 
 void sd_bus_error_free(sd_bus_error *e)
 {
-	if (sd.lib)
+	if (sd_loaded)
 		sd.sd_bus_error_free(e);
 }
 
 int sd_bus_message_open_container(sd_bus_message *m, char type, const char *contents)
 {
-	return sd.lib ? sd.sd_bus_message_open_container(m, type, contents) : -ELIBACC;
+	return sd_loaded ? sd.sd_bus_message_open_container(m, type, contents) : -ELIBACC;
 }
 
 int sd_bus_message_close_container(sd_bus_message *m)
 {
-	return sd.lib ? sd.sd_bus_message_close_container(m) : -ELIBACC;
+	return sd_loaded ? sd.sd_bus_message_close_container(m) : -ELIBACC;
 }
 
 int sd_bus_message_append_array(sd_bus_message *m, char type, const void *ptr, size_t size)
 {
-	return sd.lib ? sd.sd_bus_message_append_array(m, type, ptr, size) : -ELIBACC;
+	return sd_loaded ? sd.sd_bus_message_append_array(m, type, ptr, size) : -ELIBACC;
 }
 
 /* The same test as sd-bus's, without the library: a name is set. */

@@ -143,6 +143,7 @@ setup_stage() {
 	install -o root -g root -m 0755 helper/carrel-helper /usr/local/libexec/carrel/carrel-helper || return 1
 	install -o root -g root -m 4755 setuid/carrel-user /usr/local/libexec/carrel/carrel-user || return 1
 	install -o root -g root -m 0711 holder/carrel-holder /usr/local/libexec/carrel/carrel-holder || return 1
+	install -o root -g root -m 0644 net/carrel-net.so /usr/local/libexec/carrel/carrel-net.so || return 1
 	install -m 0644 pam_module/pam_carrel.so "$T_WORK/lib/pam_carrel.so" || return 1
 	# The hostile-caller driver, for tests that call the helper directly.
 	if [ -x tests/hostile/helper_call ]; then
