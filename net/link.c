@@ -8,6 +8,7 @@
  * IPv6 addresses need nodad, or the first packets wait for DAD.
  */
 #include "net.h"
+#include "nl.h"
 #include "util.h"
 
 #include <errno.h>
@@ -20,71 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-struct nl {
-	struct mnl_socket *s;
-	unsigned portid, seq;
-	char tx[8192];
-	char rx[16384];
-};
-
-static int nl_open(struct nl *nl)
-{
-	nl->s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl->s)
-		return -errno;
-	if (mnl_socket_bind(nl->s, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int r = -errno;
-		mnl_socket_close(nl->s);
-		nl->s = NULL;
-		return r;
-	}
-	nl->portid = mnl_socket_get_portid(nl->s);
-	nl->seq = (unsigned)time(NULL);
-	return 0;
-}
-
-static void nl_close(struct nl *nl)
-{
-	if (nl->s)
-		mnl_socket_close(nl->s);
-	nl->s = NULL;
-}
-
-static struct nlmsghdr *nl_msg(struct nl *nl, uint16_t type, uint16_t flags, void **extra,
-			       size_t extra_len)
-{
-	struct nlmsghdr *h = mnl_nlmsg_put_header(nl->tx);
-
-	h->nlmsg_type = type;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	h->nlmsg_seq = ++nl->seq;
-	*extra = mnl_nlmsg_put_extra_header(h, extra_len);
-	return h;
-}
-
-/* Send H, run CB on the answers until the kernel's ack; 0 or -errno. */
-static int nl_talk(struct nl *nl, struct nlmsghdr *h, mnl_cb_t cb, void *data)
-{
-	unsigned seq = h->nlmsg_seq;
-
-	if (mnl_socket_sendto(nl->s, h, h->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->s, nl->rx, sizeof(nl->rx));
-		int r;
-
-		if (n < 0)
-			return -errno;
-		r = mnl_cb_run(nl->rx, (size_t)n, seq, nl->portid, cb, data);
-		if (r < 0)
-			return -errno;
-		if (r == MNL_CB_STOP)
-			return 0;
-	}
-}
 
 static int link_up(struct nl *nl, int ifindex)
 {

@@ -28,6 +28,7 @@
 #include "netpol.h"
 
 #include "net.h"
+#include "nl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -54,63 +55,6 @@
 
 #define LOCK_MS 5000
 
-struct nl {
-	struct mnl_socket *sock;
-	unsigned portid, seq;
-};
-
-static int nl_open(struct nl *nl)
-{
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!nl->sock)
-		return -errno;
-	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int r = -errno;
-
-		mnl_socket_close(nl->sock);
-		nl->sock = NULL;
-		return r;
-	}
-	nl->portid = mnl_socket_get_portid(nl->sock);
-	nl->seq = (unsigned)time(NULL);
-	return 0;
-}
-
-static void nl_close(struct nl *nl)
-{
-	if (nl->sock)
-		mnl_socket_close(nl->sock);
-	nl->sock = NULL;
-}
-
-static struct nlmsghdr *nl_msg(struct nl *nl, char *buf, uint16_t type, uint16_t flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	nlh->nlmsg_seq = ++nl->seq;
-	return nlh;
-}
-
-/* Send NLH and wait for its acknowledgement: 0 or the kernel's -errno. */
-static int nl_talk(struct nl *nl, struct nlmsghdr *nlh)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	ssize_t n;
-	int r;
-
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		r = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, nl->portid, NULL, NULL);
-	} while (r > 0);
-	return r < 0 ? -errno : 0;
-}
-
 static void ifb_name(char *buf, const char *prefix, uid_t uid)
 {
 	snprintf(buf, IFNAMSIZ, "%s%u", prefix, (unsigned)uid);
@@ -119,8 +63,7 @@ static void ifb_name(char *buf, const char *prefix, uid_t uid)
 /* The IFB NAME, up; created if missing.  Its ifindex in *INDEX. */
 static int ifb_up(struct nl *nl, const char *name, int *index)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(nl, buf, RTM_NEWLINK, NLM_F_CREATE);
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWLINK, NLM_F_CREATE, NULL, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	struct nlattr *info;
 	int r;
@@ -132,7 +75,7 @@ static int ifb_up(struct nl *nl, const char *name, int *index)
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "ifb");
 	mnl_attr_nest_end(nlh, info);
-	r = nl_talk(nl, nlh);
+	r = nl_talk(nl, nlh, NULL, NULL);
 	if (r < 0)
 		return r;
 	*index = (int)if_nametoindex(name);
@@ -141,14 +84,13 @@ static int ifb_up(struct nl *nl, const char *name, int *index)
 
 static int link_del(struct nl *nl, const char *name)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(nl, buf, RTM_DELLINK, 0);
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_DELLINK, 0, NULL, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	int r;
 
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	r = nl_talk(nl, nlh);
+	r = nl_talk(nl, nlh, NULL, NULL);
 	return r == -ENODEV ? 0 : r;
 }
 
@@ -166,8 +108,7 @@ static struct tcmsg *tc_head(struct nlmsghdr *nlh, int ifindex, uint32_t parent,
 /* IFINDEX's root qdisc: a TBF at RATE bit/s (created or replaced). */
 static int tbf_set(struct nl *nl, int ifindex, uint64_t rate)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(nl, buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, NULL, 0);
 	uint64_t bytes = rate / 8;
 	/* A burst of 10 ms of traffic, at least 64 KiB (a GSO packet); a
 	 * queue of 100 ms more: TCP sees drops rather than a long delay. */
@@ -187,18 +128,17 @@ static int tbf_set(struct nl *nl, int ifindex, uint64_t rate)
 		mnl_attr_put_u64(nlh, TCA_TBF_RATE64, bytes);
 	mnl_attr_put_u32(nlh, TCA_TBF_BURST, burst > UINT32_MAX ? UINT32_MAX : (uint32_t)burst);
 	mnl_attr_nest_end(nlh, opts);
-	return nl_talk(nl, nlh);
+	return nl_talk(nl, nlh, NULL, NULL);
 }
 
 static int clsact(struct nl *nl, int ifindex, bool add)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(nl, buf, add ? RTM_NEWQDISC : RTM_DELQDISC,
-				      add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	struct nlmsghdr *nlh = nl_msg(nl, add ? RTM_NEWQDISC : RTM_DELQDISC,
+				      add ? NLM_F_CREATE | NLM_F_EXCL : 0, NULL, 0);
 
 	tc_head(nlh, ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0));
 	mnl_attr_put_strz(nlh, TCA_KIND, "clsact");
-	return nl_talk(nl, nlh);
+	return nl_talk(nl, nlh, NULL, NULL);
 }
 
 /* On IFINDEX's clsact DIRECTION (TC_H_MIN_INGRESS/EGRESS): everything to
@@ -206,8 +146,7 @@ static int clsact(struct nl *nl, int ifindex, bool add)
  * kernel has no matchall classifier (u32 and bpf only). */
 static int redirect(struct nl *nl, int ifindex, uint32_t direction, int ifb)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(nl, buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, NULL, 0);
 	struct tcmsg *tcm = tc_head(nlh, ifindex, TC_H_MAKE(TC_H_CLSACT, direction), 0);
 	struct {
 		struct tc_u32_sel sel;
@@ -232,7 +171,7 @@ static int redirect(struct nl *nl, int ifindex, uint32_t direction, int ifb)
 	mnl_attr_nest_end(nlh, act);
 	mnl_attr_nest_end(nlh, acts);
 	mnl_attr_nest_end(nlh, opts);
-	return nl_talk(nl, nlh);
+	return nl_talk(nl, nlh, NULL, NULL);
 }
 
 /* Whether the link INDEX is still NAME (not gone, not reused). */

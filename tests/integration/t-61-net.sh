@@ -392,4 +392,56 @@ else
 fi
 nft delete table ip t61filter
 
+# ---- the network plugin (helper/net_plugin.c): loaded only where used -------------
+# network = none: the keeper maps neither net/ (carrel-net.so) nor libmnl,
+# libnftables or libbpf; libc in the same maps is the control.
+conf "network = none"
+printf 'echo plugin=none\n' >"$T61/s7.sh"
+in_session "$U1" s7 "$T61/s7.sh"
+done_session s7 60 || not_ok "t-61: network = none session runs" "$(cat "$OUT/s7" "$OUT/s7.su")"
+id7=$(find /run/carrel/sessions -maxdepth 1 -type f -name '[0-9]*' ! -name '*.*' -printf '%f\n' | head -n 1)
+keeper7=$(state_field "$id7" keeper)
+maps7=$( [ -n "$keeper7" ] && cat "/proc/$keeper7/maps" 2>/dev/null)
+if ! grep -q 'libc\.so' <<<"$maps7"; then
+	not_ok "t-61: network = none: the keeper's maps are readable" "id=$id7 keeper=$keeper7"
+elif grep -qE 'carrel-net\.so|libmnl|libnftables|libbpf' <<<"$maps7"; then
+	not_ok "t-61: network = none: the keeper maps no network plugin, libmnl, libnftables or libbpf" \
+		"$(grep -E 'carrel-net|libmnl|libnftables|libbpf' <<<"$maps7" | head -n 5)"
+else
+	ok "t-61: network = none: the keeper maps no network plugin, libmnl, libnftables or libbpf (libc mapped)"
+fi
+release_t61 s7
+wait_until 20 no_sessions
+# A nat login whose plugin is missing or unsafe is refused (on_error = deny)
+# with the step and the plugin named; nothing is left; restored, it works.
+conf "network = nat"
+PLUGIN=/usr/local/libexec/carrel/carrel-net.so
+for how in missing group-writable; do
+	mark=$(syslog_mark)
+	case $how in
+	missing) mv "$PLUGIN" "$PLUGIN.t61" ;;
+	group-writable) chmod 0664 "$PLUGIN" ;;
+	esac
+	timeout 60 su - "$U1" -c "echo inside=1" >"$OUT/p-$how" 2>&1
+	rc=$?
+	case $how in
+	missing) mv "$PLUGIN.t61" "$PLUGIN" ;;
+	group-writable) chmod 0644 "$PLUGIN" ;;
+	esac
+	if [ "$rc" != 0 ] && ! grep -q inside=1 "$OUT/p-$how" &&
+		syslog_since "$mark" | grep -q "network: plugin $PLUGIN" &&
+		wait_until 20 no_sessions && no_leases && no_net_info; then
+		ok "t-61: nat with the plugin $how: the login is refused at step network, nothing left"
+	else
+		not_ok "t-61: nat with the plugin $how: the login is refused at step network, nothing left" \
+			"rc=$rc" "$(cat "$OUT/p-$how")" "$(syslog_since "$mark" | grep -i carrel | tail -n 5)" "$(ls -A "$LEASES")"
+	fi
+done
+if timeout 60 su - "$U1" -c "ip -o link show eth0 >/dev/null && echo inside=1" 2>&1 | grep -q inside=1; then
+	ok "t-61: (control) with the plugin restored a nat login has its eth0"
+else
+	not_ok "t-61: (control) with the plugin restored a nat login has its eth0"
+fi
+wait_until 20 no_sessions
+
 t_finish
