@@ -317,7 +317,7 @@ static int build_cgroup_v1(const struct carrel *c, const struct sys_plan *p)
  * first and put back on top; /sys/fs/cgroup is built anew where
  * build_cgroup_v1() applies, and stays the host's otherwise.
  */
-static int mount_sys(const struct carrel *c, const char **step)
+static int mount_sys(const struct carrel *c, struct carrel_error *e)
 {
 	unsigned ns = c->policy.namespaces;
 	struct sys_plan *p = calloc(1, sizeof(*p));
@@ -326,7 +326,7 @@ static int mount_sys(const struct carrel *c, const char **step)
 	if (!p)
 		return -ENOMEM;
 	p->rebuild_cgroup = (ns & CARREL_NS_CGROUP) && cg_version(c->cg) != 2;
-	*step = "mount /sys: read mountinfo";
+	carrel_error_at(e, "mount /sys: read mountinfo");
 	if ((r = for_each_mount(find_tops, p)) < 0 || (r = for_each_mount(find_children, p)) < 0)
 		goto out;
 	if (p->rebuild_cgroup && p->cg_id && (r = read_cgroup_links(p)) < 0)
@@ -334,7 +334,7 @@ static int mount_sys(const struct carrel *c, const char **step)
 	for (int i = 0; i < p->nsub; i++)
 		trees[i] = -1;
 	if (ns & CARREL_NS_NET) {
-		*step = "mount /sys: clone submounts";
+		carrel_error_at(e, "mount /sys: clone submounts");
 		for (int i = 0; i < p->nsub; i++) {
 			if (p->rebuild_cgroup && strcmp(p->sub[i].point, SYS_CGROUP) == 0)
 				continue;
@@ -345,12 +345,12 @@ static int mount_sys(const struct carrel *c, const char **step)
 				goto close;
 			}
 		}
-		*step = "mount /sys";
+		carrel_error_at(e, "mount /sys");
 		if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
 			r = -errno;
 			goto close;
 		}
-		*step = "mount /sys: submounts";
+		carrel_error_at(e, "mount /sys: submounts");
 		for (int i = 0; i < p->nsub; i++)
 			if (trees[i] >= 0 &&
 			    move_mount(trees[i], "", AT_FDCWD, p->sub[i].point, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
@@ -358,7 +358,7 @@ static int mount_sys(const struct carrel *c, const char **step)
 				goto close;
 			}
 	}
-	*step = "mount /sys/fs/cgroup";
+	carrel_error_at(e, "mount /sys/fs/cgroup");
 	if (p->rebuild_cgroup && p->cg_id)
 		r = build_cgroup_v1(c, p);
 close:
@@ -403,48 +403,48 @@ static int drop_privileges(const struct carrel *c)
 	return 0;
 }
 
-static int setup(const struct carrel *c, const char **step)
+static int setup(const struct carrel *c, struct carrel_error *e)
 {
 	unsigned ns = c->policy.namespaces;
 	int r;
 
-	if ((ns & CARREL_NS_CGROUP) && (*step = "cgroup namespace", unshare(CLONE_NEWCGROUP) < 0))
+	if ((ns & CARREL_NS_CGROUP) && (carrel_error_at(e, "cgroup namespace"), unshare(CLONE_NEWCGROUP) < 0))
 		return -errno;
 	if (ns & CARREL_NS_MNT) {
 		/* Nothing mounted here may propagate back to the host. */
-		*step = "mount /";
+		carrel_error_at(e, "mount /");
 		if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 			return -errno;
 		if (c->policy.tmp == CARREL_TMP_PRIVATE) {
-			*step = "mount /tmp";
+			carrel_error_at(e, "mount /tmp");
 			if ((r = mount_tmp("/tmp", c->policy.tmp_size)) < 0)
 				return r;
-			*step = "mount /dev/shm";
+			carrel_error_at(e, "mount /dev/shm");
 			if ((r = mount_tmp("/dev/shm", c->policy.tmp_size)) < 0)
 				return r;
-			*step = "mount /run/lock";
+			carrel_error_at(e, "mount /run/lock");
 			if ((r = mount_tmp("/run/lock", RUN_LOCK_SIZE)) < 0)
 				return r;
-			*step = "mount /var/tmp";
+			carrel_error_at(e, "mount /var/tmp");
 			if ((r = mount_vartmp(c)) < 0)
 				return r;
 		}
 		/* network = nat: the resolver is the gateway (net/net.c wrote the
 		 * file before the keeper let us start).  A host without an
 		 * /etc/resolv.conf has no DNS to relay. */
-		*step = "mount /etc/resolv.conf";
+		carrel_error_at(e, "mount /etc/resolv.conf");
 		if (c->policy.network == CARREL_NETWORK_NAT &&
 		    mount(CARREL_NET_RESOLV, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0 && errno != ENOENT)
 			return -errno;
-		*step = "mount /dev/mqueue";
+		carrel_error_at(e, "mount /dev/mqueue");
 		if ((ns & CARREL_NS_IPC) && (r = mount_mqueue()) < 0)
 			return r;
-		*step = "mount /proc";
+		carrel_error_at(e, "mount /proc");
 		if ((ns & CARREL_NS_PID) &&
 		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			return -errno;
 		if (((ns & CARREL_NS_NET) || ((ns & CARREL_NS_CGROUP) && cg_version(c->cg) != 2)) &&
-		    (r = mount_sys(c, step)) < 0)
+		    (r = mount_sys(c, e)) < 0)
 			return r;
 		/* cgroup v2 in a cgroup namespace: a mount of its own, rooted at
 		 * the session's cgroup, so that /sys/fs/cgroup agrees with
@@ -453,7 +453,7 @@ static int setup(const struct carrel *c, const char **step)
 		 * superblock straight on the host's mount (EBUSY), which the
 		 * user namespace also keeps from being unmounted: a small tmpfs
 		 * goes between. */
-		*step = "mount cgroup2";
+		carrel_error_at(e, "mount cgroup2");
 		const char *cg2 = cg_ns_cgroup2(c->cg);
 		if ((ns & CARREL_NS_CGROUP) && cg2 &&
 		    (mount("none", cg2, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -461,19 +461,19 @@ static int setup(const struct carrel *c, const char **step)
 		     mount("cgroup2", cg2, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0))
 			return -errno;
 	}
-	*step = "hostname";
+	carrel_error_at(e, "hostname");
 	if ((ns & CARREL_NS_UTS) && sethostname(c->hostname, strlen(c->hostname)) < 0)
 		return -errno;
 	if (ns & CARREL_NS_NET) {
-		*step = "loopback";
+		carrel_error_at(e, "loopback");
 		if ((r = loopback_up()) < 0)
 			return r;
 	}
-	*step = "drop privileges";
+	carrel_error_at(e, "drop privileges");
 	if ((r = drop_privileges(c)) < 0)
 		return r;
 	/* A uid change clears the parent-death signal: set it now. */
-	*step = "prctl";
+	carrel_error_at(e, "prctl");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_DUMPABLE, 0) < 0)
 		return -errno;
 	return 0;
@@ -522,7 +522,7 @@ static void __attribute__((noreturn)) become_reaper(int go, int exe)
 int holder_main(const struct carrel *c, int go, int ready)
 {
 	struct holder_status st = { 0 };
-	const char *step = "start";
+	struct carrel_error e = { "start", "" };
 	int exe;
 	char g;
 
@@ -536,9 +536,9 @@ int holder_main(const struct carrel *c, int go, int ready)
 	if (read(go, &g, 1) != 1)
 		_exit(1);
 	exe = open(CARREL_HOLDER_PATH, O_PATH | O_CLOEXEC);
-	st.err = setup(c, &step);
+	st.err = setup(c, &e);
 	if (st.err < 0)
-		snprintf(st.step, sizeof(st.step), "%s", step);
+		snprintf(st.step, sizeof(st.step), "%s", e.step);
 	if (write(ready, &st, sizeof(st)) != (ssize_t)sizeof(st) || st.err < 0)
 		_exit(1);
 	close(ready);

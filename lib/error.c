@@ -14,3 +14,9 @@ void carrel_error_set(struct carrel_error *err, const char *fmt, ...)
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 }
+
+void carrel_error_at(struct carrel_error *err, const char *step)
+{
+	if (err)
+		snprintf(err->step, sizeof(err->step), "%s", step);
+}

@@ -18,4 +18,7 @@ struct carrel_error {
 /* Fill ERR's message (ERR may be NULL: then nothing). */
 void carrel_error_set(struct carrel_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Set ERR's step (ERR may be NULL: then nothing); the message stays. */
+void carrel_error_at(struct carrel_error *err, const char *step);
+
 #endif

@@ -520,14 +520,14 @@ static int chown_tty(pam_handle_t *pamh, uid_t uid)
 /* What every process of the session inherits: the bounding set cut to the
  * configured capabilities (ambient and inheritable cleared), then the
  * seccomp filter. The login process itself keeps its permitted set. */
-static int harden(uint64_t capabilities, const void *bpf, uint32_t bpf_len, const char **step)
+static int harden(uint64_t capabilities, const void *bpf, uint32_t bpf_len, struct carrel_error *e)
 {
 	int r;
 
-	*step = "capabilities";
+	carrel_error_at(e, "capabilities");
 	if ((r = caps_limit_bounding(capabilities)) < 0)
 		return r;
-	*step = "seccomp";
+	carrel_error_at(e, "seccomp");
 	return bpf ? carrel_seccomp_load_bpf(bpf, bpf_len) : 0;
 }
 
@@ -641,7 +641,7 @@ static void ccache_copy(pam_handle_t *pamh, int fd, const char *path, const stru
 
 static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder, const void *bpf,
 		const struct carrel_policy *pol, enum join_mode mode, const struct passwd *pw,
-		int cc, const char *ccpath, const char **step)
+		int cc, const char *ccpath, struct carrel_error *e)
 {
 	uid_t uid = pw->pw_uid;
 	int flags = (int)reply->setns_flags;
@@ -650,7 +650,7 @@ static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder
 	if (mode == JOIN_USERNS_AT_SETCRED)
 		flags &= ~CLONE_NEWUSER;
 	if (mode == JOIN_AT_OPEN_CHOWN_TTY && (flags & CLONE_NEWUSER)) {
-		*step = "chown tty";
+		carrel_error_at(e, "chown tty");
 		if ((r = chown_tty(pamh, uid)) < 0)
 			return r;
 	}
@@ -662,19 +662,19 @@ static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder
 		ccache_copy(pamh, cc, ccpath, pw);
 	else if (cc >= 0)
 		pam_syslog(pamh, LOG_WARNING, "%s: not copied into the carrel: %m", ccpath);
-	*step = "setns";
+	carrel_error_at(e, "setns");
 	if (setns(holder, flags) < 0) {
 		r = -errno;
 		if (mnt >= 0)
 			(void)setns(mnt, CLONE_NEWNS); /* back where it was */
 		return r;
 	}
-	*step = "no_new_privs";
+	carrel_error_at(e, "no_new_privs");
 	if (pol->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
 	if (mode == JOIN_USERNS_AT_SETCRED)
 		return 0; /* the rest binds sshd's post-auth child, in pam_setcred */
-	return harden(reply->capabilities, bpf, reply->bpf_len, step);
+	return harden(reply->capabilities, bpf, reply->bpf_len, e);
 }
 
 static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
@@ -694,7 +694,7 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	_cleanup_close_ int sock = -1;
 	_cleanup_free_ void *bpf = NULL;
 	struct origin origin = { .n = 0 };
-	const char *step;
+	struct carrel_error e = { "", "" };
 	char env[64];
 	int r;
 
@@ -719,15 +719,15 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	_cleanup_close_ int cc = -1;
 	if (pol->tmp == CARREL_TMP_PRIVATE && (reply->setns_flags & CLONE_NEWNS))
 		cc = ccache_open(pamh, pw, ccpath, sizeof(ccpath));
-	r = join(pamh, reply, holder, bpf, pol, mode, pw, cc, ccpath, &step);
+	r = join(pamh, reply, holder, bpf, pol, mode, pw, cc, ccpath, &e);
 	if (r == 0) {
 		snprintf(env, sizeof(env), "CARREL_SESSION=%s", reply->id);
-		step = "pam_putenv";
+		carrel_error_at(&e, "pam_putenv");
 		r = pam_putenv(pamh, env) == PAM_SUCCESS ? 0 : -ENOMEM;
 	}
 	struct session *s = r == 0 ? calloc(1, sizeof(*s)) : NULL;
 	if (r == 0 && !s) {
-		step = "memory";
+		carrel_error_at(&e, "memory");
 		r = -ENOMEM;
 	}
 	if (r == 0) {
@@ -756,7 +756,7 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 			origin = s->origin;
 			s->origin.n = 0;
 			session_free(pamh, s, 0);
-			step = "pam_set_data";
+			carrel_error_at(&e, "pam_set_data");
 			r = -ENOMEM;
 		}
 	}
@@ -765,7 +765,7 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 		 * setns(pidfd) changes no namespace. */
 		move_back(&origin);
 		request_close(sock);
-		proto_error(reply, r, step, "joining carrel %s", reply->id);
+		proto_error(reply, r, e.step, "joining carrel %s", reply->id);
 	}
 	return r;
 }
@@ -925,7 +925,7 @@ CARREL_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, 
 CARREL_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const void *data = NULL;
-	const char *step = "setns";
+	struct carrel_error e = { "setns", "" };
 	struct session *s;
 	int r = 0;
 
@@ -943,9 +943,9 @@ CARREL_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const 
 	if (s->holder >= 0 && setns(s->holder, CLONE_NEWUSER) < 0)
 		r = -errno;
 	if (r == 0)
-		r = harden(s->capabilities, s->bpf, s->bpf_len, &step);
+		r = harden(s->capabilities, s->bpf, s->bpf_len, &e);
 	if (r == 0 && s->holder >= 0) {
-		step = "become the user";
+		carrel_error_at(&e, "become the user");
 		if (setresgid(s->gid, s->gid, s->gid) < 0 || setresuid(s->uid, s->uid, s->uid) < 0)
 			r = -errno;
 		else
@@ -953,7 +953,7 @@ CARREL_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const 
 	}
 	closep(&s->holder);
 	if (r < 0) {
-		pam_syslog(pamh, LOG_CRIT, "session %s: %s: %s; ending the session process", s->id, step,
+		pam_syslog(pamh, LOG_CRIT, "session %s: %s: %s; ending the session process", s->id, e.step,
 			   strerror(-r));
 		_exit(1);
 	}
