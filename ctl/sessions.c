@@ -267,8 +267,9 @@ static const char *when(time_t t, bool seconds, char *buf, size_t size)
 	return buf;
 }
 
-static void json_str(FILE *f, const char *s)
+static void json_str(FILE *f, const char *pre, const char *s)
 {
+	fputs(pre, f);
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
@@ -281,9 +282,11 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-/* A number; "max" for no limit; null when unknown. */
-static void json_num(FILE *f, uint64_t v)
+/* PRE (the separator and the member's name), then a number; "max" for no
+ * limit; null when unknown. */
+static void json_num(FILE *f, const char *pre, uint64_t v)
 {
+	fputs(pre, f);
 	if (v == SESSION_UNKNOWN)
 		fputs("null", f);
 	else if (v == CARREL_UNLIMITED)
@@ -294,14 +297,10 @@ static void json_num(FILE *f, uint64_t v)
 
 static void json_limits(FILE *f, const struct carrel_limits *lim)
 {
-	fputs("{\"memory_max\":", f);
-	json_num(f, lim->memory_max);
-	fputs(",\"memory_swap_max\":", f);
-	json_num(f, lim->memory_swap_max);
-	fputs(",\"pids_max\":", f);
-	json_num(f, lim->pids_max);
-	fputs(",\"cpu_max_percent\":", f);
-	json_num(f, lim->cpu_max);
+	json_num(f, "{\"memory_max\":", lim->memory_max);
+	json_num(f, ",\"memory_swap_max\":", lim->memory_swap_max);
+	json_num(f, ",\"pids_max\":", lim->pids_max);
+	json_num(f, ",\"cpu_max_percent\":", lim->cpu_max);
 	fprintf(f, ",\"cpu_weight\":%u,\"io_weight\":%u}", lim->cpu_weight, lim->io_weight);
 }
 
@@ -365,69 +364,48 @@ static void json_network(FILE *f, const struct session *s)
 		fputs("null", f);
 		return;
 	}
-	fputs("{\"mode\":\"nat\",\"ipv4\":", f);
-	json_str(f, v.ipv4);
-	fputs(",\"ipv6\":", f);
-	json_str(f, v.ipv6);
-	fputs(",\"veth\":", f);
-	json_str(f, v.veth);
-	fputs(",\"bridge\":", f);
-	json_str(f, v.bridge);
-	fputs(",\"bytes_in\":", f);
-	json_num(f, v.in);
-	fputs(",\"bytes_out\":", f);
-	json_num(f, v.out);
+	json_str(f, "{\"mode\":\"nat\",\"ipv4\":", v.ipv4);
+	json_str(f, ",\"ipv6\":", v.ipv6);
+	json_str(f, ",\"veth\":", v.veth);
+	json_str(f, ",\"bridge\":", v.bridge);
+	json_num(f, ",\"bytes_in\":", v.in);
+	json_num(f, ",\"bytes_out\":", v.out);
 	fputs("}", f);
 }
 
 static void json_common(FILE *f, const struct session *s, const struct cg_usage *u)
 {
-	fputs("\"id\":", f);
-	json_str(f, s->id);
-	fputs(",\"user\":", f);
-	json_str(f, s->user);
+	json_str(f, "\"id\":", s->id);
+	json_str(f, ",\"user\":", s->user);
 	fprintf(f, ",\"uid\":%u,\"scope\":", (unsigned)s->uid);
-	json_str(f, s->scope);
-	fputs(",\"hostname\":", f);
-	json_str(f, s->hostname);
+	json_str(f, "", s->scope);
+	json_str(f, ",\"hostname\":", s->hostname);
 	fprintf(f, ",\"started\":%lld,\"keeper\":%d,\"holder\":%d,\"cgroup_version\":%d",
 		(long long)s->started, (int)s->keeper, (int)s->holder, s->cgroup_version);
 	fputs(",\"logins\":[", f);
 	for (int i = 0; i < s->nlogins; i++) {
 		const struct session_login *l = &s->logins[i];
 		fprintf(f, "%s{\"pid\":%d,\"service\":", i ? "," : "", (int)l->pid);
-		json_str(f, l->service);
-		fputs(",\"tty\":", f);
-		json_str(f, l->tty);
-		fputs(",\"rhost\":", f);
-		json_str(f, l->rhost);
+		json_str(f, "", l->service);
+		json_str(f, ",\"tty\":", l->tty);
+		json_str(f, ",\"rhost\":", l->rhost);
 		fprintf(f, ",\"started\":%lld}", (long long)l->started);
 	}
-	fputs("],\"unit\":", f);
-	json_str(f, s->unit);
+	json_str(f, "],\"unit\":", s->unit);
 	fputs(",\"cgroups\":[", f);
 	for (int i = 0; i < s->ncg; i++) {
 		fputs(i ? "," : "", f);
-		json_str(f, s->cgroup[i]);
+		json_str(f, "", s->cgroup[i]);
 	}
-	fputs("],\"memory\":{\"current\":", f);
-	json_num(f, u->memory_current);
-	fputs(",\"peak\":", f);
-	json_num(f, u->memory_peak);
-	fputs(",\"max\":", f);
-	json_num(f, u->memory_max);
-	fputs("},\"pids\":{\"current\":", f);
-	json_num(f, u->pids_current);
-	fputs(",\"max\":", f);
-	json_num(f, u->pids_max);
-	fputs("},\"cpu\":{\"usage_usec\":", f);
-	json_num(f, u->cpu_usec);
-	fputs(",\"throttled_usec\":", f);
-	json_num(f, u->throttled_usec);
-	fputs(",\"user_throttled_usec\":", f);
-	json_num(f, u->user_throttled_usec);
-	fputs("},\"oom_kills\":", f);
-	json_num(f, u->oom_kills);
+	json_num(f, "],\"memory\":{\"current\":", u->memory_current);
+	json_num(f, ",\"peak\":", u->memory_peak);
+	json_num(f, ",\"max\":", u->memory_max);
+	json_num(f, "},\"pids\":{\"current\":", u->pids_current);
+	json_num(f, ",\"max\":", u->pids_max);
+	json_num(f, "},\"cpu\":{\"usage_usec\":", u->cpu_usec);
+	json_num(f, ",\"throttled_usec\":", u->throttled_usec);
+	json_num(f, ",\"user_throttled_usec\":", u->user_throttled_usec);
+	json_num(f, "},\"oom_kills\":", u->oom_kills);
 	json_network(f, s);
 }
 
@@ -623,11 +601,9 @@ static void explain_cb(const char *key, const char *val, const char *origin, voi
 
 	if (c->json) {
 		fputs(c->n ? ",{\"key\":" : "{\"key\":", c->f);
-		json_str(c->f, key);
-		fputs(",\"value\":", c->f);
-		json_str(c->f, val);
-		fputs(",\"origin\":", c->f);
-		json_str(c->f, origin);
+		json_str(c->f, "", key);
+		json_str(c->f, ",\"value\":", val);
+		json_str(c->f, ",\"origin\":", origin);
 		fputs("}", c->f);
 	} else {
 		fprintf(c->f, "    %-24s %-28s %s\n", key, val, origin);
@@ -645,8 +621,7 @@ static void show_policy(FILE *f, const struct session *s, const char *config, bo
 	int r;
 
 	if (json) {
-		fputs(",\"policy\":{\"config\":", f);
-		json_str(f, config);
+		json_str(f, ",\"policy\":{\"config\":", config);
 		fputs(",\"values\":[", f);
 	} else {
 		fprintf(f, "policy (what %s gives %s now, and where each value comes from):\n",
@@ -659,8 +634,7 @@ static void show_policy(FILE *f, const struct session *s, const char *config, bo
 	if (json) {
 		fputs("]", f);
 		if (r < 0) {
-			fputs(",\"error\":", f);
-			json_str(f, err.msg[0] ? err.msg : strerror(-r));
+			json_str(f, ",\"error\":", err.msg[0] ? err.msg : strerror(-r));
 		}
 		fputs("}", f);
 	} else if (r < 0) {
@@ -747,18 +721,17 @@ static void show_json(FILE *f, const struct session *s, const struct cg_usage *u
 	fputs(",\"user_cgroups\":[", f);
 	for (int i = 0; i < n; i++) {
 		fputs(i ? "," : "", f);
-		json_str(f, udirs[i]);
+		json_str(f, "", udirs[i]);
 	}
 	fputs("],\"limits\":", f);
 	json_limits(f, lim);
 	fprintf(f, ",\"namespaces\":{\"holder\":%d,\"verified\":", (int)h->pid);
 	if (h->verified)
-		json_str(f, h->verified);
+		json_str(f, "", h->verified);
 	else
 		fputs("null", f);
 	if (!h->verified) {
-		fputs(",\"error\":", f);
-		json_str(f, h->why);
+		json_str(f, ",\"error\":", h->why);
 	}
 	for (size_t i = 0; h->verified && i < N_NS; i++) {
 		fprintf(f, ",\"%s\":", ns_names[i]);
@@ -816,10 +789,10 @@ const char *session_human(uint64_t v, char *buf, size_t size)
 
 void session_json_str(FILE *f, const char *s)
 {
-	json_str(f, s);
+	json_str(f, "", s);
 }
 
 void session_json_num(FILE *f, uint64_t v)
 {
-	json_num(f, v);
+	json_num(f, "", v);
 }
