@@ -396,8 +396,15 @@ static int check_one(const struct carrel_check *chk, void *ctx, struct carrel_er
 	/* network = nat: what on this host would leave carrels without a
 	 * network (net/nft.c says why carrel does not fix it itself). */
 	if (chk->policy->network == CARREL_NETWORK_NAT && !cache->net_checked) {
+		int r = carrel_net_check_host(chk->policy, why, sizeof(why));
+
+		/* No usable plugin: every nat login would be refused. */
+		if (r < 0) {
+			carrel_error_set(err, "network = nat: %s", why);
+			return r;
+		}
 		cache->net_checked = true;
-		if (carrel_net_check_host(chk->policy, why, sizeof(why)) == 1)
+		if (r == 1)
 			fprintf(stderr, "warning: network = nat: %s\n", why);
 	}
 	return policy_usable(chk->policy, chk, ctx, err) ? 0 : -EINVAL;

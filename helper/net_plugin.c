@@ -120,13 +120,16 @@ void carrel_net_reap_stale(void)
 		plugin->net_reap_stale();
 }
 
+/* net.h's, and -ELIBACC with WHY when the plugin cannot be loaded. */
 int carrel_net_check_host(const struct carrel_policy *p, char *why, size_t size)
 {
 	struct carrel_error e = { "", "" };
 
-	if (plugin_load(&e) < 0) {
+	int r = plugin_load(&e);
+
+	if (r < 0) {
 		snprintf(why, size, "%s", e.msg);
-		return 1;
+		return r;
 	}
 	return plugin->net_check_host(p, why, size);
 }

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
@@ -817,6 +818,10 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 	if (r == 0)
 		r = carrel_policy_resolve(cfg, user, &pol, &err);
 	carrel_config_free(cfg);
+	/* The parse's heap is free now but kept by malloc, in the login
+	 * process for the session's whole life (sshd's monitor): give its
+	 * pages back (bench/RESULTS.md), before the helper's fork copies them. */
+	(void)malloc_trim(0);
 	if (r == -EHOSTUNREACH && loaded == 0 && pol.on_error == CARREL_ON_ERROR_ALLOW) {
 		/* The config is sound but this user cannot be resolved (the
 		 * directory failed): the top level's on_error decides. */

@@ -424,6 +424,11 @@ for how in missing group-writable; do
 	esac
 	timeout 60 su - "$U1" -c "echo inside=1" >"$OUT/p-$how" 2>&1
 	rc=$?
+	if "$HELPER" check-config "$T_CONF" >"$OUT/p-$how.check" 2>&1 || ! grep -q "plugin $PLUGIN" "$OUT/p-$how.check"; then
+		not_ok "t-61: check-config fails with the plugin $how, and names it" "$(cat "$OUT/p-$how.check")"
+	else
+		ok "t-61: check-config fails with the plugin $how, and names it"
+	fi
 	case $how in
 	missing) mv "$PLUGIN.t61" "$PLUGIN" ;;
 	group-writable) chmod 0644 "$PLUGIN" ;;
