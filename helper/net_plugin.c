@@ -6,8 +6,8 @@
  *
  * A carrel with network = none never loads it: the keeper calls only
  * carrel_net_lease_init() and carrel_net_close() on a lease it never
- * opened, and the reaper calls carrel_net_release(), which has nothing to
- * do on a host where no nat carrel ever made CARREL_NET_DIR.
+ * opened, and the reaper's carrel_net_release() of a carrel that had no
+ * network finds nothing to release.
  *
  * The plugin is opened once, checked on the open fd (a regular file owned
  * by root, not writable by group or others) and loaded through that fd
@@ -104,11 +104,24 @@ void carrel_net_close(struct carrel_net_lease *l)
 		plugin->net_close(l);
 }
 
+/*
+ * Session ID's network is released only if it had one: its info file
+ * (CARREL_SESSIONS_DIR/ID.net, written once its veth was up, removed after
+ * its egress rules and shaping) is there.  So a keeper of a network = none
+ * carrel that reaps a dead nat carrel loads the plugin, one that reaps a
+ * dead network = none carrel does not.  A lease whose keeper died before
+ * the info file was written is released by the next nat open
+ * (carrel_net_reap_stale).
+ */
 int carrel_net_release(const char *id)
 {
+	char path[128];
 	int r;
 
-	if (!net_dir_exists())
+	if (!id || !id[0] || strchr(id, '/'))
+		return -EINVAL;
+	snprintf(path, sizeof(path), CARREL_SESSIONS_DIR "/%s" CARREL_NET_INFO_SUFFIX, id);
+	if (access(path, F_OK) < 0 && errno == ENOENT)
 		return 0;
 	r = plugin_load(NULL);
 	return r < 0 ? r : plugin->net_release(id);
