@@ -226,6 +226,7 @@ setup() {
 	echo "session required $W/lib/pam_carrel.so config=$W/conf/nouser/carrel.conf" >"$PAMD/bench-carrel-nouser"
 	echo "session required pam_permit.so" >"$PAMD/bench-empty"
 	echo "session required $W/before/pam_carrel.so config=$W/conf/full/carrel.conf" >"$PAMD/bench-carrel-before"
+	echo "session required $W/before/pam_carrel.so config=$W/conf/nat/carrel.conf" >"$PAMD/bench-carrel-nat-before"
 	/usr/local/libexec/carrel/carrel-helper check-config "$W/conf/full/carrel.conf" >/dev/null || return 1
 }
 
@@ -342,6 +343,7 @@ measure_warm() {
 		if [ -n "$BENCH_BEFORE" ]; then
 			use_tree before
 			carrel_serial before_carrel bench-carrel-before "$per"
+			carrel_serial before_carrel_nat bench-carrel-nat-before "$per"
 			use_tree after
 		fi
 		carrel_serial carrel_nouser bench-carrel-nouser "$per"
@@ -768,6 +770,10 @@ report_before_after() {
 	echo "| warm added latency, ms (carrel outer - empty outer, medians) | $wb | $wa | $(calc "$wa / $wb")x |"
 	echo "| warm added latency / unshare ($u ms) | $(calc "$wb / $u")x | $(calc "$wa / $u")x | |"
 	echo "| pam_open_session, warm median, ms | $bo | $ao | $(calc "$ao / $bo")x |"
+	local nb na
+	nb=$(calc "$(med before_carrel_nat outer) - $b")
+	na=$(calc "$(med carrel_nat outer) - $a")
+	echo "| network = nat over none, warm, ms (nat outer - none outer, medians) | $nb | $na | $(calc "$na / $nb")x |"
 	echo "| memory per session, all in (memcg, minus empty stack), kB, $n live | $ball | $aall | $(calc "$aall / $ball")x |"
 	local w
 	for w in keeper holder; do

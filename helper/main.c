@@ -407,6 +407,18 @@ static int check_one(const struct carrel_check *chk, void *ctx, struct carrel_er
 		if (r == 1)
 			fprintf(stderr, "warning: network = nat: %s\n", why);
 	}
+	/* The carrel's resolv.conf (the gateway) is bound in its mount
+	 * namespace (helper/holder.c): without one it reads the host's. */
+	if (chk->policy->network == CARREL_NETWORK_NAT && !(chk->policy->namespaces & CARREL_NS_MNT)) {
+		char where[256];
+
+		carrel_check_where(chk, "network", where, sizeof(where));
+		fprintf(stderr,
+			"warning: %s: %s: network = nat without mnt in namespaces: the carrel reads the "
+			"host's /etc/resolv.conf, so names resolve only where that server is reachable "
+			"through NAT (not a loopback or host address such as 127.0.0.53)\n",
+			chk->who, where);
+	}
 	return policy_usable(chk->policy, chk, ctx, err) ? 0 : -EINVAL;
 }
 

@@ -293,7 +293,10 @@ int carrel_egress_release(const char *session_id, struct carrel_error *err)
 	if (r < 0)
 		return r;
 	/* No table or no chain: nothing of the session is left (and no
-	 * table is made where egress was never used). */
+	 * table is made where egress was never used).  Asked first: a delete
+	 * the kernel refuses costs 8-13 ms (net_nft_exists). */
+	if (net_nft_exists(CARREL_EGRESS_TABLE, chain, NULL) == 0)
+		return 0;
 	snprintf(cmds, sizeof(cmds), "delete chain inet " CARREL_EGRESS_TABLE " %s\n", chain);
 	return nft_run(cmds, "release", true, err);
 }

@@ -117,5 +117,7 @@ int net_link_stats(const char *ifname, uint64_t *rx, uint64_t *tx);
 int net_nft_table(const struct carrel_net_lease *l, const struct carrel_policy *p,
 		  const char *upstream, struct carrel_error *err);
 int net_nft_foreign_drop(char *why, size_t size);
+/* Table inet TABLE (CHAIN NULL) or its chain CHAIN: 1 there, 0 not, -errno. */
+int net_nft_exists(const char *table, const char *chain, uint64_t *handle);
 
 #endif

@@ -107,52 +107,85 @@ static void pool_text(int family, const void *net, unsigned plen, char *buf, siz
 	snprintf(buf, size, "%s/%u", a, plen);
 }
 
-static int on_table(const struct nlmsghdr *h, void *data)
+struct nft_found {
+	bool seen;
+	uint64_t handle;
+};
+
+static int on_object(const struct nlmsghdr *h, void *data)
 {
+	struct nft_found *f = data;
 	const struct nlattr *a;
 
+	f->seen = true;
+	if ((h->nlmsg_type & 0xff) != NFT_MSG_NEWTABLE)
+		return MNL_CB_OK;
 	mnl_attr_for_each(a, h, sizeof(struct nfgenmsg)) {
 		if (mnl_attr_get_type(a) == NFTA_TABLE_HANDLE &&
 		    mnl_attr_get_payload_len(a) == sizeof(uint64_t))
-			*(uint64_t *)data = be64toh(mnl_attr_get_u64(a));
+			f->handle = be64toh(mnl_attr_get_u64(a));
 	}
 	return MNL_CB_OK;
 }
 
-/* The handle of table inet carrel; 0 if there is none (or it cannot be read). */
-static uint64_t table_handle(void)
+/*
+ * Whether table inet TABLE (CHAIN NULL) or its chain CHAIN exists: 1, 0, or
+ * -errno; the table's handle in *HANDLE (0 if none).  One netlink get, no
+ * transaction: a batch the kernel refuses (deleting what is not there) costs
+ * 8-13 ms here, in the kernel's abort path, so callers ask first.
+ */
+int net_nft_exists(const char *table, const char *chain, uint64_t *handle)
 {
 	char buf[8192];
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	struct nft_found f = { 0 };
 	struct nlmsghdr *h;
 	struct nfgenmsg *nfg;
-	uint64_t handle = 0;
 	unsigned seq = (unsigned)time(NULL), portid;
 	ssize_t n;
+	int r = 0;
 
+	if (handle)
+		*handle = 0;
 	if (!nl)
-		return 0;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
 		goto out;
+	}
 	portid = mnl_socket_get_portid(nl);
 	h = mnl_nlmsg_put_header(buf);
-	h->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	h->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | (chain ? NFT_MSG_GETCHAIN : NFT_MSG_GETTABLE);
 	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	h->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(h, sizeof(*nfg));
 	nfg->nfgen_family = NFPROTO_INET;
 	nfg->version = NFNETLINK_V0;
-	mnl_attr_put_strz(h, NFTA_TABLE_NAME, CARREL_NFT_TABLE);
-	if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
+	mnl_attr_put_strz(h, chain ? NFTA_CHAIN_TABLE : NFTA_TABLE_NAME, table);
+	if (chain)
+		mnl_attr_put_strz(h, NFTA_CHAIN_NAME, chain);
+	if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0) {
+		r = -errno;
 		goto out;
+	}
 	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		int r = mnl_cb_run(buf, (size_t)n, seq, portid, on_table, &handle);
-		if (r <= MNL_CB_STOP)
+		int k = mnl_cb_run(buf, (size_t)n, seq, portid, on_object, &f);
+		if (k == MNL_CB_ERROR) {
+			r = errno == ENOENT ? 0 : -errno;
+			goto out;
+		}
+		if (k == MNL_CB_STOP)
 			break;
 	}
+	if (n < 0)
+		r = -errno;
+	else
+		r = f.seen;
+	if (handle)
+		*handle = f.handle;
 out:
 	mnl_socket_close(nl);
-	return handle;
+	return r;
 }
 
 /* FNV-1a: the rules' text as a key. */
@@ -234,15 +267,18 @@ int net_nft_table(const struct carrel_net_lease *l, const struct carrel_policy *
 		return -E2BIG;
 	}
 	char key[64], was[64] = "";
-	uint64_t handle = table_handle();
+	uint64_t handle = 0;
 	int r;
+
+	(void)net_nft_exists(CARREL_NFT_TABLE, NULL, &handle);
 
 	snprintf(key, sizeof(key), "%016" PRIx64 " %" PRIu64 "\n", text_hash(b->s), handle);
 	if (handle && read_file(CARREL_NET_TABLE_KEY, was, sizeof(was)) > 0 && strcmp(was, key) == 0)
 		return 0; /* there, as carrel filled it, with these rules */
 	if ((r = run(b->s, NULL, 0, err)) < 0)
 		return r;
-	snprintf(key, sizeof(key), "%016" PRIx64 " %" PRIu64 "\n", text_hash(b->s), table_handle());
+	(void)net_nft_exists(CARREL_NFT_TABLE, NULL, &handle);
+	snprintf(key, sizeof(key), "%016" PRIx64 " %" PRIu64 "\n", text_hash(b->s), handle);
 	char tmp[128];
 	snprintf(tmp, sizeof(tmp), CARREL_NET_TABLE_KEY ".%d", (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -12,7 +12,7 @@ set -eu
 PKGS="build-essential pkg-config libpam0g-dev libconfuse-dev libseccomp-dev libcap-dev
 libsystemd-dev pamtester openssh-server openssh-client tmux iproute2 procps util-linux login passwd
 bubblewrap selinux-policy-dev cron strace clang libclang-rt-14-dev
-dpkg-dev debhelper fakeroot lintian libbpf-dev
+dpkg-dev debhelper fakeroot lintian libbpf-dev xauth
 libmnl-dev libnftables-dev nftables dnsmasq curl python3 iputils-ping"
 
 if [ "${1:-}" = "--list" ]; then
