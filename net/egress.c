@@ -368,6 +368,8 @@ int carrel_egress_apply(const struct carrel_net_lease *l, const struct carrel_ne
 	}
 	fprintf(f, "add rule inet " CARREL_EGRESS_TABLE " %s ct state established,related return\n",
 		chain);
+	fprintf(f, "add rule inet " CARREL_EGRESS_TABLE " %s meta l4proto { tcp, udp } th dport 53 ct status dnat return\n",
+		chain); /* the gateway's DNS relay (nft.c), not a destination */
 	put_list(f, chain, &np->deny_out, hosts, true);
 	if (np->allow_out.n > 0) {
 		put_list(f, chain, &np->allow_out, hosts + CARREL_NET_RULES_MAX, false);

@@ -50,13 +50,16 @@ libsystemd-dev libbpf-dev libmnl-dev libnftables-dev"
 # preseeded, --no-install-recommends): cron for cron jobs; slapd,
 # ldap-utils, nslcd, libnss-ldapd, libpam-ldapd for users and groups from
 # LDAP; krb5-* and libpam-krb5 for Kerberos passwords; keyutils for keyring
-# caches; SELinux, AppArmor and auditd as sites have them; curl, nftables.
+# caches; SELinux, AppArmor and auditd as sites have them; curl, nftables;
+# systemd-resolved and dnsmasq-base for t-62's DNS (the host's resolver on
+# 127.0.0.53, forwarding to a dnsmasq in the test's "outside" namespace).
 # Their services are disabled at boot (SITE_UNITS), their PAM profiles off,
 # nsswitch.conf untouched: the base suites see the same host as before.
 SITE_PKGS="cron slapd ldap-utils libnss-ldapd libpam-ldapd nslcd krb5-kdc krb5-admin-server krb5-user
-libpam-krb5 keyutils selinux-basics selinux-policy-default auditd apparmor apparmor-utils curl nftables"
+libpam-krb5 keyutils selinux-basics selinux-policy-default auditd apparmor apparmor-utils curl nftables
+systemd-resolved dnsmasq-base"
 SITE_UNITS="cron.service slapd.service nslcd.service krb5-kdc.service krb5-admin-server.service
-auditd.service apparmor.service nftables.service"
+auditd.service apparmor.service nftables.service systemd-resolved.service"
 
 # Modules the initramfs loads (their dependencies are added in order).
 INITRD_MODS="virtio_pci virtio_blk ext4 virtio_net 9pnet_virtio 9p virtio_rng"
@@ -66,7 +69,8 @@ INITRD_MODS="virtio_pci virtio_blk ext4 virtio_net 9pnet_virtio 9p virtio_rng"
 GUEST_MOD_DIRS="kernel/fs kernel/net kernel/lib kernel/crypto kernel/arch kernel/block kernel/mm
 kernel/virt kernel/drivers/virtio kernel/drivers/block kernel/drivers/char kernel/drivers/md
 kernel/drivers/net/virtio_net.ko kernel/drivers/net/net_failover.ko kernel/drivers/net/veth.ko
-kernel/drivers/net/dummy.ko kernel/drivers/net/tun.ko kernel/drivers/net/macvlan.ko"
+kernel/drivers/net/dummy.ko kernel/drivers/net/tun.ko kernel/drivers/net/macvlan.ko
+kernel/drivers/net/ifb.ko"
 
 die() { echo "build-image: $*" >&2; exit 1; }
 log() { echo "build-image: $*" >&2; }
@@ -264,6 +268,10 @@ in_root() {
 	chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
 		DEBCONF_NONINTERACTIVE_SEEN=true LC_ALL=C HOME=/root "$@"
 }
+# systemd-resolved's postinst makes /etc/resolv.conf a link to its stub;
+# it is off at boot here, so the file the base suites had is put back (t-62
+# points resolv.conf at the stub for its own run).
+cp -a "$ROOT/etc/resolv.conf" "$WORK/resolv.conf.before" 2>/dev/null || true
 if ! {
 	in_root debconf-set-selections /root/site.preseed &&
 		{ in_root apt-get update -qq || in_root apt-get update -qq; } &&
@@ -278,6 +286,10 @@ fi
 in_root systemctl disable $SITE_UNITS >>"$WORK/site-pkgs.log" 2>&1 || true
 in_root pam-auth-update --disable krb5 ldap >>"$WORK/site-pkgs.log" 2>&1 || true
 in_root apt-get clean
+if [ -e "$WORK/resolv.conf.before" ] || [ -L "$WORK/resolv.conf.before" ]; then
+	rm -f "$ROOT/etc/resolv.conf"
+	cp -a "$WORK/resolv.conf.before" "$ROOT/etc/resolv.conf"
+fi
 enabled=
 for u in $SITE_UNITS; do
 	if [ "$(in_root systemctl is-enabled "$u" 2>/dev/null)" = enabled ]; then enabled="$enabled $u"; fi

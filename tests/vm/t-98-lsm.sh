@@ -48,10 +48,20 @@ for p in carrel-helper carrel-holder; do
 	fi
 done
 
-# 3. A live carrel's keeper and holder run confined by them.
+# 3. A live carrel's keeper and holder run confined by them; it is a
+# network = nat carrel (issue 13: veth, nftables, DNS relay, resolv.conf
+# bind mount all done under the profiles).
+printf 'network = nat\n' >/etc/security/carrel.d/98-lsm-nat.conf
+t_on_exit "rm -f /etc/security/carrel.d/98-lsm-nat.conf"
+cur=$(journal_cursor)
 if open_session alice; then
 	keeper=$(state_field "$S_ID" keeper)
 	holder=$(state_field "$S_ID" holder)
+	if grep -q 'ipv4=10\.' "$SESSIONS_DIR/$S_ID.net" 2>/dev/null; then
+		ok "AppArmor: the carrel is a nat one ($(cat "$SESSIONS_DIR/$S_ID.net"))"
+	else
+		not_ok "AppArmor: the carrel is a nat one" "$(ls "$SESSIONS_DIR")" "$(session_failure)"
+	fi
 	check_eq "AppArmor: the keeper (pid $keeper) runs in carrel-helper" "carrel-helper (enforce)" \
 		"$(cat "/proc/$keeper/attr/current" 2>&1)"
 	check_eq "AppArmor: the holder (pid $holder) runs in carrel-holder" "carrel-holder (enforce)" \
@@ -63,6 +73,9 @@ if open_session alice; then
 else
 	not_ok "alice's session comes up" "$(session_failure)"
 fi
+rm -f /etc/security/carrel.d/98-lsm-nat.conf
+denied=$(journal_since "$cur" | grep -F 'apparmor="DENIED"' | grep -E 'profile="carrel-(helper|holder)')
+check_eq "AppArmor: no DENIED line for carrel's profiles during the nat carrel" "" "$denied"
 
 # 4. The effect: root in carrel-helper's profile cannot read /etc/shadow
 # (carrel never needs it), nor write outside its state; unconfined root can.
