@@ -45,7 +45,13 @@ static void host_resolv(char upstream[INET6_ADDRSTRLEN], size_t size, char *keep
 	size_t k = 0;
 
 	upstream[0] = keep[0] = '\0';
-	if (!text || read_file(HOST_RESOLV, text, 8192) <= 0)
+	/* Often a link (systemd-resolved, NetworkManager): read_file() would not
+	 * follow it.  systemd-resolved's stub (127.0.0.53) answers loopback
+	 * senders only, a DNAT'ed query is dropped: take the servers it uses. */
+	_cleanup_free_ char *path = realpath(HOST_RESOLV, NULL);
+	if (path && strcmp(path, "/run/systemd/resolve/stub-resolv.conf") == 0)
+		strcpy(path + strlen("/run/systemd/resolve/"), "resolv.conf");
+	if (!text || !path || read_file(path, text, 8192) <= 0)
 		return;
 	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
