@@ -706,8 +706,11 @@ static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder
 	*step = "no_new_privs";
 	if (pol->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
-	if (userns_late(mode) && (reply->setns_flags & CLONE_NEWUSER))
-		return 0; /* the rest binds the session's process: pam_setcred, fork_join_child */
+	/* The rest binds the session's process: sshd's post-auth child in
+	 * pam_setcred (with or without a user namespace), the forks of su,
+	 * runuser and login in fork_join_child (with one). */
+	if (mode == JOIN_USERNS_AT_SETCRED || (userns_late(mode) && (reply->setns_flags & CLONE_NEWUSER)))
+		return 0;
 	return harden(reply->capabilities, bpf, reply->bpf_len, step);
 }
 
