@@ -103,7 +103,7 @@ struct opts {
  *    pam_keyinit's `revoke` sets its euid to the user and back to 0, which
  *    inside the carrel's user namespace (host root unmapped, geteuid()
  *    65534) failed with EINVAL.
- *  - everything else (pamtester, cron, which runs the job through vfork):
+ *  - everything else (pamtester, cron, whose stack has no pam_keyinit):
  *    all at open_session.
  */
 enum join_mode { JOIN_AT_OPEN, JOIN_USERNS_AT_SETCRED, JOIN_AT_OPEN_CHOWN_TTY, JOIN_AT_OPEN_NO_PIDNS,
