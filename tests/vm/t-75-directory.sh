@@ -442,6 +442,70 @@ if has "$out" "ready=gss" && [ -n "$(kv "$out" carrel)" ]; then
 else
 	not_ok "$name: bob logs in, in a carrel" "$(tr -d '\r' <"$out" | grep -v '^$' | tail -n 6)"
 fi
+
+# network = nat: the login host's own KDC and services are refused by
+# design, so the realm's KDC and a kerberized sshd run where nat allows: in
+# an outside network namespace of the guest (t75out, 10.231.0.2 behind a
+# veth pair), as on another machine.  krb5.conf names that KDC; bob logs in
+# with his password (pam_krb5 on the guest reaches it), and from his nat
+# carrel kvno and ssh with GSSAPI reach the outside KDC and sshd through
+# the masquerade.  The outside sshd's stack has no carrel (another machine).
+name="kerberized service, network = nat"
+OUTNS=t75out
+cleanup_outside() {
+	if [ -s "$W/out-kdc.pid" ]; then kill "$(cat "$W/out-kdc.pid")" 2>/dev/null; fi
+	if [ -s /run/sshd-t75out.pid ]; then kill "$(cat /run/sshd-t75out.pid)" 2>/dev/null; fi
+	rm -f "$W/out-kdc.pid" /run/sshd-t75out.pid /etc/pam.d/sshd-t75out /usr/local/sbin/sshd-t75out
+	ip link del t75o0 2>/dev/null
+	ip netns del "$OUTNS" 2>/dev/null
+}
+t_on_exit cleanup_outside
+systemctl stop krb5-kdc.service
+if ip netns add "$OUTNS" && ip link add t75o0 type veth peer name t75o1 netns "$OUTNS" &&
+	ip addr add 10.231.0.1/24 dev t75o0 && ip link set t75o0 up &&
+	ip -n "$OUTNS" addr add 10.231.0.2/24 dev t75o1 && ip -n "$OUTNS" link set t75o1 up &&
+	ip -n "$OUTNS" link set lo up; then
+	ok "$name: an outside network namespace at 10.231.0.2"
+else
+	not_ok "$name: an outside network namespace at 10.231.0.2" "$(ip -br addr 2>&1)"
+fi
+sed -i 's/kdc = 127.0.0.1/kdc = 10.231.0.2/' /etc/krb5.conf
+timeout 60 kadmin.local -r "$REALM" -q "addprinc -randkey host/10.231.0.2" >>"$W/kdb.log" 2>&1
+timeout 60 kadmin.local -r "$REALM" -q "ktadd -k /etc/krb5.keytab host/10.231.0.2" >>"$W/kdb.log" 2>&1
+ip netns exec "$OUTNS" /usr/sbin/krb5kdc -n -r "$REALM" >"$W/out-kdc.log" 2>&1 &
+echo $! >"$W/out-kdc.pid"
+ln -sf /usr/sbin/sshd /usr/local/sbin/sshd-t75out
+printf '%s\n' 'auth required pam_deny.so' 'account required pam_unix.so' 'session required pam_permit.so' >/etc/pam.d/sshd-t75out
+sed -e 's/^Port .*/Port 2224/' -e 's/^ListenAddress .*/ListenAddress 10.231.0.2/' \
+	-e 's|^PidFile .*|PidFile /run/sshd-t75out.pid|' /etc/ssh/sshd_carrel_krb5_config >"$W/sshd-t75out.config"
+ip netns exec "$OUTNS" /usr/local/sbin/sshd-t75out -f "$W/sshd-t75out.config" >"$W/sshd-t75out.log" 2>&1
+kinit_out() { echo "$KPW" | KRB5CCNAME=FILE:$W/cc2 timeout 20 kinit bob >/dev/null 2>&1; }
+if slow_until 20 kinit_out; then ok "$name: kinit bob on the guest reaches the outside KDC"; else not_ok "$name: kinit bob on the guest reaches the outside KDC" "$(cat "$W/out-kdc.log")"; fi
+rm -f "$W/cc2"
+sed -i -e 's/bob@localhost/bob@10.231.0.2/' -e 's/-p 2223 -o GSSAPI/-p 2224 -o GSSAPI/' \
+	-e 's|host/localhost|host/10.231.0.2|g' -e "s/'echo \"inner=\$CARREL_SESSION\"'/'echo inner=outside'/" \
+	/usr/local/carrel-vmtest/t75-gss.sh
+printf 'user "bob" {\n\tnetwork = nat\n}\n' >/etc/security/carrel.d/62-t75-krb.conf
+out=$W/gss-nat.out
+bob_gss "$out"
+if has "$out" "ready=gss" && [ -n "$(kv "$out" carrel)" ] && [ "$(kv "$out" net)" != "$HOST_NET" ]; then
+	ok "$name: bob logs in with his Kerberos password, in a carrel with a network of its own ($(kv "$out" carrel))"
+	if [ "$(kv "$out" kvno_rc)" = 0 ]; then
+		ok "$name: kvno host/10.231.0.2 from inside reaches the outside KDC through nat"
+	else
+		not_ok "$name: kvno host/10.231.0.2 from inside reaches the outside KDC through nat" "$(grep '^kvno: ' "$out")"
+	fi
+	if [ "$(kv "$out" gss_rc)" = 0 ] && grep -q '^gss: inner=outside' "$out"; then
+		ok "$name: ssh with GSSAPI from inside logs bob in to the outside kerberized sshd"
+	else
+		not_ok "$name: ssh with GSSAPI from inside logs bob in to the outside kerberized sshd" "$(grep -E '^(gss|gss_rc)' "$out" | head -n 6)" \
+			"$(tail -n 5 "$W/sshd-t75out.log")"
+	fi
+else
+	not_ok "$name: bob logs in, in a carrel with a network of its own" "$(tr -d '\r' <"$out" | grep -v '^$' | tail -n 6)" \
+		"$(journalctl -q --no-pager -n 200 2>/dev/null | grep -E 'pam_carrel|carrel-helper|pam_krb5' | tail -n 4)"
+fi
+cleanup_outside
 cleanup_krb5
 
 t_finish
