@@ -589,7 +589,14 @@ static int check_user(struct checker *ck, const char *name, const char *who)
 
 	if (r == 0)
 		r = conf_user_groups(pw.pw_name, pw.pw_gid, &groups, &n_groups, &bad, &db);
-	if (r == -ENOENT)
+	const char *bad_group = NULL;
+	if (r == 0 && (r = conf_confirm_section_groups(ck->c, pw.pw_name, pw.pw_gid, &groups,
+						       &n_groups, &bad_group, &db)) < 0)
+		conf_free_names(groups, n_groups);
+	if (bad_group)
+		carrel_error_set(ck->err, "%s: group section \"%s\": %s", who, bad_group,
+				 conf_lookup_why(r, db, why, sizeof(why)));
+	else if (r == -ENOENT)
 		carrel_error_set(ck->err, "%s: no such user", who);
 	else if (r < 0)
 		carrel_error_set(ck->err, "%s: %s", who, conf_lookup_why(r, db, why, sizeof(why)));

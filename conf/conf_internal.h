@@ -167,6 +167,8 @@ int conf_lookup_group(const char *name, int *db_errno);
 int conf_user_groups(const char *name, gid_t gid, char ***out, size_t *n, gid_t *bad_gid,
 		     int *db_errno);
 void conf_free_names(char **names, size_t n);
+int conf_confirm_section_groups(const struct carrel_config *c, const char *user, gid_t gid,
+				char ***names, size_t *n, const char **bad_group, int *db_errno);
 bool conf_has_name(char *const *names, size_t n, const char *name);
 /* What an error of the lookups above means, for a message. */
 const char *conf_lookup_why(int r, int db_errno, char *buf, size_t size);

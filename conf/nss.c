@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,15 @@ static int nss_result(int r, const void *found, int *db_errno)
 	return -EHOSTUNREACH;
 }
 
-int conf_lookup_user(const char *name, struct passwd *pw, char **buf, int *db_errno)
+/* One lookup, by user name (PW), group name (GR, NAME) or gid (GR, NAME
+ * NULL), growing *BUF until the entry fits: the one body behind the
+ * lookups below. */
+static int nss_get(const char *name, gid_t gid, struct passwd *pw, struct group *gr, char **buf,
+		   int *db_errno)
 {
 	for (size_t size = 1024;; size *= 2) {
-		struct passwd *found = NULL;
+		struct passwd *pf = NULL;
+		struct group *gf = NULL;
 		char *nb = realloc(*buf, size);
 		int r;
 
@@ -40,55 +46,44 @@ int conf_lookup_user(const char *name, struct passwd *pw, char **buf, int *db_er
 			return -ENOMEM;
 		*buf = nb;
 		errno = 0;
-		r = getpwnam_r(name, pw, *buf, size, &found);
+		if (pw)
+			r = getpwnam_r(name, pw, *buf, size, &pf);
+		else if (name)
+			r = getgrnam_r(name, gr, *buf, size, &gf);
+		else
+			r = getgrgid_r(gid, gr, *buf, size, &gf);
 		if (r != ERANGE || size >= 1024 * 1024)
-			return nss_result(r, found, db_errno);
+			return nss_result(r, pw ? (void *)pf : (void *)gf, db_errno);
 	}
+}
+
+int conf_lookup_user(const char *name, struct passwd *pw, char **buf, int *db_errno)
+{
+	return nss_get(name, 0, pw, NULL, buf, db_errno);
 }
 
 int conf_lookup_group(const char *name, int *db_errno)
 {
 	_cleanup_free_ char *buf = NULL;
+	struct group gr;
 
-	for (size_t size = 1024;; size *= 2) {
-		struct group gr, *found = NULL;
-		char *nb = realloc(buf, size);
-		int r;
-
-		if (!nb)
-			return -ENOMEM;
-		buf = nb;
-		r = getgrnam_r(name, &gr, buf, size, &found);
-		if (r != ERANGE || size >= 1024 * 1024)
-			return nss_result(r, found, db_errno);
-	}
+	return nss_get(name, 0, NULL, &gr, &buf, db_errno);
 }
 
 /* The name of group GID into *NAME (NULL: the database has no name for it). */
 static int group_name(gid_t gid, char **name, int *db_errno)
 {
 	_cleanup_free_ char *buf = NULL;
+	struct group gr;
+	int r = nss_get(NULL, gid, NULL, &gr, &buf, db_errno);
 
 	*name = NULL;
-	for (size_t size = 1024;; size *= 2) {
-		struct group gr, *found = NULL;
-		char *nb = realloc(buf, size);
-		int r;
-
-		if (!nb)
-			return -ENOMEM;
-		buf = nb;
-		r = getgrgid_r(gid, &gr, buf, size, &found);
-		if (r != ERANGE || size >= 1024 * 1024) {
-			r = nss_result(r, found, db_errno);
-			if (r == -ENOENT)
-				return 0;
-			if (r < 0)
-				return r;
-			*name = strdup(gr.gr_name);
-			return *name ? 0 : -ENOMEM;
-		}
-	}
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	*name = strdup(gr.gr_name);
+	return *name ? 0 : -ENOMEM;
 }
 
 void conf_free_names(char **names, size_t n)
@@ -145,6 +140,71 @@ int conf_user_groups(const char *name, gid_t gid, char ***out, size_t *n, gid_t 
 			(*n)++;
 	}
 	*out = names;
+	return 0;
+}
+
+/* Whether the local group file has a group NAME, read directly whatever
+ * nsswitch.conf says.  Only a shortcut past the database: a file it cannot
+ * read, or a line too long for the buffer, ends the scan with "no", and the
+ * name is looked up. */
+static bool files_know_group(const char *name)
+{
+	FILE *f = fopen("/etc/group", "re");
+	struct group gr, *g = NULL;
+	char buf[8192];
+	bool found = false;
+
+	while (f && !found && fgetgrent_r(f, &gr, buf, sizeof(buf), &g) == 0)
+		found = strcmp(g->gr_name, name) == 0;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * getgrouplist leaves out the groups of a source that failed (glibc goes on
+ * past an unavailable NSS module, nslcd or sssd down): a section for a
+ * directory group would be missed, silently, and its limits not applied.
+ * So each group section whose title is not among *NAMES and not a group of
+ * the local group file (which answered, being a file) is looked up by
+ * name: a member (the group's gid is the user's primary GID, or USER is in
+ * its member list) gets the name added to *NAMES; no such group matches
+ * nobody; an error fails the resolution (-EHOSTUNREACH), with the title in
+ * *BAD_GROUP, and the caller's on_error decides.
+ */
+int conf_confirm_section_groups(const struct carrel_config *c, const char *user, gid_t gid,
+				char ***names, size_t *n, const char **bad_group, int *db_errno)
+{
+	for (size_t i = 0; i < c->n_layers; i++) {
+		const struct layer *l = &c->layers[i];
+		_cleanup_free_ char *buf = NULL;
+		struct group gr;
+		bool member = false;
+		int r;
+
+		if (l->kind != LAYER_GROUP || conf_has_name(*names, *n, l->name) ||
+		    files_know_group(l->name))
+			continue;
+		r = nss_get(l->name, 0, NULL, &gr, &buf, db_errno);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0) {
+			*bad_group = l->name;
+			return r;
+		}
+		member = gr.gr_gid == gid;
+		for (char **m = gr.gr_mem; !member && m && *m; m++)
+			member = strcmp(*m, user) == 0;
+		if (!member)
+			continue;
+		char **more = realloc(*names, (*n + 2) * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		*names = more;
+		if (!(more[*n] = strdup(l->name)))
+			return -ENOMEM;
+		more[++*n] = NULL;
+	}
 	return 0;
 }
 

@@ -210,6 +210,14 @@ int carrel_policy_resolve_explain(const struct carrel_config *c, const char *use
 				 conf_lookup_why(r, db, why, sizeof(why)));
 		return r;
 	}
+	const char *bad_group = "";
+	r = conf_confirm_section_groups(c, pw.pw_name, pw.pw_gid, &groups, &n_groups, &bad_group, &db);
+	if (r < 0) {
+		conf_free_names(groups, n_groups);
+		carrel_error_set(err, "user \"%s\": group section \"%s\": %s", user, bad_group,
+				 conf_lookup_why(r, db, why, sizeof(why)));
+		return r;
+	}
 
 	conf_apply_layers(c, pw.pw_name, groups, n_groups, out, src);
 	exempt = conf_is_exempt(c, pw.pw_name, groups, n_groups);

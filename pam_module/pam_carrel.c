@@ -22,6 +22,7 @@
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -94,9 +95,26 @@ struct opts {
  *    itself into a pid namespace: in the carrel's mount namespace, whose
  *    /proc is the carrel's, it would have no /proc/self (systemd fails to
  *    start it: "Failed to locate executable ...: Bad file descriptor").
- *  - everything else (su, pamtester, cron): all at open_session.
+ *  - su and runuser: every namespace but the user one at open_session; the
+ *    child they fork for the session joins the user namespace right after
+ *    the fork (fork_join_child), as sshd's post-auth child does in
+ *    pam_setcred.  login does the same after chowning its tty.  The process
+ *    that runs close_session then is still host root in the host's user
+ *    namespace, so the modules that switch their uid at close work:
+ *    pam_keyinit's `revoke` sets its euid to the user and back to 0, which
+ *    inside the carrel's user namespace (host root unmapped, geteuid()
+ *    65534) failed with EINVAL.
+ *  - everything else (pamtester, cron, whose stack has no pam_keyinit):
+ *    all at open_session.
  */
-enum join_mode { JOIN_AT_OPEN, JOIN_USERNS_AT_SETCRED, JOIN_AT_OPEN_CHOWN_TTY, JOIN_AT_OPEN_NO_PIDNS };
+enum join_mode { JOIN_AT_OPEN, JOIN_USERNS_AT_SETCRED, JOIN_AT_OPEN_CHOWN_TTY, JOIN_AT_OPEN_NO_PIDNS,
+		 JOIN_USERNS_AT_FORK };
+
+/* The modes whose login process stays outside the user namespace. */
+static bool userns_late(enum join_mode m)
+{
+	return m == JOIN_USERNS_AT_SETCRED || m == JOIN_USERNS_AT_FORK || m == JOIN_AT_OPEN_CHOWN_TTY;
+}
 
 /* The most cgroups a carrel has: a move message carries two fds for each. */
 #define MAX_CG (CARREL_PROTO_MAX_FDS / 2)
@@ -150,11 +168,25 @@ static int parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct op
 	return 0;
 }
 
+/* The session whose login process's forks join its user namespace
+ * (fork_join_child), and its PAM handle. */
+static struct session *fork_session;
+static pam_handle_t *fork_pamh;
+
+static void fork_join_disarm(const struct session *s)
+{
+	if (fork_session == s) {
+		fork_session = NULL;
+		fork_pamh = NULL;
+	}
+}
+
 static void session_free(pam_handle_t *pamh, void *data, int status)
 {
 	struct session *s = data;
 
 	if (s) {
+		fork_join_disarm(s);
 		closep(&s->sock);
 		closep(&s->holder);
 		for (int i = 0; i < s->origin.n; i++)
@@ -482,6 +514,8 @@ static enum join_mode login_program(void)
 		return JOIN_USERNS_AT_SETCRED;
 	if (strcmp(base, "login") == 0)
 		return JOIN_AT_OPEN_CHOWN_TTY;
+	if (strcmp(base, "su") == 0 || strcmp(base, "runuser") == 0)
+		return JOIN_USERNS_AT_FORK;
 	/* systemd itself by its full path, as PID 1's child (not set-user-ID,
 	 * real uid root): not anything named so. */
 	if ((strcmp(exe, "/usr/lib/systemd/systemd") == 0 || strcmp(exe, "/lib/systemd/systemd") == 0) &&
@@ -648,13 +682,13 @@ static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder
 	int flags = (int)reply->setns_flags;
 	int r;
 
-	if (mode == JOIN_USERNS_AT_SETCRED)
-		flags &= ~CLONE_NEWUSER;
 	if (mode == JOIN_AT_OPEN_CHOWN_TTY && (flags & CLONE_NEWUSER)) {
 		carrel_error_at(e, "chown tty");
 		if ((r = chown_tty(pamh, uid)) < 0)
 			return r;
 	}
+	if (userns_late(mode))
+		flags &= ~CLONE_NEWUSER;
 	/* A Kerberos cache is copied in as the user from the carrel's mount
 	 * namespace alone, while this process is still host root: inside
 	 * the user namespace, root's fsuid could not be set back. */
@@ -673,9 +707,58 @@ static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder
 	carrel_error_at(e, "no_new_privs");
 	if (pol->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
-	if (mode == JOIN_USERNS_AT_SETCRED)
-		return 0; /* the rest binds sshd's post-auth child, in pam_setcred */
+	/* The rest binds the session's process: sshd's post-auth child in
+	 * pam_setcred (with or without a user namespace), the forks of su,
+	 * runuser and login in fork_join_child (with one). */
+	if (mode == JOIN_USERNS_AT_SETCRED || (userns_late(mode) && (reply->setns_flags & CLONE_NEWUSER)))
+		return 0;
 	return harden(reply->capabilities, bpf, reply->bpf_len, e);
+}
+
+/*
+ * su, runuser and login (JOIN_USERNS_AT_FORK, JOIN_AT_OPEN_CHOWN_TTY) stay
+ * outside the user namespace; every process they fork after open_session
+ * joins it in the fork itself, before the login program's own code runs
+ * there, and takes the bounding set and the seccomp filter: the session's
+ * processes are where they were when the login process itself joined.  A
+ * child that cannot join ends there, never runs outside its carrel.  The
+ * handler is registered once per load of the module (glibc drops it when
+ * the module is unloaded) and does nothing while no session is armed.
+ */
+static void fork_join_child(void)
+{
+	struct session *s = fork_session;
+	struct carrel_error e = { "setns", "" };
+	int r = 0;
+
+	if (!s)
+		return;
+	fork_session = NULL; /* this child's own children inherit the namespace */
+	if (setns(s->holder, CLONE_NEWUSER) < 0)
+		r = -errno;
+	if (r == 0)
+		r = harden(s->capabilities, s->bpf, s->bpf_len, &e);
+	s->holder = safe_close(s->holder);
+	if (r < 0) {
+		pam_syslog(fork_pamh, LOG_CRIT, "session %s: %s: %s; ending the session process", s->id,
+			   e.step, strerror(-r));
+		_exit(1);
+	}
+}
+
+static int fork_join_arm(pam_handle_t *pamh, struct session *s)
+{
+	static bool registered;
+	int r;
+
+	if (!registered) {
+		if ((r = pthread_atfork(NULL, NULL, fork_join_child)) != 0)
+			return -r;
+		registered = true;
+	}
+	fork_pamh = pamh;
+	fork_session = s;
+	return 0;
 }
 
 static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
@@ -740,8 +823,9 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 		s->mode = mode;
 		snprintf(s->user, sizeof(s->user), "%s", user);
 		snprintf(s->tty, sizeof(s->tty), "%s", item(pamh, PAM_TTY));
-		if (mode == JOIN_USERNS_AT_SETCRED) {
-			s->pending = true;
+		if (mode == JOIN_USERNS_AT_SETCRED ||
+		    (userns_late(mode) && (reply->setns_flags & CLONE_NEWUSER))) {
+			s->pending = mode == JOIN_USERNS_AT_SETCRED;
 			if (reply->setns_flags & CLONE_NEWUSER)
 				s->holder = take_fd(&holder);
 			s->uid = pw->pw_uid;
@@ -752,13 +836,18 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 			bpf = NULL;
 		}
 		snprintf(s->id, sizeof(s->id), "%s", reply->id);
-		if (pam_set_data(pamh, DATA_KEY, s, session_free) != PAM_SUCCESS) {
+		carrel_error_at(&e, "pthread_atfork");
+		if (mode != JOIN_USERNS_AT_SETCRED && s->holder >= 0)
+			r = fork_join_arm(pamh, s);
+		if (r == 0 && pam_set_data(pamh, DATA_KEY, s, session_free) != PAM_SUCCESS) {
+			carrel_error_at(&e, "pam_set_data");
+			r = -ENOMEM;
+		}
+		if (r < 0) {
 			sock = take_fd(&s->sock);
 			origin = s->origin;
 			s->origin.n = 0;
 			session_free(pamh, s, 0);
-			carrel_error_at(&e, "pam_set_data");
-			r = -ENOMEM;
 		}
 	}
 	if (r < 0) {

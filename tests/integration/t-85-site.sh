@@ -14,7 +14,12 @@
 # - a Kerberos FILE cache that KRB5CCNAME names in the host's /tmp is copied
 #   into the carrel's private /tmp under the same name, the user's, 0600
 #   (pam_env sets KRB5CCNAME as pam_krb5 would; pam_exec after pam_carrel
-#   looks from inside); a symbolic link there is not followed.
+#   looks from inside); a symbolic link there is not followed;
+# - Debian's `session optional pam_keyinit.so force revoke` (su-l, login)
+#   closes cleanly: the login process stays outside the carrel's user
+#   namespace, so pam_keyinit's switch to the user and back to root at
+#   close works; its debug line names the keyring the session's shell had,
+#   and nothing is logged at err.
 . /usr/local/share/carrel-test/lib.sh
 . /usr/local/share/carrel-test/common.sh
 
@@ -190,5 +195,70 @@ else
 fi
 rm -f "$CC"
 wait_until 5 no_sessions || not_ok "$name: no session left" "$(ls "$SESSIONS_DIR")"
+
+
+# --- pam_keyinit revoke at close (su -, login) -----------------------------------
+# The session keyring's serial, from inside (keyctl(KEYCTL_GET_KEYRING_ID,
+# KEY_SPEC_SESSION_KEYRING), x86_64 syscall 250).
+KEYS=$T_WORK/out/site-keys
+SOCK=$T_WORK/tmp/tmux-t85.sock
+t_on_exit "tmux -S '$SOCK' kill-server 2>/dev/null; rm -f '$KEYS'"
+install -d -m 0755 "$T_WORK/tmp"
+keyprobe="perl -e 'printf(\"ses=%d carrel=%s\\n\", syscall(250, 0, -3, 0), \$ENV{CARREL_SESSION} // \"\")'"
+# keyinit NAME PAMFILE MARK: pam_keyinit (debug) revoked the keyring in $KEYS, no error.
+keyinit_clean() {
+	local name=$1 ses lines
+	ses=$(sed -n 's/^ses=\([0-9]*\) carrel=.\{1,\}$/\1/p' "$KEYS" 2>/dev/null)
+	if [ -z "$ses" ] || [ "$ses" -le 0 ]; then
+		not_ok "$name: the shell runs in a carrel with a session keyring" "$(cat "$KEYS" 2>&1)" "$(syslog_since "$3" | tail -n 6)"
+		return 1
+	fi
+	ok "$name: the shell runs in a carrel with session keyring $ses"
+	if wait_until 10 log_has "$3" "pam_keyinit\\([^)]*\\): REVOKE $ses\$"; then
+		ok "$name: pam_keyinit revokes that keyring at close_session"
+	else
+		not_ok "$name: pam_keyinit revokes that keyring at close_session" "$(syslog_since "$3" | grep -F 'pam_keyinit(' | tail -n 6)"
+	fi
+	lines=$(syslog_since "$3" | grep -F 'pam_keyinit(' | grep -E 'Unable|error' || true)
+	if [ -z "$lines" ]; then ok "$name: pam_keyinit logs no error at close"; else not_ok "$name: pam_keyinit logs no error at close" "$lines"; fi
+}
+keyinit_pam() { # PAMFILE: its pam_keyinit revoke line, with debug; false if none
+	grep -Eq '^[[:space:]]*session[[:space:]]+[^#]*pam_keyinit\.so.*revoke' "$1" || return 1
+	cp -a "$1" "$T_WORK/tmp/$(basename "$1").t85"
+	t_on_exit "cp -a '$T_WORK/tmp/$(basename "$1").t85' '$1'"
+	sed -i -E '/^[[:space:]]*session[[:space:]]+[^#]*pam_keyinit\.so/ s/$/ debug/' "$1"
+}
+name="su - with pam_keyinit revoke"
+if keyinit_pam /etc/pam.d/su-l; then
+	rm -f "$KEYS"
+	mark=$(syslog_mark)
+	if timeout 60 su - carreltest1 -c "$keyprobe" >"$KEYS" 2>&1 </dev/null; then ok "$name: su exits 0"; else not_ok "$name: su exits 0" "$(cat "$KEYS")"; fi
+	keyinit_clean "$name" /etc/pam.d/su-l "$mark"
+	wait_until 10 no_sessions || not_ok "$name: no session left" "$(ls "$SESSIONS_DIR")"
+else
+	skip "$name" "no pam_keyinit revoke line in /etc/pam.d/su-l"
+fi
+name="login with pam_keyinit revoke"
+if keyinit_pam /etc/pam.d/login; then
+	rm -f "$KEYS"
+	mark=$(syslog_mark)
+	pane() { tmux -S "$SOCK" capture-pane -p -t K 2>/dev/null; }
+	prompt_shown() { pane | grep -q '\$ *$'; }
+	if tmux -S "$SOCK" -f /dev/null new-session -d -s K -x 200 -y 50 "exec login -f carreltest1" </dev/null &&
+		lpid=$(tmux -S "$SOCK" list-panes -t K -F '#{pane_pid}' 2>/dev/null) && [ -n "$lpid" ] &&
+		wait_until 60 prompt_shown; then
+		srv=$(tmux -S "$SOCK" display-message -p '#{pid}' 2>/dev/null)
+		[ -n "$srv" ] && t_track_pid "$srv"
+		tmux -S "$SOCK" send-keys -t K "$keyprobe >$KEYS 2>&1; exit" Enter
+		if wait_until 30 pid_gone "$lpid"; then ok "$name: logout ends login"; else not_ok "$name: logout ends login" "$(pane)"; fi
+		keyinit_clean "$name" /etc/pam.d/login "$mark"
+		wait_until 10 no_sessions || not_ok "$name: no session left" "$(ls "$SESSIONS_DIR")"
+	else
+		not_ok "$name: shell prompt on the pty" "screen: $(pane)" "$(syslog_since "$mark" | tail -n 6)"
+	fi
+	tmux -S "$SOCK" kill-server 2>/dev/null
+else
+	skip "$name" "no pam_keyinit revoke line in /etc/pam.d/login"
+fi
 
 t_finish

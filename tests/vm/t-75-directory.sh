@@ -10,9 +10,14 @@
 # in a carrel with the section's limit.  Then the group is deleted from the
 # directory while the config still names it (the section matches nobody,
 # check-config warns, every login works), then slapd is stopped, then nslcd:
-# logins the directory does not concern still work, and a local user whose
-# group only the directory names is refused, with the gid and the reason in
-# the journal (fail closed).
+# a local user whose group only the directory names is refused, with the
+# gid and the reason in the journal (fail closed).  alice (local) is a
+# member of the directory group labgpu only through the directory: with the
+# directory up her login gets labgpu's section; with slapd or nslcd down
+# getgrouplist drops the group silently, and the module, which confirms each
+# section's group the local group file does not know by the group's own
+# entry, refuses her (fail closed, on_error = deny) naming the section and
+# the reason, instead of letting her in without the section's limits.
 #
 # Kerberos: a realm of the test's own (CARREL.TEST, KDC on 127.0.0.1), bob
 # with a principal and no local password, a second test sshd (port 2223,
@@ -46,7 +51,7 @@ systemctl start slapd.service >"$W/slapd.log" 2>&1
 ldap_up() { ldapsearch "${ADMIN[@]}" -b "$BASE" -s base dn >/dev/null 2>&1; }
 if slow_until 30 ldap_up; then ok "slapd answers for $BASE (the image's preseeded directory)"; else not_ok "slapd answers for $BASE" "$(cat "$W/slapd.log")" "$(journalctl -q --no-pager -u slapd -n 10)"; fi
 # The test's entries (deleted first, should an earlier run have left them).
-for dn in cn=labstaff,ou=groups cn=lara,ou=groups cn=leo,ou=groups uid=lara,ou=people uid=leo,ou=people ou=groups ou=people; do
+for dn in cn=labgpu,ou=groups cn=labstaff,ou=groups cn=lara,ou=groups cn=leo,ou=groups uid=lara,ou=people uid=leo,ou=people ou=groups ou=people; do
 	ldapdelete "${ADMIN[@]}" "$dn,$BASE" >/dev/null 2>&1
 done
 person() { # NAME UID
@@ -55,14 +60,16 @@ person() { # NAME UID
 	printf 'dn: cn=%s,ou=groups,%s\nobjectClass: posixGroup\ncn: %s\ngidNumber: %s\n\n' "$1" "$BASE" "$1" "$2"
 }
 labstaff() { printf 'dn: cn=labstaff,ou=groups,%s\nobjectClass: posixGroup\ncn: labstaff\ngidNumber: 3100\nmemberUid: lara\n\n' "$BASE"; }
+labgpu() { printf 'dn: cn=labgpu,ou=groups,%s\nobjectClass: posixGroup\ncn: labgpu\ngidNumber: 3200\nmemberUid: alice\n\n' "$BASE"; }
 {
 	printf 'dn: ou=people,%s\nobjectClass: organizationalUnit\nou: people\n\n' "$BASE"
 	printf 'dn: ou=groups,%s\nobjectClass: organizationalUnit\nou: groups\n\n' "$BASE"
 	person lara 3001
 	person leo 3002
 	labstaff
+	labgpu
 } >"$W/entries.ldif"
-if ldapadd "${ADMIN[@]}" -f "$W/entries.ldif" >"$W/ldapadd.log" 2>&1; then ok "ldapadd: lara, leo, their groups, labstaff"; else not_ok "ldapadd" "$(cat "$W/ldapadd.log")"; fi
+if ldapadd "${ADMIN[@]}" -f "$W/entries.ldif" >"$W/ldapadd.log" 2>&1; then ok "ldapadd: lara, leo, their groups, labstaff, labgpu (alice)"; else not_ok "ldapadd" "$(cat "$W/ldapadd.log")"; fi
 
 sed -i -E 's/^(passwd|group):(.*)$/\1:\2 ldap/' /etc/nsswitch.conf
 systemctl start nslcd.service >"$W/nslcd.log" 2>&1
@@ -94,6 +101,11 @@ group "labstaff" {
 		pids_max = 77
 	}
 }
+group "labgpu" {
+	limits {
+		pids_max = 78
+	}
+}
 EOF
 chmod 644 "$CONF"
 if carrelctl check-config >"$W/check-config.out" 2>&1; then ok "carrelctl check-config accepts the section for labstaff"; else not_ok "carrelctl check-config accepts the section for labstaff" "$(cat "$W/check-config.out")"; fi
@@ -108,7 +120,15 @@ else
 	not_ok "$name: lara (from LDAP) logs in over ssh, in a carrel" "$(session_failure)"
 fi
 SSH_PORT=2222 expect_login "$name" ssh leo carrel
-SSH_PORT=2222 expect_login "$name" ssh alice carrel
+UID_ALICE=$(id -u alice)
+if USSH_PORT=2222 open_session alice; then
+	ok "$name: alice (local, in the directory's labgpu) logs in over ssh, in a carrel ($S_ID)"
+	check_eq "$name: the labgpu section's limit is on alice's slice (TasksMax)" 78 \
+		"$(systemctl show "user-$UID_ALICE.slice" -p TasksMax --value 2>&1)"
+	close_session
+else
+	not_ok "$name: alice (local, in the directory's labgpu) logs in over ssh, in a carrel" "$(session_failure)"
+fi
 
 # A group the config names is deleted from the directory.
 name="group deleted"
@@ -122,6 +142,32 @@ if [ $rc = 0 ] && grep -q 'group section "labstaff": no such group: it matches n
 else
 	not_ok "$name: carrelctl check-config accepts the file and warns that the labstaff section matches nobody" "exit $rc" "$(head -c 600 "$W/check-config2.out")"
 fi
+# refused USER WHO WHAT PATTERN: USER's login is refused (fail closed), and
+# the journal names WHAT the reason is about (a line matching PATTERN).
+refused() {
+	local tok cur
+	tok=$(new_token)
+	cur=$(journal_cursor)
+	SSH_PORT=2222 login_once ssh "$1" "$tok" "$SITE_W/$tok.out"
+	if has "$SITE_W/$tok.out" "ready=$tok"; then
+		not_ok "$name: $1 ($2) is refused (fail closed)" "carrel=$(kv "$SITE_W/$tok.out" carrel)" \
+			"$(tr -d '\r' <"$SITE_W/$tok.out" | grep -v '^$' | tail -n 3)" \
+			"TasksMax $(systemctl show "user-$(id -u "$1").slice" -p TasksMax --value 2>&1)"
+	else
+		ok "$name: $1 ($2) is refused (fail closed)"
+	fi
+	if journal_since "$cur" | grep -E "pam_carrel.*$4" >/dev/null; then
+		ok "$name: the journal names $1, $3 and the reason"
+	else
+		not_ok "$name: the journal names $1, $3 and the reason" "$(journal_since "$cur" | grep -E 'pam_carrel|sshd' | tail -n 4)"
+	fi
+}
+# refused_section USER: a section's group cannot be confirmed (the
+# directory is down): refused, not let in without the section.
+refused_section() {
+	refused "$1" "in the directory's labgpu" "the section's group" \
+		"user \"$1\": group section \"(labstaff|labgpu)\": the user database failed"
+}
 # record KIND USER: a login that must work, in a carrel.
 record() {
 	local tok out
@@ -146,23 +192,12 @@ slow_until 20 nss_sees
 name="slapd stopped"
 systemctl stop slapd.service
 diag "$name: getent passwd lara: '$(timeout 30 getent passwd lara)' (exit $?); getent group labstaff: '$(timeout 30 getent group labstaff)'"
-record ssh alice
+diag "$name: id alice: $(timeout 30 id alice 2>&1)"
+refused_section alice
 # lfile: a local user (files) whose primary group only the directory names:
 # with slapd down its groups cannot be named, so its login fails closed,
 # with the gid and the reason in the journal.
-tok=$(new_token)
-cur=$(journal_cursor)
-SSH_PORT=2222 login_once ssh lfile "$tok" "$SITE_W/$tok.out"
-if has "$SITE_W/$tok.out" "ready=$tok"; then
-	not_ok "$name: lfile (a local user in a directory group) is refused (fail closed)" "$(tr -d '\r' <"$SITE_W/$tok.out" | grep -v '^$' | tail -n 3)"
-else
-	ok "$name: lfile (a local user in a directory group) is refused (fail closed)"
-fi
-if journal_since "$cur" | grep -E 'pam_carrel.*user "lfile": group 3100: the user database failed' >/dev/null; then
-	ok "$name: the journal names lfile, its group 3100 and the reason"
-else
-	not_ok "$name: the journal names lfile, its group 3100 and the reason" "$(journal_since "$cur" | grep -E 'pam_carrel|sshd' | tail -n 4)"
-fi
+refused lfile "a local user in a directory group" "its group 3100" 'user "lfile": group 3100: the user database failed'
 tok=$(new_token)
 SSH_PORT=2222 login_once ssh lara "$tok" "$SITE_W/$tok.out"
 if has "$SITE_W/$tok.out" "ready=$tok"; then
@@ -175,7 +210,12 @@ fi
 name="nslcd stopped"
 systemctl stop nslcd.service
 diag "$name: getent group labstaff: '$(timeout 30 getent group labstaff)' (exit $?)"
+refused_section alice
+# Without a section naming a directory group, the directory's outage does
+# not concern alice: she gets in.
+mv "$CONF" "$W/60-t75.conf.off"
 record ssh alice
+mv "$W/60-t75.conf.off" "$CONF"
 cleanup_ldap
 
 # --- The emergency switch and the break-glass group (pam_carrel(8)) --------------
@@ -227,6 +267,8 @@ cleanup_krb5() {
 	systemctl stop sshd-carrel-krb5.service krb5-kdc.service
 	kdb5_util -r "$REALM" destroy -f >/dev/null 2>&1
 	rm -f /etc/krb5kdc/stash /etc/pam.d/sshd-carrel-krb5 /usr/local/sbin/sshd-carrel-krb5 /etc/ssh/sshd_carrel_krb5_config
+	rm -f /etc/security/carrel.d/62-t75-krb.conf /usr/local/carrel-vmtest/t75-gss.sh
+	if [ -e "$W/made-keytab" ]; then rm -f /etc/krb5.keytab "$W/made-keytab"; fi
 	for f in krb5.conf kdc.conf; do
 		[ -e "$W/$f" ] && cp -p "$W/$f" "$([ $f = kdc.conf ] && echo /etc/krb5kdc || echo /etc)/$f"
 	done
@@ -285,6 +327,14 @@ sed -e 's/^Port .*/Port 2223/' -e 's/^PasswordAuthentication .*/PasswordAuthenti
 	-e 's/^KbdInteractiveAuthentication .*/KbdInteractiveAuthentication yes/' \
 	-e 's/^PubkeyAuthentication .*/PubkeyAuthentication no/' \
 	-e 's|^PidFile .*|PidFile /run/sshd-carrel-krb5.pid|' /etc/ssh/sshd_carrel_test_config >/etc/ssh/sshd_carrel_krb5_config
+# GSSAPI too, for the kerberized service used from inside a carrel (below):
+# the host principal host/localhost in /etc/krb5.keytab.
+printf 'GSSAPIAuthentication yes\nGSSAPIStrictAcceptorCheck no\n' >>/etc/ssh/sshd_carrel_krb5_config
+if [ ! -e /etc/krb5.keytab ]; then
+	: >"$W/made-keytab"
+	timeout 60 kadmin.local -r "$REALM" -q "addprinc -randkey host/localhost" >>"$W/kdb.log" 2>&1
+	timeout 60 kadmin.local -r "$REALM" -q "ktadd -k /etc/krb5.keytab host/localhost" >>"$W/kdb.log" 2>&1
+fi
 systemd-run --unit=sshd-carrel-krb5 --description="sshd with pam_krb5 and pam_carrel (tests)" \
 	-p KillMode=process /usr/local/sbin/sshd-carrel-krb5 -D -e -f /etc/ssh/sshd_carrel_krb5_config >/dev/null 2>&1
 listening() { ss -Hltn 'sport = :2223' | grep -q .; }
@@ -328,6 +378,141 @@ else
 	not_ok "$name: bob logs in over ssh with his Kerberos password, in a carrel" "$(tr -d '\r' <"$out" | grep -v '^$' | tail -n 8)" \
 		"$(journalctl -q --no-pager -n 200 2>/dev/null | grep -E 'sshd-carrel-krb5|pam_krb5|pam_carrel|carrel-helper|krb5kdc' | tail -n 6)"
 fi
+
+# A kerberized service used from inside a carrel: bob, logged in with his
+# Kerberos password, asks the KDC for a service ticket (kvno) and logs in
+# with it to the GSSAPI sshd (ssh -o GSSAPIAuthentication=yes, no password,
+# no key).  With network = host the KDC and the service on 127.0.0.1 are
+# reachable.  With the default (network = none: loopback only) they are
+# not, and kvno fails: the carrel's network is the carrel's.  network = nat
+# refuses the host's own addresses and loopback services by design
+# (carrel.conf(5)): a KDC and services elsewhere are reached through the
+# masquerade as any outside host; a KDC on the login host itself is not.
+cat >/usr/local/carrel-vmtest/t75-gss.sh <<'EOF'
+echo "carrel=${CARREL_SESSION-}"
+echo "net=$(readlink /proc/self/ns/net)"
+kvno host/localhost >/dev/null 2>&1; echo "kvno_rc=$?"
+kvno host/localhost 2>&1 | head -n 2 | sed 's/^/kvno: /'
+g=$(timeout 60 ssh -p 2223 -o GSSAPIAuthentication=yes -o GSSAPIDelegateCredentials=no \
+	-o PreferredAuthentications=gssapi-with-mic -o BatchMode=yes -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=20 bob@localhost \
+	'echo "inner=$CARREL_SESSION"' 2>&1 </dev/null)
+echo "gss_rc=$?"
+echo "$g" | sed 's/^/gss: /'
+echo "ready=gss"
+EOF
+chmod 644 /usr/local/carrel-vmtest/t75-gss.sh
+bob_gss() { # OUT: bob logs in with his password and runs t75-gss.sh
+	SSH_ASKPASS=$W/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none timeout 150 setsid -w ssh -p 2223 \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=20 \
+		-o PubkeyAuthentication=no -o GSSAPIAuthentication=no -o PreferredAuthentications=password,keyboard-interactive \
+		-o NumberOfPasswordPrompts=1 bob@127.0.0.1 "bash /usr/local/carrel-vmtest/t75-gss.sh" >"$1" 2>&1 </dev/null
+}
+name="kerberized service, network = none"
+out=$W/gss-none.out
+bob_gss "$out"
+if has "$out" "ready=gss" && [ -n "$(kv "$out" carrel)" ]; then
+	if [ "$(kv "$out" kvno_rc)" != 0 ]; then
+		ok "$name: kvno from inside cannot reach the host's KDC (loopback only)"
+	else
+		not_ok "$name: kvno from inside cannot reach the host's KDC (loopback only)" "$(grep '^kvno: ' "$out")"
+	fi
+else
+	not_ok "$name: bob logs in, in a carrel" "$(tr -d '\r' <"$out" | grep -v '^$' | tail -n 6)"
+fi
+printf 'user "bob" {\n\tnetwork = host\n}\n' >/etc/security/carrel.d/62-t75-krb.conf
+chmod 644 /etc/security/carrel.d/62-t75-krb.conf
+name="kerberized service, network = host"
+out=$W/gss-host.out
+bob_gss "$out"
+if has "$out" "ready=gss" && [ -n "$(kv "$out" carrel)" ]; then
+	ok "$name: bob logs in with his Kerberos password, in a carrel ($(kv "$out" carrel))"
+	if [ "$(kv "$out" kvno_rc)" = 0 ]; then
+		ok "$name: kvno host/localhost from inside gets a service ticket with bob's ticket"
+	else
+		not_ok "$name: kvno host/localhost from inside gets a service ticket with bob's ticket" "$(grep '^kvno: ' "$out")"
+	fi
+	inner=$(sed -n 's/^gss: inner=//p' "$out" | tr -d '\r')
+	if [ "$(kv "$out" gss_rc)" = 0 ] && [ -n "$inner" ] && [ "$inner" != "$(kv "$out" carrel)" ]; then
+		ok "$name: ssh with GSSAPI from inside logs bob in to the kerberized sshd, in a carrel of its own ($inner)"
+	else
+		not_ok "$name: ssh with GSSAPI from inside logs bob in to the kerberized sshd" "$(grep -E '^(gss|gss_rc)' "$out" | head -n 6)" \
+			"$(journalctl -q --no-pager -n 200 2>/dev/null | grep -E 'sshd-carrel-krb5|krb5kdc' | tail -n 4)"
+	fi
+else
+	not_ok "$name: bob logs in, in a carrel" "$(tr -d '\r' <"$out" | grep -v '^$' | tail -n 6)"
+fi
+
+# network = nat: the login host's own KDC and services are refused by
+# design, so the realm's KDC and a kerberized sshd run where nat allows: in
+# an outside network namespace of the guest (t75out, 10.231.0.2 behind a
+# veth pair), as on another machine.  krb5.conf names that KDC; bob logs in
+# with his password (pam_krb5 on the guest reaches it), and from his nat
+# carrel kvno and ssh with GSSAPI reach the outside KDC and sshd through
+# the masquerade.  The outside sshd's stack has no carrel (another machine).
+name="kerberized service, network = nat"
+OUTNS=t75out
+cleanup_outside() {
+	if [ -s "$W/out-kdc.pid" ]; then kill "$(cat "$W/out-kdc.pid")" 2>/dev/null; fi
+	if [ -s /run/sshd-t75out.pid ]; then kill "$(cat /run/sshd-t75out.pid)" 2>/dev/null; fi
+	rm -f "$W/out-kdc.pid" /run/sshd-t75out.pid /etc/pam.d/sshd-t75out /usr/local/sbin/sshd-t75out
+	ip link del t75o0 2>/dev/null
+	ip netns del "$OUTNS" 2>/dev/null
+}
+t_on_exit cleanup_outside
+systemctl stop krb5-kdc.service
+if ip netns add "$OUTNS" && ip link add t75o0 type veth peer name t75o1 netns "$OUTNS" &&
+	ip addr add 10.231.0.1/24 dev t75o0 && ip link set t75o0 up &&
+	ip -n "$OUTNS" addr add 10.231.0.2/24 dev t75o1 && ip -n "$OUTNS" link set t75o1 up &&
+	ip -n "$OUTNS" link set lo up; then
+	ok "$name: an outside network namespace at 10.231.0.2"
+else
+	not_ok "$name: an outside network namespace at 10.231.0.2" "$(ip -br addr 2>&1)"
+fi
+sed -i 's/kdc = 127.0.0.1/kdc = 10.231.0.2/' /etc/krb5.conf
+timeout 60 kadmin.local -r "$REALM" -q "addprinc -randkey host/10.231.0.2" >>"$W/kdb.log" 2>&1
+timeout 60 kadmin.local -r "$REALM" -q "ktadd -k /etc/krb5.keytab host/10.231.0.2" >>"$W/kdb.log" 2>&1
+ip netns exec "$OUTNS" /usr/sbin/krb5kdc -n -r "$REALM" >"$W/out-kdc.log" 2>&1 &
+echo $! >"$W/out-kdc.pid"
+ln -sf /usr/sbin/sshd /usr/local/sbin/sshd-t75out
+printf '%s\n' 'auth required pam_deny.so' 'account required pam_unix.so' 'session required pam_permit.so' >/etc/pam.d/sshd-t75out
+sed -e 's/^Port .*/Port 2224/' -e 's/^ListenAddress .*/ListenAddress 10.231.0.2/' \
+	-e 's|^PidFile .*|PidFile /run/sshd-t75out.pid|' /etc/ssh/sshd_carrel_krb5_config >"$W/sshd-t75out.config"
+ip netns exec "$OUTNS" /usr/local/sbin/sshd-t75out -f "$W/sshd-t75out.config" >"$W/sshd-t75out.log" 2>&1
+kinit_out() { echo "$KPW" | KRB5CCNAME=FILE:$W/cc2 timeout 20 kinit bob >/dev/null 2>&1; }
+if slow_until 20 kinit_out; then ok "$name: kinit bob on the guest reaches the outside KDC"; else not_ok "$name: kinit bob on the guest reaches the outside KDC" "$(cat "$W/out-kdc.log")"; fi
+rm -f "$W/cc2"
+sed -i -e 's/bob@localhost/bob@10.231.0.2/' -e 's/-p 2223 -o GSSAPI/-p 2224 -o GSSAPI/' \
+	-e 's|host/localhost|host/10.231.0.2|g' -e "s/'echo \"inner=\$CARREL_SESSION\"'/'echo inner=outside'/" \
+	/usr/local/carrel-vmtest/t75-gss.sh
+printf 'user "bob" {\n\tnetwork = nat\n}\n' >/etc/security/carrel.d/62-t75-krb.conf
+out=$W/gss-nat.out
+bob_gss "$out"
+if has "$out" "ready=gss" && [ -n "$(kv "$out" carrel)" ] && [ "$(kv "$out" net)" != "$HOST_NET" ]; then
+	ok "$name: bob logs in with his Kerberos password, in a carrel with a network of its own ($(kv "$out" carrel))"
+	if [ "$(kv "$out" kvno_rc)" = 0 ]; then
+		ok "$name: kvno host/10.231.0.2 from inside reaches the outside KDC through nat"
+	else
+		not_ok "$name: kvno host/10.231.0.2 from inside reaches the outside KDC through nat" "$(grep '^kvno: ' "$out")"
+	fi
+	if [ "$(kv "$out" gss_rc)" = 0 ] && grep -q '^gss: inner=outside' "$out"; then
+		ok "$name: ssh with GSSAPI from inside logs bob in to the outside kerberized sshd"
+	else
+		not_ok "$name: ssh with GSSAPI from inside logs bob in to the outside kerberized sshd" "$(grep -E '^(gss|gss_rc)' "$out" | head -n 6)" \
+			"$(tail -n 5 "$W/sshd-t75out.log")"
+	fi
+elif journalctl -q --no-pager -n 300 2>/dev/null | grep -q 'apparmor="DENIED".*profile="carrel-helper"'; then
+	# Seen in this image: AppArmor's carrel-helper profile refuses the
+	# keeper what the nat network needs (open "/", /proc/PID/ns/net:
+	# "network: /proc/N/ns/net: Permission denied"): a known gap of the
+	# profile, reported and not counted.
+	not_ok "$name: bob logs in, in a carrel with a network of its own # TODO AppArmor's carrel-helper profile denies the nat setup" \
+		"$(journalctl -q --no-pager -n 300 2>/dev/null | grep -E 'apparmor="DENIED".*carrel-helper|pam_carrel' | tail -n 4)"
+else
+	not_ok "$name: bob logs in, in a carrel with a network of its own" "$(tr -d '\r' <"$out" | grep -v '^$' | tail -n 6)" \
+		"$(journalctl -q --no-pager -n 200 2>/dev/null | grep -E 'pam_carrel|carrel-helper|pam_krb5' | tail -n 4)"
+fi
+cleanup_outside
 cleanup_krb5
 
 t_finish
