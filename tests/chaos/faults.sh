@@ -78,8 +78,9 @@ fault_set "" /dev/null
 
 # counts FILE: "SYSCALL MAX" lines, MAX = most calls of SYSCALL by one process.
 counts() {
-	# With -f each line starts with the pid; one process traced: no pid.
-	awk '{ p = 0; c = $0; if ($1 ~ /^[0-9]+$/) { p = $1; c = substr($0, length($1) + 2) } }
+	# With -f each line starts with the pid, padded to 5 columns and a
+	# space ("6384  openat(", "12345 openat("); one process traced: no pid.
+	awk '{ p = 0; c = $0; if ($1 ~ /^[0-9]+$/) { p = $1; c = $0; sub(/^[0-9]+ +/, "", c) } }
 	     c !~ /^<\.\.\./ { s = c; sub(/\(.*/, "", s); if (s !~ /^[a-z0-9_]+$/) next; n[p " " s]++ }
 	     END { for (k in n) { split(k, a, " "); if (n[k] > m[a[2]]) m[a[2]] = n[k] } for (s in m) print s, m[s] }' "$1" | sort
 }
@@ -125,6 +126,12 @@ fi
 no_strace() { ! grep -qx strace $(our_pids | sed 's#.*#/proc/&/comm#') 2>/dev/null; }
 wait_until 10 no_strace
 while read -r s m; do MAXN[helper:$s]=$m; done < <(counts "$OUT/$tok.strace")
+# None counted would silently leave only the module's points (it did, with
+# pids below 10000: the pid column's padding).
+if [ -z "${MAXN[helper:mkdir]:-}" ] || [ -z "${MAXN[helper:clone3]:-}${MAXN[helper:clone]:-}" ]; then
+	not_ok "faults: the counting login's helper calls are counted" "$(head -n 5 "$OUT/$tok.strace")"
+	t_finish
+fi
 tok=fault-count-module
 login module "-e trace=${MODULE_SYSCALLS// /,}" "$tok"
 if ! has_line "$OUT/$tok" "up=$tok"; then
