@@ -81,6 +81,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	*:close:*) delay=$((RANDOM * 80000 / 32768)) ;;
 	esac
 	tok=chaos-$SEED-$r
+	# There before the login starts: the waits below read it at once.
+	: >"$OUT/$tok"
 	start_login "$path" "$tok"
 	kind=$target
 	if [ "$target" = login ]; then

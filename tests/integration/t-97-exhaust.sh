@@ -20,6 +20,7 @@ SESS="bash $T_SHARE/sess.sh"
 AID=$T_TESTAID
 command -v perl >/dev/null || { skip "exhaustion" "no perl (perl-base)"; t_finish; }
 
+verdict_since() { syslog_since "$1" | grep -Eq "refusing session for $2|session [0-9]+ opened for $2"; }
 carrel_ended_since() { syslog_since "$1" | grep -Eq "carrel [0-9]+ ended"; }
 
 # try USER TOKEN [PREFIX...]: su - USER under PREFIX (e.g. a ulimit); RESULT
@@ -31,6 +32,9 @@ try() {
 	mark=$(syslog_mark)
 	timeout 60 "$@" su - "$user" -c "$SESS $tok 0" </dev/null >"$OUT/$tok" 2>&1
 	RC=$?
+	# The listener writes what it receives a moment after su has exited:
+	# a failed login waits (bounded) for the module's verdict.
+	[ "$RC" = 0 ] || wait_until 3 verdict_since "$mark" "$user"
 	log=$(syslog_since "$mark")
 	step=$(sed -n "s/.*refusing session for $user: \([^:]*\):.*/\1/p" <<<"$log" | head -n 1)
 	# A carrel that opened ends a moment after the login program gave up:
