@@ -178,8 +178,10 @@ int op_enter(int argc, char **argv, char **caller_env)
 		fprintf(stderr, "carrel-user: enter: no session %s of yours\n", id);
 		return 1;
 	}
-	pw = getpwuid(reply.uid);
-	if (!pw) {
+	/* By the session's name, never getpwuid(): a second name for the uid
+	 * (listed first) would bring its own groups and shell. */
+	pw = getpwnam(s->user);
+	if (!pw || pw->pw_uid != reply.uid) {
 		fprintf(stderr, "carrel-user: enter: session %s: its user is gone\n", id);
 		return 1;
 	}
@@ -193,6 +195,7 @@ int op_enter(int argc, char **argv, char **caller_env)
 	/* From here on nothing is privileged: the caller's own environment is
 	 * handed to the caller's own command. */
 	environ = caller_env;
+	umask(caller_umask);
 	if (setenv("CARREL_SESSION", s->id, 1) < 0)
 		return 1;
 	return run(pw, argc > 3 ? argv + 3 : NULL);
