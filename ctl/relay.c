@@ -12,6 +12,10 @@
 #include <sys/wait.h>
 #include <termios.h>
 
+/* After the command has exited, at most this many reads (4 KiB each) of
+ * what it left in the pty. */
+#define RELAY_DRAIN_READS 64
+
 /* The first of fds 0-2 that is a terminal, or -1. */
 static int root_tty(void)
 {
@@ -100,8 +104,10 @@ static int relay(int tty, int out, int master, pid_t pid, int sig)
 		}
 	}
 	/* The command is done: what it printed last, then the pty is closed
-	 * (its other side hangs up for whatever is still running there). */
-	while (poll(p, 1, 0) == 1 && (p[0].revents & POLLIN) && copy(master, out))
+	 * (its other side hangs up for whatever is still running there).
+	 * Bounded: a process the command left behind may write without end. */
+	for (int i = 0; i < RELAY_DRAIN_READS && poll(p, 1, 0) == 1 && (p[0].revents & POLLIN) &&
+			copy(master, out); i++)
 		;
 	if (status == -1)
 		return status_of(pid);
