@@ -424,7 +424,7 @@ fi
 intact "the caller's umask, the session's own name"
 
 # ------------------------------------------------ carrelctl enter: a leftover that floods the pty
-t9x_phase "carrelctl enter: a leftover that floods the pty"
+t9x_phase "carrelctl enter: a leftover that floods the pty; root's terminal"
 # The entered command exits and leaves a process that writes without end to
 # the pty carrelctl relays: carrelctl returns anyway (what is left to relay
 # is bounded), and its closing the pty ends the writer.
@@ -437,7 +437,25 @@ if command -v script >/dev/null 2>&1; then
 else
 	skip "carrelctl enter, a leftover flooding the pty" "no script(1)"
 fi
-intact "carrelctl enter: a leftover that floods the pty"
+# Root running carrel-user enter on its own terminal: the user's command
+# would keep it (read what root types next, TIOCSTI into it): refused,
+# nothing run.  carrelctl enter (a pty of its own) and root without a
+# terminal still enter.
+if command -v script >/dev/null 2>&1; then
+	mark=$OUT/x92-root-tty
+	rm -f "$mark" "$res"
+	script -q -c "$H enter $ID /usr/bin/touch $mark; echo \$? >$res" /dev/null </dev/null >"$OUT/x92-root-tty.out" 2>&1
+	if [ "$(cat "$res" 2>&1)" = 1 ] && [ ! -e "$mark" ] && grep -q "root's terminal" "$OUT/x92-root-tty.out"; then
+		ok "carrel-user enter as root on root's terminal: refused (exit 1), nothing run"
+	else
+		not_ok "carrel-user enter as root on root's terminal: refused, nothing run" "exit: $(cat "$res" 2>&1)" "$(ls -l "$mark" 2>&1)" "$(tr -d '\r' <"$OUT/x92-root-tty.out")"
+	fi
+	out=$(script -q -e -c "$CTL enter $ID tty" /dev/null </dev/null 2>&1 | tr -d '\r')
+	if [[ $out == /dev/pts/* ]]; then ok "carrelctl enter on a terminal: still enters (the command's pty: $out)"; else not_ok "carrelctl enter on a terminal: still enters" "$out"; fi
+fi
+out=$("$H" enter "$ID" /usr/bin/id -un </dev/null 2>&1)
+check_eq "carrel-user enter as root without a terminal: still enters" "$U1" "$out"
+intact "carrelctl enter: a leftover that floods the pty; root's terminal"
 
 # ------------------------------------------------ the end of the target
 t9x_phase "end"
