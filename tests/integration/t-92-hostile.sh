@@ -427,13 +427,20 @@ intact "the caller's umask, the session's own name"
 t9x_phase "carrelctl enter: a leftover that floods the pty; root's terminal"
 # The entered command exits and leaves a process that writes without end to
 # the pty carrelctl relays: carrelctl returns anyway (what is left to relay
-# is bounded), and its closing the pty ends the writer.
+# is bounded), and its closing the pty ends the writer.  (--foreground: in a
+# background process group carrelctl would stop at its tcsetattr.)
 CTL=${T_CARRELCTL:-/usr/local/sbin/carrelctl}
 if command -v script >/dev/null 2>&1; then
 	res=$OUT/x92-flood.rc
 	rm -f "$res"
-	script -q -e -c "timeout -s KILL 30 $CTL enter $ID sh -c 'trap \"\" HUP; (yes x92-flood &); exit 0'; echo \$? >$res" /dev/null </dev/null >/dev/null 2>&1
+	script -q -e -c "timeout --foreground -s KILL 30 $CTL enter $ID sh -c 'trap \"\" HUP; (yes x92-flood &); exit 0'; echo \$? >$res" /dev/null </dev/null >/dev/null 2>&1
 	check_eq "carrelctl enter, a leftover flooding the pty: carrelctl returns with the command's status (137: it was killed at the 30 s bound)" "0" "$(cat "$res" 2>&1)"
+	# The other way: a command that sets its pty raw and reads nothing, while
+	# root's terminal brings a megabyte (a paste): carrelctl never blocks
+	# writing it, and returns when the command ends.
+	rm -f "$res"
+	head -c 1000000 /dev/zero | script -q -e -c "timeout --foreground -s KILL 30 $CTL enter $ID sh -c 'stty raw; sleep 2; exit 5'; echo \$? >$res" /dev/null >/dev/null 2>&1
+	check_eq "carrelctl enter, a command that reads none of a pasted megabyte: carrelctl returns with its status (137: blocked, killed at the 30 s bound)" "5" "$(cat "$res" 2>&1)"
 else
 	skip "carrelctl enter, a leftover flooding the pty" "no script(1)"
 fi
