@@ -12,6 +12,14 @@
 #include <sys/wait.h>
 #include <termios.h>
 
+/* After the command has exited, at most this many reads (4 KiB each) of
+ * what it left in the pty. */
+#define RELAY_DRAIN_READS 64
+/* The pty is non-blocking: a command that reads none of its input (its pty
+ * raw and full) gets what root types after this wait dropped, and never
+ * holds carrelctl in a write. */
+#define RELAY_WRITE_WAIT_MS 100
+
 /* The first of fds 0-2 that is a terminal, or -1. */
 static int root_tty(void)
 {
@@ -55,11 +63,14 @@ static bool copy(int from, int to)
 	if (n <= 0)
 		return false;
 	for (ssize_t off = 0, w; off < n; off += w) {
+		struct pollfd room = { .fd = to, .events = POLLOUT };
 		w = write(to, buf + off, (size_t)(n - off));
 		if (w < 0 && errno == EINTR)
 			w = 0;
+		else if (w < 0 && errno == EAGAIN && poll(&room, 1, RELAY_WRITE_WAIT_MS) == 1)
+			w = 0;
 		else if (w < 0)
-			return false;
+			return errno == EAGAIN; /* not read: dropped, the relay goes on */
 	}
 	return true;
 }
@@ -100,8 +111,10 @@ static int relay(int tty, int out, int master, pid_t pid, int sig)
 		}
 	}
 	/* The command is done: what it printed last, then the pty is closed
-	 * (its other side hangs up for whatever is still running there). */
-	while (poll(p, 1, 0) == 1 && (p[0].revents & POLLIN) && copy(master, out))
+	 * (its other side hangs up for whatever is still running there).
+	 * Bounded: a process the command left behind may write without end. */
+	for (int i = 0; i < RELAY_DRAIN_READS && poll(p, 1, 0) == 1 && (p[0].revents & POLLIN) &&
+			copy(master, out); i++)
 		;
 	if (status == -1)
 		return status_of(pid);
@@ -127,7 +140,7 @@ int relay_run(const char *path, char *const argv[], char *const envp[])
 	}
 	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
-	    ptsname_r(master, pts, sizeof(pts)) != 0) {
+	    ptsname_r(master, pts, sizeof(pts)) != 0 || fcntl(master, F_SETFL, O_NONBLOCK) < 0) {
 		fprintf(stderr, "carrelctl: enter: cannot make a pseudo-terminal: %s\n",
 			strerror(errno));
 		master = safe_close(master);

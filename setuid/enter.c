@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 
 /*
  * systemd: the carrel's cgroup is its unit's, whose own cgroup may hold no
@@ -150,6 +151,18 @@ static int run(const struct passwd *pw, char **cmd)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* Root's terminal is never handed to a user's command: a process it leaves
+ * behind would read what root types next and, without the seccomp filter,
+ * type into it (TIOCSTI).  A terminal is fine only if it is that of a
+ * session carrel-user leads (carrelctl enter: a pty of its own, relay.c). */
+static int root_terminal(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (getuid() == 0 && isatty(fd) && (getsid(0) != getpid() || tcgetsid(fd) != getpid()))
+			return fd;
+	return -1;
+}
+
 int op_enter(int argc, char **argv, char **caller_env)
 {
 	_cleanup_free_ struct session *s = malloc(sizeof(*s));
@@ -166,6 +179,10 @@ int op_enter(int argc, char **argv, char **caller_env)
 	}
 	if (!s)
 		return 1;
+	if ((r = root_terminal()) >= 0) {
+		fprintf(stderr, "carrel-user: enter: fd %d is root's terminal: use carrelctl enter\n", r);
+		return 1;
+	}
 	/* Whose it is, from the root-only state file, before the keeper is
 	 * even asked: a stranger's request never reaches another user's keeper. */
 	r = session_load(id, s);
@@ -178,8 +195,10 @@ int op_enter(int argc, char **argv, char **caller_env)
 		fprintf(stderr, "carrel-user: enter: no session %s of yours\n", id);
 		return 1;
 	}
-	pw = getpwuid(reply.uid);
-	if (!pw) {
+	/* By the session's name, never getpwuid(): a second name for the uid
+	 * (listed first) would bring its own groups and shell. */
+	pw = getpwnam(s->user);
+	if (!pw || pw->pw_uid != reply.uid) {
 		fprintf(stderr, "carrel-user: enter: session %s: its user is gone\n", id);
 		return 1;
 	}
@@ -193,6 +212,7 @@ int op_enter(int argc, char **argv, char **caller_env)
 	/* From here on nothing is privileged: the caller's own environment is
 	 * handed to the caller's own command. */
 	environ = caller_env;
+	umask(caller_umask);
 	if (setenv("CARREL_SESSION", s->id, 1) < 0)
 		return 1;
 	return run(pw, argc > 3 ? argv + 3 : NULL);

@@ -35,6 +35,8 @@ static const struct op {
 	{ "status", op_status },
 };
 
+mode_t caller_umask;
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: carrel-user enter SESSION-ID [COMMAND [ARG...]]\n"
@@ -58,7 +60,7 @@ int main(int argc, char **argv)
 	sanitize_fds();
 	if (clearenv() != 0 || setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1) != 0)
 		return 1;
-	umask(022);
+	caller_umask = umask(022);
 	if (argc < 2 || !argv[0]) {
 		usage();
 		return 2;

@@ -368,6 +368,102 @@ done
 rm -f "$SESSIONS_DIR/999990" "$SESSIONS_DIR/999991" "$FORGED".*
 intact "forged state files"
 
+# ------------------------------------------------ what enter takes from the caller
+t9x_phase "the caller's umask, the session's own name"
+# The caller's umask is the command's: carrel-user sets its own (022) for
+# itself only.  Effect: a file the command creates gets the caller's mode.
+for m in 077 027; do
+	# shellcheck disable=SC2016 # expanded by those shells
+	out=$(as "$U1" bash -c 'umask "$2"; exec "$0" enter "$1" sh -c '\''f=/tmp/x92-umask.$$; rm -f "$f"; : >"$f"; echo "$(umask) $(stat -c %a "$f")"; rm -f "$f"'\''' "$H" "$ID" "$m" 2>&1)
+	want="0$m $(printf '%o' $((0666 & ~8#$m)))"
+	check_eq "enter, the caller's umask $m: the command has it, and creates files with it" "$want" "$out"
+done
+# Two names for one uid (an alias listed first in passwd, in a group of its
+# own): enter takes the identity of the session's user by name, never the
+# first name getpwuid() finds; the alias's groups and shell are not hers.
+uid1=$(id -u "$U1") gid1=$(id -g "$U1")
+ALIAS=x92alias
+if getent passwd "$ALIAS" >/dev/null || getent group 61090 >/dev/null; then
+	skip "enter, a uid alias listed first" "$ALIAS or gid 61090 exists already"
+else
+	cp -p /etc/passwd "$OUT/x92-passwd" && cp -p /etc/group "$OUT/x92-group"
+	t_on_exit "cat '$OUT/x92-passwd' >/etc/passwd; cat '$OUT/x92-group' >/etc/group"
+	{ echo "$ALIAS:x:$uid1:$gid1:uid alias:/nonexistent:/bin/false"; cat "$OUT/x92-passwd"; } >/etc/passwd
+	echo "$ALIAS:x:61090:$ALIAS" >>/etc/group
+	if [ "$(getent passwd "$uid1" | cut -d: -f1)" = "$ALIAS" ]; then
+		ok "enter, a uid alias: control: getpwuid($uid1) now finds $ALIAS"
+	else
+		not_ok "enter, a uid alias: control: getpwuid($uid1) now finds $ALIAS" "$(getent passwd "$uid1")"
+	fi
+	# The groups as the host sees them (inside a user namespace an unmapped
+	# group reads as the overflow gid): an entered sleep of a length no
+	# other process has, found by its command line, ended by its pid.
+	as "$U1" "$H" enter "$ID" sleep 609.2 </dev/null >/dev/null 2>&1 &
+	enter_pid=$!
+	t_track_pid "$enter_pid"
+	sleeper() {
+		local f
+		for f in /proc/[0-9]*/cmdline; do
+			[ "$(tr '\0' ' ' <"$f" 2>/dev/null)" = "sleep 609.2 " ] && { f=${f#/proc/}; echo "${f%/cmdline}"; return 0; }
+		done
+		return 1
+	}
+	wait_until 10 sleeper >/dev/null
+	sp=$(sleeper)
+	got=$([ -n "$sp" ] && awk '$1 == "Groups:" { $1 = ""; print }' "/proc/$sp/status" | xargs -n1 | sort -n | paste -sd' ')
+	[ -n "$sp" ] && kill -KILL "$sp"
+	wait_pid 10 "$enter_pid"
+	want=$(id -G "$U1" | xargs -n1 | sort -n | paste -sd' ')
+	check_eq "enter, a uid alias listed first: the command has $U1's groups (host view), not $ALIAS's" "$want" "$got"
+	out=$(as "$U1" "$H" enter "$ID" </dev/null 2>&1)
+	rc=$?
+	check_eq "enter without a command, a uid alias listed first: $U1's shell runs, not $ALIAS's /bin/false" "0" "$rc"
+	cat "$OUT/x92-passwd" >/etc/passwd
+	cat "$OUT/x92-group" >/etc/group
+fi
+intact "the caller's umask, the session's own name"
+
+# ------------------------------------------------ carrelctl enter: a leftover that floods the pty
+t9x_phase "carrelctl enter: a leftover that floods the pty; root's terminal"
+# The entered command exits and leaves a process that writes without end to
+# the pty carrelctl relays: carrelctl returns anyway (what is left to relay
+# is bounded), and its closing the pty ends the writer.  (--foreground: in a
+# background process group carrelctl would stop at its tcsetattr.)
+CTL=${T_CARRELCTL:-/usr/local/sbin/carrelctl}
+if command -v script >/dev/null 2>&1; then
+	res=$OUT/x92-flood.rc
+	rm -f "$res"
+	script -q -e -c "timeout --foreground -s KILL 30 $CTL enter $ID sh -c 'trap \"\" HUP; (yes x92-flood &); exit 0'; echo \$? >$res" /dev/null </dev/null >/dev/null 2>&1
+	check_eq "carrelctl enter, a leftover flooding the pty: carrelctl returns with the command's status (137: it was killed at the 30 s bound)" "0" "$(cat "$res" 2>&1)"
+	# The other way: a command that sets its pty raw and reads nothing, while
+	# root's terminal brings a megabyte (a paste): carrelctl never blocks
+	# writing it, and returns when the command ends.
+	rm -f "$res"
+	head -c 1000000 /dev/zero | script -q -e -c "timeout --foreground -s KILL 30 $CTL enter $ID sh -c 'stty raw; sleep 2; exit 5'; echo \$? >$res" /dev/null >/dev/null 2>&1
+	check_eq "carrelctl enter, a command that reads none of a pasted megabyte: carrelctl returns with its status (137: blocked, killed at the 30 s bound)" "5" "$(cat "$res" 2>&1)"
+else
+	skip "carrelctl enter, a leftover flooding the pty" "no script(1)"
+fi
+# Root running carrel-user enter on its own terminal: the user's command
+# would keep it (read what root types next, TIOCSTI into it): refused,
+# nothing run.  carrelctl enter (a pty of its own) and root without a
+# terminal still enter.
+if command -v script >/dev/null 2>&1; then
+	mark=$OUT/x92-root-tty
+	rm -f "$mark" "$res"
+	script -q -c "$H enter $ID /usr/bin/touch $mark; echo \$? >$res" /dev/null </dev/null >"$OUT/x92-root-tty.out" 2>&1
+	if [ "$(cat "$res" 2>&1)" = 1 ] && [ ! -e "$mark" ] && grep -q "root's terminal" "$OUT/x92-root-tty.out"; then
+		ok "carrel-user enter as root on root's terminal: refused (exit 1), nothing run"
+	else
+		not_ok "carrel-user enter as root on root's terminal: refused, nothing run" "exit: $(cat "$res" 2>&1)" "$(ls -l "$mark" 2>&1)" "$(tr -d '\r' <"$OUT/x92-root-tty.out")"
+	fi
+	out=$(script -q -e -c "$CTL enter $ID tty" /dev/null </dev/null 2>&1 | tr -d '\r')
+	if grep -q '^/dev/pts/' <<<"$out"; then ok "carrelctl enter on a terminal: still enters (the command's pty: $out)"; else not_ok "carrelctl enter on a terminal: still enters" "$out"; fi
+fi
+out=$("$H" enter "$ID" /usr/bin/id -un </dev/null 2>&1)
+check_eq "carrel-user enter as root without a terminal: still enters" "$U1" "$out"
+intact "carrelctl enter: a leftover that floods the pty; root's terminal"
+
 # ------------------------------------------------ the end of the target
 t9x_phase "end"
 kill -TERM "$SU_PID" 2>/dev/null
