@@ -15,6 +15,8 @@ perm=$(seinfo --permissive 2>/dev/null | grep -v -e '^Permissive' -e '^$')
 check_eq "SELinux: no permissive domain" "" "$perm"
 check "SELinux: carrel's module is loaded" grep -qx carrel <<<"$(semodule -l)"
 
+# Every denial since boot, for the record (results/avc.txt beside the TAP).
+{ ausearch -m AVC,USER_AVC,SELINUX_ERR -ts boot 2>/dev/null; boot_log | grep -E 'avc: +denied'; } >/mnt/results/avc.txt 2>&1 || true
 avcs=$( { ausearch -m AVC,USER_AVC -ts boot -i 2>/dev/null; boot_log | grep -E 'avc: +denied'; } |
 	grep -E 'avc: +denied' | grep -E "$LOGIN_DOMAINS" | grep -vE "$EXPECTED" | sort -u)
 if [ -z "$avcs" ]; then
