@@ -39,3 +39,28 @@ if open_session alice; then
 else
 	not_ok "alice's session comes up (SELinux enforcing)" "$(session_failure)"
 fi
+
+# carrel-user status and enter from a confined user domain: carol is mapped
+# to the SELinux user user_u (selinux-prep.sh), so her login through the
+# system's own sshd (port 22, no carrel) runs in user_t.  carrel-user runs
+# in carrel_user_t and the command it enters with in user_t again (the
+# exec context it restores); the command is in the carrel's namespaces.
+CARREL_USER=/usr/local/libexec/carrel/carrel-user
+if ! id carol >/dev/null 2>&1; then
+	not_ok "SELinux: the confined test user carol exists (selinux-prep.sh)"
+elif open_session carol; then
+	holder=$(state_field "$S_ID" holder)
+	out=$(USSH_PORT=22 timeout 120 ussh carol "id -Z; $CARREL_USER status | awk '\$1 == \"carrel-state\" { print \$2 }'; timeout 30 $CARREL_USER enter $S_ID sh -c 'id -Z; readlink /proc/self/ns/mnt'; echo rc=\$?" 2>&1 </dev/null | tr -d '\r')
+	dom=$(printf '%s\n' "$out" | sed -n 1p | cut -d: -f3)
+	check_eq "SELinux: carol's login through the system's sshd runs in user_t" user_t "$dom"
+	case $(printf '%s\n' "$out" | sed -n 2p) in
+	"$S_ID") ok "SELinux: carrel-user status from user_t lists carol's carrel $S_ID" ;;
+	*) not_ok "SELinux: carrel-user status from user_t lists carol's carrel $S_ID" "$out" ;;
+	esac
+	want="$(printf '%s\n' "$out" | sed -n 1p) $(readlink "/proc/$holder/ns/mnt") rc=0"
+	check_eq "SELinux: carrel-user enter from user_t: the command runs in user_t, in the carrel's mount namespace" \
+		"$want" "$(printf '%s\n' "$out" | sed -n '3,5p' | tr '\n' ' ' | sed 's/ $//')"
+	close_session
+else
+	not_ok "carol's session comes up (SELinux enforcing, user_u)" "$(session_failure)"
+fi
