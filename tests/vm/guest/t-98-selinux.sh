@@ -8,7 +8,9 @@
 # Denials that an attack test expects would be listed in EXPECTED (an
 # extended regex on the AVC line) next to the test that causes them: none.
 EXPECTED='^$'
-LOGIN_DOMAINS='carrel_|sshd_t|local_login_t|_su_t|crond_t|pam_t|user_t|staff_t|unconfined_t'
+# The types, matched whole in scontext= and tcontext= (user_t is not
+# user_tty_device_t).
+LOGIN_DOMAINS='context=[^ ]*:(carrel_[a-z_]*|sshd_t|sftpd_t|local_login_t|[a-z]*_su_t|crond_t|pam_t|user_t|staff_t|unconfined_t):'
 
 check_eq "SELinux: enforcing" Enforcing "$(getenforce)"
 perm=$(seinfo --permissive 2>/dev/null | grep -v -e '^Permissive' -e '^$')
@@ -50,7 +52,7 @@ if ! id carol >/dev/null 2>&1; then
 	not_ok "SELinux: the confined test user carol exists (selinux-prep.sh)"
 elif open_session carol; then
 	holder=$(state_field "$S_ID" holder)
-	out=$(USSH_PORT=22 timeout 120 ussh carol "id -Z; $CARREL_USER status | awk '\$1 == \"carrel-state\" { print \$2 }'; timeout 30 $CARREL_USER enter $S_ID sh -c 'id -Z; readlink /proc/self/ns/mnt'; echo rc=\$?" 2>&1 </dev/null | tr -d '\r')
+	out=$(USSH_PORT=22 ussh carol "id -Z; timeout 30 $CARREL_USER status | awk '\$1 == \"carrel-state\" { print \$2 }'; timeout 30 $CARREL_USER enter $S_ID sh -c 'id -Z; readlink /proc/self/ns/mnt'; echo rc=\$?" 2>&1 </dev/null | tr -d '\r')
 	dom=$(printf '%s\n' "$out" | sed -n 1p | cut -d: -f3)
 	check_eq "SELinux: carol's login through the system's sshd runs in user_t" user_t "$dom"
 	case $(printf '%s\n' "$out" | sed -n 2p) in
