@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 
 #ifndef CARREL_STATEDIR
 #define CARREL_STATEDIR "/var/lib/carrel"
@@ -56,14 +57,42 @@ static int loopback_up(void)
 	return ioctl(fd, SIOCSIFFLAGS, &ifr) < 0 ? -errno : 0;
 }
 
+/*
+ * SELinux: the tmpfs's root takes the label of the directory it covers
+ * (rootcontext=, as pam_namespace's polyinstantiated /tmp does): tmp_t for
+ * /tmp, so what the session creates there is labelled as in the host's /tmp
+ * (user_tmp_t, by the policy's type transitions) and the programs whose
+ * policy knows /tmp (sftpd_t, ssh-agent) may use it; a plain tmpfs root is
+ * tmpfs_t.  Without SELinux: nothing added.
+ */
+static int tmp_rootcontext(const char *where, char *opt, size_t size)
+{
+	char ctx[256];
+	ssize_t n;
+
+	*opt = '\0';
+	if (access("/sys/fs/selinux/enforce", F_OK) < 0)
+		return 0;
+	n = lgetxattr(where, "security.selinux", ctx, sizeof(ctx) - 1);
+	if (n <= 0)
+		return n < 0 && errno != ENODATA && errno != ENOTSUP ? -errno : 0;
+	ctx[n] = '\0'; /* the kernel's value ends in a NUL, or not */
+	if (strpbrk(ctx, "\"\n") || (size_t)snprintf(opt, size, ",rootcontext=\"%s\"", ctx) >= size)
+		return -EINVAL;
+	return 0;
+}
+
 static int mount_tmp(const char *where, uint64_t size)
 {
-	char opts[64];
+	char opts[64 + 300], label[300];
 	struct stat st;
+	int r;
 
 	if (lstat(where, &st) < 0 || !S_ISDIR(st.st_mode))
 		return strcmp(where, "/tmp") == 0 ? -ENOTDIR : 0; /* no /dev/shm: nothing to hide */
-	snprintf(opts, sizeof(opts), "mode=1777,size=%" PRIu64, size);
+	if ((r = tmp_rootcontext(where, label, sizeof(label))) < 0)
+		return r;
+	snprintf(opts, sizeof(opts), "mode=1777,size=%" PRIu64 "%s", size, label);
 	return mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 ? -errno : 0;
 }
 

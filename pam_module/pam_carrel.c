@@ -83,9 +83,11 @@ struct opts {
  * Where the login process joins the user namespace (README.md, "How a session
  * works", has the table and the reasons):
  *  - sshd: its privileged monitor needs host root until logout, so it joins
- *    every namespace but the user one at open_session; the post-auth child
- *    joins the user namespace in pam_setcred (still root, before sshd drops
- *    to the user), which needs `auth optional pam_carrel.so`.
+ *    every namespace but the user and mount ones at open_session (in the
+ *    carrel's mount namespace its /proc would not show it: pam_selinux's
+ *    close fails there); the post-auth child joins the user and mount
+ *    namespaces in pam_setcred (still root, before sshd drops to the user),
+ *    which needs `auth optional pam_carrel.so`.
  *  - login: the tty is chowned to the user while still host root, then it
  *    joins all at open_session.
  *  - systemd (a unit with PAMName=: user@UID.service, service systemd-user):
@@ -135,7 +137,8 @@ struct session {
 	char tty[64];
 	/* sshd: what its post-auth child still has to do in pam_setcred. */
 	bool pending;
-	int holder;    /* the holder's pidfd, when the user namespace is to be joined */
+	int holder;    /* the holder's pidfd, when the user or mount namespace is to be joined */
+	int late;      /* what the post-auth child joins: CLONE_NEWUSER, CLONE_NEWNS */
 	uid_t uid;
 	gid_t gid;
 	uint64_t capabilities;
@@ -682,6 +685,12 @@ static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder
 	int flags = (int)reply->setns_flags;
 	int r;
 
+	/* sshd: the monitor stays in its own mount namespace too, where its
+	 * /proc shows it (pam_selinux's close writes /proc/self/attr/exec,
+	 * and the carrel's /proc has no such pid); the post-auth child, forked
+	 * later in the carrel's pid namespace, joins it at pam_setcred. */
+	if (mode == JOIN_USERNS_AT_SETCRED)
+		flags &= ~(CLONE_NEWUSER | CLONE_NEWNS);
 	if (mode == JOIN_AT_OPEN_CHOWN_TTY && (flags & CLONE_NEWUSER)) {
 		carrel_error_at(e, "chown tty");
 		if ((r = chown_tty(pamh, uid)) < 0)
@@ -693,9 +702,11 @@ static int join(pam_handle_t *pamh, const struct carrel_reply *reply, int holder
 	 * namespace alone, while this process is still host root: inside
 	 * the user namespace, root's fsuid could not be set back. */
 	_cleanup_close_ int mnt = cc >= 0 ? open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC) : -1;
-	if (mnt >= 0 && setns(holder, CLONE_NEWNS) == 0)
+	if (mnt >= 0 && setns(holder, CLONE_NEWNS) == 0) {
 		ccache_copy(pamh, cc, ccpath, pw);
-	else if (cc >= 0)
+		if (mode == JOIN_USERNS_AT_SETCRED && setns(mnt, CLONE_NEWNS) < 0)
+			return -errno;
+	} else if (cc >= 0)
 		pam_syslog(pamh, LOG_WARNING, "%s: not copied into the carrel: %m", ccpath);
 	carrel_error_at(e, "setns");
 	if (setns(holder, flags) < 0) {
@@ -826,7 +837,12 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 		if (mode == JOIN_USERNS_AT_SETCRED ||
 		    (userns_late(mode) && (reply->setns_flags & CLONE_NEWUSER))) {
 			s->pending = mode == JOIN_USERNS_AT_SETCRED;
-			if (reply->setns_flags & CLONE_NEWUSER)
+			/* what is joined later: sshd's post-auth child the user
+			 * and mount namespaces, the forks of su, runuser and
+			 * login the user namespace */
+			s->late = (int)reply->setns_flags &
+				  (mode == JOIN_USERNS_AT_SETCRED ? CLONE_NEWUSER | CLONE_NEWNS : CLONE_NEWUSER);
+			if (s->late)
 				s->holder = take_fd(&holder);
 			s->uid = pw->pw_uid;
 			s->gid = pw->pw_gid;
@@ -1009,7 +1025,8 @@ CARREL_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, 
 
 /*
  * sshd's post-auth child calls pam_setcred while still root, after
- * initgroups, before it drops to the user: join the user namespace here.
+ * initgroups, before it drops to the user: join the user and mount
+ * namespaces here.
  * After the join this process holds every capability in the carrel's user
  * namespace, and the kernel will not clear them when sshd switches uid (the
  * namespace's uid 0 is unmapped): switch to the user and clear them now.
@@ -1034,11 +1051,11 @@ CARREL_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const 
 	if (!s->pending || getpid() == s->opener)
 		return PAM_SUCCESS; /* nothing pending, or still in the monitor */
 	s->pending = false;
-	if (s->holder >= 0 && setns(s->holder, CLONE_NEWUSER) < 0)
+	if (s->holder >= 0 && setns(s->holder, s->late) < 0)
 		r = -errno;
 	if (r == 0)
 		r = harden(s->capabilities, s->bpf, s->bpf_len, &e);
-	if (r == 0 && s->holder >= 0) {
+	if (r == 0 && s->holder >= 0 && (s->late & CLONE_NEWUSER)) {
 		carrel_error_at(&e, "become the user");
 		if (setresgid(s->gid, s->gid, s->gid) < 0 || setresuid(s->uid, s->uid, s->uid) < 0)
 			r = -errno;

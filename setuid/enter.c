@@ -202,9 +202,12 @@ int op_enter(int argc, char **argv, char **caller_env)
 		fprintf(stderr, "carrel-user: enter: session %s: its user is gone\n", id);
 		return 1;
 	}
-	if ((r = join_cgroups(s, holder)) < 0 ||
+	/* The exec context before the setns: in the carrel's mount namespace
+	 * /proc is the carrel's, where this process has no /proc/thread-self
+	 * (it is not in the carrel's pid namespace, only its children are). */
+	if ((r = join_cgroups(s, holder)) < 0 || (r = restore_exec_context()) < 0 ||
 	    (setns(holder, (int)reply.setns_flags) < 0 && (r = -errno)) ||
-	    (r = restore_exec_context()) < 0 || (r = become_user(pw, &reply, bpf)) < 0) {
+	    (r = become_user(pw, &reply, bpf)) < 0) {
 		fprintf(stderr, "carrel-user: enter: session %s: %s\n", id, strerror(-r));
 		return 1;
 	}

@@ -232,11 +232,16 @@ if [ "${CARREL_VM_LSM:-apparmor}" = selinux ]; then
 fi
 
 # --- the suite -----------------------------------------------------------------
+# Under SELinux the 9p shares are unlabeled_t, where no file may be created
+# (filesystem associate): the results share gets one label, nfs_t, as a
+# network file system would (context=, which 9p takes like any other).
+RES_OPT=
+[ "${CARREL_VM_LSM:-apparmor}" = selinux ] && RES_OPT=,context=system_u:object_r:nfs_t:s0
 T2=$SECONDS
 timeout -k 10 "$SUITE_TIMEOUT" ssh "${SSH_OPTS[@]}" -p "$PORT" root@127.0.0.1 \
 	"mkdir -p /mnt/src /mnt/results /mnt/out &&
 	 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 src /mnt/src &&
-	 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /mnt/results &&
+	 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144$RES_OPT results /mnt/results &&
 	 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 out /mnt/out &&
 	 CARREL_VM_LSM='${CARREL_VM_LSM:-apparmor}' CARREL_VM_AA_MODE='${CARREL_VM_AA_MODE:-enforce}' CARREL_VM_TESTS='${CARREL_VM_TESTS:-}' CARREL_VM_BUILD='${CARREL_VM_BUILD:-guest}' bash /mnt/src/tests/vm/guest/main.sh" </dev/null 2>&1 |
 	tee "$OUT/suite.log"

@@ -11,9 +11,16 @@
 set -eu
 export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 t0=$SECONDS
-semodule -i /mnt/out/selinux/carrel.pp
-echo "# selinux-prep: semodule -i carrel.pp: $((SECONDS - t0)) s"
+# carol: t-98-selinux's confined user (user_u, selinux_vmtest.cil), made
+# before the relabel so that her home is labelled with the rest.
+id carol >/dev/null 2>&1 || useradd -m -u 2003 -s /bin/bash carol
+# One transaction (one policy rebuild): carrel's module and the suite's
+# site policy (the test sshd's port, carol's SELinux user), written in CIL
+# because the image has no semanage.
+semodule -i /mnt/out/selinux/carrel.pp -i /mnt/src/tests/vm/guest/selinux_vmtest.cil
+echo "# selinux-prep: semodule -i carrel.pp selinux_vmtest.cil: $((SECONDS - t0)) s"
 semodule -l | grep -qx carrel || { echo "carrel is not in semodule -l"; exit 1; }
+semodule -l | grep -qx selinux_vmtest || { echo "selinux_vmtest is not in semodule -l"; exit 1; }
 sed -i -e 's/^SELINUX=.*/SELINUX=enforcing/' -e 's/^SELINUXTYPE=.*/SELINUXTYPE=default/' /etc/selinux/config
 grep -q '^SELINUX=enforcing' /etc/selinux/config || echo SELINUX=enforcing >>/etc/selinux/config
 t1=$SECONDS
@@ -21,11 +28,6 @@ fc=/etc/selinux/default/contexts/files/file_contexts
 setfiles -F -q -e /mnt -e /proc -e /sys -e /dev -e /run "$fc" / || [ $? = 1 ]
 echo "# selinux-prep: setfiles of / (ext4, $(df -h --output=used / | tail -n 1 | tr -d ' ') used): $((SECONDS - t1)) s"
 rm -f /.autorelabel
-# The suite's test sshd (guest/setup.sh) listens on 2222: an ssh port for
-# the policy, as an admin would declare it.
-t2=$SECONDS
-semanage port -a -t ssh_port_t -p tcp 2222 2>/dev/null || semanage port -m -t ssh_port_t -p tcp 2222
-echo "# selinux-prep: semanage port 2222: $((SECONDS - t2)) s"
 systemctl disable -q selinux-autorelabel-mark.service 2>/dev/null || true
 # auditd collects the AVC lines (without it the kernel rate-limits them).
 systemctl enable -q auditd.service

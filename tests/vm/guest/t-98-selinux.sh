@@ -8,13 +8,17 @@
 # Denials that an attack test expects would be listed in EXPECTED (an
 # extended regex on the AVC line) next to the test that causes them: none.
 EXPECTED='^$'
-LOGIN_DOMAINS='carrel_|sshd_t|local_login_t|_su_t|crond_t|pam_t|user_t|staff_t|unconfined_t'
+# The types, matched whole in scontext= and tcontext= (user_t is not
+# user_tty_device_t).
+LOGIN_DOMAINS='context=[^ ]*:(carrel_[a-z_]*|sshd_t|sftpd_t|local_login_t|[a-z]*_su_t|crond_t|pam_t|user_t|staff_t|unconfined_t):'
 
 check_eq "SELinux: enforcing" Enforcing "$(getenforce)"
 perm=$(seinfo --permissive 2>/dev/null | grep -v -e '^Permissive' -e '^$')
 check_eq "SELinux: no permissive domain" "" "$perm"
 check "SELinux: carrel's module is loaded" grep -qx carrel <<<"$(semodule -l)"
 
+# Every denial since boot, for the record (results/avc.txt beside the TAP).
+{ ausearch -m AVC,USER_AVC,SELINUX_ERR -ts boot 2>/dev/null; boot_log | grep -E 'avc: +denied'; } >/mnt/results/avc.txt 2>&1 || true
 avcs=$( { ausearch -m AVC,USER_AVC -ts boot -i 2>/dev/null; boot_log | grep -E 'avc: +denied'; } |
 	grep -E 'avc: +denied' | grep -E "$LOGIN_DOMAINS" | grep -vE "$EXPECTED" | sort -u)
 if [ -z "$avcs" ]; then
@@ -36,4 +40,29 @@ if open_session alice; then
 	close_session
 else
 	not_ok "alice's session comes up (SELinux enforcing)" "$(session_failure)"
+fi
+
+# carrel-user status and enter from a confined user domain: carol is mapped
+# to the SELinux user user_u (selinux-prep.sh), so her login through the
+# system's own sshd (port 22, no carrel) runs in user_t.  carrel-user runs
+# in carrel_user_t and the command it enters with in user_t again (the
+# exec context it restores); the command is in the carrel's namespaces.
+CARREL_USER=/usr/local/libexec/carrel/carrel-user
+if ! id carol >/dev/null 2>&1; then
+	not_ok "SELinux: the confined test user carol exists (selinux-prep.sh)"
+elif open_session carol; then
+	holder=$(state_field "$S_ID" holder)
+	out=$(USSH_PORT=22 ussh carol "id -Z; timeout 30 $CARREL_USER status | awk '\$1 == \"carrel-state\" { print \$2 }'; timeout 30 $CARREL_USER enter $S_ID sh -c 'id -Z; readlink /proc/self/ns/mnt'; echo rc=\$?" 2>&1 </dev/null | tr -d '\r')
+	dom=$(printf '%s\n' "$out" | sed -n 1p | cut -d: -f3)
+	check_eq "SELinux: carol's login through the system's sshd runs in user_t" user_t "$dom"
+	case $(printf '%s\n' "$out" | sed -n 2p) in
+	"$S_ID") ok "SELinux: carrel-user status from user_t lists carol's carrel $S_ID" ;;
+	*) not_ok "SELinux: carrel-user status from user_t lists carol's carrel $S_ID" "$out" ;;
+	esac
+	want="$(printf '%s\n' "$out" | sed -n 1p) $(readlink "/proc/$holder/ns/mnt") rc=0"
+	check_eq "SELinux: carrel-user enter from user_t: the command runs in user_t, in the carrel's mount namespace" \
+		"$want" "$(printf '%s\n' "$out" | sed -n '3,5p' | tr '\n' ' ' | sed 's/ $//')"
+	close_session
+else
+	not_ok "carol's session comes up (SELinux enforcing, user_u)" "$(session_failure)"
 fi
