@@ -329,3 +329,9 @@ UNIT_TESTS += tests/unit/test_top
 tests/net/netpol-drive: tests/net/netpol-drive.c $(NET_A) $(CONF_A) $(LIB_A) net/netpol.h net/net.h | deps
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< $(NET_A) $(CONF_A) $(LIB_A) $(NET_LIBS) -lconfuse -lcap
 check: tests/net/netpol-drive
+# ---- SELinux categories per carrel (issue 17 item 3) ------------------------
+# lib/mcs_level.c (the pair numbering, level, range and mount option) and
+# lib/mcs_lease.c (the keeper's lease on a pair), without SELinux.
+tests/unit/test_mcs: tests/unit/test_mcs.c tests/unit/tap.h lib/mcs_level.c lib/mcs_lease.c lib/slot_lease.c lib/util.c lib/util_min.c $(HEADERS)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -o $@ $< lib/mcs_level.c lib/mcs_lease.c lib/slot_lease.c lib/util.c lib/util_min.c
+UNIT_TESTS += tests/unit/test_mcs
