@@ -56,14 +56,20 @@ static int loopback_up(void)
 	return ioctl(fd, SIOCSIFFLAGS, &ifr) < 0 ? -errno : 0;
 }
 
-static int mount_tmp(const char *where, uint64_t size)
+/* LEVEL: the carrel's SELinux level (selinux_categories), or "": with one,
+ * every file of the tmpfs is labelled with it (context=, lib/mcs.h), so
+ * that another carrel of the same user cannot read them. */
+static int mount_tmp(const char *where, uint64_t size, const char *level)
 {
-	char opts[64];
+	char opts[160], ctx[96] = "";
 	struct stat st;
+	int r;
 
 	if (lstat(where, &st) < 0 || !S_ISDIR(st.st_mode))
 		return strcmp(where, "/tmp") == 0 ? -ENOTDIR : 0; /* no /dev/shm: nothing to hide */
-	snprintf(opts, sizeof(opts), "mode=1777,size=%" PRIu64, size);
+	if (level[0] && (r = carrel_mcs_mount_option(level, ctx, sizeof(ctx))) < 0)
+		return r;
+	snprintf(opts, sizeof(opts), "mode=1777,size=%" PRIu64 "%s%s", size, ctx[0] ? "," : "", ctx);
 	return mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 ? -errno : 0;
 }
 
@@ -417,13 +423,13 @@ static int setup(const struct carrel *c, const char **step)
 			return -errno;
 		if (c->policy.tmp == CARREL_TMP_PRIVATE) {
 			*step = "mount /tmp";
-			if ((r = mount_tmp("/tmp", c->policy.tmp_size)) < 0)
+			if ((r = mount_tmp("/tmp", c->policy.tmp_size, c->mcs.level)) < 0)
 				return r;
 			*step = "mount /dev/shm";
-			if ((r = mount_tmp("/dev/shm", c->policy.tmp_size)) < 0)
+			if ((r = mount_tmp("/dev/shm", c->policy.tmp_size, c->mcs.level)) < 0)
 				return r;
 			*step = "mount /run/lock";
-			if ((r = mount_tmp("/run/lock", RUN_LOCK_SIZE)) < 0)
+			if ((r = mount_tmp("/run/lock", RUN_LOCK_SIZE, c->mcs.level)) < 0)
 				return r;
 			*step = "mount /var/tmp";
 			if ((r = mount_vartmp(c)) < 0)

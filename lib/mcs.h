@@ -7,8 +7,8 @@
  *
  * The level ("s0:cX,cY") travels from the keeper to the module and to
  * carrel-user in the reply's detail field (lib/proto.h).  The functions on
- * strings (mcs_level.c) have no dependencies: the module and the
- * set-user-ID program link them; the lease (mcs_lease.c) is the keeper's
+ * strings are in mcs_level.h (no dependencies: the module and the
+ * set-user-ID program link them); the lease (mcs_lease.c) is the keeper's
  * and the reaper's.
  */
 #ifndef CARREL_MCS_H
@@ -18,36 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mcs_level.h"
 #include "rundir.h"
 
 /* The category pairs' leases: CARREL_MCS_DIR/SLOT (lib/slot_lease.h). */
 #define CARREL_MCS_DIR CARREL_RUNDIR "/mcs"
-/* Categories c0..c1023, as the reference policy's MCS defines them. */
-#define CARREL_MCS_CATEGORIES 1024u
-#define CARREL_MCS_PAIRS (CARREL_MCS_CATEGORIES * (CARREL_MCS_CATEGORIES - 1) / 2)
-/* "s0:c1022,c1023" and its NUL. */
-#define CARREL_MCS_LEVEL_MAX 16
-/* Where SELinux keeps its state; a test may point elsewhere. */
-#ifndef CARREL_SELINUXFS
-#define CARREL_SELINUXFS "/sys/fs/selinux"
-#endif
-/* The private /tmp and /dev/shm of a carrel at level L are mounted with
- * context=CARREL_MCS_TMP_CONTEXT ":" L (the type user domains own in /tmp). */
-#define CARREL_MCS_TMP_CONTEXT "system_u:object_r:user_tmp_t"
-
-/* Pair number SLOT (0 .. CARREL_MCS_PAIRS - 1) as *X < *Y; -ERANGE past the end. */
-int carrel_mcs_pair(uint32_t slot, unsigned *x, unsigned *y);
-/* "s0:cX,cY" into BUF; -EINVAL unless X < Y < CARREL_MCS_CATEGORIES, -ENAMETOOLONG. */
-int carrel_mcs_level(unsigned x, unsigned y, char *buf, size_t size);
-/* LEVEL is exactly a level carrel_mcs_level() makes (it came over a wire). */
-bool carrel_mcs_level_ok(const char *level);
-/* The context CTX ("user:role:type" with or without a range) with the
- * range s0-LEVEL; -EINVAL for a context without a type or a bad level. */
-int carrel_mcs_context(const char *ctx, const char *level, char *out, size_t size);
-/* The mount option for a private tmpfs at LEVEL: "context=...:LEVEL". */
-int carrel_mcs_mount_option(const char *level, char *out, size_t size);
-/* SELinux is on with an MLS/MCS policy loaded (SELINUXFS/mls reads 1). */
-bool carrel_mcs_host_ready(void);
 
 /* One carrel's pair: held (lock_fd >= 0) for its keeper's life. */
 struct carrel_mcs {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "mcs.h"
+#include "mcs_level.h"
 
 #include <errno.h>
 #include <fcntl.h>
