@@ -1923,6 +1923,24 @@ static void test_network(void)
 }
 
 /* allow_out, deny_out, net_rate_max: values, inheritance, origins, errors. */
+/* selinux_categories (issue 17 item 3): top level only, none by default. */
+static void test_selinux_categories(void)
+{
+	struct carrel_policy p;
+	struct carrel_error err;
+
+	check(resolve_text("\n", "daemon", &p, &err) == 0 &&
+		      p.selinux_categories == CARREL_SELINUX_CATEGORIES_NONE,
+	      "selinux_categories: built-in is none");
+	check(resolve_text("selinux_categories = per-session\n", "daemon", &p, &err) == 0 &&
+		      p.selinux_categories == CARREL_SELINUX_CATEGORIES_PER_SESSION,
+	      "selinux_categories = per-session");
+	expect_error("selinux_categories bad word", "selinux_categories = maybe\n", 1,
+		     "use none or per-session");
+	expect_error("selinux_categories in a user section", "user \"daemon\" {\n selinux_categories = none\n}\n", 2,
+		     "selinux_categories");
+}
+
 static void test_net_keys(void)
 {
 	static const char text[] =
@@ -2165,6 +2183,7 @@ int main(int argc, char **argv)
 	test_check_config();
 	test_unknown_names();
 	test_network();
+	test_selinux_categories();
 	test_net_keys();
 	test_net_parsers();
 
