@@ -80,7 +80,8 @@ int carrel_mcs_release(const char *dir, const char *only_id)
 	if (!d)
 		return 0;
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && slot_lease_release_free(dirfd(d), de->d_name, only_id, NULL, 0) == 1)
+		if (de->d_name[0] != '.' &&
+		    slot_lease_release_free(dirfd(d), de->d_name, only_id, NULL, 0) == 1)
 			n++;
 	closedir(d);
 	return n;

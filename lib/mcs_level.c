@@ -53,8 +53,8 @@ bool carrel_mcs_level_ok(const char *level)
 	unsigned x, y;
 	const char *p;
 
-	if (!level || strncmp(level, "s0:c", 4) != 0 || !category(level + 4, &x, &p) || strncmp(p, ",c", 2) != 0 ||
-	    !category(p + 2, &y, &p) || *p)
+	if (!level || strncmp(level, "s0:c", 4) != 0 || !category(level + 4, &x, &p) ||
+	    strncmp(p, ",c", 2) != 0 || !category(p + 2, &y, &p) || *p)
 		return false;
 	return x < y;
 }

@@ -30,7 +30,8 @@ int slot_lease_try(const char *path, const char *owner, int *fd_out)
 			continue;
 		}
 		snprintf(line, sizeof(line), "%s\n", owner);
-		if (ftruncate(fd, 0) < 0 || pwrite(fd, line, strlen(line), 0) != (ssize_t)strlen(line)) {
+		if (ftruncate(fd, 0) < 0 ||
+		    pwrite(fd, line, strlen(line), 0) != (ssize_t)strlen(line)) {
 			int r = -errno;
 			(void)unlink(path);
 			fd = safe_close(fd);
@@ -50,7 +51,8 @@ void slot_lease_drop(const char *path, int *fd)
 	*fd = safe_close(*fd);
 }
 
-int slot_lease_release_free(int dir, const char *name, const char *only_owner, char *owner, size_t size)
+int slot_lease_release_free(int dir, const char *name, const char *only_owner, char *owner,
+			    size_t size)
 {
 	char id[64] = "";
 	struct stat st;
@@ -67,7 +69,8 @@ int slot_lease_release_free(int dir, const char *name, const char *only_owner, c
 	id[n > 0 ? n : 0] = '\0';
 	id[strcspn(id, "\n")] = '\0';
 	if (!only_owner || strcmp(id, only_owner) == 0) {
-		r = unlinkat(dir, name, 0) < 0 ? -errno : 1; /* while locked: a concurrent taker notices */
+		r = unlinkat(dir, name, 0) < 0 ? -errno :
+						 1; /* while locked: a concurrent taker notices */
 		if (owner && size)
 			snprintf(owner, size, "%s", id);
 	}

@@ -28,6 +28,7 @@ void slot_lease_drop(const char *path, int *fd);
 /* The lease file NAME in directory DIR, if nobody holds it and ONLY_OWNER is
  * NULL or the owner it names: unlinked (while locked by us).  1 released
  * (OWNER, SIZE: who it was), 0 left alone, -errno. */
-int slot_lease_release_free(int dir, const char *name, const char *only_owner, char *owner, size_t size);
+int slot_lease_release_free(int dir, const char *name, const char *only_owner, char *owner,
+			    size_t size);
 
 #endif

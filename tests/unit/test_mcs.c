@@ -48,9 +48,11 @@ static void test_pairs(void)
 
 static void test_strings(void)
 {
-	static const char *const bad[] = { "",	       "s0",	      "s0:c1",	      "s0:c1,c1",   "s0:c2,c1",
-					   "s0:c01,c2", "s0:c1,c1024", "s0:c1,c2x",  "s0-s0:c1,c2", "s1:c1,c2",
-					   "s0:c1.c2",  "s0:c-1,c2",   "s0:c1,c2\n", "s0:c1,c99999", "s0:c,c2" };
+	static const char *const bad[] = {
+		"",	     "s0",	    "s0:c1",	  "s0:c1,c1",	  "s0:c2,c1",
+		"s0:c01,c2", "s0:c1,c1024", "s0:c1,c2x",  "s0-s0:c1,c2",  "s1:c1,c2",
+		"s0:c1.c2",  "s0:c-1,c2",   "s0:c1,c2\n", "s0:c1,c99999", "s0:c,c2"
+	};
 	char buf[128];
 	bool all_bad = true;
 
@@ -58,10 +60,12 @@ static void test_strings(void)
 	      "level c3,c517: \"%s\"", buf);
 	check(carrel_mcs_level(5, 5, buf, sizeof(buf)) == -EINVAL, "level with X == Y: -EINVAL");
 	check(carrel_mcs_level(1, 1024, buf, sizeof(buf)) == -EINVAL, "level past c1023: -EINVAL");
-	check(carrel_mcs_level(1022, 1023, buf, CARREL_MCS_LEVEL_MAX) == 0 && strcmp(buf, "s0:c1022,c1023") == 0,
+	check(carrel_mcs_level(1022, 1023, buf, CARREL_MCS_LEVEL_MAX) == 0 &&
+		      strcmp(buf, "s0:c1022,c1023") == 0,
 	      "the longest level fits CARREL_MCS_LEVEL_MAX");
 	check(carrel_mcs_level(1, 2, buf, 5) == -ENAMETOOLONG, "a short buffer: -ENAMETOOLONG");
-	check(carrel_mcs_level_ok("s0:c0,c1") && carrel_mcs_level_ok("s0:c1022,c1023"), "levels accepted");
+	check(carrel_mcs_level_ok("s0:c0,c1") && carrel_mcs_level_ok("s0:c1022,c1023"),
+	      "levels accepted");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (carrel_mcs_level_ok(bad[i])) {
 			diag("accepted: \"%s\"", bad[i]);
@@ -73,20 +77,25 @@ static void test_strings(void)
 	check(carrel_mcs_context("user_u:user_r:user_t:s0", "s0:c1,c2", buf, sizeof(buf)) == 0 &&
 		      strcmp(buf, "user_u:user_r:user_t:s0-s0:c1,c2") == 0,
 	      "context: the range replaced, user, role, type kept: %s", buf);
-	check(carrel_mcs_context("staff_u:staff_r:staff_t:s0-s0:c0.c1023\n", "s0:c7,c9", buf, sizeof(buf)) == 0 &&
+	check(carrel_mcs_context("staff_u:staff_r:staff_t:s0-s0:c0.c1023\n", "s0:c7,c9", buf,
+				 sizeof(buf)) == 0 &&
 		      strcmp(buf, "staff_u:staff_r:staff_t:s0-s0:c7,c9") == 0,
 	      "context: a range with a colon and a newline: %s", buf);
 	check(carrel_mcs_context("user_u:user_r:user_t", "s0:c1,c2", buf, sizeof(buf)) == 0 &&
 		      strcmp(buf, "user_u:user_r:user_t:s0-s0:c1,c2") == 0,
 	      "context without a range: one added");
 	check(carrel_mcs_context("user_u:user_r", "s0:c1,c2", buf, sizeof(buf)) == -EINVAL &&
-		      carrel_mcs_context("user_u::user_t:s0", "s0:c1,c2", buf, sizeof(buf)) == -EINVAL &&
-		      carrel_mcs_context("user_u:user_r::s0", "s0:c1,c2", buf, sizeof(buf)) == -EINVAL &&
+		      carrel_mcs_context("user_u::user_t:s0", "s0:c1,c2", buf, sizeof(buf)) ==
+			      -EINVAL &&
+		      carrel_mcs_context("user_u:user_r::s0", "s0:c1,c2", buf, sizeof(buf)) ==
+			      -EINVAL &&
 		      carrel_mcs_context(":r:t:s0", "s0:c1,c2", buf, sizeof(buf)) == -EINVAL &&
 		      carrel_mcs_context("", "s0:c1,c2", buf, sizeof(buf)) == -EINVAL,
 	      "context without user, role or type: -EINVAL");
-	check(carrel_mcs_context("u:r:t:s0", "s0:c2,c1", buf, sizeof(buf)) == -EINVAL, "context, bad level: -EINVAL");
-	check(carrel_mcs_context("u:r:t:s0", "s0:c1,c2", buf, 8) == -ENAMETOOLONG, "context, short buffer");
+	check(carrel_mcs_context("u:r:t:s0", "s0:c2,c1", buf, sizeof(buf)) == -EINVAL,
+	      "context, bad level: -EINVAL");
+	check(carrel_mcs_context("u:r:t:s0", "s0:c1,c2", buf, 8) == -ENAMETOOLONG,
+	      "context, short buffer");
 	check(carrel_mcs_mount_option("s0:c1,c2", buf, sizeof(buf)) == 0 &&
 		      strcmp(buf, "context=\"system_u:object_r:user_tmp_t:s0:c1,c2\"") == 0,
 	      "mount option, quoted (the level has a comma): %s", buf);
@@ -149,7 +158,8 @@ static void test_leases(void)
 	carrel_mcs_init(&b);
 	check(carrel_mcs_take(&a, sub, "41") == 0 && carrel_mcs_level_ok(a.level) && a.lock_fd >= 0,
 	      "a pair taken: %s", a.level);
-	check(carrel_mcs_take(&a, sub, "41") == -EALREADY, "a second take on a held lease: -EALREADY");
+	check(carrel_mcs_take(&a, sub, "41") == -EALREADY,
+	      "a second take on a held lease: -EALREADY");
 	check(carrel_mcs_take(&b, sub, "41") == 0 && strcmp(a.level, b.level) != 0,
 	      "the same id while the first holds its pair: another pair (%s)", b.level);
 	check(carrel_mcs_release(sub, NULL) == 0, "the reaper leaves held pairs alone");
@@ -159,7 +169,8 @@ static void test_leases(void)
 	snprintf(sub + strlen(sub), sizeof(sub) - strlen(sub), "/%u", slot);
 	check(access(sub, F_OK) < 0 && errno == ENOENT, "dropped: its file is gone");
 	snprintf(sub, sizeof(sub), "%s/mcs", dir);
-	check(carrel_mcs_take(&a, sub, "41") == 0 && a.slot == slot, "dropped: the pair is free again");
+	check(carrel_mcs_take(&a, sub, "41") == 0 && a.slot == slot,
+	      "dropped: the pair is free again");
 	carrel_mcs_drop(&a, sub);
 	carrel_mcs_drop(&b, sub);
 	carrel_mcs_drop(&b, sub); /* idempotent */
