@@ -46,20 +46,23 @@ else
 	not_ok "carrel_mcs loaded" "$(cat "$W/semodule.err")"
 	t_finish
 fi
-if seinfo -a mcs_constrained_type -x 2>/dev/null | grep -qw staff_t; then
+if ! command -v seinfo >/dev/null; then
+	skip "staff_t is MCS-constrained" "no seinfo (setools) in the image"
+elif seinfo -a mcs_constrained_type -x 2>/dev/null | grep -qw staff_t; then
 	ok "staff_t is MCS-constrained"
 else
 	not_ok "staff_t is MCS-constrained" "$(seinfo -a mcs_constrained_type -x 2>&1 | head)"
 fi
-t0=$SECONDS
-if semanage login -a -s staff_u -r s0-s0:c0.c1023 "$U" 2>"$W/semanage.err" ||
-	semanage login -m -s staff_u -r s0-s0:c0.c1023 "$U" 2>>"$W/semanage.err"; then
-	ok "$U mapped to staff_u ($((SECONDS - t0)) s)"
-	t_on_exit "semanage login -d $U"
-else
-	not_ok "$U mapped to staff_u" "$(cat "$W/semanage.err")"
-	t_finish
-fi
+# alice -> staff_u at s0-s0:c0.c1023, as `semanage login -a -s staff_u -r
+# s0-s0:c0.c1023 alice` would (the image has no semanage): a line in
+# seusers, which pam_selinux reads; the original is put back (and the
+# policy store writes it anew at the semodule -r above anyway).
+SEUSERS=/etc/selinux/default/seusers
+cp -p "$SEUSERS" "$W/seusers.orig"
+t_on_exit "cp -p $W/seusers.orig $SEUSERS"
+sed -i "/^$U:/d" "$SEUSERS"
+echo "$U:staff_u:s0-s0:c0.c1023" >>"$SEUSERS"
+check "$U mapped to staff_u in seusers" grep -qx "$U:staff_u:s0-s0:c0.c1023" "$SEUSERS"
 cat >"$CONF" <<'CONF'
 selinux_categories = per-session
 user "alice" {
