@@ -759,6 +759,14 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	/* The reply's detail on success: the carrel's level, or "" (lib/proto.h). */
 	step = "selinux categories";
 	r = reply->detail[0] ? exec_level(pamh, reply->detail) : 0;
+	/* sshd sets the shell's context itself after pam_setcred, from the
+	 * seuser's level (OpenSSH's ssh_selinux_setup_exec_context()): said,
+	 * since this session will run without the pair (selinux/README.md). */
+	if (r == 0 && reply->detail[0] && mode == JOIN_USERNS_AT_SETCRED)
+		pam_syslog(pamh, LOG_WARNING,
+			   "carrel %s: sshd sets the session's SELinux context itself: its programs run "
+			   "without the carrel's categories (%s)",
+			   reply->id, reply->detail);
 	if (r == 0)
 		r = join(pamh, reply, holder, bpf, pol, mode, pw, cc, ccpath, &step);
 	if (r == 0) {
