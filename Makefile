@@ -122,7 +122,7 @@ endif
 
 # Set-user-ID: libc and libcap only, and of lib/ only the files named here
 # (`make audit-setuid` counts the lines it compiles and checks what it links).
-SETUID_LIB := lib/util_min.o lib/proto.o lib/caps.o lib/state.o lib/keeper_client.o
+SETUID_LIB := lib/util_min.o lib/proto.o lib/caps.o lib/state.o lib/keeper_client.o lib/mcs_level.o
 setuid/carrel-user: $(SETUID_SRC:.c=.o) $(SETUID_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lcap
 
@@ -361,3 +361,9 @@ bench-load: deps
 	$(MAKE) all tests/hostile/helper_call
 	bench/load.sh
 bench: bench-load
+# ---- SELinux categories per carrel (issue 17 item 3) ------------------------
+# lib/mcs_level.c (the pair numbering, level, range and mount option) and
+# lib/mcs_lease.c (the keeper's lease on a pair), without SELinux.
+tests/unit/test_mcs: tests/unit/test_mcs.c tests/unit/tap.h lib/mcs_level.c lib/mcs_lease.c lib/slot_lease.c lib/util.c lib/util_min.c $(HEADERS)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -o $@ $< lib/mcs_level.c lib/mcs_lease.c lib/slot_lease.c lib/util.c lib/util_min.c
+UNIT_TESTS += tests/unit/test_mcs

@@ -88,7 +88,7 @@ struct key {
 	size_t offset, size;	      /* the field in struct carrel_policy */
 };
 
-#define N_KEYS 31
+#define N_KEYS 32
 /* struct layer's set mask: bit i for conf_keys[i] (the one place that bounds N_KEYS). */
 typedef uint64_t key_mask;
 #define KEY_BIT(i) ((key_mask)1 << (i))

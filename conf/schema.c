@@ -21,6 +21,7 @@ static const char *const tmp_words[] = { "private", "shared", NULL };
 static const char *const cgroup_parent_words[] = { "/", "self", "systemd", "auto", NULL };
 static const char *const scope_words[] = { "session", "user", NULL };
 static const char *const network_words[] = { "none", "host", "nat", NULL };
+static const char *const selinux_categories_words[] = { "none", "per-session", NULL };
 
 /* Capability names, indexed by number as in linux/capability.h. */
 const char *const conf_capability_names[] = {
@@ -158,6 +159,11 @@ const struct key conf_keys[N_KEYS] = {
 	{ .name = "allow_out", .kind = K_NETRULES, FIELD(net.allow_out) },
 	{ .name = "deny_out", .kind = K_NETRULES, FIELD(net.deny_out) },
 	{ .name = "net_rate_max", .kind = K_NUMBER, .num = &net_rate_num, FIELD(net.rate_max) },
+	{ .name = "selinux_categories",
+	  .kind = K_WORD,
+	  .words = selinux_categories_words,
+	  .top_only = true,
+	  FIELD(selinux_categories) },
 };
 
 _Static_assert(N_KEYS <= sizeof(key_mask) * 8, "struct layer's set mask has a bit per key");
@@ -166,6 +172,7 @@ _Static_assert(sizeof(enum carrel_on_error) == 4 && sizeof(enum carrel_tmp) == 4
 		       sizeof(enum carrel_cgroup_parent) == 4 && sizeof(enum carrel_scope) == 4 &&
 		       sizeof(enum carrel_network) == 4,
 	       "enums are stored as 32-bit values");
+_Static_assert(sizeof(enum carrel_selinux_categories) == 4, "enums are stored as 32-bit values");
 _Static_assert(sizeof(int64_t) == 8 && sizeof(uint64_t) == 8, "conf_field_load/conf_field_store sizes");
 _Static_assert(CARREL_NS_USER == 1u << 6 && CARREL_NS_CGROUP == 1u << 5,
 	       "conf_namespace_words order is the bit order");
@@ -199,6 +206,7 @@ const struct carrel_policy conf_builtin_policy = {
 	.net_pool4 = "10.213.0.0/16",
 	.net_pool6 = "fd0c:a77e:1::/64",
 	.net = { .rate_max = CARREL_UNLIMITED },
+	.selinux_categories = CARREL_SELINUX_CATEGORIES_NONE,
 };
 
 const char *const conf_builtin_exempt_users[1] = { "root" };

@@ -10,6 +10,7 @@
 #include "carrel_conf.h"
 #include "cgroup.h"
 #include "idmap.h"
+#include "mcs.h"
 #include "net.h"
 #include "netpol.h"
 #include "proto_open.h"
@@ -50,6 +51,7 @@ struct carrel {
 	unsigned clone_flags; /* CLONE_NEW* of the holder (cgroup ns is unshared later) */
 	time_t started;
 	struct carrel_net_lease net; /* network = nat (net/net.h); lock_fd -1 otherwise */
+	struct carrel_mcs mcs;       /* selinux_categories = per-session (lib/mcs.h); level "" otherwise */
 	void *bpf;         /* the session's seccomp program, or NULL */
 	uint32_t bpf_len;
 };

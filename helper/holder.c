@@ -82,15 +82,25 @@ static int tmp_rootcontext(const char *where, char *opt, size_t size)
 	return 0;
 }
 
-static int mount_tmp(const char *where, uint64_t size)
+/* LEVEL: the carrel's SELinux level (selinux_categories), or "": with one,
+ * every file of the tmpfs is labelled with it (context=, lib/mcs.h), so
+ * that another carrel of the same user cannot read them; without one, the
+ * root takes the covered directory's label (above). */
+static int mount_tmp(const char *where, uint64_t size, const char *level)
 {
-	char opts[64 + 300], label[300];
+	char opts[64 + 300], label[300] = "";
 	struct stat st;
 	int r;
 
 	if (lstat(where, &st) < 0 || !S_ISDIR(st.st_mode))
 		return strcmp(where, "/tmp") == 0 ? -ENOTDIR : 0; /* no /dev/shm: nothing to hide */
-	if ((r = tmp_rootcontext(where, label, sizeof(label))) < 0)
+	if (level[0]) {
+		char ctx[96];
+
+		if ((r = carrel_mcs_mount_option(level, ctx, sizeof(ctx))) < 0)
+			return r;
+		snprintf(label, sizeof(label), ",%s", ctx);
+	} else if ((r = tmp_rootcontext(where, label, sizeof(label))) < 0)
 		return r;
 	snprintf(opts, sizeof(opts), "mode=1777,size=%" PRIu64 "%s", size, label);
 	return mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 ? -errno : 0;
@@ -446,13 +456,13 @@ static int setup(const struct carrel *c, struct carrel_error *e)
 			return -errno;
 		if (c->policy.tmp == CARREL_TMP_PRIVATE) {
 			carrel_error_at(e, "mount /tmp");
-			if ((r = mount_tmp("/tmp", c->policy.tmp_size)) < 0)
+			if ((r = mount_tmp("/tmp", c->policy.tmp_size, c->mcs.level)) < 0)
 				return r;
 			carrel_error_at(e, "mount /dev/shm");
-			if ((r = mount_tmp("/dev/shm", c->policy.tmp_size)) < 0)
+			if ((r = mount_tmp("/dev/shm", c->policy.tmp_size, c->mcs.level)) < 0)
 				return r;
 			carrel_error_at(e, "mount /run/lock");
-			if ((r = mount_tmp("/run/lock", RUN_LOCK_SIZE)) < 0)
+			if ((r = mount_tmp("/run/lock", RUN_LOCK_SIZE, c->mcs.level)) < 0)
 				return r;
 			carrel_error_at(e, "mount /var/tmp");
 			if ((r = mount_vartmp(c)) < 0)

@@ -190,6 +190,8 @@ static void fill_reply(const struct carrel *c, struct carrel_reply *reply)
 	reply->no_new_privs = c->policy.no_new_privs;
 	reply->capabilities = c->policy.capabilities;
 	reply->bpf_len = c->bpf_len;
+	/* On success detail carries the carrel's SELinux level (lib/proto.h). */
+	snprintf(reply->detail, sizeof(reply->detail), "%s", c->mcs.level);
 }
 
 int carrel_send_reply(const struct carrel *c, int sock)
@@ -408,6 +410,8 @@ static void __attribute__((noreturn)) teardown(struct carrel *c, const char *why
 	}
 	/* The host veth goes with the net namespace; the lease is ours to drop. */
 	carrel_net_close(&c->net);
+	/* No process at its level is left (the holder took them with it). */
+	carrel_mcs_drop(&c->mcs, CARREL_MCS_DIR);
 	if (c->policy.scope == CARREL_SCOPE_USER) {
 		/* Still held if the open failed before carrel_claim_user(): a
 		 * second flock on it from this process would wait forever. */
@@ -575,6 +579,8 @@ static int spawn_holder(struct carrel *c, int *go_w, int *ready_r)
 	if (pid == 0) {
 		close(cgfd);
 		close(c->live_fd); /* the keeper's alone: the holder must not keep the carrel alive */
+		if (c->mcs.lock_fd >= 0)
+			close(c->mcs.lock_fd); /* the same for its category pair */
 		(void)oom_above_keeper(0); /* never getpid(): 1 here */
 		close(go[1]);
 		close(ready[0]);
@@ -826,6 +832,10 @@ void keeper_main(struct carrel *c)
 	if ((c->policy.namespaces & CARREL_NS_MNT) && c->policy.tmp == CARREL_TMP_PRIVATE &&
 	    (r = carrel_vartmp_prepare(c->uid, c->gid)) < 0)
 		fail(c, r, "mount /var/tmp", "the user's directory in " CARREL_STATEDIR "/vartmp");
+	/* Before the holder: it mounts the private /tmp at the pair's level. */
+	if (c->policy.selinux_categories == CARREL_SELINUX_CATEGORIES_PER_SESSION && carrel_mcs_host_ready() &&
+	    (r = carrel_mcs_take(&c->mcs, CARREL_MCS_DIR, c->id)) < 0)
+		fail(c, r, "selinux categories", "no free category pair in " CARREL_MCS_DIR);
 	if ((r = spawn_holder(c, &go, &ready)) < 0)
 		fail(c, r, "namespaces", "clone3 of the holder");
 	/* holder_pid below (idmap, cgroup.procs, waitpid in teardown) cannot

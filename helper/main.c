@@ -185,6 +185,7 @@ struct usable_cache {
 	int cgroup_r[CARREL_CGROUP_PARENT_AUTO + 1][2];
 	char cgroup_msg[CARREL_CGROUP_PARENT_AUTO + 1][2][sizeof(((struct carrel_error *)0)->msg)];
 	bool net_checked; /* network = nat: the host looked at once */
+	bool mcs_said;    /* selinux_categories: the no-op said once */
 };
 
 /* The profile P names builds (open builds it in build_filter()). */
@@ -251,6 +252,24 @@ static bool limits_usable(const struct carrel_policy *p, const struct carrel_che
 	return true;
 }
 
+/* check-config: selinux_categories = per-session where SELinux has no
+ * MLS/MCS policy loaded does nothing (the keeper takes no pair): say so,
+ * once; a warning, since the same config may serve SELinux hosts. */
+static void selinux_usable(const struct carrel_policy *p, const struct carrel_check *chk, struct usable_cache *cache)
+{
+	char where[PATH_MAX + 16];
+
+	if (p->selinux_categories != CARREL_SELINUX_CATEGORIES_PER_SESSION || cache->mcs_said ||
+	    carrel_mcs_host_ready())
+		return;
+	cache->mcs_said = true;
+	carrel_check_where(chk, "selinux_categories", where, sizeof(where));
+	fprintf(stderr,
+		"warning: %s: selinux_categories = per-session: SELinux with an MLS/MCS policy is not "
+		"enabled on this host: no categories (a no-op)\n",
+		where);
+}
+
 /*
  * What a policy needs beyond its own keys, in one place for open and
  * check-config: a mount namespace for the pid namespace's /proc and a
@@ -265,6 +284,7 @@ static bool policy_usable(const struct carrel_policy *p, const struct carrel_che
 		return unusable(err, chk, "namespaces", "the pid namespace and tmp = private need the mnt namespace");
 	if (!chk)
 		return true;
+	selinux_usable(p, chk, cache);
 	return seccomp_usable(p, chk, cache, err) && cgroup_usable(p, chk, cache, err) &&
 	       limits_usable(p, chk, err);
 }
@@ -286,6 +306,7 @@ static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_r
 		       (p->namespaces & ~0x7fu) || p->tmp_size == 0 || p->on_error > CARREL_ON_ERROR_ALLOW ||
 		       p->tmp > CARREL_TMP_SHARED || p->cgroup_parent > CARREL_CGROUP_PARENT_AUTO ||
 		       p->scope > CARREL_SCOPE_USER || p->network > CARREL_NETWORK_NAT ||
+		       p->selinux_categories > CARREL_SELINUX_CATEGORIES_PER_SESSION ||
 		       !memchr(p->net_bridge, 0, sizeof(p->net_bridge)) ||
 		       !memchr(p->net_pool4, 0, sizeof(p->net_pool4)) ||
 		       !memchr(p->net_pool6, 0, sizeof(p->net_pool6)) ||
@@ -346,6 +367,7 @@ static int op_open(int argc, char **argv)
 	c.holder_pid = -1;
 	c.holder_pidfd = -1;
 	carrel_net_lease_init(&c.net);
+	carrel_mcs_init(&c.mcs);
 	c.nlogins = 1;
 	c.logins[0].pidfd = -1;
 	if (getsockopt(CARREL_PROTO_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET) {

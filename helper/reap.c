@@ -215,6 +215,8 @@ int carrel_reap_session(const char *id, struct carrel_error *err)
 		forget_user(s);
 	/* network = nat: its address lease, egress rules and shaping (net/net.h). */
 	(void)carrel_net_release(id);
+	/* selinux_categories: its category pair, if its keeper was killed. */
+	(void)carrel_mcs_release(CARREL_MCS_DIR, id);
 	path_of(path, sizeof(path), id, ".sock");
 	if ((q = unlink_checked(path, err)) < 0)
 		r = q;

@@ -43,6 +43,10 @@ enum carrel_scope { CARREL_SCOPE_SESSION = 0, CARREL_SCOPE_USER = 1 };
  * veth on carrel's bridge with NAT out of the host (net/net.h). */
 enum carrel_network { CARREL_NETWORK_NONE = 0, CARREL_NETWORK_HOST = 1, CARREL_NETWORK_NAT = 2 };
 
+/* selinux_categories: none, or a pair of SELinux MCS categories per carrel
+ * (lib/mcs.h); a no-op where SELinux with MCS is off. */
+enum carrel_selinux_categories { CARREL_SELINUX_CATEGORIES_NONE = 0, CARREL_SELINUX_CATEGORIES_PER_SESSION = 1 };
+
 /* linger_sec: one of these, or a positive number of seconds (at most CARREL_LINGER_MAX). */
 #define CARREL_LINGER_NO 0
 #define CARREL_LINGER_FOREVER (-1)
@@ -128,6 +132,7 @@ struct carrel_policy {
 	char net_pool4[CARREL_NET_POOL4_MAX + 1];   /* IPv4 CIDR, top level only */
 	char net_pool6[CARREL_NET_POOL6_MAX + 1];   /* ULA /48../64, top level only */
 	struct carrel_net_policy net;         /* allow_out, deny_out, net_rate_max */
+	enum carrel_selinux_categories selinux_categories; /* top level only */
 };
 
 #endif

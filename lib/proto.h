@@ -34,7 +34,11 @@ struct carrel_reply {
 	uint32_t version;
 	int32_t err;        /* 0, or -errno of the step that failed */
 	char step[32];      /* the failed step, e.g. "cgroup", "mount /tmp" */
-	char detail[256];   /* human-readable detail (file:line for config errors) */
+	char detail[256];   /* human-readable detail (file:line for config errors);
+			     * on success the carrel's SELinux level
+			     * "s0:cX,cY" (selinux_categories, lib/mcs.h) or
+			     * "": clients that predate it ignore it, and an
+			     * older keeper's "" means no categories */
 	char id[32];        /* session id, on success */
 	uint32_t setns_flags; /* CLONE_NEW* the login process joins via the pidfd */
 	uint32_t uid;         /* the session's user */

@@ -10,6 +10,7 @@
  * another inode at the path) and tries again.
  */
 #include "net.h"
+#include "slot_lease.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -81,38 +82,13 @@ int net_pool_addresses(const struct carrel_policy *p, uint32_t slot, struct carr
 /* Lock slot SLOT if it is free: 1 taken, 0 held by another, -errno. */
 static int try_slot(struct carrel_net_lease *l, uint32_t slot)
 {
-	char path[128], line[40];
-	struct stat a, b;
+	char path[128];
+	int r;
 
 	snprintf(path, sizeof(path), CARREL_NET_LEASES_DIR "/%" PRIu32, slot);
-	for (int tries = 0; tries < 8; tries++) {
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-
-		if (fd < 0)
-			return -errno;
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			int r = errno == EWOULDBLOCK ? 0 : -errno;
-			fd = safe_close(fd);
-			return r;
-		}
-		/* Released (unlinked) between our open and our lock: again. */
-		if (fstat(fd, &a) < 0 || stat(path, &b) < 0 || a.st_nlink == 0 ||
-		    a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
-			fd = safe_close(fd);
-			continue;
-		}
-		snprintf(line, sizeof(line), "%s\n", l->id);
-		if (ftruncate(fd, 0) < 0 || pwrite(fd, line, strlen(line), 0) != (ssize_t)strlen(line)) {
-			int r = -errno;
-			(void)unlink(path);
-			fd = safe_close(fd);
-			return r ? r : -EIO;
-		}
-		l->lock_fd = fd;
+	if ((r = slot_lease_try(path, l->id, &l->lock_fd)) == 1)
 		l->slot = slot;
-		return 1;
-	}
-	return 0;
+	return r;
 }
 
 /*
@@ -143,6 +119,5 @@ void net_lease_drop(struct carrel_net_lease *l)
 	if (l->lock_fd < 0)
 		return;
 	snprintf(path, sizeof(path), CARREL_NET_LEASES_DIR "/%" PRIu32, l->slot);
-	(void)unlink(path); /* still locked: a concurrent taker notices */
-	l->lock_fd = safe_close(l->lock_fd);
+	slot_lease_drop(path, &l->lock_fd);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* network = nat: what the keeper calls (net.h). */
 #include "net.h"
+#include "slot_lease.h"
 #include "netpol.h"
 #include "util.h"
 
@@ -251,28 +252,14 @@ static void release_policy(const char *id)
 static void release_one(int dir, const char *name, const char *only_id)
 {
 	char id[40] = "", path[128];
-	struct stat st;
-	int fd = openat(dir, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	ssize_t n;
 
-	if (fd < 0)
-		return;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0 || st.st_nlink == 0) {
-		fd = safe_close(fd); /* held: a live carrel's (or already released) */
-		return;
+	/* Only a lease nobody holds (a live carrel's is locked). */
+	if (slot_lease_release_free(dir, name, only_id, id, sizeof(id)) == 1 && id[0] &&
+	    strspn(id, "0123456789") == strlen(id)) {
+		release_policy(id);
+		info_path(id, path, sizeof(path));
+		(void)unlink(path);
 	}
-	n = pread(fd, id, sizeof(id) - 1, 0);
-	id[n > 0 ? n : 0] = '\0';
-	id[strcspn(id, "\n")] = '\0';
-	if (!only_id || strcmp(id, only_id) == 0) {
-		(void)unlinkat(dir, name, 0); /* while locked: a concurrent taker notices */
-		if (id[0] && strspn(id, "0123456789") == strlen(id)) {
-			release_policy(id);
-			info_path(id, path, sizeof(path));
-			(void)unlink(path);
-		}
-	}
-	fd = safe_close(fd);
 }
 
 static void release_matching(const char *only_id)

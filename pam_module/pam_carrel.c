@@ -43,6 +43,7 @@
 
 #include "caps.h"
 #include "carrel_conf.h"
+#include "mcs.h"
 #include "proto_open.h"
 #include "bpf_load.h"
 #include "util.h"
@@ -772,6 +773,42 @@ static int fork_join_arm(pam_handle_t *pamh, struct session *s)
 	return 0;
 }
 
+/*
+ * selinux_categories = per-session: the user's programs run at the
+ * carrel's range s0-LEVEL.  pam_selinux (open, before us in the session
+ * stack) has set the exec context of the user's shell; its user, role and
+ * type are kept, its range becomes the carrel's.  Written before the
+ * setns: in the carrel's mount namespace sshd's monitor, outside the
+ * carrel's pid namespace, has no /proc/thread-self.  No exec context (no
+ * pam_selinux before us) leaves nothing to keep the type of: refused, as
+ * the programs would run without the categories the config asks for.
+ */
+static int exec_level(pam_handle_t *pamh, const char *level)
+{
+	char cur[256], ctx[320];
+	_cleanup_close_ int in = open("/proc/thread-self/attr/exec", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int out = -1;
+	ssize_t n;
+	int r;
+
+	if (!carrel_mcs_level_ok(level))
+		return -EPROTO;
+	if (in < 0 || (n = read(in, cur, sizeof(cur) - 1)) < 0)
+		return -errno;
+	cur[n] = '\0';
+	if (n == 0 || cur[0] == '\0' || cur[0] == '\n') {
+		pam_syslog(pamh, LOG_ERR, "selinux_categories = per-session: no exec context set before "
+					  "pam_carrel (put pam_selinux.so open before it in the session stack)");
+		return -ENODATA;
+	}
+	if ((r = carrel_mcs_context(cur, level, ctx, sizeof(ctx))) < 0)
+		return r;
+	out = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+	if (out < 0 || write(out, ctx, strlen(ctx)) < 0)
+		return -errno;
+	return 0;
+}
+
 static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
 		 const struct carrel_policy *policy, struct carrel_reply *reply)
 {
@@ -814,7 +851,19 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	_cleanup_close_ int cc = -1;
 	if (pol->tmp == CARREL_TMP_PRIVATE && (reply->setns_flags & CLONE_NEWNS))
 		cc = ccache_open(pamh, pw, ccpath, sizeof(ccpath));
-	r = join(pamh, reply, holder, bpf, pol, mode, pw, cc, ccpath, &e);
+	/* The reply's detail on success: the carrel's level, or "" (lib/proto.h). */
+	carrel_error_at(&e, "selinux categories");
+	r = reply->detail[0] ? exec_level(pamh, reply->detail) : 0;
+	/* sshd sets the shell's context itself after pam_setcred, from the
+	 * seuser's level (OpenSSH's ssh_selinux_setup_exec_context()): said,
+	 * since this session will run without the pair (selinux/README.md). */
+	if (r == 0 && reply->detail[0] && mode == JOIN_USERNS_AT_SETCRED)
+		pam_syslog(pamh, LOG_WARNING,
+			   "carrel %s: sshd sets the session's SELinux context itself: its programs run "
+			   "without the carrel's categories (%s)",
+			   reply->id, reply->detail);
+	if (r == 0)
+		r = join(pamh, reply, holder, bpf, pol, mode, pw, cc, ccpath, &e);
 	if (r == 0) {
 		snprintf(env, sizeof(env), "CARREL_SESSION=%s", reply->id);
 		carrel_error_at(&e, "pam_putenv");

@@ -13,6 +13,7 @@
 #include "bpf_load.h"
 #include "caps.h"
 #include "keeper_client.h"
+#include "mcs_level.h"
 #include "state.h"
 #include "util_min.h"
 
@@ -86,17 +87,27 @@ static int join_cgroups(const struct session *s, int holder)
 /*
  * SELinux: the command runs in the caller's own domain, the one carrel-user
  * was started from, not in carrel-user's (selinux/carrel.if,
- * carrel_user_run()).  Without SELinux there is nothing to do.
+ * carrel_user_run()), at the carrel's range s0-LEVEL when it has one
+ * (selinux_categories; the keeper's reply says, lib/proto.h).  Before the
+ * setns: this process is outside the carrel's pid namespace, so the
+ * carrel's /proc has no /proc/thread-self for it.  Without SELinux there
+ * is nothing to do.
  */
-static int restore_exec_context(void)
+static int restore_exec_context(const char *level)
 {
-	char ctx[256];
+	char ctx[256], at_level[320];
 
 	if (access("/sys/fs/selinux/enforce", F_OK) < 0)
 		return 0;
 	if (read_file("/proc/thread-self/attr/prev", ctx, sizeof(ctx)) <= 0)
 		return -EPERM;
 	ctx[strcspn(ctx, "\n")] = '\0';
+	if (level[0]) {
+		int r = carrel_mcs_context(ctx, level, at_level, sizeof(at_level));
+		if (r < 0)
+			return r;
+		return write_file("/proc/thread-self/attr/exec", at_level);
+	}
 	return write_file("/proc/thread-self/attr/exec", ctx);
 }
 
@@ -205,7 +216,7 @@ int op_enter(int argc, char **argv, char **caller_env)
 	/* The exec context before the setns: in the carrel's mount namespace
 	 * /proc is the carrel's, where this process has no /proc/thread-self
 	 * (it is not in the carrel's pid namespace, only its children are). */
-	if ((r = join_cgroups(s, holder)) < 0 || (r = restore_exec_context()) < 0 ||
+	if ((r = join_cgroups(s, holder)) < 0 || (r = restore_exec_context(reply.detail)) < 0 ||
 	    (setns(holder, (int)reply.setns_flags) < 0 && (r = -errno)) ||
 	    (r = become_user(pw, &reply, bpf)) < 0) {
 		fprintf(stderr, "carrel-user: enter: session %s: %s\n", id, strerror(-r));

@@ -1108,14 +1108,15 @@ static void test_explain(void)
 		      "}\n");
 
 	r = explain(&f, "daemon", &p, x, &err);
-	if (!check(r == 0 && x->n == 32, "explain: resolves; exempt and the 31 keys reported"))
+	if (!check(r == 0 && x->n == 33, "explain: resolves; exempt and the 32 keys reported"))
 		diag("%d %s; %d calls", r, err.msg, x->n);
 	check(strcmp(x->e[0].key, "exempt") == 0 && strcmp(x->e[1].key, "namespaces") == 0 &&
 		      strcmp(x->e[11].key, "linger") == 0 &&
 		      strcmp(x->e[12].key, "network") == 0 &&
 		      strcmp(x->e[18].key, "net_rate_max") == 0 &&
-		      strcmp(x->e[19].key, "limits.memory_max") == 0 &&
-		      strcmp(x->e[24].key, "limits.io_weight") == 0,
+		      strcmp(x->e[19].key, "selinux_categories") == 0 &&
+		      strcmp(x->e[20].key, "limits.memory_max") == 0 &&
+		      strcmp(x->e[25].key, "limits.io_weight") == 0,
 	      "explain: exempt first, then the keys in print order, limits last");
 	expect_explained(&f, x, "exempt", "no",
 			 "exempt_users (@F/carrel.conf:1), built-in exempt_groups");
@@ -1162,7 +1163,7 @@ static void test_explain(void)
 
 	fixture_init(&f);
 	r = explain(&f, "root", &p, x, &err);
-	check(r == 0 && x->n == 32, "explain: no file");
+	check(r == 0 && x->n == 33, "explain: no file");
 	expect_explained(&f, x, "exempt", "yes", "built-in exempt_users");
 	expect_explained(&f, x, "namespaces", "{mnt, pid, ipc, uts, net, cgroup, user}",
 			 "built-in");
@@ -1922,6 +1923,24 @@ static void test_network(void)
 }
 
 /* allow_out, deny_out, net_rate_max: values, inheritance, origins, errors. */
+/* selinux_categories (issue 17 item 3): top level only, none by default. */
+static void test_selinux_categories(void)
+{
+	struct carrel_policy p;
+	struct carrel_error err;
+
+	check(resolve_text("\n", "daemon", &p, &err) == 0 &&
+		      p.selinux_categories == CARREL_SELINUX_CATEGORIES_NONE,
+	      "selinux_categories: built-in is none");
+	check(resolve_text("selinux_categories = per-session\n", "daemon", &p, &err) == 0 &&
+		      p.selinux_categories == CARREL_SELINUX_CATEGORIES_PER_SESSION,
+	      "selinux_categories = per-session");
+	expect_error("selinux_categories bad word", "selinux_categories = maybe\n", 1,
+		     "use none or per-session");
+	expect_error("selinux_categories in a user section", "user \"daemon\" {\n selinux_categories = none\n}\n", 2,
+		     "selinux_categories");
+}
+
 static void test_net_keys(void)
 {
 	static const char text[] =
@@ -2164,6 +2183,7 @@ int main(int argc, char **argv)
 	test_check_config();
 	test_unknown_names();
 	test_network();
+	test_selinux_categories();
 	test_net_keys();
 	test_net_parsers();
 

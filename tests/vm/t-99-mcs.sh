@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Issue 17 item 3: SELinux categories per carrel (selinux_categories =
+# per-session), on the SELinux boot (CARREL_VM_LSM=selinux); exit 77
+# elsewhere.  The test loads carrel_mcs (user_t and staff_t
+# MCS-constrained), maps alice to staff_u, and opens two carrels of alice
+# with login -f on tmux ptys (login uses the exec context pam_selinux
+# sets; sshd computes its own: selinux/README.md).  The carrels have no pid
+# namespace, so that each sees the other's processes (same uid, same DAC
+# rights: only the categories separate them).  It checks:
+#   - each carrel's processes run at s0-s0:cX,cY, staff_t, two different
+#     pairs; its private /tmp files and /dev/shm carry its pair; what it
+#     writes to $HOME is s0 and the other carrel reads it;
+#   - from one carrel the other's processes cannot be signalled or
+#     ptraced, its private /tmp is not readable through /proc/PID/root,
+#     its unix socket (in $HOME) refuses the connection; the same works
+#     inside each carrel (the controls);
+#   - carrelctl enter lands at the carrel's level;
+#   - after logout no lease names either carrel (the pair is freed).
+# The denials this test causes on purpose are AVCs of staff_t on staff_t
+# (process signal/ptrace, file read, unix_stream_socket connectto) with
+# two different category pairs.
+. /root/carrel/tests/vm/guest/vmlib.sh
+
+if [ ! -e /sys/fs/selinux/enforce ] || [ "$(cat /sys/fs/selinux/mls 2>/dev/null)" != 1 ]; then
+	skip "SELinux categories per carrel" "SELinux with an MCS policy is not active (CARREL_VM_LSM=selinux boots it)"
+	t_finish
+fi
+W=/root/vmtest/t99
+rm -rf "$W"
+mkdir -p "$W"
+U=alice
+PP=/mnt/out/selinux/carrel_mcs.pp
+CONF=/etc/security/carrel.d/90-t99-mcs.conf
+
+if [ ! -f "$PP" ]; then
+	not_ok "carrel_mcs.pp was built on the host" "$PP is missing"
+	t_finish
+fi
+t0=$SECONDS
+if semodule -i "$PP" 2>"$W/semodule.err"; then
+	ok "carrel_mcs loaded ($((SECONDS - t0)) s)"
+	t_on_exit "semodule -r carrel_mcs"
+else
+	not_ok "carrel_mcs loaded" "$(cat "$W/semodule.err")"
+	t_finish
+fi
+if ! command -v seinfo >/dev/null; then
+	skip "staff_t is MCS-constrained" "no seinfo (setools) in the image"
+elif seinfo -a mcs_constrained_type -x 2>/dev/null | grep -qw staff_t; then
+	ok "staff_t is MCS-constrained"
+else
+	not_ok "staff_t is MCS-constrained" "$(seinfo -a mcs_constrained_type -x 2>&1 | head)"
+fi
+# alice -> staff_u at s0-s0:c0.c1023, as `semanage login -a -s staff_u -r
+# s0-s0:c0.c1023 alice` would (the image has no semanage): a line in
+# seusers, which pam_selinux reads; the original is put back (and the
+# policy store writes it anew at the semodule -r above anyway).
+SEUSERS=/etc/selinux/default/seusers
+cp -p "$SEUSERS" "$W/seusers.orig"
+t_on_exit "cp -p $W/seusers.orig $SEUSERS"
+sed -i "/^$U:/d" "$SEUSERS"
+echo "$U:staff_u:s0-s0:c0.c1023" >>"$SEUSERS"
+check "$U mapped to staff_u in seusers" grep -qx "$U:staff_u:s0-s0:c0.c1023" "$SEUSERS"
+cat >"$CONF" <<'CONF'
+selinux_categories = per-session
+user "alice" {
+	namespaces = {mnt, ipc, uts, net}
+}
+CONF
+chmod 644 "$CONF"
+restorecon "$CONF" 2>/dev/null
+t_on_exit "rm -f $CONF"
+out=$(/usr/local/libexec/carrel/carrel-helper check-config 2>&1)
+diag "check-config: $(printf '%s' "$out" | tail -n 3 | tr '\n' ';')"
+
+gcc -O2 -Wall -o "$V/t99-aid" "$TREE/tests/vm/guest/t99-aid.c" 2>"$W/gcc.err" ||
+	{ not_ok "the probe aid builds" "$(cat "$W/gcc.err")"; t_finish; }
+install -m 755 "$TREE/tests/vm/guest/t99-probe.sh" "$V/t99-probe.sh"
+t_on_exit "rm -f $V/t99-aid $V/t99-probe.sh /home/$U/t99-*"
+
+# --- two logins of alice, each on its own tmux pty ---------------------------------
+[ -e "$W/pam.login.orig" ] || cp -p /etc/pam.d/login "$W/pam.login.orig"
+t_on_exit "cp -p $W/pam.login.orig /etc/pam.d/login"
+grep -q '^session[[:space:]].*pam_carrel' /etc/pam.d/login || echo 'session required pam_carrel.so' >>/etc/pam.d/login
+SOCK=$W/tmux.sock
+t_on_exit "tmux -S '$SOCK' kill-server"
+cur=$(journal_cursor)
+declare -A TOK OUT ID CTX PID LEVEL
+for s in A B; do
+	TOK[$s]=$(new_token)
+	OUT[$s]=/home/$U/t99-${TOK[$s]}.out
+	t_on_exit "touch $V/release/${TOK[$s]}"
+	systemd-run --scope --quiet --unit="vmtest99-$s-$$" -- \
+		tmux -S "$SOCK" -f /dev/null new-session -d -s "$s" -x 200 -y 50 "exec login -f $U" </dev/null >>"$W/tmux.err" 2>&1
+	pane() { tmux -S "$SOCK" capture-pane -p -t "$1" 2>/dev/null; }
+	prompt() { pane "$s" | grep -q '\$ *$'; }
+	if wait_until 90 prompt; then
+		tmux -S "$SOCK" send-keys -t "$s" "bash $V/t99-probe.sh ${TOK[$s]} >${OUT[$s]} 2>&1; exit" Enter
+		started() { has "${OUT[$s]}" "started=${TOK[$s]}"; }
+		wait_until 60 started
+	fi
+	if has "${OUT[$s]}" "started=${TOK[$s]}"; then
+		ok "login $s: the probe runs in alice's carrel ($(kv "${OUT[$s]}" carrel))"
+	else
+		not_ok "login $s: the probe runs in alice's carrel" "screen: $(pane "$s" | grep -v '^$' | tail -n 8)" \
+			"$(tr -d '\r' <"${OUT[$s]}" 2>/dev/null | tail -n 5)" "$(journal_since "$cur" | grep -E 'pam_carrel|carrel-helper|avc' | tail -n 8)"
+	fi
+done
+if ! has "${OUT[A]}" "started=" || ! has "${OUT[B]}" "started="; then
+	t_finish
+fi
+for s in A B; do
+	ID[$s]=$(kv "${OUT[$s]}" carrel)
+	CTX[$s]=$(kv "${OUT[$s]}" ctx)
+	PID[$s]=$(kv "${OUT[$s]}" pid)
+	LEVEL[$s]=${CTX[$s]##*:s0-}
+	diag "$s: carrel ${ID[$s]} pid ${PID[$s]} ctx ${CTX[$s]}"
+done
+
+# --- levels, labels ---------------------------------------------------------------------
+for s in A B; do
+	if [[ "${CTX[$s]}" =~ ^staff_u:staff_r:staff_t:s0-s0:c[0-9]+,c[0-9]+$ ]]; then
+		ok "$s: the session runs in staff_t at s0-s0:cX,cY (${CTX[$s]})"
+	else
+		not_ok "$s: the session runs in staff_t at s0-s0:cX,cY" "ctx=${CTX[$s]}"
+	fi
+	check_eq "$s: its private /tmp file carries its pair" "system_u:object_r:user_tmp_t:${LEVEL[$s]}" "$(kv "${OUT[$s]}" tmpctx)"
+	check_eq "$s: its /dev/shm carries its pair" "system_u:object_r:user_tmp_t:${LEVEL[$s]}" "$(kv "${OUT[$s]}" shmctx)"
+	hc=$(kv "${OUT[$s]}" homectx)
+	if [[ "$hc" == *:s0 ]]; then ok "$s: what it writes to \$HOME is s0 ($hc)"; else not_ok "$s: what it writes to \$HOME is s0" "$hc"; fi
+	lease=$(grep -lx "${ID[$s]}" /run/carrel/mcs/* 2>/dev/null | head -n 1)
+	if [ -n "$lease" ]; then ok "$s: a lease under /run/carrel/mcs names carrel ${ID[$s]} ($lease)"; else not_ok "$s: a lease names carrel ${ID[$s]}" "$(ls -l /run/carrel/mcs 2>&1 | head)"; fi
+done
+if [ -n "${LEVEL[A]}" ] && [ "${LEVEL[A]}" != "${LEVEL[B]}" ]; then
+	ok "two carrels of one user, two pairs (${LEVEL[A]} / ${LEVEL[B]})"
+else
+	not_ok "two carrels of one user, two pairs" "A=${LEVEL[A]} B=${LEVEL[B]}"
+fi
+
+# --- carrelctl enter lands at the carrel's level -----------------------------------------
+ectx=$(timeout 30 carrelctl enter "${ID[A]}" cat /proc/self/attr/current 2>"$W/enter.err" | tr -d '\0')
+if [[ "$ectx" == *":s0-${LEVEL[A]}" ]]; then
+	ok "carrelctl enter lands at the carrel's level ($ectx)"
+else
+	not_ok "carrelctl enter lands at the carrel's level" "got: $ectx" "$(cat "$W/enter.err")"
+fi
+
+# --- across the two carrels --------------------------------------------------------------
+printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[B]}" "${TOK[B]}" >"/home/$U/t99-peer-${TOK[A]}"
+printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[A]}" "${TOK[A]}" >"/home/$U/t99-peer-${TOK[B]}"
+chmod 644 /home/$U/t99-peer-*
+for s in A B; do
+	finished() { has "${OUT[$s]}" "done=${TOK[$s]}"; }
+	wait_until 60 finished || not_ok "$s: the probe finished" "$(tr -d '\r' <"${OUT[$s]}" | tail -n 5)"
+done
+for s in A B; do
+	o=${OUT[$s]}
+	check_eq "$s: control: signals its own process" ok "$(kv "$o" own_kill)"
+	check_eq "$s: control: reads its own /tmp through /proc/PID/root" ok "$(kv "$o" own_root)"
+	check_eq "$s: control: connects to its own socket" 0 "$(kv "$o" own_connect)"
+	check_eq "$s: cannot signal the other carrel's process" denied "$(kv "$o" peer_kill)"
+	check_eq "$s: cannot read the other's private /tmp through /proc/PID/root" denied "$(kv "$o" peer_root)"
+	pc=$(kv "$o" peer_connect)
+	if [ -n "$pc" ] && [ "$pc" != 0 ]; then ok "$s: cannot connect to the other's unix socket (errno $pc)"; else not_ok "$s: cannot connect to the other's unix socket" "peer_connect=$pc"; fi
+	if [ "$(kv "$o" own_ptrace)" = 0 ]; then
+		pt=$(kv "$o" peer_ptrace)
+		if [ -n "$pt" ] && [ "$pt" != 0 ]; then ok "$s: cannot ptrace the other's process (errno $pt)"; else not_ok "$s: cannot ptrace the other's process" "peer_ptrace=$pt"; fi
+	else
+		skip "$s: ptrace across carrels" "ptrace of its own child fails too (errno $(kv "$o" own_ptrace): seccomp or Yama)"
+	fi
+	check_eq "$s: reads what the other wrote to \$HOME (s0)" ok "$(kv "$o" peer_home)"
+done
+
+# --- logout frees the pairs ----------------------------------------------------------------
+for s in A B; do touch "$V/release/${TOK[$s]}"; done
+gone_both() { [ ! -e "$SESSIONS_DIR/${ID[A]}" ] && [ ! -e "$SESSIONS_DIR/${ID[B]}" ]; }
+if wait_until 60 gone_both; then
+	ok "both carrels ended after logout"
+else
+	not_ok "both carrels ended after logout" "$(ls "$SESSIONS_DIR")"
+fi
+left=$(grep -lxE "${ID[A]}|${ID[B]}" /run/carrel/mcs/* 2>/dev/null)
+if [ -z "$left" ]; then ok "no lease names either carrel after logout"; else not_ok "no lease names either carrel after logout" "$left"; fi
+diag "AVCs of this test (expected: staff_t on staff_t across the two pairs):"
+journal_since "$cur" | grep -F 'avc:' | grep -F 'denied' | sed 's/^/#   /' | tail -n 30
+t_finish
