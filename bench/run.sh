@@ -230,6 +230,27 @@ setup() {
 	/usr/local/libexec/carrel/carrel-helper check-config "$W/conf/full/carrel.conf" >/dev/null || return 1
 }
 
+# The module's refusals ("refusing session for USER: STEP: DETAIL") go to
+# syslog; the driver only sees PAM's code 14.  A listener of our own, bound
+# over /dev/log in this mount namespace only, keeps them in $DATA/syslog for
+# the report.  No /dev/log to cover (no syslog daemon): not captured.
+setup_devlog() {
+	local p=/dev/log
+	[ -L "$p" ] && p=$(readlink -m "$p")
+	: >"$DATA/syslog"
+	[ -S "$p" ] || { say "no $p to cover: the module's refusal reasons are not captured"; return 0; }
+	cc -O2 -Wall -o "$W/bin/testaid" "$B_HERE/../tests/integration/testaid.c" || return 1
+	"$W/bin/testaid" devlog "$W/devlog.sock" "$DATA/syslog" >"$W/devlog.out" 2>&1 </dev/null &
+	B_DEVLOG_PID=$!
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -q listening "$W/devlog.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -q listening "$W/devlog.out" && mount --bind "$W/devlog.sock" "$p"
+}
+B_DEVLOG_PID=
+
 # stage_tree NAME DIR: copy DIR's built helper, holder and module to $W/NAME.
 stage_tree() {
 	mkdir -p "$W/$1" || return 1
@@ -739,6 +760,14 @@ EOF
 		echo '```'
 		echo
 	fi
+	if grep -q 'refusing session' "$DATA/syslog" 2>/dev/null; then
+		echo "The module's refusals (syslog; count, step and detail):"
+		echo
+		echo '```'
+		sed -n 's/^.*refusing session for [^:]*: //p' "$DATA/syslog" | sort | uniq -c | sort -rn | head -n 10
+		echo '```'
+		echo
+	fi
 }
 
 # The before/after table (BENCH_BEFORE): U = unshare median, E = empty stack median.
@@ -793,7 +822,8 @@ inner() {
 	ip link set lo up 2>/dev/null
 	LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 	setup || { echo "bench: setup failed" >&2; exit 1; }
-	trap 'kill_sessions' EXIT
+	setup_devlog || { echo "bench: /dev/log listener failed" >&2; exit 1; }
+	trap 'kill_sessions; [ -z "$B_DEVLOG_PID" ] || kill "$B_DEVLOG_PID" 2>/dev/null' EXIT
 	peers_check || exit 1
 	: >"$DATA/errors"
 	: >"$DATA/raw"

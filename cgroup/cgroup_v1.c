@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +90,18 @@ static int each_session(const struct cg_hier *h, int (*fn)(const char *dir, cons
 	if (!d)
 		return 0;
 	while (r >= 0 && (de = readdir(d)))
-		if (strncmp(de->d_name, "session-", 8) == 0 && cg_pathf(dir, "%s/%s", h->user, de->d_name) == 0)
+		if (strncmp(de->d_name, "session-", 8) == 0 && cg_pathf(dir, "%s/%s", h->user, de->d_name) == 0) {
 			r = fn(dir, arg, e);
+			/* A session of the user that is closing: its keeper removes
+			 * its cgroup (holding no lock) while a new login's open sets
+			 * the user's limits here.  Gone since readdir (ENOENT), or
+			 * removed between our open and write of its file (ENODEV: a
+			 * dead cpuset): no task is left there for the limit, so it
+			 * is no reason to refuse this login.  Only if the directory
+			 * is gone now: a live session's cannot be (rmdir: EBUSY). */
+			if ((r == -ENOENT || r == -ENODEV) && access(dir, F_OK) < 0 && errno == ENOENT)
+				r = 0;
+		}
 	closedir(d);
 	return r;
 }
