@@ -260,7 +260,17 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 	 * holds it for its whole life.  Before the state file, so that a
 	 * reaper (which takes no carrel lock) never finds a state file without
 	 * a held .live and takes this carrel for a dead one. */
-	if ((c->live_fd = carrel_session_live_lock(c->id, true)) < 0) {
+	/* A new id's ID.live: only a reaper's look can hold it, for a moment
+	 * (carrel_reap_all() takes an ID.live without a state file for a
+	 * helper that died, and finds this one before the state file
+	 * exists), or have removed it under us: try again for up to 1 s. */
+	for (int again = 0; again < 100; again++) {
+		c->live_fd = carrel_session_live_lock(c->id, true);
+		if (c->live_fd != -EWOULDBLOCK && c->live_fd != -ESTALE)
+			break;
+		usleep(10000);
+	}
+	if (c->live_fd < 0) {
 		r = c->live_fd;
 		closep(&lock);
 		c->id[0] = '\0';

@@ -190,8 +190,8 @@ int carrel_reap_session(const char *id, struct carrel_error *err)
 		return -EBUSY;
 	/* Ours from here: a second reaper (or a late look) finds it locked. */
 	live = carrel_session_live_lock(id, true);
-	if (live == -EWOULDBLOCK)
-		return -EBUSY;
+	if (live == -EWOULDBLOCK || live == -ESTALE)
+		return -EBUSY; /* alive, or another reaper has just done it */
 	if (live < 0) {
 		carrel_error_set(err, "%s/%s%s: %s", CARREL_SESSIONS_DIR, id, STATE_LIVE_SUFFIX, strerror(-live));
 		return live;

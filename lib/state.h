@@ -111,7 +111,8 @@ int state_records_parse(char *buf, size_t len, struct session **out, int *n);
  * granted: it is released again at once), or -errno.
  * carrel_session_live_lock(): create ID.live and take its lock without
  * waiting; the fd that holds it (O_CLOEXEC), -EWOULDBLOCK if another holds
- * it, or -errno.  The reaper takes the lock of a dead session the same way,
+ * it, -ESTALE if the file was removed between the open and the lock (a
+ * reaper's: try again), or -errno.  The reaper takes the lock of a dead session the same way,
  * so that two reapers never reap one carrel twice.
  */
 #define STATE_LIVE_SUFFIX ".live"

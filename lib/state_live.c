@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rundir.h"
@@ -34,6 +35,16 @@ int carrel_session_live_lock(const char *id, bool create)
 		fd = safe_close(fd);
 		return r;
 	}
+	/* Granted, but on a file that is no longer there: between our open
+	 * and our flock a reaper (carrel_reap_all() takes an ID.live without
+	 * a state file for a helper that died) locked it, removed it and let
+	 * go.  A lock on an unlinked file guards nothing: whoever looks next
+	 * finds no ID.live and takes the carrel for dead. */
+	struct stat st;
+	if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+		fd = safe_close(fd);
+		return -ESTALE;
+	}
 	return fd;
 }
 
@@ -41,7 +52,7 @@ int carrel_session_alive(const char *id)
 {
 	int fd = carrel_session_live_lock(id, false);
 
-	if (fd == -ENOENT)
+	if (fd == -ENOENT || fd == -ESTALE)
 		return 0;
 	if (fd == -EWOULDBLOCK)
 		return 1;
