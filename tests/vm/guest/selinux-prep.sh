@@ -27,6 +27,15 @@ t1=$SECONDS
 fc=/etc/selinux/default/contexts/files/file_contexts
 setfiles -F -q -e /mnt -e /proc -e /sys -e /dev -e /run "$fc" / || [ $? = 1 ]
 echo "# selinux-prep: setfiles of / (ext4, $(df -h --output=used / | tail -n 1 | tr -d ' ') used): $((SECONDS - t1)) s"
+# What is in /tmp and /var/tmp now was made with SELinux off, and
+# file_contexts says <<none>> for their contents (setfiles leaves them
+# unlabeled_t): at the enforcing boot systemd-tmpfiles may not even stat
+# them (seen, run 5: getattr and read denied on /tmp/.XIM-unix,
+# unlabeled_t).  Removed here, they are made again at the next boot with a
+# label, by systemd-tmpfiles (the X11 socket directories) or by whoever
+# needs them.  The private /tmp of the services running now goes at
+# poweroff.
+find /tmp /var/tmp -mindepth 1 -maxdepth 1 ! -name 'systemd-private-*' -exec rm -rf {} +
 rm -f /.autorelabel
 systemctl disable -q selinux-autorelabel-mark.service 2>/dev/null || true
 # auditd collects the AVC lines (without it the kernel rate-limits them).
