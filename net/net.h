@@ -31,7 +31,6 @@
 
 #define CARREL_NET_DIR CARREL_RUNDIR "/net"
 #define CARREL_NET_LEASES_DIR CARREL_NET_DIR "/leases"
-#define CARREL_NET_LOCK CARREL_NET_DIR "/lock"
 /* The carrel's /etc/resolv.conf (the holder binds it): names the gateway. */
 #define CARREL_NET_RESOLV CARREL_NET_DIR "/resolv.conf"
 /* The carrel's side of the veth, inside its net namespace. */
