@@ -19,6 +19,9 @@
  * raw and full) gets what root types after this wait dropped, and never
  * holds carrelctl in a write. */
 #define RELAY_WRITE_WAIT_MS 100
+/* A command whose session was hung up (carrelctl was asked to end) and
+ * that has not ended after this long is killed. */
+#define RELAY_HANGUP_WAIT_MS 2000
 
 /* The first of fds 0-2 that is a terminal, or -1. */
 static int root_tty(void)
@@ -86,8 +89,13 @@ static int status_of(pid_t pid)
 }
 
 /* Relay root's terminal (keyboard on fd 0 if it is one, screen on OUT) and
- * MASTER until the child PID has exited. */
-static int relay(int tty, int out, int master, pid_t pid, int sig)
+ * MASTER until the child PID has exited.  A signal that would end
+ * carrelctl (SIGTERM, SIGHUP, SIGINT, SIGQUIT: blocked and read here) hangs
+ * up the command's session instead, and a second one (or
+ * RELAY_HANGUP_WAIT_MS) kills it, so that
+ * carrelctl always gets to restore root's terminal; *TERM is set to the
+ * first such signal. */
+static int relay(int tty, int out, int master, pid_t pid, int sig, int *term)
 {
 	struct pollfd p[3] = { { .fd = master, .events = POLLIN },
 			       { .fd = sig, .events = POLLIN },
@@ -97,8 +105,12 @@ static int relay(int tty, int out, int master, pid_t pid, int sig)
 	int status = -1;
 
 	for (;;) {
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+		int n = poll(p, 3, *term ? RELAY_HANGUP_WAIT_MS : -1);
+
+		if (n < 0 && errno != EINTR)
 			break;
+		if (n == 0) /* hung up RELAY_HANGUP_WAIT_MS ago and still there */
+			(void)kill(-pid, SIGKILL);
 		if ((p[0].revents & POLLIN) && !copy(master, out))
 			p[0].fd = -1;
 		if (p[2].revents & (POLLIN | POLLHUP) && !copy(0, master))
@@ -108,6 +120,13 @@ static int relay(int tty, int out, int master, pid_t pid, int sig)
 				(void)ioctl(master, TIOCSWINSZ, &ws);
 			if (si.ssi_signo == SIGCHLD && waitpid(pid, &status, WNOHANG) == pid)
 				break;
+			if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH) {
+				/* The command's session: its leader is PID (setsid). */
+				(void)kill(-pid, *term ? SIGKILL : SIGHUP);
+				(void)kill(-pid, SIGCONT);
+				if (!*term)
+					*term = (int)si.ssi_signo;
+			}
 		}
 	}
 	/* The command is done: what it printed last, then the pty is closed
@@ -123,7 +142,7 @@ static int relay(int tty, int out, int master, pid_t pid, int sig)
 
 int relay_run(const char *path, char *const argv[], char *const envp[])
 {
-	int tty = root_tty(), master = -1, slave = -1, sig = -1, r;
+	int tty = root_tty(), master = -1, slave = -1, sig = -1, term = 0, r;
 	struct termios saved, raw;
 	struct winsize ws;
 	char pts[64];
@@ -156,6 +175,10 @@ int relay_run(const char *path, char *const argv[], char *const envp[])
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGWINCH);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	sig = signalfd(-1, &mask, SFD_CLOEXEC);
 	pid = sig < 0 ? -1 : fork();
@@ -172,7 +195,7 @@ int relay_run(const char *path, char *const argv[], char *const envp[])
 		cfmakeraw(&raw);
 		if (rawed)
 			(void)tcsetattr(0, TCSAFLUSH, &raw);
-		r = relay(tty, isatty(1) ? 1 : isatty(2) ? 2 : tty, master, pid, sig);
+		r = relay(tty, isatty(1) ? 1 : isatty(2) ? 2 : tty, master, pid, sig, &term);
 		if (rawed)
 			(void)tcsetattr(0, TCSAFLUSH, &saved);
 	}
@@ -180,5 +203,12 @@ int relay_run(const char *path, char *const argv[], char *const envp[])
 	slave = safe_close(slave);
 	sig = safe_close(sig);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (term) {
+		/* Root's terminal is restored: now end as the signal asked. */
+		fprintf(stderr, "carrelctl: enter: %s: the command's session was hung up\n",
+			strsignal(term));
+		signal(term, SIG_DFL);
+		raise(term);
+	}
 	return r;
 }

@@ -259,6 +259,31 @@ EOS
 	fi
 	script -q -e -c "$CTL enter $A tty" /dev/null </dev/null >"$OUT/$tok.2" 2>&1
 	if grep -q "^/dev/pts/" "$OUT/$tok.2"; then ok "enter on a terminal: the command has a terminal (its own pty)"; else not_ok "enter on a terminal: the command has a terminal" "$(cat "$OUT/$tok.2")"; fi
+	# carrelctl enter put root's terminal in raw mode for the relay; a
+	# SIGTERM (an admin's kill, a timeout) must leave it as it was and
+	# take the command's session with it.  The stty after it reads the
+	# same terminal (script's pty) once carrelctl has gone.
+	tok=$(new_token entersig)
+	script -q -e -c "$CTL enter $A sleep 617 </dev/tty & echo \$! >$OUT/$tok.pid; wait; stty -a </dev/tty >$OUT/$tok.stty" \
+		/dev/null </dev/null >"$OUT/$tok" 2>&1 &
+	scriptpid=$!
+	wait_until 10 test -s "$OUT/$tok.pid"
+	ctlpid=$(cat "$OUT/$tok.pid" 2>/dev/null)
+	ptyname=$(readlink "/proc/$ctlpid/fd/1" 2>/dev/null) # script's pty (fd 0 is /dev/tty, the same one)
+	# The relay is up once the terminal is raw and the command runs.
+	wait_until 10 sh -c "stty -a -F '$ptyname' 2>/dev/null | grep -q -- -icanon && '$CTL' enter '$A' pgrep -f '^sleep 617' >/dev/null"
+	raw=$(stty -a -F "$ptyname" 2>/dev/null | grep -o -- '-icanon' | head -n1)
+	[ -n "$ctlpid" ] && kill -TERM "$ctlpid" 2>/dev/null
+	wait_until 10 test -s "$OUT/$tok.stty"
+	wait_pid 10 "$scriptpid"
+	wait_until 5 sh -c "! '$CTL' enter '$A' pgrep -f '^sleep 617' >/dev/null"
+	left=$("$CTL" enter "$A" pgrep -f '^sleep 617' 2>&1)
+	if [ "$raw" = -icanon ] && grep -q -w icanon "$OUT/$tok.stty" && ! grep -q -- -icanon "$OUT/$tok.stty" && [ -z "$left" ]; then
+		ok "enter on a terminal: SIGTERM to carrelctl restores root's terminal (raw during the relay, canonical after) and ends the command"
+	else
+		not_ok "enter on a terminal: SIGTERM to carrelctl restores root's terminal and ends the command" \
+			"during: ${raw:-not raw}" "after: $(grep -o -- '-\?icanon' "$OUT/$tok.stty" 2>&1)" "left in the carrel: $left" "$(cat "$OUT/$tok")"
+	fi
 else
 	skip "enter on a terminal" "no script(1)"
 fi
