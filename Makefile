@@ -92,13 +92,13 @@ $(CG_A): $(CG_SRC:.c=.o)
 $(NET_A): $(NET_SRC:.c=.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
-# libconfuse, libseccomp and libcap are linked shared, so that Debian's
-# security updates of them reach the root helper without a rebuild of
-# carrel.  Linking them in saves each keeper about 25 kB (their relocated
-# data and page tables; bench/RESULTS.md) and each open their loading:
-# HELPER_LIBS="-Wl,-Bstatic -lconfuse -lseccomp -lcap -Wl,-Bdynamic" for a
-# site that rebuilds carrel on those updates.
-HELPER_LIBS ?= -lconfuse -lseccomp -lcap
+# libcap is linked shared; libconfuse (check-config only: an open gets its
+# policy from the module) and libseccomp (compiling a filter, unloaded
+# before the keeper's fork) are loaded where used, by their sonames
+# (helper/confuse_dlopen.c, helper/seccomp_dlopen.c), so that no keeper
+# maps them and Debian's security updates of them still reach the helper
+# (bench/RESULTS.md).
+HELPER_LIBS ?= -lcap
 helper/carrel-helper: $(HELPER_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(SYSTEMD_LIBS)
 
@@ -122,12 +122,15 @@ endif
 
 # Set-user-ID: libc and libcap only, and of lib/ only the files named here
 # (`make audit-setuid` counts the lines it compiles and checks what it links).
-SETUID_LIB := lib/util_min.o lib/proto.o lib/caps.o lib/state.o lib/keeper_client.o lib/mcs_level.o
+SETUID_LIB := lib/util_min.o lib/proto.o lib/caps.o lib/state.o lib/keeper_client.o lib/mcs_context.o
 setuid/carrel-user: $(SETUID_SRC:.c=.o) $(SETUID_LIB)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ -lcap
 
+# Every project file its objects compile: the sources and the headers they
+# include (found by the compiler, so a new #include is counted).
 audit-setuid: setuid/carrel-user
-	@wc -l $(SETUID_SRC) setuid/*.h $(SETUID_LIB:.o=.c) $(SETUID_LIB:.o=.h) lib/rundir.h lib/bpf_load.h
+	@wc -l $$($(CC) $(CPPFLAGS) -MM $(SETUID_SRC) $(SETUID_LIB:.o=.c) | tr ' \\' '\n\n' | \
+		grep -E '^[^/].*\.[ch]$$' | sort -u)
 	@ldd setuid/carrel-user | awk '{ print $$1 }' | grep -Ev '^(linux-vdso|/lib64/ld-linux|libc\.so|libcap\.so)' \
 		&& { echo "carrel-user links more than libc and libcap" >&2; exit 1; } || echo "links: libc, libcap"
 
@@ -198,9 +201,11 @@ tests/unit/test_dlopen: tests/unit/test_dlopen.c tests/unit/tap.h
 tests/unit/test_pam_confdir: tests/unit/test_pam_confdir.c tests/unit/tap.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpam
 
-tests/unit/test_seccomp: tests/unit/test_seccomp.c tests/unit/seccomp_probe.c helper/seccomp_profile.c $(HEADERS)
-	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -o $@ tests/unit/test_seccomp.c helper/seccomp_profile.c \
-		$(LIB_SRC) -lseccomp -lcap -lpthread
+# (-lseccomp: the test itself resolves names per arch; the filters are
+# built through helper/seccomp_dlopen.c as in the helper.)
+tests/unit/test_seccomp: tests/unit/test_seccomp.c tests/unit/seccomp_probe.c helper/seccomp_profile.c helper/seccomp_dlopen.c $(HEADERS)
+	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -fvisibility=hidden -o $@ tests/unit/test_seccomp.c helper/seccomp_profile.c \
+		helper/seccomp_dlopen.c $(LIB_SRC) -ldl -lseccomp -lcap -lpthread
 
 # No sanitizer: the test clone()s (a new pid namespace) and changes uid in
 # the child, where the sanitizer runtime's own state is not valid.
@@ -217,9 +222,16 @@ tests/unit/seccomp_probe: tests/unit/seccomp_probe.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< -lpthread
 
 # The default seccomp filter's cache (root: the cache must be root's).
-tests/unit/test_seccomp_cache: tests/unit/test_seccomp_cache.c helper/seccomp_profile.c $(HEADERS)
-	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -o $@ $< helper/seccomp_profile.c \
-		$(LIB_SRC) -lseccomp -lcap
+tests/unit/test_seccomp_cache: tests/unit/test_seccomp_cache.c helper/seccomp_profile.c helper/seccomp_dlopen.c $(HEADERS)
+	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -fvisibility=hidden -o $@ $< helper/seccomp_profile.c \
+		helper/seccomp_dlopen.c $(LIB_SRC) -ldl -lcap
+
+# libseccomp and libconfuse missing (loaded where used, helper/*_dlopen.c):
+# a filter or a config that needs them fails, naming the library.
+tests/unit/test_libs_absent: tests/unit/test_libs_absent.c helper/seccomp_profile.c helper/seccomp_dlopen.c helper/confuse_dlopen.c $(CONF_SRC) $(LIB_SRC) $(HEADERS)
+	$(CC) $(CPPFLAGS) -iquote helper -DCARREL_LIBSECCOMP='"libcarrel-absent.so.0"' \
+		-DCARREL_LIBCONFUSE='"libcarrel-absent.so.0"' $(WARN) $(CFLAGS) $(SAN) -fvisibility=hidden -o $@ $< \
+		helper/seccomp_profile.c helper/seccomp_dlopen.c helper/confuse_dlopen.c $(CONF_SRC) $(LIB_SRC) -ldl -lcap
 
 # The id map writer, without the helper around it.
 tests/unit/test_idmap: tests/unit/test_idmap.c tests/unit/tap.h helper/idmap.c lib/error.c lib/util.c lib/util_min.c $(HEADERS)
@@ -227,7 +239,7 @@ tests/unit/test_idmap: tests/unit/test_idmap.c tests/unit/tap.h helper/idmap.c l
 
 UNIT_TESTS := tests/unit/test_conf tests/unit/test_cgroup tests/unit/test_dlopen tests/unit/test_pam_confdir \
               tests/unit/test_seccomp tests/unit/test_holder tests/unit/seccomp_probe tests/unit/test_state \
-              tests/unit/test_idmap tests/unit/test_seccomp_cache
+              tests/unit/test_idmap tests/unit/test_seccomp_cache tests/unit/test_libs_absent
 UNIT_TESTS += tests/unit/test_docs
 
 # Every Debian package the build, the tests and the demo need (idempotent).
@@ -295,8 +307,8 @@ FUZZ_CHECK_SECONDS ?= 15
 
 tests/fuzz/fuzz_conf: tests/fuzz/fuzz_conf.c $(CONF_SRC) $(LIB_SRC) $(HEADERS)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(CONF_SRC) $(LIB_SRC) -lconfuse -lcap
-tests/fuzz/fuzz_seccomp: tests/fuzz/fuzz_seccomp.c helper/seccomp_profile.c $(LIB_SRC) $(HEADERS)
-	$(FUZZ_CC) $(CPPFLAGS) -iquote helper $(FUZZ_FLAGS) -o $@ $< helper/seccomp_profile.c $(LIB_SRC) -lseccomp -lcap
+tests/fuzz/fuzz_seccomp: tests/fuzz/fuzz_seccomp.c helper/seccomp_profile.c helper/seccomp_dlopen.c $(LIB_SRC) $(HEADERS)
+	$(FUZZ_CC) $(CPPFLAGS) -iquote helper $(FUZZ_FLAGS) -fvisibility=hidden -o $@ $< helper/seccomp_profile.c helper/seccomp_dlopen.c $(LIB_SRC) -ldl -lcap
 tests/fuzz/fuzz_proto: tests/fuzz/fuzz_proto.c $(LIB_SRC) $(HEADERS)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) -lcap
 
@@ -364,6 +376,6 @@ bench: bench-load
 # ---- SELinux categories per carrel (issue 17 item 3) ------------------------
 # lib/mcs_level.c (the pair numbering, level, range and mount option) and
 # lib/mcs_lease.c (the keeper's lease on a pair), without SELinux.
-tests/unit/test_mcs: tests/unit/test_mcs.c tests/unit/tap.h lib/mcs_level.c lib/mcs_lease.c lib/slot_lease.c lib/util.c lib/util_min.c $(HEADERS)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -o $@ $< lib/mcs_level.c lib/mcs_lease.c lib/slot_lease.c lib/util.c lib/util_min.c
+tests/unit/test_mcs: tests/unit/test_mcs.c tests/unit/tap.h lib/mcs_level.c lib/mcs_context.c lib/mcs_lease.c lib/slot_lease.c lib/util.c lib/util_min.c $(HEADERS)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN) -o $@ $< lib/mcs_level.c lib/mcs_context.c lib/mcs_lease.c lib/slot_lease.c lib/util.c lib/util_min.c
 UNIT_TESTS += tests/unit/test_mcs

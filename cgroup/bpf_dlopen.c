@@ -9,6 +9,7 @@
  * -ELIBACC (errno ELIBACC), which cgdev.c reports as any other bpf error.
  */
 #include "cgroup-internal.h"
+#include "dlopen_table.h"
 
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -37,7 +38,7 @@ static int bpf_load(void)
 		BPF_FUNCS(X)
 #undef X
 	};
-	int r = bpf_loaded ? 0 : cg_dlopen_table("libbpf.so.1", names, (void **)&bpf, sizeof(names) / sizeof(names[0]));
+	int r = bpf_loaded ? 0 : carrel_dlopen_table("libbpf.so.1", names, (void **)&bpf, sizeof(names) / sizeof(names[0]), NULL);
 
 	bpf_loaded = r == 0;
 	if (r < 0)

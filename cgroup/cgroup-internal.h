@@ -250,9 +250,4 @@ const struct cg_hier *cg_hier_with(const struct cg_session *cg, const char *cont
  * the paths are filled by the caller. */
 int cg_pick_hierarchies(struct cg_session *cg, const struct cg_mount *m, int n, const char *ctrls2);
 
-/* Load SONAME and its N functions NAMES into FNS (an array of N pointers):
- * the libraries only some hosts' carrels call (sd_bus_dlopen.c,
- * bpf_dlopen.c).  0 or -ELIBACC. */
-int cg_dlopen_table(const char *soname, const char *const *names, void **fns, size_t n);
-
 #endif

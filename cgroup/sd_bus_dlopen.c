@@ -19,8 +19,8 @@
  * library that cannot be loaded makes the first call fail with -ELIBACC.
  */
 #include "cgroup-internal.h"
+#include "dlopen_table.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <systemd/sd-bus.h>
@@ -48,20 +48,6 @@ static struct {
 } sd;
 static bool sd_loaded;
 
-int cg_dlopen_table(const char *soname, const char *const *names, void **fns, size_t n)
-{
-	void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-
-	if (!lib)
-		return -ELIBACC;
-	for (size_t i = 0; i < n; i++)
-		if (!(fns[i] = dlsym(lib, names[i]))) {
-			dlclose(lib);
-			return -ELIBACC;
-		}
-	return 0; /* never unloaded: what it made may outlive any call */
-}
-
 static int sd_load(void)
 {
 	static const char *const names[] = {
@@ -73,7 +59,7 @@ static int sd_load(void)
 
 	if (sd_loaded)
 		return 0;
-	r = cg_dlopen_table("libsystemd.so.0", names, (void **)&sd, sizeof(names) / sizeof(names[0]));
+	r = carrel_dlopen_table("libsystemd.so.0", names, (void **)&sd, sizeof(names) / sizeof(names[0]), NULL);
 	sd_loaded = r == 0;
 	return r;
 }

@@ -472,6 +472,9 @@ static int parse_config(struct carrel_config *c, char *buf, size_t len, const ch
 	if (cfg) {
 		r = parse_locked(c, cfg, buf, len, &ctx);
 		cfg_free(cfg);
+	} else if (errno == ELIBACC) { /* libconfuse loaded where used (the helper) */
+		r = -ELIBACC;
+		carrel_error_set(err, "%s: cannot parse: libconfuse cannot be loaded", path);
 	}
 	current_parse = NULL;
 	pthread_mutex_unlock(&confuse_lock);

@@ -5,7 +5,7 @@
  */
 #include "carrel.h"
 #include "keeper_client.h"
-#include "state.h"
+#include "state_live.h"
 #include "util.h"
 
 #include <fcntl.h>

@@ -10,7 +10,7 @@
  */
 #include "carrel.h"
 #include "journal.h"
-#include "state.h"
+#include "state_write.h"
 #include "util.h"
 
 #include <arpa/inet.h>

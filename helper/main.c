@@ -17,6 +17,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <sched.h>
 #include <signal.h>
@@ -132,6 +133,9 @@ static int build_filter(struct carrel *c, struct carrel_reply *reply)
 			carrel_error_set(&err, "%s: cannot export the filter: %s", profile, strerror(-r));
 		carrel_seccomp_free(f);
 	}
+	/* No filter context is left: the keeper, forked next, maps none of
+	 * libseccomp (a cached default filter never loaded it). */
+	carrel_libseccomp_unload();
 	if (r < 0)
 		proto_error(reply, r, "seccomp", "%s", err.msg);
 	return r; /* seccomp = off: no program */
@@ -391,6 +395,10 @@ static int op_open(int argc, char **argv)
 	if ((r = carrel_open(&c, &reply)) < 0)
 		goto fail;
 	c.clone_flags = (unsigned)ns_flags(c.policy.namespaces);
+	/* The keeper lives as long as the carrel: it inherits no free heap
+	 * pages (malloc_trim gives them back, the top of the heap and the
+	 * free pages within it). */
+	malloc_trim(0);
 	pid_t pid = fork();
 	if (pid == 0)
 		keeper_main(&c);

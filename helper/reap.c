@@ -13,7 +13,7 @@
  * a reused pid is never signalled.
  */
 #include "carrel.h"
-#include "state.h"
+#include "state_live.h"
 #include "util.h"
 
 #include <dirent.h>

@@ -677,6 +677,11 @@ int carrel_seccomp_build(const char *profile, struct carrel_seccomp **out, struc
 	*out = NULL;
 	if (profile && strcmp(profile, "off") == 0)
 		return 0;
+	if ((r = carrel_libseccomp_load()) < 0) {
+		carrel_error_set(err, "seccomp %s: cannot load %s", profile ? profile : "default",
+				 carrel_libseccomp_name());
+		return r;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;

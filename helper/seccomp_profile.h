@@ -68,4 +68,14 @@ int carrel_seccomp_export_mem(const struct carrel_seccomp *f, void **prog, uint3
  */
 int carrel_seccomp_default_bpf(const char *cache, void **prog, uint32_t *len, struct carrel_error *err);
 
+/*
+ * libseccomp is loaded, not linked (seccomp_dlopen.c): carrel_seccomp_build()
+ * loads it (-ELIBACC, naming carrel_libseccomp_name(), if it cannot);
+ * carrel_libseccomp_unload() unloads it once no filter is left, so that a
+ * process forked after (the keeper) maps none of it.
+ */
+int carrel_libseccomp_load(void);
+const char *carrel_libseccomp_name(void);
+void carrel_libseccomp_unload(void);
+
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Loading a seccomp program that the helper built (helper/seccomp_profile.c)
- * and sent as bytes: libc only, so that neither the PAM module (inside
- * sshd, login, su) nor the set-user-ID program links libseccomp.
+ * and sent as bytes: inline and libc only, so that neither the PAM module
+ * (inside sshd, login, su) nor the set-user-ID program links libseccomp.
  */
 #ifndef CARREL_BPF_LOAD_H
 #define CARREL_BPF_LOAD_H
@@ -14,14 +14,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/*
- * Load a program written by carrel_seccomp_export() (LEN bytes at PROG) into
- * the calling thread.  Inline and libc-only on purpose: the PAM module can
- * load a cached program without linking libseccomp into sshd, login or su.
- * The bytes must come from a root-owned cache (they are a kernel program
- * run on every system call of the session): check the file as
- * carrel_seccomp_build() checks a profile.
- */
+/* Load a program written by carrel_seccomp_export() (LEN bytes at PROG)
+ * into the calling thread.  The bytes are a kernel program run on every
+ * system call of the session: they come from the keeper or a root-owned
+ * cache checked as carrel_seccomp_build() checks a profile. */
 static inline int carrel_seccomp_load_bpf(const void *prog, size_t len)
 {
 	struct sock_fprog fprog;

@@ -4,7 +4,6 @@
 #include "state.h"
 #include "util_min.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -34,24 +33,6 @@ int keeper_send(const char *id, const void *msg, size_t len, const int *fds, int
 	if ((r = proto_send(fd, msg, len, fds, nfds)) < 0)
 		return r == -EAGAIN ? -ETIMEDOUT : r;
 	return take_fd(&fd);
-}
-
-int keeper_wait_ack(int fd, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char k = 0;
-	int r;
-
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return -ETIMEDOUT;
-	if (recv(fd, &k, 1, MSG_DONTWAIT) != 1)
-		return -ECONNRESET;
-	return k == CARREL_MSG_CLOSED ? 0 : -EPROTO;
 }
 
 int keeper_ask_holder(const char *id, struct carrel_reply *reply, int *pidfd, void **bpf,

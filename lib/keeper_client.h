@@ -18,10 +18,6 @@
 int keeper_send(const char *id, const void *msg, size_t len, const int *fds, int nfds,
 		int timeout_ms);
 
-/* Wait up to TIMEOUT_MS on FD for the keeper's one-byte CARREL_MSG_CLOSED;
- * -EPROTO for any other answer, -ETIMEDOUT for none. */
-int keeper_wait_ack(int fd, int timeout_ms);
-
 /* CARREL_CTL_HOLDER: the keeper's reply, the holder's pidfd (*PIDFD, never
  * -1 on success) and the session's seccomp program (*BPF, malloc'd, or NULL
  * when it has none). */

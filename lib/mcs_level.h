@@ -11,8 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Categories c0..c1023, as the reference policy's MCS defines them. */
-#define CARREL_MCS_CATEGORIES 1024u
+#include "mcs_context.h" /* CARREL_MCS_CATEGORIES, the level check, the context */
 #define CARREL_MCS_PAIRS (CARREL_MCS_CATEGORIES * (CARREL_MCS_CATEGORIES - 1) / 2)
 /* "s0:c1022,c1023" and its NUL. */
 #define CARREL_MCS_LEVEL_MAX 16
@@ -28,11 +27,6 @@
 int carrel_mcs_pair(uint32_t slot, unsigned *x, unsigned *y);
 /* "s0:cX,cY" into BUF; -EINVAL unless X < Y < CARREL_MCS_CATEGORIES, -ENAMETOOLONG. */
 int carrel_mcs_level(unsigned x, unsigned y, char *buf, size_t size);
-/* LEVEL is exactly a level carrel_mcs_level() makes (it came over a wire). */
-bool carrel_mcs_level_ok(const char *level);
-/* The context CTX ("user:role:type" with or without a range) with the
- * range s0-LEVEL; -EINVAL for a context without a type or a bad level. */
-int carrel_mcs_context(const char *ctx, const char *level, char *out, size_t size);
 /* The mount option for a private tmpfs at LEVEL: "context=...:LEVEL". */
 int carrel_mcs_mount_option(const char *level, char *out, size_t size);
 /* SELinux is on with an MLS/MCS policy loaded (SELINUXFS/mls reads 1). */

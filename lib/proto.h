@@ -1,21 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The wire between pam_carrel (in the login process) and the session's
- * keeper: one AF_UNIX SOCK_SEQPACKET pair, created by the module, whose
- * other end the helper gets as fd 3.
- *
- *   keeper -> module  struct carrel_reply, with the holder's pidfd attached
- *                     (SCM_RIGHTS) on success.
- *   module -> keeper  CARREL_MSG_CLOSE at pam_close_session.
- *   keeper -> module  CARREL_MSG_CLOSED once the login process is back in
- *                     its own cgroups; the teardown goes on without it.
- *
- * The keeper also tears down when the socket reaches EOF or the login
- * process exits (pidfd), so a killed login program leaks nothing.
- *
- * This header is what a client of a keeper needs (carrel-user links it);
- * the open request, the move, scope = user's attach and the reply writers
- * are in proto_open.h.
+ * The wire's reply and its transport: what a client of a keeper needs
+ * (carrel-user links it).  The wire between the module and the keeper,
+ * the open request, the move and the reply writers are in proto_open.h.
  */
 #ifndef CARREL_PROTO_H
 #define CARREL_PROTO_H
@@ -24,9 +11,6 @@
 #include <sys/types.h>
 
 #define CARREL_PROTO_VERSION 2
-#define CARREL_PROTO_FD 3
-#define CARREL_MSG_CLOSE 'C'
-#define CARREL_MSG_CLOSED 'K'
 /* The most fds one message carries. */
 #define CARREL_PROTO_MAX_FDS 24
 

@@ -11,6 +11,24 @@
 #include "policy.h"
 #include "proto.h"
 
+/*
+ * The wire between pam_carrel (in the login process) and the session's
+ * keeper: one AF_UNIX SOCK_SEQPACKET pair, created by the module, whose
+ * other end the helper gets as fd 3.
+ *
+ *   keeper -> module  struct carrel_reply, with the holder's pidfd attached
+ *                     (SCM_RIGHTS) on success.
+ *   module -> keeper  CARREL_MSG_CLOSE at pam_close_session.
+ *   keeper -> module  CARREL_MSG_CLOSED once the login process is back in
+ *                     its own cgroups; the teardown goes on without it.
+ *
+ * The keeper also tears down when the socket reaches EOF or the login
+ * process exits (pidfd), so a killed login program leaks nothing.
+ */
+#define CARREL_PROTO_FD 3
+#define CARREL_MSG_CLOSE 'C'
+#define CARREL_MSG_CLOSED 'K'
+
 /* The most supplementary groups a login's ids carry (the kernel takes 340
  * lines of gid_map). */
 #define CARREL_PROTO_MAX_GROUPS 256
@@ -86,5 +104,10 @@ int proto_send_reply(int sock, const struct carrel_reply *reply, int fd);
 /* Fill an error reply. */
 void proto_error(struct carrel_reply *reply, int err, const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Wait up to TIMEOUT_MS on FD (a keeper_send() connection) for the
+ * keeper's one-byte CARREL_MSG_CLOSED; -EPROTO for any other answer,
+ * -ETIMEDOUT for none. */
+int keeper_wait_ack(int fd, int timeout_ms);
 
 #endif

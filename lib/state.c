@@ -208,6 +208,7 @@ int state_read(const char *id, char **buf, size_t *len)
 	char path[sizeof(CARREL_SESSIONS_DIR) + 24];
 	_cleanup_close_ int fd = -1;
 	struct stat st;
+	ssize_t n;
 	char *b;
 
 	*buf = NULL;
@@ -225,27 +226,14 @@ int state_read(const char *id, char **buf, size_t *len)
 	b = malloc(STATE_MAX);
 	if (!b)
 		return -ENOMEM;
-	while (*len + 1 < STATE_MAX) {
-		ssize_t n = read(fd, b + *len, STATE_MAX - 1 - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int r = -errno;
-			free(b);
-			*len = 0;
-			return r;
-		}
-		if (n == 0)
-			break;
-		*len += (size_t)n;
-	}
-	b[*len] = '\0';
+	n = read_fd(fd, b, STATE_MAX);
 	/* The helper creates the file empty when it allocates the id, and the
-	 * keeper fills it once the carrel stands. */
-	if (*len == 0) {
+	 * keeper fills it once the carrel stands: -EAGAIN until then. */
+	if (n <= 0) {
 		free(b);
-		return -EAGAIN;
+		return n < 0 ? (int)n : -EAGAIN;
 	}
+	*len = (size_t)n;
 	*buf = b;
 	return 0;
 }

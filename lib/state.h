@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A carrel's state file, CARREL_SESSIONS_DIR/ID: the one writer (the
- * keeper) and the one reader (carrelctl, carrel-user, the helper), and the
- * one check of a session id.
+ * A carrel's state file, CARREL_SESSIONS_DIR/ID: the one reader
+ * (carrelctl, carrel-user, the helper) and the one check of a session id;
+ * the one writer (the keeper's) is in state_write.h, liveness in
+ * state_live.h.
  *
  * The file is "key=value" lines.  The first line is "version=2"; a file
  * without a version line is version 1, the form keepers wrote before, and
@@ -11,7 +12,8 @@
  * trust (lengths, numbers, cgroup paths, an incomplete last line), and the
  * writer refuses values that would change the file's lines.
  *
- * libc only: carrel-user (set-user-ID) links this.
+ * libc only: carrel-user (set-user-ID) links this, and only this of the
+ * state file's code.
  */
 #ifndef CARREL_STATE_H
 #define CARREL_STATE_H
@@ -81,13 +83,6 @@ int state_read(const char *id, char **buf, size_t *len);
 /* state_read() then state_parse(). */
 int session_load(const char *id, struct session *s);
 
-/* Write S in the current version.  -EINVAL if a value would break a line
- * (a newline anywhere, a space in a login's field). */
-int state_format(FILE *f, const struct session *s);
-
-/* Write CARREL_SESSIONS_DIR/ID (0600) atomically: ID.new, then rename. */
-int state_write(const struct session *s);
-
 /*
  * Records as carrel-user status prints them, one per carrel:
  *   "carrel-state ID LENGTH\n" followed by LENGTH bytes of its state file.
@@ -99,24 +94,5 @@ int state_write(const struct session *s);
 int state_record(FILE *f, const char *id, const char *buf, size_t len);
 /* In state_records.c (carrelctl's; carrel-user only writes records). */
 int state_records_parse(char *buf, size_t len, struct session **out, int *n);
-
-/*
- * Liveness.  Session ID is alive iff its keeper holds flock(LOCK_EX) on
- * CARREL_SESSIONS_DIR/ID.live, a 0600 file the helper creates and locks
- * when it allocates the id (under the carrel lock) and the keeper inherits
- * and holds open for its whole life: the kernel drops the lock when the
- * last holder dies, however it dies, and a reused pid cannot fake it.
- *
- * carrel_session_alive(): 1 alive, 0 dead (no .live file, or the lock was
- * granted: it is released again at once), or -errno.
- * carrel_session_live_lock(): create ID.live and take its lock without
- * waiting; the fd that holds it (O_CLOEXEC), -EWOULDBLOCK if another holds
- * it, -ESTALE if the file was removed between the open and the lock (a
- * reaper's: try again), or -errno.  The reaper takes the lock of a dead session the same way,
- * so that two reapers never reap one carrel twice.
- */
-#define STATE_LIVE_SUFFIX ".live"
-int carrel_session_alive(const char *id);
-int carrel_session_live_lock(const char *id, bool create);
 
 #endif

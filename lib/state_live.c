@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "rundir.h"
-#include "state.h"
+#include "state_live.h"
 #include "util_min.h"
 
 /* ----------------------------------------------------------------- liveness */

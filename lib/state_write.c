@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The state file's writer (lib/state.h): the keeper's, apart from the
  * reader so that carrel-user, which only reads, does not link it. */
-#include "state.h"
+#include "state_write.h"
 #include "util.h"
 
 #include <fcntl.h>

@@ -23,13 +23,10 @@ int write_file(const char *path, const char *str)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-ssize_t read_file(const char *path, char *buf, size_t size)
+ssize_t read_fd(int fd, char *buf, size_t size)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	size_t len = 0;
 
-	if (fd < 0)
-		return -errno;
 	while (len + 1 < size) {
 		ssize_t n = read(fd, buf + len, size - 1 - len);
 		if (n < 0) {
@@ -43,6 +40,13 @@ ssize_t read_file(const char *path, char *buf, size_t size)
 	}
 	buf[len] = '\0';
 	return (ssize_t)len;
+}
+
+ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+
+	return fd < 0 ? -errno : read_fd(fd, buf, size);
 }
 
 bool valid_user_name(const char *s)

@@ -40,8 +40,10 @@ static inline int take_fd(int *fd)
 
 /* Write STR to an existing file PATH (no create, no follow). */
 int write_file(const char *path, const char *str);
-/* Read at most SIZE-1 bytes of PATH into BUF, NUL-terminated; returns length. */
+/* Read at most SIZE-1 bytes of PATH (read_fd: of FD, to its end) into BUF,
+ * NUL-terminated; returns the length. */
 ssize_t read_file(const char *path, char *buf, size_t size);
+ssize_t read_fd(int fd, char *buf, size_t size);
 
 /* Names that reach file names, cgroup names and state files. */
 bool valid_user_name(const char *s);

@@ -1,19 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/*
- * enter: join one of the caller's own running carrels from outside.
- *
- * The holder's pidfd comes from the keeper (root-only socket), never from a
- * pid number; the caller must be the session's user (or root); carrel-user
- * moves itself into the session's cgroups, joins every namespace, then
- * becomes the session's user for good (groups, uid, no capabilities,
- * bounding set cut, no_new_privs, the seccomp filter) before anything of
- * the caller's runs.
- */
+/* enter: join one of the caller's own running carrels from outside (who
+ * may, and why it is safe: main.c's table of operations). */
 #include "carrel-user.h"
 #include "bpf_load.h"
 #include "caps.h"
 #include "keeper_client.h"
-#include "mcs_level.h"
+#include "mcs_context.h"
 #include "state.h"
 #include "util_min.h"
 

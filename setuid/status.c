@@ -44,7 +44,7 @@ static int take(const char *id, struct record *rec, struct session *s)
 		rec->buf = NULL;
 		return r;
 	}
-	snprintf(rec->id, sizeof(rec->id), "%s", id);
+	snprintf(rec->id, sizeof(rec->id), "%.*s", (int)sizeof(rec->id) - 1, id);
 	return 0;
 }
 
@@ -56,18 +56,11 @@ static int collect(const char *only, struct record **recs, int *n, struct sessio
 	int cap = 0;
 
 	*n = 0;
-	if (only) {
-		*recs = calloc(1, sizeof(**recs));
-		if (!*recs)
-			return -ENOMEM;
-		*n = take(only, *recs, s) == 0;
-		return 0;
-	}
 	d = opendir(CARREL_SESSIONS_DIR);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((e = readdir(d))) {
-		if (!session_valid_id(e->d_name))
+		if (!session_valid_id(e->d_name) || (only && strcmp(e->d_name, only) != 0))
 			continue;
 		if (*n == cap) {
 			struct record *more =

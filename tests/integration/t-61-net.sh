@@ -410,6 +410,14 @@ elif grep -qE 'carrel-net\.so|libmnl|libnftables|libbpf' <<<"$maps7"; then
 else
 	ok "t-61: network = none: the keeper maps no network plugin, libmnl, libnftables or libbpf (libc mapped)"
 fi
+# libconfuse (check-config only) and libseccomp (compiling a filter) are
+# loaded where used, not linked: a keeper maps neither (helper/*_dlopen.c).
+if grep -q 'libc\.so' <<<"$maps7" && ! grep -qE 'libconfuse|libseccomp' <<<"$maps7"; then
+	ok "t-61: the keeper maps neither libconfuse nor libseccomp (libc mapped)"
+else
+	not_ok "t-61: the keeper maps neither libconfuse nor libseccomp (libc mapped)" \
+		"$(grep -E 'libconfuse|libseccomp|libc\.so' <<<"$maps7" | head -n 5)"
+fi
 release_t61 s7
 wait_until 20 no_sessions
 # A nat login whose plugin is missing or unsafe is refused (on_error = deny)

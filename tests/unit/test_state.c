@@ -8,7 +8,8 @@
  * stdout; exit 1 on a failure.
  */
 #include "proto_open.h"
-#include "state.h"
+#include "state_live.h"
+#include "state_write.h"
 #include "util.h"
 
 #include <dirent.h>
