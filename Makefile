@@ -367,7 +367,10 @@ faults-all: deps
 	FAULT_MAX_POINTS=0 T_SCRIPT_TIMEOUT=7200 T_SUITE_TIMEOUT=7500 CARREL_TESTS=t-97-faults tests/integration/run.sh
 # The load part of the benchmark (bench/load.sh, bench/LOAD.md): 200
 # concurrent ssh logins (open latency p50/p99) and 1,000 sessions held at
-# once (memory per session).
+# once (memory per session).  bench/load.sh takes the integration suite's
+# lock (/tmp/carrel-integration.lock) itself for its ssh part: run `make
+# bench` and `make bench-load` without an flock of that file around them,
+# or the run waits for itself.
 .PHONY: bench-load
 bench-load: deps
 	$(MAKE) all tests/hostile/helper_call
