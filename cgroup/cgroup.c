@@ -407,6 +407,16 @@ bool cg_create_needs_lock(const struct cg_session *cg)
 	return cg->ops->create_needs_lock;
 }
 
+int cg_create_shared(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	return cg->ops->create_shared ? cg->ops->create_shared(cg, lim, e) : cg->ops->create(cg, lim, e);
+}
+
+int cg_create_own(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	return cg->ops->create_own ? cg->ops->create_own(cg, lim, e) : 0;
+}
+
 int cg_origin_read(const struct cg_session *cg, pid_t pid, struct cg_origin *o, struct carrel_error *e)
 {
 	char procfile[4096], own[CG_PATH_MAX];
@@ -603,7 +613,9 @@ static int mkdir_ok(const char *path, struct carrel_error *e)
 	return 0;
 }
 
-static int fs_create(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+/* carrel/, user-UID and the user's limits: what every login of the user
+ * shares (the caller holds the carrel lock). */
+static int fs_create_shared(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
 {
 	int r;
 
@@ -614,12 +626,38 @@ static int fs_create(struct cg_session *cg, const struct carrel_limits *lim, str
 		const struct cg_hier *h = &cg->h[i];
 		if ((h->ops->enable && (r = h->ops->enable(h, e)) < 0) || (r = h->ops->set_limits(h, lim, e)) < 0)
 			return r;
-		if (mkdir(h->session, 0755) < 0)
-			return cg_fail(e, -errno, "cannot create %s: %s", h->session, strerror(errno));
+	}
+	return 0;
+}
+
+/* session-ID in each hierarchy: only this session's (no lock needed).
+ * -ENOENT (a teardown or reap removed the empty user-UID since
+ * cg_create_shared()) goes back to the caller, quietly, to try again,
+ * after removing the (empty) dirs this call made. */
+static int fs_create_own(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	int r;
+
+	for (int i = 0; i < cg->n; i++) {
+		const struct cg_hier *h = &cg->h[i];
+		if (mkdir(h->session, 0755) < 0) {
+			if (errno != ENOENT)
+				return cg_fail(e, -errno, "cannot create %s: %s", h->session, strerror(errno));
+			while (i-- > 0)
+				(void)rmdir(cg->h[i].session);
+			return -ENOENT;
+		}
 		if (h->ops->session_created && (r = h->ops->session_created(h, lim, e)) < 0)
 			return r;
 	}
 	return 0;
+}
+
+static int fs_create(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	int r = fs_create_shared(cg, lim, e);
+
+	return r < 0 ? r : fs_create_own(cg, lim, e);
 }
 
 static int write_procs(const char *dir, pid_t pid, struct carrel_error *e)
@@ -850,6 +888,8 @@ const struct cg_ops cg_cgroupfs_ops = {
 	.name = "cgroupfs",
 	.create_needs_lock = true,
 	.create = fs_create,
+	.create_shared = fs_create_shared,
+	.create_own = fs_create_own,
 	.attach = fs_attach,
 	.attach_origin = fs_attach_origin,
 	.set_limits = fs_set_limits,

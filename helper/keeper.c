@@ -799,6 +799,11 @@ static void serve(struct carrel *c, int sigfd)
 	}
 }
 
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
 void keeper_main(struct carrel *c)
 {
 	struct holder_status st = { 0 };
@@ -806,7 +811,9 @@ void keeper_main(struct carrel *c)
 	char title[96];
 	sigset_t mask;
 	int go = -1, ready = -1, sigfd, r;
+	struct timespec t0, t_spawn, t_ready, t_moved, t_reply, t_end;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	(void)setsid();
 	if (chdir("/") < 0)
 		_exit(1);
@@ -838,6 +845,7 @@ void keeper_main(struct carrel *c)
 		fail(c, r, "selinux categories", "no free category pair in " CARREL_MCS_DIR);
 	if ((r = spawn_holder(c, &go, &ready)) < 0)
 		fail(c, r, "namespaces", "clone3 of the holder");
+	clock_gettime(CLOCK_MONOTONIC, &t_spawn);
 	/* holder_pid below (idmap, cgroup.procs, waitpid in teardown) cannot
 	 * name another process: the holder is this keeper's own child, and a
 	 * child's pid is not freed for reuse before its parent waits for it,
@@ -856,6 +864,7 @@ void keeper_main(struct carrel *c)
 	if ((r = wait_ready(ready, c->logins[0].sock, &st)) < 0)
 		fail(c, r, st.step[0] ? st.step : "holder", "carrel setup inside the namespaces");
 	closep(&ready);
+	clock_gettime(CLOCK_MONOTONIC, &t_ready);
 	if ((c->policy.namespaces & CARREL_NS_MNT) && !(c->policy.namespaces & CARREL_NS_PID) &&
 	    (r = proc_own_only(c)) < 0)
 		fail(c, r, "mount /proc", "hidepid=invisible proc for a carrel without a pid namespace");
@@ -864,6 +873,7 @@ void keeper_main(struct carrel *c)
 		fail(c, ctl_fd, "keeper socket", CARREL_SESSIONS_DIR);
 	if ((r = move_in(c, &c->logins[0], &e)) < 0)
 		fail(c, r, "cgroup", e.msg);
+	clock_gettime(CLOCK_MONOTONIC, &t_moved);
 	if ((r = write_state(c)) < 0)
 		fail(c, r, "state file", CARREL_SESSIONS_DIR);
 	if (c->policy.scope == CARREL_SCOPE_USER && (r = carrel_claim_user(c)) < 0)
@@ -873,6 +883,7 @@ void keeper_main(struct carrel *c)
 		       (int)c->logins[0].pid);
 	if (carrel_send_reply(c, c->logins[0].sock) < 0)
 		teardown(c, "module gone before reply");
+	clock_gettime(CLOCK_MONOTONIC, &t_reply);
 	/* The holder waits for this to exec carrel-holder, so that the exec
 	 * and the end of its copy of our image do not slow the reply. */
 	closep(&go);
@@ -882,6 +893,10 @@ void keeper_main(struct carrel *c)
 	/* Leases that keepers killed with SIGKILL left (their flock is gone). */
 	if (c->policy.network == CARREL_NETWORK_NAT)
 		carrel_net_reap_stale();
+	clock_gettime(CLOCK_MONOTONIC, &t_end);
+	syslog(LOG_DEBUG, "session %s: keeper answered in %ld ms (holder spawned %ld, ready %ld, login moved in %ld, reply %ld); sweep after it %ld ms",
+	       c->id, ms_between(&t0, &t_reply), ms_between(&t0, &t_spawn), ms_between(&t_spawn, &t_ready),
+	       ms_between(&t_ready, &t_moved), ms_between(&t_moved, &t_reply), ms_between(&t_reply, &t_end));
 	/* The keeper lives as long as the carrel: give back the heap pages that
 	 * the helper's start-up freed (config, name service, filter compile). */
 	(void)malloc_trim(0);
