@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -417,6 +418,11 @@ int cg_create_own(struct cg_session *cg, const struct carrel_limits *lim, struct
 	return cg->ops->create_own ? cg->ops->create_own(cg, lim, e) : 0;
 }
 
+bool cg_limits_applied(const struct cg_session *cg, const struct carrel_limits *lim)
+{
+	return cg->ops->applied && cg->ops->applied(cg, lim);
+}
+
 int cg_origin_read(const struct cg_session *cg, pid_t pid, struct cg_origin *o, struct carrel_error *e)
 {
 	char procfile[4096], own[CG_PATH_MAX];
@@ -613,20 +619,62 @@ static int mkdir_ok(const char *path, struct carrel_error *e)
 	return 0;
 }
 
+/* Which limits user-UID was last given in full by a login (a hash of the
+ * struct, on each hierarchy's user-UID): a login whose limits are these
+ * has nothing to write there (cg_limits_applied()).  A live change
+ * (fs_set_limits) removes it first, so that the next login writes its own
+ * limits again, as it always did. */
+#define APPLIED_XATTR "trusted.carrel.applied"
+
+static void applied_stamp(const struct carrel_limits *lim, char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)lim;
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	for (size_t i = 0; i < sizeof(*lim); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	snprintf(buf, size, "%016llx", (unsigned long long)h);
+}
+
+static bool fs_applied(const struct cg_session *cg, const struct carrel_limits *lim)
+{
+	char want[24], have[24];
+
+	applied_stamp(lim, want, sizeof(want));
+	for (int i = 0; i < cg->n; i++) {
+		ssize_t n = getxattr(cg->h[i].user, APPLIED_XATTR, have, sizeof(have) - 1);
+		if (n != (ssize_t)strlen(want) || memcmp(have, want, (size_t)n) != 0)
+			return false;
+	}
+	return cg->n > 0;
+}
+
+static void fs_unstamp(const struct cg_session *cg)
+{
+	for (int i = 0; i < cg->n; i++)
+		(void)removexattr(cg->h[i].user, APPLIED_XATTR);
+}
+
 /* carrel/, user-UID and the user's limits: what every login of the user
- * shares (the caller holds the carrel lock). */
+ * shares (the caller holds the carrel lock exclusively). */
 static int fs_create_shared(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
 {
+	char stamp[24];
 	int r;
 
 	for (int i = 0; i < cg->n; i++)
 		if ((r = mkdir_ok(cg->h[i].top, e)) < 0 || (r = mkdir_ok(cg->h[i].user, e)) < 0)
 			return r;
+	fs_unstamp(cg);
 	for (int i = 0; i < cg->n; i++) {
 		const struct cg_hier *h = &cg->h[i];
 		if ((h->ops->enable && (r = h->ops->enable(h, e)) < 0) || (r = h->ops->set_limits(h, lim, e)) < 0)
 			return r;
 	}
+	/* Where xattrs cannot be set, every login writes the limits again. */
+	applied_stamp(lim, stamp, sizeof(stamp));
+	for (int i = 0; i < cg->n; i++)
+		(void)setxattr(cg->h[i].user, APPLIED_XATTR, stamp, strlen(stamp), 0);
 	return 0;
 }
 
@@ -700,6 +748,7 @@ static int fs_set_limits(const struct cg_session *cg, const struct carrel_limits
 	struct carrel_error ignored;
 	int r = 0, i;
 
+	fs_unstamp(cg);
 	cg_read_limits(cg, &cur);
 	for (i = 0; i < cg->n; i++)
 		if ((r = cg->h[i].ops->set_limits(&cg->h[i], lim, e)) < 0)
@@ -890,6 +939,7 @@ const struct cg_ops cg_cgroupfs_ops = {
 	.create = fs_create,
 	.create_shared = fs_create_shared,
 	.create_own = fs_create_own,
+	.applied = fs_applied,
 	.attach = fs_attach,
 	.attach_origin = fs_attach_origin,
 	.set_limits = fs_set_limits,

@@ -77,6 +77,11 @@ bool cg_create_needs_lock(const struct cg_session *cg);
  * (then empty) user-UID in between: call both again. */
 int cg_create_shared(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e);
 int cg_create_own(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e);
+/* Has a login written LIM to carrel/ and user-UID in full already, with no
+ * live change since?  Then cg_create_shared() has nothing to do, and the
+ * carrel lock need only be held shared (no writer of the tree meanwhile)
+ * around cg_create_own(). */
+bool cg_limits_applied(const struct cg_session *cg, const struct carrel_limits *lim);
 
 /* A login process's own cgroups, one per hierarchy of the session, so
  * that it can be given back to them before the session's are removed. */
