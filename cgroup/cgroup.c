@@ -678,23 +678,16 @@ static int fs_create_shared(struct cg_session *cg, const struct carrel_limits *l
 	return 0;
 }
 
-/* session-ID in each hierarchy: only this session's (no lock needed).
- * -ENOENT (a teardown or reap removed the empty user-UID since
- * cg_create_shared()) goes back to the caller, quietly, to try again,
- * after removing the (empty) dirs this call made. */
+/* session-ID in each hierarchy: only this session's (the caller holds the
+ * carrel lock, shared at least, so that user-UID stays). */
 static int fs_create_own(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
 {
 	int r;
 
 	for (int i = 0; i < cg->n; i++) {
 		const struct cg_hier *h = &cg->h[i];
-		if (mkdir(h->session, 0755) < 0) {
-			if (errno != ENOENT)
-				return cg_fail(e, -errno, "cannot create %s: %s", h->session, strerror(errno));
-			while (i-- > 0)
-				(void)rmdir(cg->h[i].session);
-			return -ENOENT;
-		}
+		if (mkdir(h->session, 0755) < 0)
+			return cg_fail(e, -errno, "cannot create %s: %s", h->session, strerror(errno));
 		if (h->ops->session_created && (r = h->ops->session_created(h, lim, e)) < 0)
 			return r;
 	}
