@@ -360,7 +360,6 @@ static int move_check(struct carrel *c, struct login *l, struct carrel_error *e)
 	int r;
 
 	move_pending = false;
-
 	if ((r = proto_recv(l->sock, &err, sizeof(err), NULL, 0, MOVE_TIMEOUT_MS)) < 0)
 		return move_fail(e, r, "no answer from the login process to the cgroup move");
 	if (err < 0)
