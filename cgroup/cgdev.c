@@ -455,10 +455,11 @@ void cg_record_write(const char *dir, const struct carrel_limits *lim)
 	}
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
+	/* No rules is a record too ("none", a key no reader knows): an
+	 * empty xattr cannot be set, and no record means "not known". */
 	if (len == 0)
-		removexattr(dir, RECORD_XATTR);
-	else
-		setxattr(dir, RECORD_XATTR, buf, len, 0);
+		len = (size_t)snprintf(buf, sizeof(buf), "none\n");
+	setxattr(dir, RECORD_XATTR, buf, len, 0);
 }
 
 void cg_record_read(const char *dir, struct carrel_limits *lim)

@@ -76,6 +76,12 @@ struct cg_ops {
 	const char *name;
 	bool create_needs_lock; /* create writes the shared tree (carrel/, user-UID) */
 	int (*create)(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e);
+	/* create in two parts (optional): the shared tree and the user's
+	 * limits (under the carrel lock), then the session's own dirs (none) */
+	int (*create_shared)(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e);
+	int (*create_own)(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e);
+	/* has a login written LIM to the shared tree in full already? (optional) */
+	bool (*applied)(const struct cg_session *cg, const struct carrel_limits *lim);
 	int (*attach)(const struct cg_session *cg, pid_t pid, struct carrel_error *e);
 	/* Give PID back its own cgroups (O). */
 	int (*attach_origin)(const struct cg_session *cg, const struct cg_origin *o, pid_t pid,

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -407,6 +408,21 @@ bool cg_create_needs_lock(const struct cg_session *cg)
 	return cg->ops->create_needs_lock;
 }
 
+int cg_create_shared(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	return cg->ops->create_shared ? cg->ops->create_shared(cg, lim, e) : cg->ops->create(cg, lim, e);
+}
+
+int cg_create_own(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	return cg->ops->create_own ? cg->ops->create_own(cg, lim, e) : 0;
+}
+
+bool cg_limits_applied(const struct cg_session *cg, const struct carrel_limits *lim)
+{
+	return cg->ops->applied && cg->ops->applied(cg, lim);
+}
+
 int cg_origin_read(const struct cg_session *cg, pid_t pid, struct cg_origin *o, struct carrel_error *e)
 {
 	char procfile[4096], own[CG_PATH_MAX];
@@ -603,23 +619,86 @@ static int mkdir_ok(const char *path, struct carrel_error *e)
 	return 0;
 }
 
-static int fs_create(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+/* Which limits user-UID was last given in full by a login (a hash of the
+ * struct, on each hierarchy's user-UID): a login whose limits are these
+ * has nothing to write there (cg_limits_applied()).  A live change
+ * (fs_set_limits) removes it first, so that the next login writes its own
+ * limits again, as it always did. */
+#define APPLIED_XATTR "trusted.carrel.applied"
+
+static void applied_stamp(const struct carrel_limits *lim, char *buf, size_t size)
 {
+	const unsigned char *p = (const unsigned char *)lim;
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	for (size_t i = 0; i < sizeof(*lim); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	snprintf(buf, size, "%016llx", (unsigned long long)h);
+}
+
+static bool fs_applied(const struct cg_session *cg, const struct carrel_limits *lim)
+{
+	char want[24], have[24];
+
+	applied_stamp(lim, want, sizeof(want));
+	for (int i = 0; i < cg->n; i++) {
+		ssize_t n = getxattr(cg->h[i].user, APPLIED_XATTR, have, sizeof(have) - 1);
+		if (n != (ssize_t)strlen(want) || memcmp(have, want, (size_t)n) != 0)
+			return false;
+	}
+	return cg->n > 0;
+}
+
+static void fs_unstamp(const struct cg_session *cg)
+{
+	for (int i = 0; i < cg->n; i++)
+		(void)removexattr(cg->h[i].user, APPLIED_XATTR);
+}
+
+/* carrel/, user-UID and the user's limits: what every login of the user
+ * shares (the caller holds the carrel lock exclusively). */
+static int fs_create_shared(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	char stamp[24];
 	int r;
 
 	for (int i = 0; i < cg->n; i++)
 		if ((r = mkdir_ok(cg->h[i].top, e)) < 0 || (r = mkdir_ok(cg->h[i].user, e)) < 0)
 			return r;
+	fs_unstamp(cg);
 	for (int i = 0; i < cg->n; i++) {
 		const struct cg_hier *h = &cg->h[i];
 		if ((h->ops->enable && (r = h->ops->enable(h, e)) < 0) || (r = h->ops->set_limits(h, lim, e)) < 0)
 			return r;
+	}
+	/* Where xattrs cannot be set, every login writes the limits again. */
+	applied_stamp(lim, stamp, sizeof(stamp));
+	for (int i = 0; i < cg->n; i++)
+		(void)setxattr(cg->h[i].user, APPLIED_XATTR, stamp, strlen(stamp), 0);
+	return 0;
+}
+
+/* session-ID in each hierarchy: only this session's (the caller holds the
+ * carrel lock, shared at least, so that user-UID stays). */
+static int fs_create_own(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	int r;
+
+	for (int i = 0; i < cg->n; i++) {
+		const struct cg_hier *h = &cg->h[i];
 		if (mkdir(h->session, 0755) < 0)
 			return cg_fail(e, -errno, "cannot create %s: %s", h->session, strerror(errno));
 		if (h->ops->session_created && (r = h->ops->session_created(h, lim, e)) < 0)
 			return r;
 	}
 	return 0;
+}
+
+static int fs_create(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e)
+{
+	int r = fs_create_shared(cg, lim, e);
+
+	return r < 0 ? r : fs_create_own(cg, lim, e);
 }
 
 static int write_procs(const char *dir, pid_t pid, struct carrel_error *e)
@@ -662,6 +741,7 @@ static int fs_set_limits(const struct cg_session *cg, const struct carrel_limits
 	struct carrel_error ignored;
 	int r = 0, i;
 
+	fs_unstamp(cg);
 	cg_read_limits(cg, &cur);
 	for (i = 0; i < cg->n; i++)
 		if ((r = cg->h[i].ops->set_limits(&cg->h[i], lim, e)) < 0)
@@ -850,6 +930,9 @@ const struct cg_ops cg_cgroupfs_ops = {
 	.name = "cgroupfs",
 	.create_needs_lock = true,
 	.create = fs_create,
+	.create_shared = fs_create_shared,
+	.create_own = fs_create_own,
+	.applied = fs_applied,
 	.attach = fs_attach,
 	.attach_origin = fs_attach_origin,
 	.set_limits = fs_set_limits,

@@ -69,6 +69,18 @@ int cg_create(struct cg_session *cg, const struct carrel_limits *lim, struct car
 /* Does creating write the shared tree (carrel/, user-UID)?  systemd: no,
  * and its D-Bus calls must not hold up every other login. */
 bool cg_create_needs_lock(const struct cg_session *cg);
+/* cg_create() in two parts: cg_create_shared() makes carrel/ and user-UID
+ * and writes the user's limits (under the carrel lock held exclusively
+ * where cg_create_needs_lock()); cg_create_own() makes the session's own
+ * dirs (under it held shared at least: a teardown or reap removes an
+ * empty user-UID under it held exclusively). */
+int cg_create_shared(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e);
+int cg_create_own(struct cg_session *cg, const struct carrel_limits *lim, struct carrel_error *e);
+/* Has a login written LIM to carrel/ and user-UID in full already, with no
+ * live change since?  Then cg_create_shared() has nothing to do, and the
+ * carrel lock need only be held shared (no writer of the tree meanwhile)
+ * around cg_create_own(). */
+bool cg_limits_applied(const struct cg_session *cg, const struct carrel_limits *lim);
 
 /* A login process's own cgroups, one per hierarchy of the session, so
  * that it can be given back to them before the session's are removed. */
