@@ -14,7 +14,6 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/stat.h>
 #include <syslog.h>
@@ -285,6 +284,11 @@ static int create_cgroups(struct carrel *c, struct carrel_error *e, long *wait_m
 	if (lock < 0) {
 		snprintf(e->msg, sizeof(e->msg), "%s: %s", CARREL_LOCK_FILE, strerror(-lock));
 		snprintf(e->step, sizeof(e->step), "lock");
+		/* Nothing of the session's made yet: its cleanup must not wait
+		 * for the same lock a second time (a lock held by a hung process
+		 * would then outlast the module's bound on the helper, and the
+		 * state files would stay). */
+		cg_session_freep(&c->cg);
 		return lock;
 	}
 	r = *shared ? 0 : cg_create_shared(c->cg, lim, e);
@@ -387,16 +391,7 @@ static int open_carrel(struct carrel *c, struct carrel_reply *reply)
 
 int carrel_open(struct carrel *c, struct carrel_reply *reply)
 {
-	int prio, r;
-
-	errno = 0;
-	prio = getpriority(PRIO_PROCESS, 0);
-	bool boost = errno == 0 && prio > CARREL_OPEN_NICE && setpriority(PRIO_PROCESS, 0, CARREL_OPEN_NICE) == 0;
-	/* Given back before the keeper is forked: it raises its own. */
-	r = open_carrel(c, reply);
-	if (boost)
-		(void)setpriority(PRIO_PROCESS, 0, prio);
-	return r;
+	return open_carrel(c, reply);
 }
 
 static int user_lock(uid_t uid)

@@ -61,18 +61,6 @@ struct carrel {
 int carrel_send_reply(const struct carrel *c, int sock);
 
 
-/*
- * The nice value of the open path (the helper's open, the keeper and the
- * holder until the module has its answer; each gives it back after).  At
- * 200 concurrent ssh logins on 2 CPUs (load average ~110: the sshds' key
- * exchanges) the keeper's answer took 5.6 s at the median and 20.5 s at
- * most, past the module's 15 s bound (tests/RESULTS.md round 5): the
- * open path waited for a CPU behind every other process at each step.
- * It is bounded work that every login waits for, and nothing of the
- * session (the login program and what it starts) runs with it.
- */
-#define CARREL_OPEN_NICE (-10)
-
 /* Take the global carrel lock (flock on CARREL_LOCK_FILE); returns the fd. */
 int carrel_lock(void);
 

@@ -26,7 +26,6 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -845,10 +844,6 @@ void keeper_main(struct carrel *c)
 	if (chdir("/") < 0)
 		_exit(1);
 	oom_setup();
-	/* Until the answer (carrel.h); the holder inherits it until ready. */
-	errno = 0;
-	int prio = getpriority(PRIO_PROCESS, 0);
-	bool boost = errno == 0 && prio > CARREL_OPEN_NICE && setpriority(PRIO_PROCESS, 0, CARREL_OPEN_NICE) == 0;
 	snprintf(title, sizeof(title), "carrel-keeper %s %s", c->id, c->user);
 	proc_title_set(title);
 	(void)prctl(PR_SET_NAME, "carrel-keeper");
@@ -903,8 +898,6 @@ void keeper_main(struct carrel *c)
 	if ((r = wait_ready(ready, c->logins[0].sock, &st)) < 0)
 		fail(c, r, st.step[0] ? st.step : "holder", "carrel setup inside the namespaces");
 	closep(&ready);
-	if (boost)
-		(void)setpriority(PRIO_PROCESS, c->holder_pid, prio);
 	clock_gettime(CLOCK_MONOTONIC, &t_ready);
 	if ((c->policy.namespaces & CARREL_NS_MNT) && !(c->policy.namespaces & CARREL_NS_PID) &&
 	    (r = proc_own_only(c)) < 0)
@@ -925,8 +918,6 @@ void keeper_main(struct carrel *c)
 	if (carrel_send_reply(c, c->logins[0].sock) < 0)
 		teardown(c, "module gone before reply");
 	clock_gettime(CLOCK_MONOTONIC, &t_reply);
-	if (boost)
-		(void)setpriority(PRIO_PROCESS, 0, prio);
 	/* The holder waits for this to exec carrel-holder, so that the exec
 	 * and the end of its copy of our image do not slow the reply. */
 	closep(&go);

@@ -84,7 +84,7 @@ if no_sessions; then
 	mkdir -p /run/carrel
 	tar -C /run -cf "$OUT/rundir.tar" carrel 2>/dev/null
 	for kind in space inodes; do
-		if [ "$kind" = space ]; then opts=size=64k; else opts=nr_inodes=16; fi
+		if [ "$kind" = space ]; then opts=size=64k; else opts=nr_inodes=40; fi
 		if ! mount -t tmpfs -o "mode=0755,$opts" carrel-test-full /run/carrel; then
 			not_ok "/run/carrel without $kind: a small tmpfs" "mount failed"
 			continue
