@@ -71,10 +71,13 @@ t_on_exit "cp -p $W/seusers.orig $SEUSERS"
 sed -i "/^$U:/d" "$SEUSERS"
 echo "$U:staff_u:s0-s0:c0.c1023" >>"$SEUSERS"
 check "$U mapped to staff_u in seusers" grep -qx "$U:staff_u:s0-s0:c0.c1023" "$SEUSERS"
+# No pid namespace: cgroup_parent = systemd (auto, on this host) refuses
+# that (the carrel would outlive its unit), so carrel's own tree, "/".
 cat >"$CONF" <<'CONF'
 selinux_categories = per-session
 user "alice" {
 	namespaces = {mnt, ipc, uts, net}
+	cgroup_parent = "/"
 }
 CONF
 chmod 644 "$CONF"
