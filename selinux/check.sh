@@ -62,7 +62,7 @@ makevar() {
 	shift
 	# shellcheck disable=SC2016 # $($*) is for make, not for the shell
 	printf 'print-%%:\n\t@echo '"'"'$($*)'"'"'\n' > "$tmp/printvar.mk"
-	make -s -C "$top" -f Makefile -f "$tmp/printvar.mk" "$@" "print-$v"
+	make -s --no-print-directory -C "$top" -f Makefile -f "$tmp/printvar.mk" "$@" "print-$v"
 }
 
 # Does the module, as CIL, contain this text?

@@ -38,6 +38,10 @@ if open_session alice; then
 	check_eq "SELinux: the keeper (pid $keeper) runs in carrel_helper_t" carrel_helper_t "$(dom "$keeper")"
 	check_eq "SELinux: the holder (pid $holder) runs in carrel_holder_t" carrel_holder_t "$(dom "$holder")"
 	diag "the session's shell: $(tr -d '\0' <"/proc/$S_PID/attr/current")"
+	# The holder labels the private /tmp as the host's (rootcontext=, after
+	# it found selinuxfs): tmp_t, not a plain tmpfs_t.
+	check_eq "SELinux: the carrel's private /tmp is tmp_t, as the host's" tmp_t \
+		"$(stat -c %C "/proc/$holder/root/tmp" 2>&1 | cut -d: -f3)"
 	close_session
 else
 	not_ok "alice's session comes up (SELinux enforcing)" "$(session_failure)"
