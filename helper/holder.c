@@ -71,8 +71,11 @@ static int tmp_rootcontext(const char *where, char *opt, size_t size)
 	ssize_t n;
 
 	*opt = '\0';
+	/* Only "not there" means no SELinux: a refused look (a policy that
+	 * does not let the holder search selinuxfs) is an error, never a
+	 * private /tmp silently mounted without its label. */
 	if (access("/sys/fs/selinux/enforce", F_OK) < 0)
-		return 0;
+		return errno == ENOENT ? 0 : -errno;
 	n = lgetxattr(where, "security.selinux", ctx, sizeof(ctx) - 1);
 	if (n <= 0)
 		return n < 0 && errno != ENODATA && errno != ENOTSUP ? -errno : 0;
