@@ -626,20 +626,40 @@ static int mkdir_ok(const char *path, struct carrel_error *e)
  * limits again, as it always did. */
 #define APPLIED_XATTR "trusted.carrel.applied"
 
+/* What the cgroup files get from LIM changes with the stamp's format
+ * (bump it when carrel writes other files or values for the same limits,
+ * so that a helper upgraded under running carrels writes them again). */
+#define APPLIED_FORMAT "carrel-applied-1"
+
 static void applied_stamp(const struct carrel_limits *lim, char *buf, size_t size)
 {
 	const unsigned char *p = (const unsigned char *)lim;
 	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
 
+	for (const char *f = APPLIED_FORMAT; *f; f++)
+		h = (h ^ (unsigned char)*f) * 1099511628211ULL;
 	for (size_t i = 0; i < sizeof(*lim); i++)
 		h = (h ^ p[i]) * 1099511628211ULL;
 	snprintf(buf, size, "%016llx", (unsigned long long)h);
+}
+
+/* Limits whose files depend on the machine at the time they are written,
+ * not only on LIM: a cpuset cut to the CPUs online, device rules and io
+ * limits turned into device numbers from the nodes and drivers present
+ * (a GPU driver loaded on demand, a disk plugged in).  A login with any of
+ * them writes them again, under the lock held exclusively, as before. */
+static bool machine_dependent(const struct carrel_limits *lim)
+{
+	return lim->cpuset_cpus[0] || lim->cpuset_mems[0] || lim->io_max[0][0] || lim->devices_deny[0][0] ||
+	       lim->devices_allow[0][0];
 }
 
 static bool fs_applied(const struct cg_session *cg, const struct carrel_limits *lim)
 {
 	char want[24], have[24];
 
+	if (machine_dependent(lim))
+		return false;
 	applied_stamp(lim, want, sizeof(want));
 	for (int i = 0; i < cg->n; i++) {
 		ssize_t n = getxattr(cg->h[i].user, APPLIED_XATTR, have, sizeof(have) - 1);

@@ -516,12 +516,10 @@ static int cmd_enter(int argc, char **argv)
 
 /* ----------------------------------------------------------------- limits */
 
-/* Take the carrel lock (bounded): the helper creates and removes cgroups,
- * and writes a user's limits, under it (carrel_lock() in carrel.c). */
-static int lock_carrels(void)
+/* flock(LOCK_EX) on PATH, tried until DEADLINE (now_ms()); the fd or -errno. */
+static int lock_until(const char *path, long long deadline)
 {
-	int fd = open(CARREL_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-	long long deadline = now_ms() + LOCK_MS;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 
 	if (fd < 0)
 		return -errno;
@@ -533,6 +531,22 @@ static int lock_carrels(void)
 		}
 		msleep(10);
 	}
+	return fd;
+}
+
+/* Take the carrel lock (bounded): the helper creates and removes cgroups,
+ * and writes a user's limits, under it (carrel_lock() in carrel.c).
+ * Through its gate, held while waiting, as the helper does: logins that
+ * hold it shared one after another cannot keep this out. */
+static int lock_carrels(void)
+{
+	long long deadline = now_ms() + LOCK_MS;
+	int gate = lock_until(CARREL_LOCK_GATE_FILE, deadline), fd;
+
+	if (gate < 0)
+		return gate;
+	fd = lock_until(CARREL_LOCK_FILE, deadline);
+	closep(&gate);
 	return fd;
 }
 

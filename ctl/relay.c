@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 
 /* After the command has exited, at most this many reads (4 KiB each) of
  * what it left in the pty. */
@@ -56,6 +57,14 @@ child(const char *pts, const char *path, char *const argv[], char *const envp[])
 	_exit(127);
 }
 
+static long long mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static bool copy(int from, int to)
 {
 	char buf[4096];
@@ -91,8 +100,8 @@ static int status_of(pid_t pid)
 /* Relay root's terminal (keyboard on fd 0 if it is one, screen on OUT) and
  * MASTER until the child PID has exited.  A signal that would end
  * carrelctl (SIGTERM, SIGHUP, SIGINT, SIGQUIT: blocked and read here) hangs
- * up the command's session instead, and a second one (or
- * RELAY_HANGUP_WAIT_MS) kills it, so that
+ * up the command's process group instead, and a second one (or
+ * RELAY_HANGUP_WAIT_MS later) kills it, so that
  * carrelctl always gets to restore root's terminal; *TERM is set to the
  * first such signal. */
 static int relay(int tty, int out, int master, pid_t pid, int sig, int *term)
@@ -104,13 +113,20 @@ static int relay(int tty, int out, int master, pid_t pid, int sig, int *term)
 	struct winsize ws;
 	int status = -1;
 
+	long long kill_at = -1; /* ms, CLOCK_MONOTONIC: once hung up */
+
 	for (;;) {
-		int n = poll(p, 3, *term ? RELAY_HANGUP_WAIT_MS : -1);
+		long long left = kill_at < 0 ? -1 : kill_at - mono_ms();
+		int n = poll(p, 3, kill_at < 0 ? -1 : left > 0 ? (int)left : 0);
 
 		if (n < 0 && errno != EINTR)
 			break;
-		if (n == 0) /* hung up RELAY_HANGUP_WAIT_MS ago and still there */
+		if (kill_at >= 0 && mono_ms() >= kill_at) {
+			/* hung up RELAY_HANGUP_WAIT_MS ago and still there (a fixed
+			 * deadline: what it prints meanwhile does not move it) */
 			(void)kill(-pid, SIGKILL);
+			kill_at = mono_ms() + RELAY_HANGUP_WAIT_MS;
+		}
 		if ((p[0].revents & POLLIN) && !copy(master, out))
 			p[0].fd = -1;
 		if (p[2].revents & (POLLIN | POLLHUP) && !copy(0, master))
@@ -121,11 +137,16 @@ static int relay(int tty, int out, int master, pid_t pid, int sig, int *term)
 			if (si.ssi_signo == SIGCHLD && waitpid(pid, &status, WNOHANG) == pid)
 				break;
 			if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGWINCH) {
-				/* The command's session: its leader is PID (setsid). */
+				/* The command's process group (PID leads it and its
+				 * session: setsid).  Jobs that a shell there moved to
+				 * groups of their own get the pty's hangup when
+				 * carrelctl closes it. */
 				(void)kill(-pid, *term ? SIGKILL : SIGHUP);
 				(void)kill(-pid, SIGCONT);
-				if (!*term)
+				if (!*term) {
 					*term = (int)si.ssi_signo;
+					kill_at = mono_ms() + RELAY_HANGUP_WAIT_MS;
+				}
 			}
 		}
 	}

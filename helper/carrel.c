@@ -38,7 +38,7 @@ static long ms_since(const struct timespec *t0)
 }
 
 /*
- * flock(HOW: LOCK_EX or LOCK_SH) on PATH (created 0600), waiting at most CARREL_LOCK_TIMEOUT_MS;
+ * flock(HOW: LOCK_EX or LOCK_SH) on PATH (created 0600), waiting at most TIMEOUT_MS (> 0);
  * returns the fd that holds it, or -ETIMEDOUT. flock() has no timeout of its
  * own: SIGALRM (unblocked and caught without SA_RESTART for the wait only)
  * interrupts it. The timer repeats every 50 ms after the first expiry, so a
@@ -46,10 +46,10 @@ static long ms_since(const struct timespec *t0)
  * Whoever holds the lock runs as root in a session of its own (main.c), so
  * no user can stop it; the bound is for a helper that hangs nevertheless.
  */
-static int lock_file(const char *path, int how)
+static int lock_file(const char *path, int how, long timeout_ms)
 {
 	struct sigaction sa = { .sa_handler = on_lock_alarm }, old_sa;
-	struct itimerval it = { .it_value = { CARREL_LOCK_TIMEOUT_MS / 1000, (CARREL_LOCK_TIMEOUT_MS % 1000) * 1000 },
+	struct itimerval it = { .it_value = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 },
 				.it_interval = { 0, 50000 } },
 			 off = { { 0, 0 }, { 0, 0 } }, old_it;
 	sigset_t alrm, old_mask;
@@ -70,7 +70,7 @@ static int lock_file(const char *path, int how)
 	sigaction(SIGALRM, &sa, &old_sa);
 	sigprocmask(SIG_UNBLOCK, &alrm, &old_mask);
 	setitimer(ITIMER_REAL, &it, &old_it);
-	while ((r = flock(fd, how)) < 0 && errno == EINTR && ms_since(&t0) < CARREL_LOCK_TIMEOUT_MS)
+	while ((r = flock(fd, how)) < 0 && errno == EINTR && ms_since(&t0) < timeout_ms)
 		;
 	r = r == 0 ? 0 : errno == EINTR ? -ETIMEDOUT : -errno;
 	setitimer(ITIMER_REAL, &off, NULL);
@@ -81,17 +81,43 @@ static int lock_file(const char *path, int how)
 	return r < 0 ? r : fd;
 }
 
+/*
+ * The carrel lock, HOW = LOCK_EX or LOCK_SH, through its gate: flock() has
+ * no writer priority, so logins that take it shared one after another
+ * (one user's login storm) could keep an exclusive taker (another user's
+ * first login, a teardown) out past its bound for ever.  Every taker holds
+ * the gate exclusively while it waits for the lock and lets go once it has
+ * it (a turnstile): a waiting exclusive taker holds the gate, so no new
+ * shared taker gets past it.  One budget for both waits.
+ */
+static int carrel_lock_how(int how, long budget_ms)
+{
+	struct timespec t0;
+	int gate, fd;
+	long left;
+
+	if (budget_ms <= 0)
+		return -ETIMEDOUT;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	gate = lock_file(CARREL_LOCK_GATE_FILE, LOCK_EX, budget_ms);
+	if (gate < 0)
+		return gate;
+	left = budget_ms - ms_since(&t0);
+	fd = left > 0 ? lock_file(CARREL_LOCK_FILE, how, left) : -ETIMEDOUT;
+	closep(&gate);
+	return fd;
+}
+
 int carrel_lock(void)
 {
-	return lock_file(CARREL_LOCK_FILE, LOCK_EX);
+	return carrel_lock_how(LOCK_EX, CARREL_LOCK_TIMEOUT_MS);
 }
 
 /* The next session id is allocated under a lock of its own: nothing else
  * waits for it, and it waits for nothing that touches cgroups. */
 #define CARREL_SEQ_LOCK_FILE CARREL_SEQ_FILE ".lock"
 
-
-/* The next session number. Caller holds the carrel lock. The new number
+/* The next session number. Caller holds CARREL_SEQ_LOCK_FILE. The new number
  * goes to a temporary file that replaces the old one only when written in
  * full: a failed or short write (a full /run, a file size limit) refuses
  * this login and never hands out a number twice. */
@@ -272,12 +298,13 @@ static int create_cgroups(struct carrel *c, struct carrel_error *e, long *wait_m
 		return r < 0 ? r : cg_create_own(c->cg, lim, e);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	lock = lock_file(CARREL_LOCK_FILE, LOCK_SH);
+	lock = carrel_lock_how(LOCK_SH, CARREL_LOCK_TIMEOUT_MS);
 	if (lock >= 0 && !(*shared = cg_limits_applied(c->cg, lim))) {
 		/* flock() cannot turn a shared lock into an exclusive one
-		 * atomically anyway: let go, and take it anew. */
+		 * atomically anyway: let go, and take it anew, within what is
+		 * left of the same bound. */
 		closep(&lock);
-		lock = carrel_lock();
+		lock = carrel_lock_how(LOCK_EX, CARREL_LOCK_TIMEOUT_MS - ms_since(&t0));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	*wait_ms = ms_between(&t0, &t1);
@@ -315,7 +342,7 @@ static int open_carrel(struct carrel *c, struct carrel_reply *reply)
 		return open_fail(reply, r, "state directory", CARREL_SESSIONS_DIR);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	lock = lock_file(CARREL_SEQ_LOCK_FILE, LOCK_EX);
+	lock = lock_file(CARREL_SEQ_LOCK_FILE, LOCK_EX, CARREL_LOCK_TIMEOUT_MS);
 	if (lock < 0)
 		return open_fail(reply, lock, "lock", CARREL_SEQ_LOCK_FILE);
 	clock_gettime(CLOCK_MONOTONIC, &t_lock);
@@ -403,7 +430,7 @@ static int user_lock(uid_t uid)
 	    (r = ensure_root_dir(CARREL_USERS_DIR, 0700)) < 0)
 		return r;
 	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u.lock", (unsigned)uid);
-	return lock_file(path, LOCK_EX);
+	return lock_file(path, LOCK_EX, CARREL_LOCK_TIMEOUT_MS);
 }
 
 int carrel_attach_existing(const struct carrel *c, const struct login *l, int *lock)

@@ -8,6 +8,9 @@
 #endif
 #define CARREL_SESSIONS_DIR CARREL_RUNDIR "/sessions"
 #define CARREL_LOCK_FILE CARREL_RUNDIR "/lock"
+/* Held exclusively, briefly, by every taker of CARREL_LOCK_FILE while it
+ * waits for it (a turnstile: flock() has no writer priority). */
+#define CARREL_LOCK_GATE_FILE CARREL_RUNDIR "/lock.gate"
 #define CARREL_SEQ_FILE CARREL_RUNDIR "/seq"
 /* scope = user: users/UID holds the id of the user's carrel; users/UID.lock
  * serializes finding and creating it. */

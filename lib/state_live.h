@@ -9,7 +9,7 @@
 /*
  * Liveness.  Session ID is alive iff its keeper holds flock(LOCK_EX) on
  * CARREL_SESSIONS_DIR/ID.live, a 0600 file the helper creates and locks
- * when it allocates the id (under the carrel lock) and the keeper inherits
+ * when it allocates the id (under the session-id lock, CARREL_SEQ_FILE.lock) and the keeper inherits
  * and holds open for its whole life: the kernel drops the lock when the
  * last holder dies, however it dies, and a reused pid cannot fake it.
  *

@@ -104,6 +104,40 @@ else
 fi
 t9x_assert_nothing_left "lock held" "$SNAP" 10
 
+# ------------------------------------------------ the lock held shared without a gap
+# Logins of a user whose cgroup has its limits already take the global lock
+# shared.  flock() has no writer priority: without the gate (lock.gate,
+# held by every taker while it waits), shared holders one after another
+# (one user's login storm) would keep an exclusive taker (another user's
+# first login, a teardown) out past its 8 s bound.  The stand-ins take it
+# as those logins do, through the gate, 1 s each, a new one every 0.3 s for
+# 12 s: the lock is never free meanwhile.
+t9x_phase "the lock held shared without a gap"
+GATE=/run/carrel/lock.gate
+storm() {
+	local end=$((SECONDS + 12))
+	while [ $SECONDS -lt $end ]; do
+		bash -c "exec 8>>'$GATE' 9>>'$LOCK' && flock -x 8 && flock -s 9 && flock -u 8 && exec sleep 1" &
+		sleep 0.3
+	done
+	wait
+}
+storm >/dev/null 2>&1 &
+STORM_PID=$!
+t_track_pid "$STORM_PID"
+sleep 1.5
+held=$(grep -c "FLOCK.*READ" /proc/locks 2>/dev/null)
+tok=$(new_token t93storm)
+run_bg "$OUT/$tok" su - "$U2" -c "echo in=\$CARREL_SESSION"
+pid=$BG_PID
+if wait_pid 30 "$pid" && [ "$T_RC" = 0 ] && grep -q '^in=' "$OUT/$tok"; then
+	ok "shared holders without a gap ($held shared flocks at the start): $U2's first login (the lock exclusive) gets in"
+else
+	not_ok "shared holders without a gap: $U2's first login (the lock exclusive) gets in" "exit $T_RC" "$(dump "$OUT/$tok")"
+fi
+wait_pid 20 "$STORM_PID"
+t9x_assert_nothing_left "shared holders" "$SNAP" 10
+
 # ------------------------------------------------ su on a pty with the caller's limits
 t9x_phase "su under prlimit, chrt --idle, taskset, nice; ^Z"
 # A password for the user (pam_unix in su's auth stack asks a non-root caller).
