@@ -17,7 +17,12 @@
 #     its unix socket (in $HOME) refuses the connection; the same works
 #     inside each carrel (the controls);
 #   - carrelctl enter lands at the carrel's level;
-#   - after logout no lease names either carrel (the pair is freed).
+#   - after logout no lease names either carrel (the pair is freed);
+#   - with scope = user, two more logins share one carrel and its one
+#     pair, and across them signal, /proc/PID/root and connect work (the
+#     same actions at the same level); after both logouts its lease is gone.
+# Signals are sent for real (SIGCONT): the policy binds signal, not the
+# existence check of kill -0 (signull is in no MCS constraint).
 # The denials this test causes on purpose are AVCs of staff_t on staff_t
 # (process signal/ptrace, file read, unix_stream_socket connectto) with
 # two different category pairs.
@@ -112,13 +117,15 @@ SOCK=$W/tmux.sock
 t_on_exit "tmux -S '$SOCK' kill-server"
 cur=$(journal_cursor)
 declare -A TOK OUT ID CTX PID LEVEL
-for s in A B; do
+pane() { tmux -S "$SOCK" capture-pane -p -t "$1" 2>/dev/null; }
+# open_login S: login -f alice on tmux session S, the probe started in it.
+open_login() {
+	local s=$1
 	TOK[$s]=$(new_token)
 	OUT[$s]=/home/$U/t99-${TOK[$s]}.out
 	t_on_exit "touch $V/release/${TOK[$s]}"
 	systemd-run --scope --quiet --unit="vmtest99-$s-$$" -- \
 		tmux -S "$SOCK" -f /dev/null new-session -d -s "$s" -x 200 -y 50 "exec login -f $U" </dev/null >>"$W/tmux.err" 2>&1
-	pane() { tmux -S "$SOCK" capture-pane -p -t "$1" 2>/dev/null; }
 	prompt() { pane "$s" | grep -q '\$ *$'; }
 	if wait_until 90 prompt; then
 		tmux -S "$SOCK" send-keys -t "$s" "bash $V/t99-probe.sh ${TOK[$s]} >${OUT[$s]} 2>&1; exit" Enter
@@ -131,7 +138,8 @@ for s in A B; do
 		not_ok "login $s: the probe runs in alice's carrel" "screen: $(pane "$s" | grep -v '^$' | tail -n 8)" \
 			"$(tr -d '\r' <"${OUT[$s]}" 2>/dev/null | tail -n 5)" "$(journal_since "$cur" | grep -E 'pam_carrel|carrel-helper|avc' | tail -n 8)"
 	fi
-done
+}
+for s in A B; do open_login "$s"; done
 if ! has "${OUT[A]}" "started=" || ! has "${OUT[B]}" "started="; then
 	t_finish
 fi
@@ -207,6 +215,45 @@ else
 fi
 left=$(grep -lxE "${ID[A]}|${ID[B]}" /run/carrel/mcs/* 2>/dev/null)
 if [ -z "$left" ]; then ok "no lease names either carrel after logout"; else not_ok "no lease names either carrel after logout" "$left"; fi
+# --- scope = user: the logins of one carrel share its pair -------------------------------
+# Two more logins of alice, now with one carrel for all her logins: both
+# land in the same carrel at the same level, and there the actions refused
+# across two carrels work across the two logins (the controls of the
+# checks above, at the same level rather than within one login).
+sed -i 's/^\tcgroup_parent = "\/"$/&\n\tscope = user/' "$CONF"
+check "$CONF has scope = user" grep -q '^[[:space:]]scope = user$' "$CONF"
+for s in C D; do open_login "$s"; done
+if has "${OUT[C]}" "started=" && has "${OUT[D]}" "started="; then
+	for s in C D; do
+		ID[$s]=$(kv "${OUT[$s]}" carrel)
+		CTX[$s]=$(kv "${OUT[$s]}" ctx)
+		PID[$s]=$(kv "${OUT[$s]}" pid)
+		LEVEL[$s]=${CTX[$s]##*:s0-}
+		diag "$s: carrel ${ID[$s]} pid ${PID[$s]} ctx ${CTX[$s]}"
+	done
+	check_eq "scope = user: the two logins share one carrel" "${ID[C]}" "${ID[D]}"
+	if [[ "${CTX[C]}" =~ ^staff_u:staff_r:staff_t:s0-s0:c[0-9]+,c[0-9]+$ ]] && [ "${LEVEL[C]}" = "${LEVEL[D]}" ]; then
+		ok "scope = user: both logins run at the carrel's one pair (${LEVEL[C]})"
+	else
+		not_ok "scope = user: both logins run at the carrel's one pair" "C=${CTX[C]} D=${CTX[D]}"
+	fi
+	printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[D]}" "${TOK[D]}" >"/home/$U/t99-peer-${TOK[C]}"
+	printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[C]}" "${TOK[C]}" >"/home/$U/t99-peer-${TOK[D]}"
+	chmod 644 /home/$U/t99-peer-*
+	for s in C D; do
+		finished() { has "${OUT[$s]}" "done=${TOK[$s]}"; }
+		wait_until 60 finished || not_ok "$s: the probe finished" "$(tr -d '\r' <"${OUT[$s]}" | tail -n 5)"
+	done
+	o=${OUT[C]}
+	check_eq "scope = user, same pair: signals the other login's process" ok "$(kv "$o" peer_kill)"
+	check_eq "scope = user, same pair: reads the other login's /tmp through /proc/PID/root" ok "$(kv "$o" peer_root)"
+	check_eq "scope = user, same pair: connects to the other login's socket" 0 "$(kv "$o" peer_connect)"
+	for s in C D; do touch "$V/release/${TOK[$s]}"; done
+	gone_c() { [ -n "${ID[C]}" ] && [ ! -e "$SESSIONS_DIR/${ID[C]}" ]; }
+	if wait_until 60 gone_c; then ok "scope = user: the carrel ended after both logouts"; else not_ok "scope = user: the carrel ended after both logouts" "$(ls "$SESSIONS_DIR")"; fi
+	left=$(grep -lx "${ID[C]}" /run/carrel/mcs/* 2>/dev/null)
+	if [ -z "$left" ]; then ok "scope = user: no lease names the carrel after logout"; else not_ok "scope = user: no lease names the carrel after logout" "$left"; fi
+fi
 diag "AVCs of this test (expected: staff_t on staff_t across the two pairs):"
 journal_since "$cur" | grep -F 'avc:' | grep -F 'denied' | sed 's/^/#   /' | tail -n 30
 t_finish
