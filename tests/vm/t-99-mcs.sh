@@ -76,6 +76,14 @@ t_on_exit "cp -p $W/seusers.orig $SEUSERS"
 sed -i "/^$U:/d" "$SEUSERS"
 echo "$U:staff_u:s0-s0:c0.c1023" >>"$SEUSERS"
 check "$U mapped to staff_u in seusers" grep -qx "$U:staff_u:s0-s0:c0.c1023" "$SEUSERS"
+# Her home as semanage login and restorecon -RF would label it: with the
+# SELinux user staff_u.  The policy's UBAC constraint refuses staff_u the
+# files of another SELinux user (u1 == u2 or u2 == system_u ...), and the
+# relabel labelled her home unconfined_u (no mapping then).  What this test
+# writes there for her is given staff_u too.  restorecon on exit labels it
+# as before (the policy's file_contexts.homedirs has no mapping of hers).
+t_on_exit "restorecon -RF /home/$U"
+check "$U's home labelled for staff_u" chcon -R -u staff_u "/home/$U"
 # No pid namespace: cgroup_parent = systemd (auto, on this host) refuses
 # that (the carrel would outlive its unit), so carrel's own tree, "/".
 cat >"$CONF" <<'CONF'
@@ -183,6 +191,7 @@ fi
 printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[B]}" "${TOK[B]}" >"/home/$U/t99-peer-${TOK[A]}"
 printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[A]}" "${TOK[A]}" >"/home/$U/t99-peer-${TOK[B]}"
 chmod 644 /home/$U/t99-peer-*
+chcon -u staff_u /home/$U/t99-peer-*
 for s in A B; do
 	finished() { has "${OUT[$s]}" "done=${TOK[$s]}"; }
 	wait_until 60 finished || not_ok "$s: the probe finished" "$(tr -d '\r' <"${OUT[$s]}" | tail -n 5)"
@@ -240,6 +249,7 @@ if has "${OUT[C]}" "started=" && has "${OUT[D]}" "started="; then
 	printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[D]}" "${TOK[D]}" >"/home/$U/t99-peer-${TOK[C]}"
 	printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[C]}" "${TOK[C]}" >"/home/$U/t99-peer-${TOK[D]}"
 	chmod 644 /home/$U/t99-peer-*
+	chcon -u staff_u /home/$U/t99-peer-*
 	for s in C D; do
 		finished() { has "${OUT[$s]}" "done=${TOK[$s]}"; }
 		wait_until 60 finished || not_ok "$s: the probe finished" "$(tr -d '\r' <"${OUT[$s]}" | tail -n 5)"
