@@ -48,13 +48,16 @@ t0=$SECONDS
 # unlabeled_t: setfiles skips it) nor write this test's files: the module
 # from /usr/local/share (usr_t), its output through a pipe (seen enforcing:
 # semanage_t denied search on /mnt, unlabeled_t).
+# With it the test's own site policy (guest/selinux_t99.cil).
 PPL=/usr/local/share/carrel-vmtest/carrel_mcs.pp
+CILL=/usr/local/share/carrel-vmtest/selinux_t99.cil
 install -D -m 644 "$PP" "$PPL"
-restorecon -F "$PPL" 2>/dev/null
-t_on_exit "rm -f $PPL"
-if semodule -i "$PPL" 2>&1 | cat >"$W/semodule.err" && [ "${PIPESTATUS[0]}" = 0 ]; then
-	ok "carrel_mcs loaded ($((SECONDS - t0)) s)"
-	t_on_exit "semodule -r carrel_mcs 2>&1 | cat"
+install -D -m 644 "$TREE/tests/vm/guest/selinux_t99.cil" "$CILL"
+restorecon -F "$PPL" "$CILL" 2>/dev/null
+t_on_exit "rm -f $PPL $CILL"
+if semodule -i "$PPL" "$CILL" 2>&1 | cat >"$W/semodule.err" && [ "${PIPESTATUS[0]}" = 0 ]; then
+	ok "carrel_mcs and the test's site policy loaded ($((SECONDS - t0)) s)"
+	t_on_exit "semodule -r carrel_mcs selinux_t99 2>&1 | cat"
 else
 	not_ok "carrel_mcs loaded" "$(cat "$W/semodule.err")"
 	t_finish
