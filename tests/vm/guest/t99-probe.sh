@@ -25,7 +25,7 @@ sleeper=$!
 listener=$!
 for _ in $(seq 50); do [ -S "$HOME/t99-sock-$tok" ] && break; sleep 0.1; done
 # Controls: inside its own carrel each works.
-kill -0 "$sleeper" 2>/dev/null && echo own_kill=ok || echo own_kill=denied
+kill -s CONT "$sleeper" 2>/dev/null && echo own_kill=ok || echo own_kill=denied
 cat "/proc/$sleeper/root/tmp/secret-$tok" >/dev/null 2>&1 && echo own_root=ok || echo own_root=denied
 echo "own_connect=$("$AID" connect "$HOME/t99-sock-$tok")"
 echo "own_ptrace=$("$AID" ptrace "$sleeper")"
@@ -33,7 +33,7 @@ echo "started=$tok"
 for _ in $(seq 900); do [ -e "$HOME/t99-peer-$tok" ] && break; sleep 0.2; done
 if [ -e "$HOME/t99-peer-$tok" ]; then
 	. "$HOME/t99-peer-$tok"
-	kill -0 "$PEER_PID" 2>/dev/null && echo peer_kill=ok || echo peer_kill=denied
+	kill -s CONT "$PEER_PID" 2>/dev/null && echo peer_kill=ok || echo peer_kill=denied
 	cat "/proc/$PEER_PID/root/tmp/secret-$PEER_TOK" >/dev/null 2>&1 && echo peer_root=ok || echo peer_root=denied
 	echo "peer_connect=$("$AID" connect "$HOME/t99-sock-$PEER_TOK")"
 	echo "peer_ptrace=$("$AID" ptrace "$PEER_PID")"
