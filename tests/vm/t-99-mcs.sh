@@ -199,14 +199,21 @@ else
 fi
 
 # --- across the two carrels --------------------------------------------------------------
-printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[B]}" "${TOK[B]}" >"/home/$U/t99-peer-${TOK[A]}"
-printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[A]}" "${TOK[A]}" >"/home/$U/t99-peer-${TOK[B]}"
-chmod 644 /home/$U/t99-peer-*
-chcon -u staff_u /home/$U/t99-peer-*
-for s in A B; do
-	finished() { has "${OUT[$s]}" "done=${TOK[$s]}"; }
-	wait_until 60 finished || not_ok "$s: the probe finished" "$(tr -d '\r' <"${OUT[$s]}" | tail -n 5)"
-done
+# peer_up S T: the probes of logins S and T learn each other's pid and
+# token (files in $HOME, at s0, as the user's own), then run their checks;
+# waits (bounded) until both have finished.
+peer_up() {
+	local s
+	printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[$2]}" "${TOK[$2]}" >"/home/$U/t99-peer-${TOK[$1]}"
+	printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[$1]}" "${TOK[$1]}" >"/home/$U/t99-peer-${TOK[$2]}"
+	chmod 644 /home/$U/t99-peer-*
+	chcon -u staff_u /home/$U/t99-peer-*
+	for s in "$1" "$2"; do
+		finished() { has "${OUT[$s]}" "done=${TOK[$s]}"; }
+		wait_until 60 finished || not_ok "$s: the probe finished" "$(tr -d '\r' <"${OUT[$s]}" | tail -n 5)"
+	done
+}
+peer_up A B
 for s in A B; do
 	o=${OUT[$s]}
 	check_eq "$s: control: signals its own process" ok "$(kv "$o" own_kill)"
@@ -257,14 +264,7 @@ if has "${OUT[C]}" "started=" && has "${OUT[D]}" "started="; then
 	else
 		not_ok "scope = user: both logins run at the carrel's one pair" "C=${CTX[C]} D=${CTX[D]}"
 	fi
-	printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[D]}" "${TOK[D]}" >"/home/$U/t99-peer-${TOK[C]}"
-	printf 'PEER_PID=%s\nPEER_TOK=%s\n' "${PID[C]}" "${TOK[C]}" >"/home/$U/t99-peer-${TOK[D]}"
-	chmod 644 /home/$U/t99-peer-*
-	chcon -u staff_u /home/$U/t99-peer-*
-	for s in C D; do
-		finished() { has "${OUT[$s]}" "done=${TOK[$s]}"; }
-		wait_until 60 finished || not_ok "$s: the probe finished" "$(tr -d '\r' <"${OUT[$s]}" | tail -n 5)"
-	done
+	peer_up C D
 	o=${OUT[C]}
 	check_eq "scope = user, same pair: signals the other login's process" ok "$(kv "$o" peer_kill)"
 	check_eq "scope = user, same pair: reads the other login's /tmp through /proc/PID/root" ok "$(kv "$o" peer_root)"
