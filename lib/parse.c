@@ -87,6 +87,38 @@ int carrel_parse_digits(const char *s, const char **end, uint64_t *out)
 	return 0;
 }
 
+int carrel_parse_proc_stat(const char *text, char *state, uint64_t *ticks)
+{
+	const char *p = strrchr(text, ')'), *end;
+	uint64_t v[2], skip;
+
+	/* ") S ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
+	 * cmajflt utime stime": utime is the 11th field after the state. */
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return -EINVAL;
+	*state = p[2];
+	p += 3;
+	for (int field = 1; field <= 12; field++) {
+		if (*p++ != ' ')
+			return -EINVAL;
+		if (field >= 11) {
+			if (carrel_parse_digits(p, &end, &v[field - 11]) < 0)
+				return -EINVAL;
+			p = end;
+			continue;
+		}
+		if (*p == '-') /* tty_nr, tpgid */
+			p++;
+		if (carrel_parse_digits(p, &end, &skip) < 0)
+			return -EINVAL;
+		p = end;
+	}
+	if (v[0] > UINT64_MAX - v[1])
+		return -ERANGE;
+	*ticks = v[0] + v[1];
+	return 0;
+}
+
 /* The form alone: a number of KIND, sizes scaled by their suffix. */
 static int parse_form(enum carrel_num_kind kind, const char *s, uint64_t *out)
 {

@@ -43,6 +43,14 @@ int carrel_parse_num(const struct carrel_num *n, const char *label, const char *
 		     char *why, size_t size);
 
 /*
+ * A /proc/PID/stat line (TEXT, NUL-terminated): the process's state letter
+ * into *STATE and its CPU time so far (utime + stime, in clock ticks) into
+ * *TICKS.  The command name may hold any byte, ')' and spaces included: it
+ * ends at the last ')'.  Returns 0 or -EINVAL (not such a line).
+ */
+int carrel_parse_proc_stat(const char *text, char *state, uint64_t *ticks);
+
+/*
  * VALUE as it may appear in a message: at most 64 bytes of it, every byte
  * that is not printable ASCII as \xNN, so that a value cannot put a new
  * line (or worse) into a log.  Returns BUF.

@@ -26,6 +26,25 @@
  * process exits (pidfd), so a killed login program leaks nothing.
  */
 #define CARREL_PROTO_FD 3
+
+/*
+ * The open path's bounds.  Every wait that carrel controls on the login
+ * path is bounded; a login that hits a bound is refused (or let in by
+ * on_error = allow) with a log line naming the wait.  The keeper gives its
+ * whole open, from its start to its answer, at most CARREL_KEEPER_OPEN_MS:
+ * each of its waits (the holder's set-up, the login process's move) takes
+ * what is left of it, and the holder's set-up ends sooner if the holder
+ * stops making progress (helper/keeper.c, wait_ready).  The module waits
+ * CARREL_MODULE_OPEN_MS for each of the keeper's messages, longer, so that
+ * the keeper's own error, naming the step, reaches it first.  Sized for a
+ * login storm on a small machine, not for a quiet one: with 200 concurrent
+ * ssh logins on 2 CPUs, holders spent up to 84 s in their set-up, waiting
+ * for a CPU among 400 sshd processes, whose own part of those logins took
+ * up to 190 s (tests/RESULTS.md round 6).  What ends a hang sooner is the
+ * holder's stall bound (15 s without progress).
+ */
+#define CARREL_KEEPER_OPEN_MS 180000
+#define CARREL_MODULE_OPEN_MS (CARREL_KEEPER_OPEN_MS + 10000)
 #define CARREL_MSG_CLOSE 'C'
 #define CARREL_MSG_CLOSED 'K'
 

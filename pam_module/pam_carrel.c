@@ -60,14 +60,16 @@
  * Every wait of the login path that carrel controls is bounded; a login that
  * hits a bound is refused (or let in by on_error = allow) with a log line
  * that names the wait. HELPER: the helper process, which waits at most 8 s
- * for each lock (helper/carrel.c) and then forks the keeper and exits.
- * OPEN: the keeper's answer (holder set up, cgroups, seccomp program).
+ * for each lock (helper/carrel.c) and then forks the keeper and exits; 60 s,
+ * since in a login storm it waits for a CPU as long as everything else.
+ * OPEN: each of the keeper's messages (the move, the answer: holder set
+ * up, cgroups, seccomp program), CARREL_MODULE_OPEN_MS (lib/proto_open.h).
  * User and group lookups through NSS (pam_modutil_getpwnam here,
  * getpwnam and getgrouplist in the helper) are outside carrel's control:
  * a hanging NSS service (LDAP, sssd) hangs them as it hangs login itself.
  */
-#define HELPER_TIMEOUT_MS 12000
-#define OPEN_TIMEOUT_MS 15000
+#define HELPER_TIMEOUT_MS 60000
+#define OPEN_TIMEOUT_MS CARREL_MODULE_OPEN_MS
 #define CLOSE_TIMEOUT_MS 3000
 
 /* The group whose members a broken config still lets in (as root). */
@@ -373,9 +375,14 @@ static int recv_answer(int sock, struct carrel_reply *reply, int *holder, struct
 	}
 	for (int i = 0; i < CARREL_PROTO_MAX_FDS; i++)
 		fds[i] = safe_close(fds[i]);
-	/* The keeper checks the move, and answers. */
-	if ((r = proto_send(sock, &err, sizeof(err), NULL, 0)) < 0)
+	/* The keeper checks the move, and answers.  A keeper that gave up on
+	 * us first (its own bound) has queued its error before it closed: that
+	 * names the step, EPIPE would not. */
+	if ((r = proto_send(sock, &err, sizeof(err), NULL, 0)) < 0) {
+		if (proto_recv_reply(sock, reply, holder, 0) == 0 && reply->err < 0)
+			return 0;
 		return r;
+	}
 	return proto_recv_reply(sock, reply, holder, OPEN_TIMEOUT_MS);
 }
 

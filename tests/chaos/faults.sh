@@ -239,4 +239,35 @@ for key in $(printf '%s\n' "${!MAXN[@]}" | sort); do
 	wait_until "$LEAK_WAIT" clean || sweep
 	[ "$bad" = 0 ] || diag "fault $sc@$side: $bad failed checks"
 done
+
+# ---------------------------------------------------------------- a stuck holder
+# The keeper waits for the holder's set-up as long as the holder makes
+# progress (helper/keeper.c, wait_ready).  One that makes none (strace holds
+# it in a ptrace stop at sethostname for 25 s) is refused once it has made
+# none for 15 s, naming that, and nothing is left.  SIGKILL does not end a
+# holder that strace holds: it dies when strace lets it go, while the
+# keeper's teardown still waits for its cgroups to empty (about 15 s).
+# FAULT_SYSCALLS=stall runs this alone.
+if wanted stall; then
+	tok=fault-stall
+	mark=$(syslog_mark)
+	t0=$SECONDS
+	login helper "-e trace=sethostname -e inject=sethostname:delay_enter=25000000" "$tok"
+	el=$((SECONDS - t0))
+	wait_until 3 verdict_logged "$mark"
+	log=$(syslog_since "$mark")
+	if [ "$RC" != 0 ] && ! has_line "$OUT/$tok" "up=$tok" &&
+		grep -q "refusing session for $U: holder: carrel setup inside the namespaces: the holder made no progress for 15 s" <<<"$log"; then
+		ok "faults: a holder stopped in its set-up: the login is refused after $el s, naming the stall"
+	else
+		not_ok "faults: a holder stopped in its set-up: the login is refused, naming the stall" "exit $RC after $el s" \
+			"$(dump "$OUT/$tok")" "syslog: $(tail -n 5 <<<"$log")"
+	fi
+	if wait_until 40 clean; then
+		ok "faults: a holder stopped in its set-up: nothing left"
+	else
+		not_ok "faults: a holder stopped in its set-up: nothing left" "$(leftovers)"
+		sweep
+	fi
+fi
 t_finish

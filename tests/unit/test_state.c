@@ -7,6 +7,7 @@
  * Built with CARREL_RUNDIR under tests/unit (see the Makefile).  TAP on
  * stdout; exit 1 on a failure.
  */
+#include "parse.h"
 #include "proto_open.h"
 #include "state_live.h"
 #include "state_write.h"
@@ -433,6 +434,30 @@ static void test_alive(void)
 	rmdir(CARREL_RUNDIR);
 }
 
+static void test_proc_stat(void)
+{
+	char st = 0, buf[512];
+	uint64_t t = 0;
+
+	check(carrel_parse_proc_stat("42 (carrel-holder) R 1 42 42 0 -1 4194560 100 0 0 0 7 5 0 0 20 0 1 0 99",
+				     &st, &t) == 0 && st == 'R' && t == 12,
+	      "proc stat: state R, utime 7 + stime 5 = 12 ticks");
+	check(carrel_parse_proc_stat("7 (a) b) c (d) D 1 2 3 4 5 6 7 8 9 10 300 400 0", &st, &t) == 0 && st == 'D' &&
+		      t == 700,
+	      "proc stat: a name with ')' and spaces ends at the last ')'");
+	check(carrel_parse_proc_stat("7 (x) S 1 2 3 4 5 6 7 8 9 10 11", &st, &t) == -EINVAL,
+	      "proc stat: cut before stime: EINVAL");
+	check(carrel_parse_proc_stat("7 x S 1 2 3 4 5 6 7 8 9 10 11 12", &st, &t) == -EINVAL,
+	      "proc stat: no ')': EINVAL");
+	check(carrel_parse_proc_stat("7 (x) S 1 2 3 4 5 6 7 8 9 10 x 12", &st, &t) == -EINVAL,
+	      "proc stat: utime not a number: EINVAL");
+	check(carrel_parse_proc_stat("7 (x) S 1 2 3 4 5 6 7 8 9 10 18446744073709551615 1", &st, &t) == -ERANGE,
+	      "proc stat: utime + stime past 64 bits: ERANGE");
+	check(read_file("/proc/self/stat", buf, sizeof(buf)) > 0 && carrel_parse_proc_stat(buf, &st, &t) == 0 &&
+		      st == 'R',
+	      "proc stat: this process's own line parses, state R");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0); /* the lines so far, even if a sanitizer aborts */
@@ -444,5 +469,6 @@ int main(void)
 	test_files();
 	test_alive();
 	test_wire();
+	test_proc_stat();
 	return tap_done();
 }
