@@ -52,6 +52,7 @@ struct carrel {
 	time_t started;
 	struct carrel_net_lease net; /* network = nat (net/net.h); lock_fd -1 otherwise */
 	struct carrel_mcs mcs;       /* selinux_categories = per-session (lib/mcs.h); level "" otherwise */
+	char seuser[CARREL_MCS_SEUSER_MAX]; /* the login's SELinux user, from the module; "" if none */
 	void *bpf;         /* the session's seccomp program, or NULL */
 	uint32_t bpf_len;
 };

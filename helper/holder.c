@@ -87,9 +87,11 @@ static int tmp_rootcontext(const char *where, char *opt, size_t size)
 
 /* LEVEL: the carrel's SELinux level (selinux_categories), or "": with one,
  * every file of the tmpfs is labelled with it (context=, lib/mcs.h), so
- * that another carrel of the same user cannot read them; without one, the
- * root takes the covered directory's label (above). */
-static int mount_tmp(const char *where, uint64_t size, const char *level)
+ * that another carrel of the same user cannot read them, and owned by the
+ * login's SELinux user SEUSER (lib/mcs_level.h; system_u when the module
+ * sent none: it refuses that login itself); without one, the root takes
+ * the covered directory's label (above). */
+static int mount_tmp(const char *where, uint64_t size, const char *level, const char *seuser)
 {
 	char opts[64 + 300], label[300] = "";
 	struct stat st;
@@ -98,9 +100,9 @@ static int mount_tmp(const char *where, uint64_t size, const char *level)
 	if (lstat(where, &st) < 0 || !S_ISDIR(st.st_mode))
 		return strcmp(where, "/tmp") == 0 ? -ENOTDIR : 0; /* no /dev/shm: nothing to hide */
 	if (level[0]) {
-		char ctx[96];
+		char ctx[128];
 
-		if ((r = carrel_mcs_mount_option(level, ctx, sizeof(ctx))) < 0)
+		if ((r = carrel_mcs_mount_option(seuser[0] ? seuser : "system_u", level, ctx, sizeof(ctx))) < 0)
 			return r;
 		snprintf(label, sizeof(label), ",%s", ctx);
 	} else if ((r = tmp_rootcontext(where, label, sizeof(label))) < 0)
@@ -459,13 +461,13 @@ static int setup(const struct carrel *c, struct carrel_error *e)
 			return -errno;
 		if (c->policy.tmp == CARREL_TMP_PRIVATE) {
 			carrel_error_at(e, "mount /tmp");
-			if ((r = mount_tmp("/tmp", c->policy.tmp_size, c->mcs.level)) < 0)
+			if ((r = mount_tmp("/tmp", c->policy.tmp_size, c->mcs.level, c->seuser)) < 0)
 				return r;
 			carrel_error_at(e, "mount /dev/shm");
-			if ((r = mount_tmp("/dev/shm", c->policy.tmp_size, c->mcs.level)) < 0)
+			if ((r = mount_tmp("/dev/shm", c->policy.tmp_size, c->mcs.level, c->seuser)) < 0)
 				return r;
 			carrel_error_at(e, "mount /run/lock");
-			if ((r = mount_tmp("/run/lock", RUN_LOCK_SIZE, c->mcs.level)) < 0)
+			if ((r = mount_tmp("/run/lock", RUN_LOCK_SIZE, c->mcs.level, c->seuser)) < 0)
 				return r;
 			carrel_error_at(e, "mount /var/tmp");
 			if ((r = mount_vartmp(c)) < 0)

@@ -296,6 +296,8 @@ static bool policy_usable(const struct carrel_policy *p, const struct carrel_che
 /* The policy the module resolved and the user's ids (*IDS; c->uid, c->gid),
  * from fd 3, with the login process's pidfd attached; the policy's form is
  * checked here. */
+_Static_assert(sizeof(((struct carrel_open_req *)0)->seuser) == CARREL_MCS_SEUSER_MAX, "one SELinux user size");
+
 static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_reply *reply)
 {
 	static struct carrel_open_req req; /* large: not on the stack */
@@ -315,7 +317,8 @@ static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_r
 		       !memchr(p->net_pool4, 0, sizeof(p->net_pool4)) ||
 		       !memchr(p->net_pool6, 0, sizeof(p->net_pool6)) ||
 		       (p->network == CARREL_NETWORK_HOST) != !(p->namespaces & CARREL_NS_NET) ||
-		       !carrel_limits_form_ok(&p->limits)))
+		       !carrel_limits_form_ok(&p->limits) || !memchr(req.seuser, 0, sizeof(req.seuser)) ||
+		       (req.seuser[0] && !carrel_mcs_seuser_ok(req.seuser))))
 		r = -EINVAL;
 	if (r < 0) {
 		proto_error(reply, r, "policy", "no valid policy from the module");
@@ -327,6 +330,7 @@ static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_r
 	}
 	c->policy = req.policy;
 	*ids = req.ids;
+	memcpy(c->seuser, req.seuser, sizeof(c->seuser));
 	c->uid = ids->uid;
 	c->gid = ids->gid;
 	if (!policy_usable(&c->policy, NULL, NULL, &err)) {

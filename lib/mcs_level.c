@@ -32,13 +32,36 @@ int carrel_mcs_level(unsigned x, unsigned y, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int carrel_mcs_mount_option(const char *level, char *out, size_t size)
+bool carrel_mcs_seuser_ok(const char *seuser)
+{
+	size_t n = strspn(seuser, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
+	return n > 0 && n < CARREL_MCS_SEUSER_MAX && seuser[n] == '\0';
+}
+
+int carrel_mcs_seuser_of(const char *ctx, char out[CARREL_MCS_SEUSER_MAX])
+{
+	size_t n = strcspn(ctx, ":");
+
+	out[0] = '\0';
+	if (ctx[n] != ':' || n == 0 || n >= CARREL_MCS_SEUSER_MAX)
+		return -EINVAL;
+	memcpy(out, ctx, n);
+	out[n] = '\0';
+	if (!carrel_mcs_seuser_ok(out)) {
+		out[0] = '\0';
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int carrel_mcs_mount_option(const char *seuser, const char *level, char *out, size_t size)
 {
 	int n;
 
-	if (!carrel_mcs_level_ok(level))
+	if (!carrel_mcs_level_ok(level) || !carrel_mcs_seuser_ok(seuser))
 		return -EINVAL;
-	n = snprintf(out, size, "context=\"" CARREL_MCS_TMP_CONTEXT ":%s\"", level);
+	n = snprintf(out, size, "context=\"%s:" CARREL_MCS_TMP_CONTEXT ":%s\"", seuser, level);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 

@@ -82,6 +82,11 @@ struct carrel_open_req {
 	uint32_t size; /* sizeof(struct carrel_policy): both built from one tree */
 	struct carrel_policy policy;
 	struct carrel_ids ids;
+	/* selinux_categories = per-session: the SELinux user of the exec
+	 * context pam_selinux set for the session (the owner of what the
+	 * carrel makes in its private tmpfs, lib/mcs_level.h); "" otherwise,
+	 * or when there is none (then the module refuses the login itself). */
+	char seuser[32];
 };
 
 /*

@@ -411,6 +411,20 @@ static void user_ids(pam_handle_t *pamh, const struct passwd *pw, const struct c
 	ids->tty_gid = tty ? (uint32_t)tty->gr_gid : 5;
 }
 
+/* The exec context that pam_selinux set for the user's shell
+ * (/proc/thread-self/attr/exec) into BUF: "" when there is none. */
+static int exec_context(char *buf, size_t size)
+{
+	_cleanup_close_ int in = open("/proc/thread-self/attr/exec", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (in < 0 || (n = read(in, buf, size - 1)) < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
 /* Run the helper and get the keeper's answer. On success *HOLDER is the
  * holder's pidfd, *SOCK the channel to the keeper, and ORIGIN (when this
  * process moved itself) the way back out of the carrel's cgroups. */
@@ -420,7 +434,7 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const struct pas
 {
 	struct carrel_open_req req = { .version = CARREL_PROTO_VERSION, .size = sizeof(req.policy),
 				       .policy = *pol };
-	char service[64], tty[64], rhost[256];
+	char service[64], tty[64], rhost[256], cur[256];
 	const char *argv[] = { "carrel-helper", "open", pw->pw_name,
 			       arg_item(pamh, PAM_SERVICE, service, sizeof(service)),
 			       arg_item(pamh, PAM_TTY, tty, sizeof(tty)),
@@ -433,6 +447,9 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const struct pas
 	int self = pidfd_open_pid(getpid());
 
 	user_ids(pamh, pw, pol, &req.ids);
+	/* Whose files the carrel's private tmpfs holds (lib/proto_open.h). */
+	if (pol->selinux_categories == CARREL_SELINUX_CATEGORIES_PER_SESSION && exec_context(cur, sizeof(cur)) == 0)
+		(void)carrel_mcs_seuser_of(cur, req.seuser);
 	if (self < 0) {
 		proto_error(reply, self, "pidfd", "pidfd_open of the login process");
 		return self;
@@ -793,17 +810,14 @@ static int fork_join_arm(pam_handle_t *pamh, struct session *s)
 static int exec_level(pam_handle_t *pamh, const char *level)
 {
 	char cur[256], ctx[320];
-	_cleanup_close_ int in = open("/proc/thread-self/attr/exec", O_RDONLY | O_CLOEXEC);
 	_cleanup_close_ int out = -1;
-	ssize_t n;
 	int r;
 
 	if (!carrel_mcs_level_ok(level))
 		return -EPROTO;
-	if (in < 0 || (n = read(in, cur, sizeof(cur) - 1)) < 0)
-		return -errno;
-	cur[n] = '\0';
-	if (n == 0 || cur[0] == '\0' || cur[0] == '\n') {
+	if ((r = exec_context(cur, sizeof(cur))) < 0)
+		return r;
+	if (cur[0] == '\0' || cur[0] == '\n') {
 		pam_syslog(pamh, LOG_ERR, "selinux_categories = per-session: no exec context set before "
 					  "pam_carrel (put pam_selinux.so open before it in the session stack)");
 		return -ENODATA;

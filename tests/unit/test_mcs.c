@@ -96,11 +96,23 @@ static void test_strings(void)
 	      "context, bad level: -EINVAL");
 	check(carrel_mcs_context("u:r:t:s0", "s0:c1,c2", buf, 8) == -ENAMETOOLONG,
 	      "context, short buffer");
-	check(carrel_mcs_mount_option("s0:c1,c2", buf, sizeof(buf)) == 0 &&
-		      strcmp(buf, "context=\"system_u:object_r:user_tmp_t:s0:c1,c2\"") == 0,
-	      "mount option, quoted (the level has a comma): %s", buf);
-	check(carrel_mcs_mount_option("s0:c1,c2,rw", buf, sizeof(buf)) == -EINVAL,
+	check(carrel_mcs_mount_option("staff_u", "s0:c1,c2", buf, sizeof(buf)) == 0 &&
+		      strcmp(buf, "context=\"staff_u:object_r:user_tmp_t:s0:c1,c2\"") == 0,
+	      "mount option, the session's SELinux user, quoted (the level has a comma): %s", buf);
+	check(carrel_mcs_mount_option("staff_u", "s0:c1,c2,rw", buf, sizeof(buf)) == -EINVAL,
 	      "mount option: no other option smuggled in");
+	check(carrel_mcs_mount_option("staff_u:sysadm_r", "s0:c1,c2", buf, sizeof(buf)) == -EINVAL &&
+		      carrel_mcs_mount_option("", "s0:c1,c2", buf, sizeof(buf)) == -EINVAL &&
+		      carrel_mcs_mount_option("u\",rw", "s0:c1,c2", buf, sizeof(buf)) == -EINVAL,
+	      "mount option: a user with ':', a quote or nothing is refused");
+	char u[CARREL_MCS_SEUSER_MAX];
+	check(carrel_mcs_seuser_of("staff_u:staff_r:staff_t:s0-s0:c0.c1023", u) == 0 && strcmp(u, "staff_u") == 0,
+	      "SELinux user of an exec context: %s", u);
+	check(carrel_mcs_seuser_of("staff_u", u) == -EINVAL && u[0] == '\0' &&
+		      carrel_mcs_seuser_of(":r:t", u) == -EINVAL &&
+		      carrel_mcs_seuser_of("a\"b:r:t", u) == -EINVAL && u[0] == '\0' &&
+		      carrel_mcs_seuser_of("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:r:t", u) == -EINVAL,
+	      "SELinux user of a context: none, empty, bad bytes or too long: EINVAL, nothing kept");
 }
 
 /* Take a pair in DIR for ID in a child; it reports the level and holds
