@@ -13,8 +13,21 @@ EXPECTED='^$'
 LOGIN_DOMAINS='context=[^ ]*:(carrel_[a-z_]*|sshd_t|sftpd_t|local_login_t|[a-z]*_su_t|crond_t|pam_t|user_t|staff_t|unconfined_t):'
 
 check_eq "SELinux: enforcing" Enforcing "$(getenforce)"
-perm=$(seinfo --permissive 2>/dev/null | grep -v -e '^Permissive' -e '^$')
-check_eq "SELinux: no permissive domain" "" "$perm"
+# The image has no seinfo (setools): the policy store's modules, in CIL,
+# say it (a typepermissive statement), every one of them read.
+STORE=/var/lib/selinux/default/active/modules
+nmod=0 perm=
+for f in "$STORE"/*/*/cil; do
+	[ -f "$f" ] || continue
+	nmod=$((nmod + 1))
+	p=$(bzcat -f "$f" 2>/dev/null | grep -o '(typepermissive [^)]*)')
+	[ -n "$p" ] && perm+="${f#"$STORE"/}: $p"$'\n'
+done
+if [ "$nmod" -gt 100 ]; then
+	check_eq "SELinux: no permissive domain (typepermissive in none of the store's $nmod modules)" "" "$perm"
+else
+	not_ok "SELinux: no permissive domain" "only $nmod modules read from $STORE"
+fi
 # 2>&1: semanage_t may not write the results share (nfs_t), t-98's stderr.
 check "SELinux: carrel's module is loaded" grep -qx carrel <<<"$(semodule -l 2>&1)"
 
