@@ -16,7 +16,9 @@
 #     ptraced, its private /tmp is not readable through /proc/PID/root,
 #     its unix socket (in $HOME) refuses the connection; the same works
 #     inside each carrel (the controls);
-#   - carrelctl enter lands at the carrel's level;
+#   - carrelctl enter lands at the carrel's level; so does carrel-user
+#     enter from staff_t (alice through the system's sshd, no carrel),
+#     whose carrel-user status lists her carrels;
 #   - after logout no lease names either carrel (the pair is freed);
 #   - with scope = user, two more logins share one carrel and its one
 #     pair, and across them signal, /proc/PID/root and connect work (the
@@ -202,6 +204,29 @@ if [[ "$ectx" == *":s0-${LEVEL[A]}" ]]; then
 else
 	not_ok "carrelctl enter lands at the carrel's level" "got: $ectx" "$(journal_since "$cur" | grep -E 'avc|carrel' | tail -n 5)"
 fi
+
+# --- carrel-user status and enter from staff_t ------------------------------------------
+# alice's login through the system's own sshd (port 22, no carrel) runs in
+# staff_t at her seusers range.  carrel-user (carrel_user_t) lists her
+# carrels; enter runs the command in her own domain at carrel A's level.
+# From outside a carrel: inside one, no_new_privs keeps the set-user-ID
+# bit from taking effect.
+CARREL_USER=/usr/local/libexec/carrel/carrel-user
+out=$(USSH_PORT=22 ussh "$U" "id -Z; timeout 30 $CARREL_USER status 2>&1 | awk '\$1 == \"carrel-state\" { printf \" %s\", \$2 } END { print \" \" }'; timeout 30 $CARREL_USER enter ${ID[A]} cat /proc/self/attr/current 2>&1; r=\$?; echo; echo rc=\$r" 2>&1 </dev/null | tr -d '\r\0')
+sdom=$(sed -n 1p <<<"$out")
+if [[ "$sdom" == staff_u:staff_r:staff_t:* ]]; then
+	ok "alice's login through the system's sshd runs in staff_t ($sdom)"
+else
+	not_ok "alice's login through the system's sshd runs in staff_t" "$out"
+fi
+ids=$(sed -n 2p <<<"$out")
+if [[ "$ids" == *" ${ID[A]} "* && "$ids" == *" ${ID[B]} "* ]]; then
+	ok "carrel-user status from staff_t lists both of alice's carrels (${ID[A]}, ${ID[B]})"
+else
+	not_ok "carrel-user status from staff_t lists both of alice's carrels" "$out"
+fi
+check_eq "carrel-user enter from staff_t: the command runs in staff_t at carrel A's level" \
+	"staff_u:staff_r:staff_t:s0-${LEVEL[A]} rc=0" "$(sed -n '3,4p' <<<"$out" | tr '\n' ' ' | sed 's/ $//')"
 
 # --- across the two carrels --------------------------------------------------------------
 # peer_up S T: the probes of logins S and T learn each other's pid and
