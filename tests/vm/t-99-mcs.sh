@@ -227,6 +227,14 @@ else
 fi
 check_eq "carrel-user enter from staff_t: the command runs in staff_t at carrel A's level" \
 	"staff_u:staff_r:staff_t:s0-${LEVEL[A]} rc=0" "$(sed -n '3,4p' <<<"$out" | tr '\n' ' ' | sed 's/ $//')"
+# carrelctl show as alice in staff_t: her own carrel, through carrel-user
+# status, the policy read with her own rights.
+show=$(USSH_PORT=22 ussh "$U" "carrelctl show ${ID[A]} --json; r=\$?; echo; echo rc=\$r" 2>&1 </dev/null | tr -d '\r')
+if [[ "$show" == *'"id":"'"${ID[A]}"'"'* && "$show" == *rc=0* ]]; then
+	ok "carrelctl show from staff_t shows alice's carrel ${ID[A]}"
+else
+	not_ok "carrelctl show from staff_t shows alice's carrel ${ID[A]}" "$(head -c 600 <<<"$show")"
+fi
 
 # --- across the two carrels --------------------------------------------------------------
 # peer_up S T: the probes of logins S and T learn each other's pid and
