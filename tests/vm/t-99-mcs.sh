@@ -229,7 +229,7 @@ check_eq "carrel-user enter from staff_t: the command runs in staff_t at carrel 
 	"staff_u:staff_r:staff_t:s0-${LEVEL[A]} rc=0" "$(sed -n '3,4p' <<<"$out" | tr '\n' ' ' | sed 's/ $//')"
 # carrelctl show as alice in staff_t: her own carrel, through carrel-user
 # status, the policy read with her own rights.
-show=$(USSH_PORT=22 ussh "$U" "carrelctl show ${ID[A]} --json; r=\$?; echo; echo rc=\$r" 2>&1 </dev/null | tr -d '\r')
+show=$(USSH_PORT=22 ussh "$U" "/usr/local/sbin/carrelctl show ${ID[A]} --json; r=\$?; echo; echo rc=\$r" 2>&1 </dev/null | tr -d '\r')
 if [[ "$show" == *'"id":"'"${ID[A]}"'"'* && "$show" == *rc=0* ]]; then
 	ok "carrelctl show from staff_t shows alice's carrel ${ID[A]}"
 else
