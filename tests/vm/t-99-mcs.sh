@@ -227,6 +227,14 @@ else
 fi
 check_eq "carrel-user enter from staff_t: the command runs in staff_t at carrel A's level" \
 	"staff_u:staff_r:staff_t:s0-${LEVEL[A]} rc=0" "$(sed -n '3,4p' <<<"$out" | tr '\n' ' ' | sed 's/ $//')"
+# carrelctl show as alice in staff_t: her own carrel, through carrel-user
+# status, the policy read with her own rights.
+show=$(USSH_PORT=22 ussh "$U" "/usr/local/sbin/carrelctl show ${ID[A]} --json; r=\$?; echo; echo rc=\$r" 2>&1 </dev/null | tr -d '\r')
+if [[ "$show" == *'"id":"'"${ID[A]}"'"'* && "$show" == *rc=0* ]]; then
+	ok "carrelctl show from staff_t shows alice's carrel ${ID[A]}"
+else
+	not_ok "carrelctl show from staff_t shows alice's carrel ${ID[A]}" "$(head -c 600 <<<"$show")"
+fi
 
 # --- across the two carrels --------------------------------------------------------------
 # peer_up S T: the probes of logins S and T learn each other's pid and
@@ -311,6 +319,11 @@ fi
 # domains, the login programs' or the sessions' (t-98's criterion) fails.
 LOGIN_DOMAINS='context=[^ ]*:(carrel_[a-z_]*|sshd_t|sftpd_t|local_login_t|[a-z]*_su_t|crond_t|pam_t|user_t|staff_t|unconfined_t):'
 EXPECTED='denied +\{ (signal|ptrace|connectto) \} .*scontext=staff_u:staff_r:staff_t:s0-s0:c[0-9]+,c[0-9]+ tcontext=staff_u:staff_r:staff_t:s0-s0:c[0-9]+,c[0-9]+ '
+# Not carrel's, and not an attack: the system's own sshd (port 22, whose
+# PAM stack has no pam_carrel), which the staff_t checks above log alice
+# in through, is at times refused a search of her login's keyring (seen
+# in one run of two).  Matched narrowly: sshd_t on staff_t, class key.
+NOT_CARRELS='denied +\{ search \} for +pid=[0-9]+ comm="sshd" scontext=system_u:system_r:sshd_t:s0 tcontext=staff_u:staff_r:staff_t:s0-s0:c0\.c1023 tclass=key '
 avcs=$(journal_since "$cur" | grep -E 'avc: +denied')
 seen=$(grep -E "$EXPECTED" <<<"$avcs" | grep -c .)
 if [ "$seen" -gt 0 ]; then
@@ -318,7 +331,7 @@ if [ "$seen" -gt 0 ]; then
 else
 	not_ok "the attacks across pairs were refused by the policy (AVC lines)" "$(tail -n 10 <<<"$avcs")"
 fi
-unexpected=$(grep -E "$LOGIN_DOMAINS" <<<"$avcs" | grep -vE "$EXPECTED" | sort -u)
+unexpected=$(grep -E "$LOGIN_DOMAINS" <<<"$avcs" | grep -vE "$EXPECTED" | grep -vE "$NOT_CARRELS" | sort -u)
 check_eq "no other AVC denial of carrel's domains, the login programs' or the sessions'" "" "$unexpected"
 other=$(grep -vE "$LOGIN_DOMAINS" <<<"$avcs" | sort -u | head -n 20)
 [ -n "$other" ] && diag "other denials (no carrel, login or session domain):" && printf '%s\n' "$other" | sed 's/^/#   /'
