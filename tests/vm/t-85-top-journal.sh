@@ -67,9 +67,13 @@ else
 fi
 
 id=$S_ID
+# Carrel ids are reused within a boot (another user's carrel had this one
+# before: seen in CI, its close line came first): the lines of this
+# carrel are its keeper's, by pid, and this user's.
+kpid=$(state_field "$S_ID" keeper)
 close_session
 # The close line is the keeper's last words but one: bounded wait for it.
-jfield() { journalctl --sync 2>/dev/null; journalctl -q --no-pager -o verbose "CARREL_SESSION=$id" "$@" 2>/dev/null; }
+jfield() { journalctl --sync 2>/dev/null; journalctl -q --no-pager -o verbose "CARREL_SESSION=$id" "_PID=$kpid" "USER_ID=$S_UID" "$@" 2>/dev/null; }
 closed() { jfield CARREL_EVENT=close | grep -q '^ *CARREL_EVENT=close$'; }
 wait_until 20 closed
 opened=$(jfield CARREL_EVENT=open)
