@@ -393,7 +393,10 @@ static int op_open(int argc, char **argv)
 		return 0;
 	if (c.policy.scope == CARREL_SCOPE_USER && c.user_lock < 0) {
 		r = c.user_lock;
-		proto_error(&reply, r, "state directory", CARREL_USERS_DIR);
+		if (r == -ETIMEDOUT)
+			proto_error(&reply, r, "lock", CARREL_USERS_DIR "/%u.lock", (unsigned)c.uid);
+		else
+			proto_error(&reply, r, "state directory", CARREL_USERS_DIR);
 		goto fail;
 	}
 	if ((r = carrel_open(&c, &reply)) < 0)
