@@ -462,6 +462,11 @@ void cg_record_write(const char *dir, const struct carrel_limits *lim)
 	setxattr(dir, RECORD_XATTR, buf, len, 0);
 }
 
+void cg_record_forget(const char *dir)
+{
+	(void)removexattr(dir, RECORD_XATTR);
+}
+
 void cg_record_read(const char *dir, struct carrel_limits *lim)
 {
 	char buf[4 * CARREL_LIST_MAX * (CARREL_ITEM_MAX + 16) + 1];

@@ -236,6 +236,8 @@ int cg_fit_machine(struct carrel_limits *lim, struct carrel_error *e);
  * (devices.list and a BPF program cannot be read back as rules). */
 void cg_record_write(const char *dir, const struct carrel_limits *lim);
 void cg_record_read(const char *dir, struct carrel_limits *lim);
+/* No record any more: its limits are not known (the next change rewrites them). */
+void cg_record_forget(const char *dir);
 
 /* --------------------------------------------------------- the backends */
 

@@ -445,13 +445,12 @@ bool cg_moves_self(const struct cg_session *cg)
 	return cg->ops == &cg_cgroupfs_ops;
 }
 
-int cg_procs_open(const struct cg_session *cg, const struct cg_origin *o, int *fds, int max,
-		  struct carrel_error *e)
+/* The cgroup.procs of each of O's paths (NULL: the session's) into FDS. */
+static int procs_open(const struct cg_session *cg, const struct cg_origin *o, int *fds, int max,
+		      struct carrel_error *e)
 {
 	char path[CG_PATH_MAX + 16];
 
-	if (!cg_moves_self(cg))
-		return -EOPNOTSUPP;
 	if (cg->n > max)
 		return cg_fail(e, -E2BIG, "%d cgroup hierarchies, at most %d", cg->n, max);
 	for (int i = 0; i < cg->n; i++) {
@@ -464,6 +463,30 @@ int cg_procs_open(const struct cg_session *cg, const struct cg_origin *o, int *f
 		}
 	}
 	return cg->n;
+}
+
+int cg_procs_open(const struct cg_session *cg, const struct cg_origin *o, int *fds, int max,
+		  struct carrel_error *e)
+{
+	return cg_moves_self(cg) ? procs_open(cg, o, fds, max, e) : -EOPNOTSUPP;
+}
+
+int cg_join_open(const struct cg_session *cg, pid_t holder, int *fds, int max, struct carrel_error *e)
+{
+	struct cg_origin o;
+	int r;
+
+	if (cg_moves_self(cg))
+		return procs_open(cg, NULL, fds, max, e);
+	if ((r = cg_origin_read(cg, holder, &o, e)) < 0)
+		return r;
+	for (int i = 0; i < cg->n; i++) {
+		size_t n = strlen(cg->h[i].session);
+		if (strncmp(o.path[i], cg->h[i].session, n) != 0 || (o.path[i][n] && o.path[i][n] != '/'))
+			return cg_fail(e, -EINVAL, "the holder %d is in %s, outside %s", (int)holder, o.path[i],
+				       cg->h[i].session);
+	}
+	return procs_open(cg, &o, fds, max, e);
 }
 
 int cg_is_in(const struct cg_session *cg, const struct cg_origin *o, pid_t pid)

@@ -104,6 +104,12 @@ bool cg_moves_self(const struct cg_session *cg);
  * owns the cgroups (units), or -errno. */
 int cg_procs_open(const struct cg_session *cg, const struct cg_origin *o, int *fds, int max,
 		  struct carrel_error *e);
+/* What `carrel-user enter` joins, as cg_procs_open() opens them: the
+ * session's cgroups; where systemd owns them (a unit's cgroup that has
+ * children holds no process: a user manager's), the cgroup of HOLDER (the
+ * carrel's holder, the keeper's child: its pid cannot be reused), checked
+ * to lie within the unit's.  The count or -errno. */
+int cg_join_open(const struct cg_session *cg, pid_t holder, int *fds, int max, struct carrel_error *e);
 /* 1 if PID is in every one of the session's cgroups (ORIGIN's when not
  * NULL), 0 if not, or -errno.  Pin PID with a pidfd: check it is alive
  * after this, and what was read was that process. */

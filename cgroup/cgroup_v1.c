@@ -357,8 +357,31 @@ static bool io_recorded(const struct cg_hier *h, const struct carrel_limits *lim
 	return same;
 }
 
+/* The sessions' io throttles are no longer what the record says (a change
+ * failed after it began to rewrite them): record them as not known, so that
+ * the next change of any kind - a rollback to the old limits included -
+ * rewrites them instead of trusting the record.  The record's other lists
+ * stay as they were ("?" where there was no record: not known either). */
+static void io_unknown(const struct cg_hier *h)
+{
+	struct carrel_limits *rec = calloc(1, sizeof(*rec));
+
+	if (!rec) {
+		cg_record_forget(h->user);
+		return;
+	}
+	snprintf(rec->hugetlb_max[0], sizeof(rec->hugetlb_max[0]), "?");
+	snprintf(rec->devices_deny[0], sizeof(rec->devices_deny[0]), "?");
+	cg_record_read(h->user, rec);
+	memset(rec->io_max, 0, sizeof(rec->io_max));
+	snprintf(rec->io_max[0], sizeof(rec->io_max[0]), "?");
+	cg_record_write(h->user, rec);
+	free(rec);
+}
+
 static int v1_set_limits(const struct cg_hier *h, const struct carrel_limits *lim, struct carrel_error *e)
 {
+	bool io = false;
 	char pids[32];
 	int r = 0;
 
@@ -366,12 +389,15 @@ static int v1_set_limits(const struct cg_hier *h, const struct carrel_limits *li
 		return r;
 	if (has(h, "cpuset") && (r = cpuset(h, lim, e)) < 0)
 		return r;
-	if (has(h, "blkio") && !io_recorded(h, lim) && (r = each_session(h, throttle, lim, e)) < 0)
-		return r;
+	if (has(h, "blkio") && !io_recorded(h, lim)) {
+		io = true;
+		if ((r = each_session(h, throttle, lim, e)) < 0)
+			goto list_failed;
+	}
 	if (has(h, "devices") && (r = devices(h, lim, e)) < 0)
-		return r;
+		goto list_failed;
 	if (has(h, "hugetlb") && (r = hugetlb(h, lim, e)) < 0)
-		return r;
+		goto list_failed;
 	cg_record_write(h->user, lim);
 
 	if (has(h, "memory") && (r = memory(h, lim, e)) < 0)
@@ -388,6 +414,13 @@ static int v1_set_limits(const struct cg_hier *h, const struct carrel_limits *li
 		return r;
 	if (has(h, "blkio"))
 		r = blkio(h, lim, e);
+	return r;
+
+list_failed:
+	/* blkio co-mounted with devices or hugetlb: the throttles may be
+	 * rewritten while the record still names the old ones. */
+	if (io)
+		io_unknown(h);
 	return r;
 }
 

@@ -559,7 +559,7 @@ static void holder_view(const struct session *s, struct holder_view *h)
 	for (size_t i = 0; i < N_NS; i++)
 		h->own[i] = ns_inode(0, ns_names[i]);
 	h->pid = s->holder;
-	r = keeper_ask_holder(s->id, &reply, &pidfd, &bpf, 2000);
+	r = keeper_ask_holder(s->id, CARREL_CTL_HOLDER, &reply, &pidfd, 1, &bpf, 2000);
 	if (r == 0) {
 		h->pid = pidfd_pid(pidfd);
 		if (h->pid <= 0) {

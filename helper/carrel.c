@@ -21,8 +21,13 @@
 _Static_assert(STATE_HOSTNAME_MAX == CARREL_HOSTNAME_MAX, "the state file holds the carrel's hostname");
 
 /* How long a login waits for the global or a per-user lock before it is
- * refused: well inside the module's own bound on the helper (pam_carrel.c). */
+ * refused; and all of one open's lock waits together (the user lock, the
+ * session-id lock, the carrel lock and its gate), which would otherwise add
+ * up to three times the first.  Both well inside the module's own bound on
+ * the helper process. */
 #define CARREL_LOCK_TIMEOUT_MS 8000
+#define CARREL_LOCKS_BUDGET_MS 12000
+_Static_assert(CARREL_LOCKS_BUDGET_MS * 2 < CARREL_HELPER_OPEN_MS, "an open's lock waits end well before the module stops waiting");
 
 static void on_lock_alarm(int sig)
 {
@@ -37,9 +42,20 @@ static long ms_since(const struct timespec *t0)
 	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* How long the next lock wait of C's open may take: CARREL_LOCK_TIMEOUT_MS,
+ * or what its earlier lock waits left of the budget if that is less (0: one
+ * try, no wait).  Only the waits count: a helper slowed by a busy machine
+ * in its other steps is not refused for that. */
+static long lock_bound(const struct carrel *c)
+{
+	long left = CARREL_LOCKS_BUDGET_MS - c->lock_wait_ms;
+
+	return left < 0 ? 0 : left < CARREL_LOCK_TIMEOUT_MS ? left : CARREL_LOCK_TIMEOUT_MS;
+}
+
 /*
- * flock(HOW: LOCK_EX or LOCK_SH) on PATH (created 0600), waiting at most TIMEOUT_MS (> 0);
- * returns the fd that holds it, or -ETIMEDOUT. flock() has no timeout of its
+ * flock(HOW: LOCK_EX or LOCK_SH) on PATH (created 0600), waiting at most TIMEOUT_MS
+ * (0: not at all); returns the fd that holds it, or -ETIMEDOUT. flock() has no timeout of its
  * own: SIGALRM (unblocked and caught without SA_RESTART for the wait only)
  * interrupts it. The timer repeats every 50 ms after the first expiry, so a
  * signal that lands just before flock() blocks cannot make the wait endless.
@@ -60,9 +76,10 @@ static int lock_file(const char *path, int how, long timeout_ms)
 		return -errno;
 	if (flock(fd, how | LOCK_NB) == 0)
 		return fd; /* not contended: no timer */
-	if (errno != EWOULDBLOCK) {
+	r = errno == EWOULDBLOCK && timeout_ms <= 0 ? -ETIMEDOUT : -errno;
+	if (errno != EWOULDBLOCK || timeout_ms <= 0) {
 		fd = safe_close(fd);
-		return -errno;
+		return r;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sigemptyset(&alrm);
@@ -96,14 +113,12 @@ static int carrel_lock_how(int how, long budget_ms)
 	int gate, fd;
 	long left;
 
-	if (budget_ms <= 0)
-		return -ETIMEDOUT;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	gate = lock_file(CARREL_LOCK_GATE_FILE, LOCK_EX, budget_ms);
 	if (gate < 0)
 		return gate;
 	left = budget_ms - ms_since(&t0);
-	fd = left > 0 ? lock_file(CARREL_LOCK_FILE, how, left) : -ETIMEDOUT;
+	fd = lock_file(CARREL_LOCK_FILE, how, left > 0 ? left : 0);
 	closep(&gate);
 	return fd;
 }
@@ -298,18 +313,21 @@ static int create_cgroups(struct carrel *c, struct carrel_error *e, long *wait_m
 		return r < 0 ? r : cg_create_own(c->cg, lim, e);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	lock = carrel_lock_how(LOCK_SH, CARREL_LOCK_TIMEOUT_MS);
+	long bound = lock_bound(c);
+	lock = carrel_lock_how(LOCK_SH, bound);
 	if (lock >= 0 && !(*shared = cg_limits_applied(c->cg, lim))) {
 		/* flock() cannot turn a shared lock into an exclusive one
 		 * atomically anyway: let go, and take it anew, within what is
 		 * left of the same bound. */
 		closep(&lock);
-		lock = carrel_lock_how(LOCK_EX, CARREL_LOCK_TIMEOUT_MS - ms_since(&t0));
+		lock = carrel_lock_how(LOCK_EX, bound - ms_since(&t0));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	*wait_ms = ms_between(&t0, &t1);
+	c->lock_wait_ms += *wait_ms;
 	if (lock < 0) {
-		snprintf(e->msg, sizeof(e->msg), "%s: %s", CARREL_LOCK_FILE, strerror(-lock));
+		snprintf(e->msg, sizeof(e->msg), "%s: %s after %ld ms (this login's lock waits: %ld ms in all, at most %d)",
+			 CARREL_LOCK_FILE, strerror(-lock), *wait_ms, c->lock_wait_ms, CARREL_LOCKS_BUDGET_MS);
 		snprintf(e->step, sizeof(e->step), "lock");
 		/* Nothing of the session's made yet: its cleanup must not wait
 		 * for the same lock a second time (a lock held by a hung process
@@ -342,10 +360,14 @@ static int open_carrel(struct carrel *c, struct carrel_reply *reply)
 		return open_fail(reply, r, "state directory", CARREL_SESSIONS_DIR);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	lock = lock_file(CARREL_SEQ_LOCK_FILE, LOCK_EX, CARREL_LOCK_TIMEOUT_MS);
-	if (lock < 0)
-		return open_fail(reply, lock, "lock", CARREL_SEQ_LOCK_FILE);
+	lock = lock_file(CARREL_SEQ_LOCK_FILE, LOCK_EX, lock_bound(c));
 	clock_gettime(CLOCK_MONOTONIC, &t_lock);
+	c->lock_wait_ms += ms_between(&t0, &t_lock);
+	if (lock < 0) {
+		proto_error(reply, lock, "lock", "%s: %s (this login's lock waits: %ld ms in all, at most %d)",
+			    CARREL_SEQ_LOCK_FILE, strerror(-lock), c->lock_wait_ms, CARREL_LOCKS_BUDGET_MS);
+		return lock;
+	}
 	if ((r = next_id(c->id, sizeof(c->id))) < 0) {
 		closep(&lock);
 		return open_fail(reply, r, "session id", CARREL_SEQ_FILE);
@@ -421,7 +443,7 @@ int carrel_open(struct carrel *c, struct carrel_reply *reply)
 	return open_carrel(c, reply);
 }
 
-static int user_lock(uid_t uid)
+static int user_lock(uid_t uid, long timeout_ms)
 {
 	char path[128];
 	int r;
@@ -430,18 +452,21 @@ static int user_lock(uid_t uid)
 	    (r = ensure_root_dir(CARREL_USERS_DIR, 0700)) < 0)
 		return r;
 	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u.lock", (unsigned)uid);
-	return lock_file(path, LOCK_EX, CARREL_LOCK_TIMEOUT_MS);
+	return lock_file(path, LOCK_EX, timeout_ms);
 }
 
-int carrel_attach_existing(const struct carrel *c, const struct login *l, int *lock)
+int carrel_attach_existing(struct carrel *c, const struct login *l, int *lock)
 {
 	struct carrel_attach a = { .op = CARREL_CTL_ATTACH, .pid = l->pid, .uid = (uint32_t)c->uid };
 	char path[128], id[24];
 	int fds[2] = { l->sock, l->pidfd };
 	_cleanup_close_ int fd = -1;
+	struct timespec t0;
 	ssize_t n;
 
-	*lock = user_lock(c->uid);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	*lock = user_lock(c->uid, lock_bound(c));
+	c->lock_wait_ms += ms_since(&t0);
 	if (*lock < 0)
 		return *lock;
 	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u", (unsigned)c->uid);
@@ -483,7 +508,7 @@ int carrel_claim_user(struct carrel *c)
 void carrel_forget_user(const struct carrel *c)
 {
 	char path[128], id[32];
-	int lock = user_lock(c->uid);
+	int lock = user_lock(c->uid, CARREL_LOCK_TIMEOUT_MS);
 
 	snprintf(path, sizeof(path), CARREL_USERS_DIR "/%u", (unsigned)c->uid);
 	/* Only if it still names this carrel: a newer one may have taken over. */

@@ -45,6 +45,7 @@ struct carrel {
 	int nlogins;
 	struct login logins[CARREL_MAX_LOGINS]; /* [0]: the one that created it */
 	int user_lock;     /* scope = user: held until users/UID names this carrel */
+	long lock_wait_ms; /* this open's lock waits so far (helper/carrel.c's budget) */
 	int live_fd;       /* holds the lock on ID.live (lib/state.h): the keeper's for its life */
 	pid_t holder_pid;
 	int holder_pidfd;
@@ -68,7 +69,7 @@ int carrel_lock(void);
 /* scope = user: hand the login described by L (with the module's socket
  * SOCK) to the user's running carrel, if there is one. 0 if it took it;
  * otherwise *USER_LOCK is the held per-user lock to create one under. */
-int carrel_attach_existing(const struct carrel *c, const struct login *l, int *user_lock);
+int carrel_attach_existing(struct carrel *c, const struct login *l, int *user_lock);
 
 /* scope = user: record (under the held user lock, which is then released)
  * that this carrel is the user's; and forget it again at the end. */

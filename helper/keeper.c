@@ -206,6 +206,31 @@ int carrel_send_reply(const struct carrel *c, int sock)
 	return c->bpf_len ? proto_send(sock, c->bpf, c->bpf_len, NULL, 0) : 0;
 }
 
+/* CARREL_CTL_JOIN (carrel-user enter): the reply with the holder's pidfd
+ * and the cgroup.procs of the cgroups to join (cg_join_open()), then the
+ * seccomp program. */
+static int send_join(const struct carrel *c, int sock)
+{
+	struct carrel_error e = { 0 };
+	struct carrel_reply reply = { 0 };
+	int fds[1 + CG_MAX_HIER], n, r;
+
+	_Static_assert(1 + CG_MAX_HIER <= CARREL_PROTO_MAX_FDS, "a join's fds fit one message");
+	fds[0] = c->holder_pidfd;
+	if ((n = cg_join_open(c->cg, c->holder_pid, fds + 1, CG_MAX_HIER, &e)) < 0) {
+		syslog(LOG_WARNING, "session %s: enter refused: cgroup: %s", c->id, e.msg);
+		proto_error(&reply, n, "cgroup", "%s", e.msg);
+		return proto_send_reply(sock, &reply, -1);
+	}
+	fill_reply(c, &reply);
+	r = proto_send(sock, &reply, sizeof(reply), fds, 1 + n);
+	for (int i = 1; i <= n; i++)
+		fds[i] = safe_close(fds[i]);
+	if (r == 0 && c->bpf_len)
+		r = proto_send(sock, c->bpf, c->bpf_len, NULL, 0);
+	return r;
+}
+
 static const char *ns_list(unsigned ns, char *buf, size_t size)
 {
 	static const char *const names[] = { "mnt", "pid", "ipc", "uts", "net", "cgroup", "user" };
@@ -576,6 +601,8 @@ static void serve_ctl(struct carrel *c)
 	}
 	if (op == CARREL_CTL_HOLDER && recv(conn, &op, 1, MSG_DONTWAIT) == 1)
 		(void)carrel_send_reply(c, conn);
+	else if (op == CARREL_CTL_JOIN && recv(conn, &op, 1, MSG_DONTWAIT) == 1)
+		(void)send_join(c, conn);
 	else if (op == CARREL_CTL_ATTACH) {
 		serve_attach(c, conn);
 	} else if (op == CARREL_CTL_TERMINATE && recv(conn, &op, 1, MSG_DONTWAIT) == 1) {

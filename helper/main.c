@@ -293,11 +293,11 @@ static bool policy_usable(const struct carrel_policy *p, const struct carrel_che
 	       limits_usable(p, chk, err);
 }
 
+_Static_assert(sizeof(((struct carrel_open_req *)0)->seuser) == CARREL_MCS_SEUSER_MAX, "one SELinux user size");
+
 /* The policy the module resolved and the user's ids (*IDS; c->uid, c->gid),
  * from fd 3, with the login process's pidfd attached; the policy's form is
  * checked here. */
-_Static_assert(sizeof(((struct carrel_open_req *)0)->seuser) == CARREL_MCS_SEUSER_MAX, "one SELinux user size");
-
 static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_reply *reply)
 {
 	static struct carrel_open_req req; /* large: not on the stack */
@@ -393,7 +393,10 @@ static int op_open(int argc, char **argv)
 		return 0;
 	if (c.policy.scope == CARREL_SCOPE_USER && c.user_lock < 0) {
 		r = c.user_lock;
-		proto_error(&reply, r, "state directory", CARREL_USERS_DIR);
+		if (r == -ETIMEDOUT)
+			proto_error(&reply, r, "lock", CARREL_USERS_DIR "/%u.lock", (unsigned)c.uid);
+		else
+			proto_error(&reply, r, "state directory", CARREL_USERS_DIR);
 		goto fail;
 	}
 	if ((r = carrel_open(&c, &reply)) < 0)

@@ -35,24 +35,25 @@ int keeper_send(const char *id, const void *msg, size_t len, const int *fds, int
 	return take_fd(&fd);
 }
 
-int keeper_ask_holder(const char *id, struct carrel_reply *reply, int *pidfd, void **bpf,
+int keeper_ask_holder(const char *id, char op, struct carrel_reply *reply, int *fds, int nfds, void **bpf,
 		      int timeout_ms)
 {
-	char op = CARREL_CTL_HOLDER;
 	_cleanup_close_ int fd = keeper_send(id, &op, 1, NULL, 0, timeout_ms);
 	int r;
 
-	*pidfd = -1;
 	*bpf = NULL;
+	for (int i = 0; i < nfds; i++)
+		fds[i] = -1;
 	if (fd < 0)
 		return fd;
-	if ((r = proto_recv_reply(fd, reply, pidfd, timeout_ms)) < 0)
+	if ((r = proto_recv_reply_fds(fd, reply, fds, nfds, timeout_ms)) < 0)
 		return r;
-	if (*pidfd < 0 || reply->err != 0)
+	if (fds[0] < 0 || reply->err != 0)
 		r = -EPROTO;
 	else
 		r = proto_recv_bpf(fd, reply, bpf, timeout_ms);
 	if (r < 0)
-		*pidfd = safe_close(*pidfd);
+		for (int i = 0; i < nfds; i++)
+			fds[i] = safe_close(fds[i]);
 	return r;
 }

@@ -18,10 +18,11 @@
 int keeper_send(const char *id, const void *msg, size_t len, const int *fds, int nfds,
 		int timeout_ms);
 
-/* CARREL_CTL_HOLDER: the keeper's reply, the holder's pidfd (*PIDFD, never
- * -1 on success) and the session's seccomp program (*BPF, malloc'd, or NULL
- * when it has none). */
-int keeper_ask_holder(const char *id, struct carrel_reply *reply, int *pidfd, void **bpf,
+/* OP (CARREL_CTL_HOLDER or CARREL_CTL_JOIN): the keeper's reply, the
+ * holder's pidfd (FDS[0], never -1 on success), for JOIN the cgroup.procs
+ * fds (FDS[1..NFDS-1], -1 where none), and the session's seccomp program
+ * (*BPF, malloc'd, or NULL when it has none). */
+int keeper_ask_holder(const char *id, char op, struct carrel_reply *reply, int *fds, int nfds, void **bpf,
 		      int timeout_ms);
 
 #endif

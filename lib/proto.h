@@ -42,6 +42,10 @@ struct carrel_reply {
  * outside joins a carrel: by a handle the keeper kept, never by a pid.
  */
 #define CARREL_CTL_HOLDER 'H'
+/* CARREL_CTL_JOIN (carrel-user enter): the same, with the cgroup.procs of
+ * the cgroups to join attached after the pidfd (opened by the keeper: the
+ * client writes "0" into each, never a path of its own). */
+#define CARREL_CTL_JOIN 'J'
 
 /* A message of exactly LEN bytes with up to CARREL_PROTO_MAX_FDS fds attached. recv fails with
  * -EPROTO unless it gets exactly LEN bytes; fds not sent are -1, received

@@ -60,7 +60,8 @@
  * Every wait of the login path that carrel controls is bounded; a login that
  * hits a bound is refused (or let in by on_error = allow) with a log line
  * that names the wait. HELPER: the helper process, which waits at most 8 s
- * for each lock (helper/carrel.c) and then forks the keeper and exits; 60 s,
+ * for each lock and 12 s for all of them (helper/carrel.c) and then forks
+ * the keeper and exits; CARREL_HELPER_OPEN_MS (lib/proto_open.h), 60 s,
  * since in a login storm it waits for a CPU as long as everything else.
  * OPEN: each of the keeper's messages (the move, the answer: holder set
  * up, cgroups, seccomp program), CARREL_MODULE_OPEN_MS (lib/proto_open.h).
@@ -68,7 +69,7 @@
  * getpwnam and getgrouplist in the helper) are outside carrel's control:
  * a hanging NSS service (LDAP, sssd) hangs them as it hangs login itself.
  */
-#define HELPER_TIMEOUT_MS 60000
+#define HELPER_TIMEOUT_MS CARREL_HELPER_OPEN_MS
 #define OPEN_TIMEOUT_MS CARREL_MODULE_OPEN_MS
 #define CLOSE_TIMEOUT_MS 3000
 

@@ -19,61 +19,18 @@
 #include <sys/wait.h>
 #include <termios.h>
 
-/*
- * systemd: the carrel's cgroup is its unit's, whose own cgroup may hold no
- * process once it has children (a user manager's user@UID.service has
- * init.scope, app.slice...): join the holder's cgroup, which lies within
- * it, found through the holder's pidfd (never a recycled pid).
- */
-static int join_holder_cgroup(const struct session *s, int holder)
+/* Move into the carrel's cgroups through the cgroup.procs fds the keeper
+ * opened (FDS[1..]; lib/proto.h, CARREL_CTL_JOIN): "0" is the writer
+ * itself.  No path of carrel-user's own is written.  A keeper that sent
+ * none is refused: the command never runs outside the carrel's limits. */
+static int join_cgroups(const int *fds, int nfds)
 {
-	char path[64], buf[4096], dir[STATE_PATH_MAX * 2], pid[24];
-	const char *rel, *p, *unit_dir = s->cgroup[0];
-	long hpid = -1;
+	int joined = 0;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", holder);
-	if (read_file(path, buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nPid:")))
-		hpid = strtol(p + 5, NULL, 10);
-	if (hpid <= 0)
-		return -ESRCH;
-	snprintf(path, sizeof(path), "/proc/%ld/cgroup", hpid);
-	if (read_file(path, buf, sizeof(buf)) <= 0 || strncmp(buf, "0::/", 4) != 0 ||
-	    strchr(buf, '\n') != strrchr(buf, '\n'))
-		return -EINVAL;
-	rel = buf + 3;
-	buf[strcspn(buf, "\n")] = '\0';
-	if (strstr(rel, "/../") || strlen(rel) >= STATE_PATH_MAX)
-		return -EINVAL;
-	/* UNIT_DIR is MOUNT + X; REL must be X or below it. */
-	for (p = strchr(unit_dir + 1, '/'); p; p = strchr(p + 1, '/')) {
-		size_t n = strlen(p);
-		if (strncmp(rel, p, n) == 0 && (rel[n] == '\0' || rel[n] == '/')) {
-			if ((size_t)snprintf(dir, sizeof(dir), "%.*s%.*s/cgroup.procs",
-					     (int)(p - unit_dir), unit_dir, STATE_PATH_MAX,
-					     rel) >= sizeof(dir))
-				return -ENAMETOOLONG;
-			snprintf(pid, sizeof(pid), "%d", (int)getpid());
-			return write_file(dir, pid);
-		}
-	}
-	return -EINVAL;
-}
-
-/* Write our pid into the cgroup.procs of each of the session's cgroups
- * (paths the state file's reader checked to be the carrel's own). */
-static int join_cgroups(const struct session *s, int holder)
-{
-	char procs[STATE_PATH_MAX + 16], pid[24];
-	int r = 0;
-
-	if (s->unit[0] && s->ncg == 1)
-		return join_holder_cgroup(s, holder);
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	for (int i = 0; i < s->ncg && r == 0; i++) {
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", s->cgroup[i]);
-		r = write_file(procs, pid);
-	}
-	return r;
+	for (int i = 1; i < nfds && fds[i] >= 0; i++, joined++)
+		if (write(fds[i], "0", 1) != 1)
+			return -errno;
+	return joined > 0 ? 0 : -EPROTO;
 }
 
 /*
@@ -172,7 +129,7 @@ int op_enter(int argc, char **argv, char **caller_env)
 {
 	_cleanup_free_ struct session *s = malloc(sizeof(*s));
 	struct carrel_reply reply = { 0 };
-	_cleanup_close_ int holder = -1;
+	int fds[1 + STATE_MAX_CGROUPS]; /* the holder's pidfd, the cgroups' */
 	_cleanup_free_ void *bpf = NULL;
 	const char *id = argc > 2 ? argv[2] : NULL;
 	struct passwd *pw;
@@ -194,7 +151,9 @@ int op_enter(int argc, char **argv, char **caller_env)
 	if (r == 0 && getuid() != 0 && s->uid != getuid())
 		r = -EPERM;
 	if (r == 0)
-		r = keeper_ask_holder(id, &reply, &holder, &bpf, 2000);
+		r = keeper_ask_holder(id, CARREL_CTL_JOIN, &reply, fds, (int)ARRAY_SIZE(fds), &bpf, 2000);
+	else
+		fds[0] = -1;
 	if (r < 0 || reply.uid != s->uid) {
 		/* The same answer for "no such session" and "not yours". */
 		fprintf(stderr, "carrel-user: enter: no session %s of yours\n", id);
@@ -210,13 +169,14 @@ int op_enter(int argc, char **argv, char **caller_env)
 	/* The exec context before the setns: in the carrel's mount namespace
 	 * /proc is the carrel's, where this process has no /proc/thread-self
 	 * (it is not in the carrel's pid namespace, only its children are). */
-	if ((r = join_cgroups(s, holder)) < 0 || (r = restore_exec_context(reply.detail)) < 0 ||
-	    (setns(holder, (int)reply.setns_flags) < 0 && (r = -errno)) ||
+	if ((r = join_cgroups(fds, (int)ARRAY_SIZE(fds))) < 0 || (r = restore_exec_context(reply.detail)) < 0 ||
+	    (setns(fds[0], (int)reply.setns_flags) < 0 && (r = -errno)) ||
 	    (r = become_user(pw, &reply, bpf)) < 0) {
 		fprintf(stderr, "carrel-user: enter: session %s: %s\n", id, strerror(-r));
 		return 1;
 	}
-	holder = safe_close(holder);
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		fds[i] = safe_close(fds[i]);
 	/* From here on nothing is privileged: the caller's own environment is
 	 * handed to the caller's own command. */
 	environ = caller_env;

@@ -52,6 +52,16 @@ t9x_save_state "$ID"
 # shellcheck disable=SC2016 # expanded inside
 ns_inside() { as "$U1" "$H" enter "$ID" bash -c 'n=; for f in mnt pid ipc uts net cgroup user; do n+="$(readlink /proc/self/ns/$f) "; done; echo "${n% }"' 2>&1; }
 NS0=$(ns_inside)
+# Its cgroups: the command joined the carrel's own (the keeper opened them;
+# in the carrel's cgroup namespace each of them is "/").  A command left in
+# the caller's cgroups would see paths outside the namespace's root.
+# shellcheck disable=SC2016 # expanded inside
+cg_in=$(as "$U1" "$H" enter "$ID" cat /proc/self/cgroup 2>&1)
+if [ -n "$cg_in" ] && ! grep -qv ':/$' <<<"$cg_in"; then
+	ok "enter: the command is in the carrel's cgroups ($(wc -l <<<"$cg_in") hierarchies, each at the namespace's root)"
+else
+	not_ok "enter: the command is in the carrel's cgroups" "$cg_in"
+fi
 # The reference snapshot waits (bounded) until the processes ns_inside
 # entered are gone: a snapshot that still holds them never matches again.
 entered_gone() {

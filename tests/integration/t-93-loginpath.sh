@@ -104,6 +104,40 @@ else
 fi
 t9x_assert_nothing_left "lock held" "$SNAP" 10
 
+# ------------------------------------------------ two locks held: one budget for both
+# The session-id lock held for 7 s, the global lock for good: the waits of
+# one login add up to one budget (12 s, helper/carrel.c), not 7 + 8 s; the
+# refusal says how long this login waited for its locks in all.
+t9x_phase "the id lock and the global lock held: one budget for the waits"
+SEQ_LOCK=/run/carrel/seq.lock
+bash -c "exec 9>>'$SEQ_LOCK' && flock 9 && echo locked && exec sleep 7" >"$OUT/t93-seqlock" 2>&1 &
+SEQ_PID=$!
+t_track_pid "$SEQ_PID"
+if wait_until 5 grep -q locked "$OUT/t93-seqlock" && hold_lock; then
+	mark=$(syslog_mark)
+	tok=$(new_token t93budget)
+	run_bg "$OUT/$tok" su - "$U2" -c "echo in=\$CARREL_SESSION"
+	if wait_pid 40 "$BG_PID"; then
+		line=$(syslog_since "$mark" | grep "refusing session for $U2: lock: $LOCK: .*timed out" | tail -n 1)
+		total=$(sed -n 's/.*lock waits: \([0-9]*\) ms in all, at most \([0-9]*\).*/\1 \2/p' <<<"$line")
+		if [ "$T_RC" != 0 ] && ! grep -q '^in=' "$OUT/$tok" && [ -n "$total" ] &&
+			[ "${total% *}" -le $((${total#* } + 500)) ] && [ "${total% *}" -ge 8000 ]; then
+			ok "two locks held: $U2's su is refused at the global lock within the one budget (${total% *} ms of ${total#* })"
+		else
+			not_ok "two locks held: $U2's su is refused at the global lock within the one budget" "exit $T_RC" \
+				"waits: ${total:-none in the log}" "$(dump "$OUT/$tok")" "$(syslog_since "$mark" | tail -n 8)"
+		fi
+	else
+		not_ok "two locks held: $U2's su is refused within the budget" "still waiting after 40 s (killed)"
+	fi
+	unlock
+else
+	not_ok "two locks held: take the locks" "$(cat "$OUT/t93-seqlock" "$OUT/t93-lock")"
+fi
+kill -KILL "$SEQ_PID" 2>/dev/null
+wait "$SEQ_PID" 2>/dev/null
+t9x_assert_nothing_left "two locks held" "$SNAP" 10
+
 # ------------------------------------------------ the lock held shared without a gap
 # Logins of a user whose cgroup has its limits already take the global lock
 # shared.  flock() has no writer priority: without the gate (lock.gate,

@@ -439,6 +439,37 @@ static void test_backend_writes(void)
 		      strcmp(back.hugetlb_max[0], "2M 0") == 0,
 	      "backend writes, v1: read back, the lists from carrel's own record");
 
+	/* A change that fails after the throttles were rewritten (blkio
+	 * co-mounted with devices; here the session's devices.deny cannot be
+	 * written): the rollback to the old limits must rewrite them, not
+	 * trust the record, which still names the old ones. */
+	if (vda && loopctl) {
+		struct carrel_limits want = lim;
+		char path[CG_PATH_MAX + 64];
+
+		snprintf(want.io_max[0], sizeof(want.io_max[0]), "/dev/vda wbps=8M");
+		snprintf(want.devices_deny[0], sizeof(want.devices_deny[0]), "/dev/loop-control rw");
+		snprintf(path, sizeof(path), "%s/devices.deny", h.session);
+		unlink(path);
+		mkdir(path, 0755);
+		e.msg[0] = '\0';
+		check(cg_v1_ops.set_limits(&h, &want, &e) < 0 &&
+			      holds(h.session, "blkio.throttle.write_bps_device", "254:0 8388608"),
+		      "backend writes, v1: a change that fails at devices has rewritten the throttles first");
+		rmdir(path);
+		put(h.session, "devices.deny", "");
+		if (!check(cg_v1_ops.set_limits(&h, &lim, &e) == 0, "backend writes, v1: the old limits put back"))
+			diag("%s", e.msg);
+		check(holds(h.session, "blkio.throttle.write_bps_device", "254:0 4194304"),
+		      "backend writes, v1: putting the old limits back rewrites the throttles (the record was not trusted)");
+		memset(&want, 0, sizeof(want));
+		cg_record_read(h.user, &want);
+		check(strcmp(want.io_max[0], lim.io_max[0]) == 0 && strcmp(want.devices_deny[0], lim.devices_deny[0]) == 0,
+		      "backend writes, v1: after the rollback the record names the old limits again");
+	} else {
+		skip("backend writes, v1: rollback of a failed change", "no /dev/vda (254:0) or /dev/loop-control here");
+	}
+
 	/* v2 own tree (devices need a real cgroup for the BPF program: the VM test). */
 	snprintf(cmd, sizeof(cmd), "%s/v2", root);
 	mkdir(cmd, 0755);
