@@ -219,7 +219,10 @@ if [ -n "$B_ID" ]; then
 	*) ok "carrel-user enter $B_ID (bob's) as $A is refused ($(printf "%s " "$out"))" ;;
 	esac
 	lst=$(as_user "$AUID" "$CARRELCTL" list 2>&1)
-	if printf '%s\n' "$lst" | grep -qw -- "$A_ID" && ! printf '%s\n' "$lst" | grep -qw -- "$B_ID"; then
+	# By the ID column: a word match anywhere also hit the STARTED time
+	# (bob's id 25 in "19:25").
+	listed=$(printf '%s\n' "$lst" | awk 'NR > 1 { print $1 }' | tr '\n' ' ')
+	if [[ " $listed " == *" $A_ID "* && " $listed " != *" $B_ID "* ]]; then
 		ok "carrelctl list as $A: $A_ID, not $B_ID"
 	else
 		not_ok "carrelctl list as $A: $A_ID, not $B_ID" "$lst"

@@ -203,7 +203,7 @@ if SSH_PORT=22 USSH_PORT=22 open_session "$U"; then
 		not_ok "$name: the old keeper and the session live on" "keeper=$keeper session pid=$S_PID" "$(ls -la "$SESSIONS_DIR" 2>&1)"
 	fi
 	carrelctl list >"$W/list.out" 2>&1
-	if grep -qF "$S_ID" "$W/list.out"; then ok "$name: the new carrelctl lists the old carrel"; else not_ok "$name: the new carrelctl lists the old carrel" "$(cat "$W/list.out")"; fi
+	if awk -v id="$S_ID" 'NR > 1 && $1 == id { f = 1 } END { exit !f }' "$W/list.out"; then ok "$name: the new carrelctl lists the old carrel"; else not_ok "$name: the new carrelctl lists the old carrel" "$(cat "$W/list.out")"; fi
 	carrelctl kill "$S_ID" >"$W/kill.out" 2>&1
 	krc=$?
 	sess_gone() { pid_gone "$S_PID" && [ ! -e "$SESSIONS_DIR/$S_ID" ] && pid_gone "$keeper"; }
