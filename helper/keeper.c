@@ -195,20 +195,25 @@ static void fill_reply(const struct carrel *c, struct carrel_reply *reply)
 	snprintf(reply->detail, sizeof(reply->detail), "%s", c->mcs.level);
 }
 
-int carrel_send_reply(const struct carrel *c, int sock)
+/* The carrel's reply on SOCK with FDS (N) attached, then its seccomp program. */
+static int send_reply_fds(const struct carrel *c, int sock, const int *fds, int n)
 {
 	struct carrel_reply reply;
 	int r;
 
 	fill_reply(c, &reply);
-	if ((r = proto_send_reply(sock, &reply, c->holder_pidfd)) < 0)
+	if ((r = proto_send(sock, &reply, sizeof(reply), fds, n)) < 0)
 		return r;
 	return c->bpf_len ? proto_send(sock, c->bpf, c->bpf_len, NULL, 0) : 0;
 }
 
+int carrel_send_reply(const struct carrel *c, int sock)
+{
+	return send_reply_fds(c, sock, &c->holder_pidfd, c->holder_pidfd >= 0 ? 1 : 0);
+}
+
 /* CARREL_CTL_JOIN (carrel-user enter): the reply with the holder's pidfd
- * and the cgroup.procs of the cgroups to join (cg_join_open()), then the
- * seccomp program. */
+ * and the cgroup.procs of the cgroups to join (cg_join_open()). */
 static int send_join(const struct carrel *c, int sock)
 {
 	struct carrel_error e = { 0 };
@@ -222,12 +227,9 @@ static int send_join(const struct carrel *c, int sock)
 		proto_error(&reply, n, "cgroup", "%s", e.msg);
 		return proto_send_reply(sock, &reply, -1);
 	}
-	fill_reply(c, &reply);
-	r = proto_send(sock, &reply, sizeof(reply), fds, 1 + n);
+	r = send_reply_fds(c, sock, fds, 1 + n);
 	for (int i = 1; i <= n; i++)
 		fds[i] = safe_close(fds[i]);
-	if (r == 0 && c->bpf_len)
-		r = proto_send(sock, c->bpf, c->bpf_len, NULL, 0);
 	return r;
 }
 

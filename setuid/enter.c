@@ -152,11 +152,12 @@ int op_enter(int argc, char **argv, char **caller_env)
 		r = -EPERM;
 	if (r == 0)
 		r = keeper_ask_holder(id, CARREL_CTL_JOIN, &reply, fds, (int)ARRAY_SIZE(fds), &bpf, 2000);
-	else
-		fds[0] = -1;
 	if (r < 0 || reply.uid != s->uid) {
-		/* The same answer for "no such session" and "not yours". */
-		fprintf(stderr, "carrel-user: enter: no session %s of yours\n", id);
+		/* The same answer for "no such session" and "not yours"; its owner gets the keeper's refusal. */
+		if (reply.err)
+			fprintf(stderr, "carrel-user: enter: session %s: %s: %s\n", id, reply.step, reply.detail);
+		else
+			fprintf(stderr, "carrel-user: enter: no session %s of yours\n", id);
 		return 1;
 	}
 	/* By the session's name, never getpwuid(): a second name for the uid
