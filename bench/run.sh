@@ -437,13 +437,13 @@ measure_scale() {
 	wait_no_sessions 30 || kill_sessions
 }
 
-# smaps_of_one: the keeper's and the holder's private dirty pages by
-# mapping (kB), of the first live session.
+# smaps_of_one: the keeper's, the holder's and the login process's
+# private dirty pages by mapping (kB), of the first live session.
 smaps_of_one() {
 	local s w p
 	for s in "$SESSIONS"/*; do
 		[ -f "$s" ] && grep -q '^keeper=' "$s" || continue
-		for w in keeper holder; do
+		for w in keeper holder login; do
 			p=$(awk -F= -v k="$w" '$1 == k { print $2 }' "$s")
 			[ -r "/proc/$p/smaps" ] || continue
 			awk -v w="$w" '/^[0-9a-f]+-[0-9a-f]+ / { name = NF >= 6 ? $6 : "[anon:" last "]"; sub(/.*\//, "", name); if (NF >= 6) last = name }
@@ -661,7 +661,7 @@ report() {
 	echo
 
 	if [ -s "$DATA/smaps" ]; then
-		echo "Private dirty pages of one keeper and one holder by mapping, with $n live (kB; rss in brackets):"
+		echo "Private dirty pages of one keeper, one holder and one login process (the driver child) by mapping, with $n live (kB; rss in brackets):"
 		echo
 		echo '```'
 		awk '{ printf "%-7s %-28s %6d  (%d)\n", $1, $2, $3, $4 }' "$DATA/smaps"

@@ -461,14 +461,20 @@ static int parse_config(struct carrel_config *c, char *buf, size_t len, const ch
 			struct carrel_error *err)
 {
 	struct parse_ctx ctx = { .path = path, .err = err };
-	struct opt_tables t;
+	/* On the heap: the login process that parses keeps its stack pages. */
+	_cleanup_free_ struct opt_tables *t = malloc(sizeof(*t));
 	cfg_t *cfg;
 	int r = -ENOMEM;
 
-	build_opts(&t);
+	if (!t) {
+		if (err)
+			carrel_error_set(err, "%s: cannot parse: %s", path, strerror(-r));
+		return r;
+	}
+	build_opts(t);
 	pthread_mutex_lock(&confuse_lock);
 	current_parse = &ctx;
-	cfg = cfg_init(t.top, CFGF_NONE);
+	cfg = cfg_init(t->top, CFGF_NONE);
 	if (cfg) {
 		r = parse_locked(c, cfg, buf, len, &ctx);
 		cfg_free(cfg);

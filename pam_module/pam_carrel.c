@@ -433,8 +433,9 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const struct pas
 		      const struct carrel_policy *pol, struct carrel_reply *reply, int *holder,
 		      int *sock, void **bpf, struct origin *origin)
 {
-	struct carrel_open_req req = { .version = CARREL_PROTO_VERSION, .size = sizeof(req.policy),
-				       .policy = *pol };
+	/* On the heap, not the stack: a login process keeps every stack page
+	 * it ever touched for the session's whole life (bench/RESULTS.md). */
+	_cleanup_free_ struct carrel_open_req *req = calloc(1, sizeof(*req));
 	char service[64], tty[64], rhost[256], cur[256];
 	const char *argv[] = { "carrel-helper", "open", pw->pw_name,
 			       arg_item(pamh, PAM_SERVICE, service, sizeof(service)),
@@ -443,14 +444,22 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const struct pas
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
 	int sv[2], r, status = 0;
 	pid_t pid;
+	int self = -ENOMEM;
+
+	if (!req) {
+		proto_error(reply, self, "memory", "the helper's request");
+		return self;
+	}
+	req->version = CARREL_PROTO_VERSION;
+	req->size = sizeof(req->policy);
+	req->policy = *pol;
 	/* This process, the login process, by a handle the helper cannot
 	 * mistake for another process (never getppid() there). */
-	int self = pidfd_open_pid(getpid());
-
-	user_ids(pamh, pw, pol, &req.ids);
+	self = pidfd_open_pid(getpid());
+	user_ids(pamh, pw, pol, &req->ids);
 	/* Whose files the carrel's private tmpfs holds (lib/proto_open.h). */
 	if (pol->selinux_categories == CARREL_SELINUX_CATEGORIES_PER_SESSION && exec_context(cur, sizeof(cur)) == 0)
-		(void)carrel_mcs_seuser_of(cur, req.seuser);
+		(void)carrel_mcs_seuser_of(cur, req->seuser);
 	if (self < 0) {
 		proto_error(reply, self, "pidfd", "pidfd_open of the login process");
 		return self;
@@ -462,8 +471,10 @@ static int run_helper(pam_handle_t *pamh, const struct opts *o, const struct pas
 		return r;
 	}
 	/* Queued for the helper before it runs: it reads this first. */
-	r = proto_send(sv[0], &req, sizeof(req), &self, 1);
+	r = proto_send(sv[0], req, sizeof(*req), &self, 1);
 	self = safe_close(self);
+	free(req);
+	req = NULL;
 	if (r < 0) {
 		close(sv[0]);
 		close(sv[1]);
@@ -832,17 +843,15 @@ static int exec_level(pam_handle_t *pamh, const char *level)
 }
 
 static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
-		 const struct carrel_policy *policy, struct carrel_reply *reply)
+		 struct carrel_policy *pol, struct carrel_reply *reply)
 {
 	const char *user = pw->pw_name;
 	enum join_mode mode = login_program();
-	struct carrel_policy adjusted = *policy;
-	const struct carrel_policy *pol = &adjusted;
 
 	/* Never a user's shared carrel either: that one has a pid namespace. */
 	if (mode == JOIN_AT_OPEN_NO_PIDNS) {
-		adjusted.namespaces &= ~(unsigned)CARREL_NS_PID;
-		adjusted.scope = CARREL_SCOPE_SESSION;
+		pol->namespaces &= ~(unsigned)CARREL_NS_PID;
+		pol->scope = CARREL_SCOPE_SESSION;
 	}
 	_cleanup_close_ int holder = -1;
 	_cleanup_close_ int sock = -1;
@@ -947,11 +956,12 @@ static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *
 	return r;
 }
 
-CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+static int open_session(pam_handle_t *pamh, int argc, const char **argv)
 {
 	struct carrel_config *cfg = NULL;
 	struct carrel_error err = { 0 };
-	struct carrel_policy pol;
+	/* On the heap (see run_helper); build() adjusts it for the login program. */
+	_cleanup_free_ struct carrel_policy *pol = NULL;
 	struct carrel_reply reply = { 0 };
 	struct opts o;
 	const char *user = NULL;
@@ -989,16 +999,24 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 			   (unsigned)pw->pw_uid);
 		return PAM_SUCCESS;
 	}
-	carrel_policy_builtin(&pol);
+	if (!(pol = malloc(sizeof(*pol)))) {
+		/* As a config error: root is never locked out. */
+		if (strcmp(user, "root") == 0) {
+			pam_syslog(pamh, LOG_ALERT, "ALLOWING root WITHOUT SANDBOX: out of memory");
+			return PAM_SUCCESS;
+		}
+		pam_syslog(pamh, LOG_ERR, "refusing session for %s: out of memory", user);
+		return PAM_SESSION_ERR;
+	}
+	carrel_policy_builtin(pol);
 	r = loaded = carrel_config_load(o.config, &cfg, &err);
 	if (r == 0)
-		r = carrel_policy_resolve(cfg, user, &pol, &err);
+		r = carrel_policy_resolve(cfg, user, pol, &err);
 	carrel_config_free(cfg);
-	/* The parse's heap is free now but kept by malloc, in the login
-	 * process for the session's whole life (sshd's monitor): give its
-	 * pages back (bench/RESULTS.md), before the helper's fork copies them. */
+	/* The parse's heap is free now: give its pages back before the
+	 * helper's fork copies them (bench/RESULTS.md). */
 	(void)malloc_trim(0);
-	if (r == -EHOSTUNREACH && loaded == 0 && pol.on_error == CARREL_ON_ERROR_ALLOW) {
+	if (r == -EHOSTUNREACH && loaded == 0 && pol->on_error == CARREL_ON_ERROR_ALLOW) {
 		/* The config is sound but this user cannot be resolved (the
 		 * directory failed): the top level's on_error decides. */
 		pam_syslog(pamh, LOG_ALERT, "ALLOWING %s WITHOUT SANDBOX: config: %s", user, err.msg);
@@ -1010,7 +1028,7 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 		 * everyone else is refused. */
 		pam_syslog(pamh, LOG_ERR, "config: %s", err.msg);
 		if (strcmp(user, "root") == 0)
-			pol.exempt = true;
+			pol->exempt = true;
 		else if (*o.breakglass &&
 			 pam_modutil_user_in_group_nam_nam(pamh, user, o.breakglass)) {
 			pam_syslog(pamh, LOG_ALERT,
@@ -1022,15 +1040,15 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 			return PAM_SESSION_ERR;
 		}
 	}
-	if (pol.exempt) {
+	if (pol->exempt) {
 		pam_syslog(pamh, LOG_INFO, "%s is exempt: session not sandboxed", user);
 		return PAM_SUCCESS;
 	}
-	r = build(pamh, &o, pw, &pol, &reply);
+	r = build(pamh, &o, pw, pol, &reply);
 	if (r < 0 && !reply.step[0]) /* every refusal names its step */
 		proto_error(&reply, r, "module", "%s", strerror(-r));
 	if (r < 0) {
-		if (pol.on_error == CARREL_ON_ERROR_ALLOW) {
+		if (pol->on_error == CARREL_ON_ERROR_ALLOW) {
 			pam_syslog(pamh, LOG_ALERT, "ALLOWING %s WITHOUT SANDBOX: %s: %s: %s", user,
 				   reply.step, reply.detail, strerror(-r));
 			return PAM_SUCCESS;
@@ -1042,6 +1060,17 @@ CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, c
 	if (o.debug)
 		pam_syslog(pamh, LOG_DEBUG, "session %s opened for %s", reply.id, user);
 	return PAM_SUCCESS;
+}
+
+CARREL_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	int r = open_session(pamh, argc, argv);
+
+	/* What the open allocated and freed (the parse, the policy, the
+	 * helper's request) stays with malloc in the login process for the
+	 * session's whole life (sshd's monitor): give its pages back. */
+	(void)malloc_trim(0);
+	return r;
 }
 
 /*
