@@ -39,6 +39,9 @@
  * --spawn-probe: from a process with MB megabytes touched, fork+execv vs
  * posix_spawn of PROGRAM (no arguments), N times each, alternating.
  *
+ * --rwsem-ready: until SIGTERM, move a child of its own between two new
+ * child cgroups of CGROUP_DIR every INTERVAL_MS (a what-if: see below).
+ *
  * Output: "key value..." lines for bench/run.sh; --raw adds one line per
  * iteration.  Every wait is bounded; every child is killed by pid on timeout.
  */
@@ -741,6 +744,66 @@ static int run_attach_probe(const char *dir, int n, int gap, bool raw)
 	return ok ? 0 : 1;
 }
 
+/* ------------------------------------------------------------ --rwsem-ready */
+
+static volatile sig_atomic_t rwsem_stop;
+static void on_term(int sig) { (void)sig; rwsem_stop = 1; }
+
+/* What-if for the cgroup v1 attach: a child of ours moved between two new
+ * child cgroups of CGROUP_DIR every INTERVAL_MS until SIGTERM.  The write
+ * lock of the kernel's cgroup_threadgroup_rwsem (global) then never goes
+ * idle, so no other cgroup.procs write waits for an RCU grace period: what
+ * the cgroup mount option favordynmods does for every write.  Changes no
+ * host setting; stopped, it removes its cgroups and its child. */
+static int run_rwsem_ready(const char *dir, int interval)
+{
+	char a[512], b[512], num[24];
+	struct sigaction sa = { .sa_handler = on_term };
+	long moves = 0;
+	int fd[2];
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	snprintf(a, sizeof(a), "%s/rwsem-ready-a.%d/cgroup.procs", dir, (int)getpid());
+	snprintf(b, sizeof(b), "%s/rwsem-ready-b.%d/cgroup.procs", dir, (int)getpid());
+	*strrchr(a, '/') = *strrchr(b, '/') = '\0';
+	if (mkdir(a, 0755) < 0 || mkdir(b, 0755) < 0) {
+		fprintf(stderr, "driver: mkdir %s: %s\n", a, strerror(errno));
+		rmdir(a);
+		return 1;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		sleep_ms(3600 * 1000);
+		_exit(0);
+	}
+	strcat(a, "/cgroup.procs");
+	strcat(b, "/cgroup.procs");
+	fd[0] = open(a, O_WRONLY | O_CLOEXEC);
+	fd[1] = open(b, O_WRONLY | O_CLOEXEC);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	printf("mode rwsem-ready pid=%d\n", (int)pid);
+	while (pid > 0 && fd[0] >= 0 && fd[1] >= 0 && !rwsem_stop) {
+		if (write(fd[moves & 1], num, strlen(num)) > 0)
+			moves++;
+		sleep_ms(interval);
+	}
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		reap(pid, CHILD_TIMEOUT_MS);
+	}
+	for (int i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	*strrchr(a, '/') = *strrchr(b, '/') = '\0';
+	for (int t = 0; t < 300 && (rmdir(a) < 0 || rmdir(b) < 0) && errno == EBUSY; t++)
+		sleep_ms(10);
+	rmdir(a);
+	rmdir(b);
+	printf("moves %ld\n", moves);
+	return pid > 0 && moves > 0 ? 0 : 1;
+}
+
 /* ------------------------------------------------------------ --spawn-probe */
 
 /* What starting a helper costs from a login process of MB megabytes touched:
@@ -796,7 +859,8 @@ static void usage(void)
 		"              [--sessions-dir DIR] [--memcg DIR] [--windows A,B,C] [--hold-file F]\n"
 		"       driver --cmd N [--gap-ms G] [--raw] -- PROGRAM [ARG...]\n"
 		"       driver --attach-probe CGROUP_DIR N GAP_MS [--raw]\n"
-		"       driver --spawn-probe MB N PROGRAM [--raw]\n");
+		"       driver --spawn-probe MB N PROGRAM [--raw]\n"
+		"       driver --rwsem-ready CGROUP_DIR INTERVAL_MS\n");
 	exit(2);
 }
 
@@ -810,6 +874,8 @@ int main(int argc, char **argv)
 	if (argc >= 5 && strcmp(argv[1], "--spawn-probe") == 0)
 		return run_spawn_probe(atoi(argv[2]), atoi(argv[3]), argv[4],
 				       argc > 5 && !strcmp(argv[5], "--raw"));
+	if (argc == 4 && strcmp(argv[1], "--rwsem-ready") == 0)
+		return run_rwsem_ready(argv[2], atoi(argv[3]));
 	if (argc >= 5 && strcmp(argv[1], "--attach-probe") == 0)
 		return run_attach_probe(argv[2], atoi(argv[3]), atoi(argv[4]),
 					argc > 5 && !strcmp(argv[5], "--raw"));

@@ -13,7 +13,8 @@
 #   that unrelated load on the machine disturbs it less)
 #   BENCH_KEEP=DIR (copy the raw data there) CARREL_BENCH_OUT=FILE (the report)
 #   BENCH_STEPS="warm cold trace attach profile spawn scale" (a subset runs
-#   only those; the report marks the rest as not run)
+#   only those; the report marks the rest as not run); "rwsem" (not in the
+#   default list) adds the what-if of the cgroup attach without its wait
 #   BENCH_BEFORE=DIR: another built tree (e.g. a checkout of an earlier
 #   commit, after `make`), measured in the same invocation: its warm series
 #   interleaved with this tree's in every round, and its own scale run; the
@@ -437,22 +438,27 @@ measure_scale() {
 	wait_no_sessions 30 || kill_sessions
 }
 
-# smaps_of_one: the keeper's, the holder's and the login process's
-# private dirty pages by mapping (kB), of the first live session.
+# smaps_of_one: the keepers', the holders' and the login processes'
+# private dirty pages by mapping (kB), the mean over up to 50 live
+# sessions (the first session's own figures are not typical: its keeper
+# started from a helper that had loaded more).
 smaps_of_one() {
-	local s w p
-	for s in "$SESSIONS"/*; do
+	local s w p n=0 raw
+	raw=$(for s in "$SESSIONS"/*; do
 		[ -f "$s" ] && grep -q '^keeper=' "$s" || continue
 		for w in keeper holder login; do
 			p=$(awk -F= -v k="$w" '$1 == k { print $2 }' "$s")
 			[ -r "/proc/$p/smaps" ] || continue
 			awk -v w="$w" '/^[0-9a-f]+-[0-9a-f]+ / { name = NF >= 6 ? $6 : "[anon:" last "]"; sub(/.*\//, "", name); if (NF >= 6) last = name }
 				/^Private_Dirty:/ { pd[name] += $2 } /^Rss:/ { rss[name] += $2 }
-				END { for (n in pd) if (pd[n] > 0) printf "%s %s %d %d\n", w, n, pd[n], rss[n] }' "/proc/$p/smaps" |
-				sort -k3,3nr
+				END { for (n in pd) if (pd[n] > 0) printf "%s %s %d %d\n", w, n, pd[n], rss[n] }' "/proc/$p/smaps"
 		done
-		return 0
-	done
+		echo "session"
+		((++n >= 50)) && break
+	done)
+	awk '$1 == "session" { n++; next } { k = $1 " " $2; pd[k] += $3; rss[k] += $4 }
+		END { if (n) for (k in pd) { split(k, a, " "); printf "%s %s %.1f %.1f\n", a[1], a[2], pd[k] / n, rss[k] / n } }' <<<"$raw" |
+		sort -k1,1 -k3,3nr
 }
 
 # ------------------------------------------------------------------ phases
@@ -478,6 +484,32 @@ phases() { awk -f "$B_HERE/phases.awk" "$1"; }
 attach_probe() {
 	timeout -k 5 300 nice -n "$BENCH_NICE" "$DRIVER" --attach-probe "$B_CG_MEMORY" 20 "$BENCH_GAP_MS" \
 		>"$DATA/attach_probe" 2>>"$DATA/errors"
+}
+
+# What-if for the cgroup v1 attach: the warm series again while
+# `driver --rwsem-ready` keeps the kernel's cgroup_threadgroup_rwsem ready
+# for writers (a child of its own moved between two cgroups of ours every
+# millisecond), as the favordynmods mount option would for every write;
+# interleaved, in the same rounds, with the same series without it.
+measure_rwsem() {
+	local r per=$((BENCH_WARM / BENCH_ROUNDS)) mp dir=${B_CG_PIDS:-$B_CG_MEMORY}
+	[ "$per" -ge 1 ] || per=1
+	: >"$DATA/rwsem_ready"
+	for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+		say "rwsem what-if round $r/$BENCH_ROUNDS"
+		empty_serial rw_empty "$per"
+		carrel_serial rw_carrel bench-carrel "$per"
+		cmd_series rw_unshare "$per" 0 "${PEER_UNSHARE[@]}"
+		"$DRIVER" --rwsem-ready "$dir" 1 >>"$DATA/rwsem_ready" 2>>"$DATA/errors" &
+		mp=$!
+		sleep 0.2
+		empty_serial rw_empty_ready "$per"
+		carrel_serial rw_carrel_ready bench-carrel "$per"
+		cmd_series rw_unshare_ready "$per" 0 "${PEER_UNSHARE[@]}"
+		kill -TERM "$mp"
+		wait "$mp" || say "rwsem what-if: the mover failed (round $r)"
+		wait_no_sessions 10 || say "sessions still open after rwsem round $r"
+	done
 }
 
 # What-ifs for the helper's start: fork+exec vs posix_spawn from a small and
@@ -661,10 +693,10 @@ report() {
 	echo
 
 	if [ -s "$DATA/smaps" ]; then
-		echo "Private dirty pages of one keeper, one holder and one login process (the driver child) by mapping, with $n live (kB; rss in brackets):"
+		echo "Private dirty pages of a keeper, a holder and a login process (the driver child) by mapping, the mean over up to 50 sessions, with $n live (kB; rss in brackets):"
 		echo
 		echo '```'
-		awk '{ printf "%-7s %-28s %6d  (%d)\n", $1, $2, $3, $4 }' "$DATA/smaps"
+		awk '{ printf "%-7s %-28s %6.1f  (%.1f)\n", $1, $2, $3, $4 }' "$DATA/smaps"
 		echo '```'
 		echo
 	fi
@@ -716,6 +748,22 @@ EOF
 	echo "after the gap median $(kv "$apg" median) ms (min $(kv "$apg" min), max $(kv "$apg" max)); right after median $(kv "$apw" median) ms (max $(kv "$apw" max))."
 	echo "Other work on the machine that writes cgroup.procs anywhere shortens the wait: the rwsem is global."
 	echo
+	if [ -s "$DATA/rwsem_ready" ]; then
+		local rwe rwc rwu rwer rwcr rwur
+		rwe=$(med rw_empty outer) rwc=$(med rw_carrel outer) rwu=$(med rw_unshare outer)
+		rwer=$(med rw_empty_ready outer) rwcr=$(med rw_carrel_ready outer) rwur=$(med rw_unshare_ready outer)
+		echo "### What-if: the cgroup rwsem kept ready for writers (\`driver --rwsem-ready\`, as the favordynmods mount option would)"
+		echo
+		echo "Warm series, interleaved in $BENCH_ROUNDS rounds: each round runs the empty stack, carrel and unshare, then the same three while a child of the bench is moved between two cgroups of its own every millisecond (moves per round: $(awk '/^moves/ { printf "%s ", $2 }' "$DATA/rwsem_ready")). Medians, ms."
+		echo
+		echo "| | empty stack | carrel | carrel - empty | unshare | (carrel - empty) / unshare |"
+		echo "|---|---|---|---|---|---|"
+		local d dr
+		d=$(calc "$rwc - $rwe") dr=$(calc "$rwcr - $rwer")
+		echo "| as the host is | $rwe | $rwc | $d | $rwu | $(calc "$d / $rwu")x |"
+		echo "| rwsem kept ready | $rwer | $rwcr | $dr | $rwur | $(calc "$dr / $rwur")x |"
+		echo
+	fi
 	if [ -s "$DATA/spawn_probe" ]; then
 		echo "### What-if: starting the helper (\`driver --spawn-probe\`, 40 runs each, medians in ms)"
 		echo
@@ -836,6 +884,7 @@ inner() {
 		attach) say "cold attach probe"; attach_probe ;;
 		profile) say "profile (perf)"; profile ;;
 		spawn) say "spawn probe"; spawn_probe ;;
+		rwsem) say "rwsem what-if"; measure_rwsem ;;
 		scale) say "scale"; measure_scale ;;
 		*) echo "bench: unknown step $step" >&2 ;;
 		esac

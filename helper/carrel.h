@@ -42,8 +42,6 @@ struct carrel {
 	struct carrel_policy policy;
 	struct cg_session *cg; /* its cgroups (cgroup/cgroup.h); NULL before cg_prepare */
 	struct idmap ids;  /* the user namespace's maps (CARREL_NS_USER) */
-	int nlogins;
-	struct login logins[CARREL_MAX_LOGINS]; /* [0]: the one that created it */
 	int user_lock;     /* scope = user: held until users/UID names this carrel */
 	long lock_wait_ms; /* this open's lock waits so far (helper/carrel.c's budget) */
 	int live_fd;       /* holds the lock on ID.live (lib/state.h): the keeper's for its life */
@@ -56,6 +54,10 @@ struct carrel {
 	char seuser[CARREL_MCS_SEUSER_MAX]; /* the login's SELinux user, from the module; "" if none */
 	void *bpf;         /* the session's seccomp program, or NULL */
 	uint32_t bpf_len;
+	/* Last: most of this struct (static in the helper, inherited by the
+	 * keeper) is never touched, and so never resident. */
+	int nlogins;
+	struct login logins[CARREL_MAX_LOGINS]; /* [0]: the one that created it */
 };
 
 /* Send the module (or a root client) the carrel's reply: the holder's

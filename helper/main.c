@@ -300,13 +300,20 @@ _Static_assert(sizeof(((struct carrel_open_req *)0)->seuser) == CARREL_MCS_SEUSE
  * checked here. */
 static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_reply *reply)
 {
-	static struct carrel_open_req req; /* large: not on the stack */
+	/* Large: not on the stack; nor static, whose pages the keeper would
+	 * keep for the carrel's life: freed before the keeper's fork. */
+	_cleanup_free_ struct carrel_open_req *req = calloc(1, sizeof(*req));
 	struct carrel_error err = { 0 };
-	const struct carrel_policy *p = &req.policy;
+	const struct carrel_policy *p;
 	int r;
 
-	r = proto_recv(CARREL_PROTO_FD, &req, sizeof(req), &c->logins[0].pidfd, 1, 5000);
-	if (r == 0 && (req.version != CARREL_PROTO_VERSION || req.size != sizeof(req.policy)))
+	if (!req) {
+		proto_error(reply, -ENOMEM, "memory", "the module's request");
+		return -ENOMEM;
+	}
+	p = &req->policy;
+	r = proto_recv(CARREL_PROTO_FD, req, sizeof(*req), &c->logins[0].pidfd, 1, 5000);
+	if (r == 0 && (req->version != CARREL_PROTO_VERSION || req->size != sizeof(req->policy)))
 		r = -EPROTO;
 	if (r == 0 && (!memchr(p->hostname, 0, sizeof(p->hostname)) || !memchr(p->seccomp, 0, sizeof(p->seccomp)) ||
 		       (p->namespaces & ~0x7fu) || p->tmp_size == 0 || p->on_error > CARREL_ON_ERROR_ALLOW ||
@@ -317,20 +324,20 @@ static int recv_policy(struct carrel *c, struct carrel_ids *ids, struct carrel_r
 		       !memchr(p->net_pool4, 0, sizeof(p->net_pool4)) ||
 		       !memchr(p->net_pool6, 0, sizeof(p->net_pool6)) ||
 		       (p->network == CARREL_NETWORK_HOST) != !(p->namespaces & CARREL_NS_NET) ||
-		       !carrel_limits_form_ok(&p->limits) || !memchr(req.seuser, 0, sizeof(req.seuser)) ||
-		       (req.seuser[0] && !carrel_mcs_seuser_ok(req.seuser))))
+		       !carrel_limits_form_ok(&p->limits) || !memchr(req->seuser, 0, sizeof(req->seuser)) ||
+		       (req->seuser[0] && !carrel_mcs_seuser_ok(req->seuser))))
 		r = -EINVAL;
 	if (r < 0) {
 		proto_error(reply, r, "policy", "no valid policy from the module");
 		return r;
 	}
-	if (req.ids.uid == (uint32_t)-1 || req.ids.gid == (uint32_t)-1) {
+	if (req->ids.uid == (uint32_t)-1 || req->ids.gid == (uint32_t)-1) {
 		proto_error(reply, -EINVAL, "user", "no valid uid/gid of %s from the module", c->user);
 		return -EINVAL;
 	}
-	c->policy = req.policy;
-	*ids = req.ids;
-	memcpy(c->seuser, req.seuser, sizeof(c->seuser));
+	c->policy = req->policy;
+	*ids = req->ids;
+	memcpy(c->seuser, req->seuser, sizeof(c->seuser));
 	c->uid = ids->uid;
 	c->gid = ids->gid;
 	if (!policy_usable(&c->policy, NULL, NULL, &err)) {
