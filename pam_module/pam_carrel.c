@@ -673,7 +673,7 @@ static int ccache_open(pam_handle_t *pamh, const struct passwd *pw, char *path, 
 }
 
 /* Copy the cache FD into the carrel's /tmp as PATH (in its mount namespace). */
-static void ccache_copy(pam_handle_t *pamh, int fd, const char *path, const struct passwd *pw)
+static void __attribute__((noinline)) ccache_copy(pam_handle_t *pamh, int fd, const char *path, const struct passwd *pw)
 {
 	char buf[8192];
 	int out, r = 0;
@@ -842,7 +842,10 @@ static int exec_level(pam_handle_t *pamh, const char *level)
 	return 0;
 }
 
-static int build(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
+/* Not inlined (nor ccache_copy): the compiler would merge their buffers
+ * into open_session's frame, beneath which the config's resolution then
+ * runs, and the login process keeps every stack page it touched. */
+static int __attribute__((noinline)) build(pam_handle_t *pamh, const struct opts *o, const struct passwd *pw,
 		 struct carrel_policy *pol, struct carrel_reply *reply)
 {
 	const char *user = pw->pw_name;
