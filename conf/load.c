@@ -466,24 +466,21 @@ static int parse_config(struct carrel_config *c, char *buf, size_t len, const ch
 	cfg_t *cfg;
 	int r = -ENOMEM;
 
-	if (!t) {
-		if (err)
-			carrel_error_set(err, "%s: cannot parse: %s", path, strerror(-r));
-		return r;
+	if (t) {
+		build_opts(t);
+		pthread_mutex_lock(&confuse_lock);
+		current_parse = &ctx;
+		cfg = cfg_init(t->top, CFGF_NONE);
+		if (cfg) {
+			r = parse_locked(c, cfg, buf, len, &ctx);
+			cfg_free(cfg);
+		} else if (errno == ELIBACC) { /* libconfuse loaded where used (the helper) */
+			r = -ELIBACC;
+			carrel_error_set(err, "%s: cannot parse: libconfuse cannot be loaded", path);
+		}
+		current_parse = NULL;
+		pthread_mutex_unlock(&confuse_lock);
 	}
-	build_opts(t);
-	pthread_mutex_lock(&confuse_lock);
-	current_parse = &ctx;
-	cfg = cfg_init(t->top, CFGF_NONE);
-	if (cfg) {
-		r = parse_locked(c, cfg, buf, len, &ctx);
-		cfg_free(cfg);
-	} else if (errno == ELIBACC) { /* libconfuse loaded where used (the helper) */
-		r = -ELIBACC;
-		carrel_error_set(err, "%s: cannot parse: libconfuse cannot be loaded", path);
-	}
-	current_parse = NULL;
-	pthread_mutex_unlock(&confuse_lock);
 	if (r < 0 && err && !err->msg[0])
 		carrel_error_set(err, "%s: cannot parse: %s", path, strerror(-r));
 	return r;

@@ -864,7 +864,8 @@ static void on_timer(struct carrel *c)
  * time, and a process keeps every stack page it ever touched: those of the
  * helper's open path and of the keeper's start (bench/RESULTS.md). Give
  * back the ones below this frame, where nothing is live: a deeper call
- * later (a teardown) gets zero pages again. The stack's lower end is where
+ * later (a teardown) gets zero pages again. Then the heap pages that the
+ * helper's start and the keeper's freed (config, filter, requests). The stack's lower end is where
  * mincore() stops finding a mapping (below it lies the kernel's guard gap);
  * /proc/self/maps is not read, so no MAC policy needs to allow it.
  */
@@ -1049,9 +1050,6 @@ void keeper_main(struct carrel *c)
 	       c->id, ms_between(&t0, &t_reply), ms_between(&t0, &t_spawn), ms_between(&t_spawn, &t_ready),
 	       ms_between(&t_go, &t_ready),
 	       ms_between(&t_ready, &t_moved), ms_between(&t_moved, &t_reply), ms_between(&t_reply, &t_end));
-	/* The keeper lives as long as the carrel: give back the heap pages that
-	 * the helper's start-up freed (config, name service, filter compile). */
-	(void)malloc_trim(0);
 	serve(c, sigfd);
 	_exit(0);
 }

@@ -17,7 +17,6 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <sched.h>
 #include <signal.h>
@@ -409,10 +408,8 @@ static int op_open(int argc, char **argv)
 	if ((r = carrel_open(&c, &reply)) < 0)
 		goto fail;
 	c.clone_flags = (unsigned)ns_flags(c.policy.namespaces);
-	/* The keeper lives as long as the carrel: it inherits no free heap
-	 * pages (malloc_trim gives them back, the top of the heap and the
-	 * free pages within it). */
-	malloc_trim(0);
+	/* The keeper gives back the free heap pages it inherits once it is
+	 * idle (keeper.c, release_idle_memory). */
 	pid_t pid = fork();
 	if (pid == 0)
 		keeper_main(&c);

@@ -1002,23 +1002,18 @@ static int open_session(pam_handle_t *pamh, int argc, const char **argv)
 			   (unsigned)pw->pw_uid);
 		return PAM_SUCCESS;
 	}
+	/* No memory for the policy is a config error like any other (below). */
 	if (!(pol = malloc(sizeof(*pol)))) {
-		/* As a config error: root is never locked out. */
-		if (strcmp(user, "root") == 0) {
-			pam_syslog(pamh, LOG_ALERT, "ALLOWING root WITHOUT SANDBOX: out of memory");
-			return PAM_SUCCESS;
-		}
-		pam_syslog(pamh, LOG_ERR, "refusing session for %s: out of memory", user);
-		return PAM_SESSION_ERR;
+		r = loaded = -ENOMEM;
+		carrel_error_set(&err, "no memory for the policy");
+	} else {
+		carrel_policy_builtin(pol);
+		r = loaded = carrel_config_load(o.config, &cfg, &err);
+		if (r == 0)
+			r = carrel_policy_resolve(cfg, user, pol, &err);
+		carrel_config_free(cfg);
 	}
-	carrel_policy_builtin(pol);
-	r = loaded = carrel_config_load(o.config, &cfg, &err);
-	if (r == 0)
-		r = carrel_policy_resolve(cfg, user, pol, &err);
-	carrel_config_free(cfg);
-	/* The parse's heap is free now: give its pages back before the
-	 * helper's fork copies them (bench/RESULTS.md). */
-	(void)malloc_trim(0);
+	bool exempt = false;
 	if (r == -EHOSTUNREACH && loaded == 0 && pol->on_error == CARREL_ON_ERROR_ALLOW) {
 		/* The config is sound but this user cannot be resolved (the
 		 * directory failed): the top level's on_error decides. */
@@ -1031,7 +1026,7 @@ static int open_session(pam_handle_t *pamh, int argc, const char **argv)
 		 * everyone else is refused. */
 		pam_syslog(pamh, LOG_ERR, "config: %s", err.msg);
 		if (strcmp(user, "root") == 0)
-			pol->exempt = true;
+			exempt = true;
 		else if (*o.breakglass &&
 			 pam_modutil_user_in_group_nam_nam(pamh, user, o.breakglass)) {
 			pam_syslog(pamh, LOG_ALERT,
@@ -1043,7 +1038,7 @@ static int open_session(pam_handle_t *pamh, int argc, const char **argv)
 			return PAM_SESSION_ERR;
 		}
 	}
-	if (pol->exempt) {
+	if (exempt || pol->exempt) {
 		pam_syslog(pamh, LOG_INFO, "%s is exempt: session not sandboxed", user);
 		return PAM_SUCCESS;
 	}
