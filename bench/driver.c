@@ -757,16 +757,16 @@ static void on_term(int sig) { (void)sig; rwsem_stop = 1; }
  * host setting; stopped, it removes its cgroups and its child. */
 static int run_rwsem_ready(const char *dir, int interval)
 {
-	char a[512], b[512], num[24];
+	char a[512], b[512], pa[600], pb[600], num[24];
 	struct sigaction sa = { .sa_handler = on_term };
 	long moves = 0;
-	int fd[2];
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	snprintf(a, sizeof(a), "%s/rwsem-ready-a.%d/cgroup.procs", dir, (int)getpid());
-	snprintf(b, sizeof(b), "%s/rwsem-ready-b.%d/cgroup.procs", dir, (int)getpid());
-	*strrchr(a, '/') = *strrchr(b, '/') = '\0';
+	snprintf(a, sizeof(a), "%s/rwsem-ready-a.%d", dir, (int)getpid());
+	snprintf(b, sizeof(b), "%s/rwsem-ready-b.%d", dir, (int)getpid());
+	snprintf(pa, sizeof(pa), "%s/cgroup.procs", a);
+	snprintf(pb, sizeof(pb), "%s/cgroup.procs", b);
 	if (mkdir(a, 0755) < 0 || mkdir(b, 0755) < 0) {
 		fprintf(stderr, "driver: mkdir %s: %s\n", a, strerror(errno));
 		rmdir(a);
@@ -777,10 +777,7 @@ static int run_rwsem_ready(const char *dir, int interval)
 		sleep_ms(3600 * 1000);
 		_exit(0);
 	}
-	strcat(a, "/cgroup.procs");
-	strcat(b, "/cgroup.procs");
-	fd[0] = open(a, O_WRONLY | O_CLOEXEC);
-	fd[1] = open(b, O_WRONLY | O_CLOEXEC);
+	int fd[2] = { open(pa, O_WRONLY | O_CLOEXEC), open(pb, O_WRONLY | O_CLOEXEC) };
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	printf("mode rwsem-ready pid=%d\n", (int)pid);
 	while (pid > 0 && fd[0] >= 0 && fd[1] >= 0 && !rwsem_stop) {
@@ -795,7 +792,7 @@ static int run_rwsem_ready(const char *dir, int interval)
 	for (int i = 0; i < 2; i++)
 		if (fd[i] >= 0)
 			close(fd[i]);
-	*strrchr(a, '/') = *strrchr(b, '/') = '\0';
+	/* As in run_attach_probe: the killed child leaves a moment after. */
 	for (int t = 0; t < 300 && (rmdir(a) < 0 || rmdir(b) < 0) && errno == EBUSY; t++)
 		sleep_ms(10);
 	rmdir(a);

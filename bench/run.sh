@@ -421,7 +421,7 @@ measure_scale() {
 	done
 	# Where the time goes with N live: a few more sessions, traced, beside them.
 	if grep -q '^held ' "$DATA/scale_carrel" 2>/dev/null; then
-		smaps_of_one >"$DATA/smaps"
+		smaps_mean >"$DATA/smaps"
 		say "scale: tracing $BENCH_TRACE more sessions with $n live"
 		trace_sessions "n$n" 0
 	fi
@@ -438,11 +438,11 @@ measure_scale() {
 	wait_no_sessions 30 || kill_sessions
 }
 
-# smaps_of_one: the keepers', the holders' and the login processes'
+# smaps_mean: the keepers', the holders' and the login processes'
 # private dirty pages by mapping (kB), the mean over up to 50 live
 # sessions (the first session's own figures are not typical: its keeper
 # started from a helper that had loaded more).
-smaps_of_one() {
+smaps_mean() {
 	local s w p n=0 raw
 	raw=$(for s in "$SESSIONS"/*; do
 		[ -f "$s" ] && grep -q '^keeper=' "$s" || continue
