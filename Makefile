@@ -92,13 +92,13 @@ $(CG_A): $(CG_SRC:.c=.o)
 $(NET_A): $(NET_SRC:.c=.o)
 	rm -f $@ && $(AR) rcs $@ $^
 
-# libcap is linked shared; libconfuse (check-config only: an open gets its
-# policy from the module) and libseccomp (compiling a filter, unloaded
-# before the keeper's fork) are loaded where used, by their sonames
-# (helper/confuse_dlopen.c, helper/seccomp_dlopen.c), so that no keeper
-# maps them and Debian's security updates of them still reach the helper
-# (bench/RESULTS.md).
-HELPER_LIBS ?= -lcap
+# libconfuse (check-config only: an open gets its policy from the module),
+# libseccomp (compiling a filter, unloaded before the keeper's fork) and
+# libcap (the holder's set-up, unloaded by the keeper once the holder is
+# cloned) are loaded where used, by their sonames (helper/*_dlopen.c), so
+# that no keeper maps them and Debian's security updates of them still
+# reach the helper (bench/RESULTS.md).
+HELPER_LIBS ?=
 helper/carrel-helper: $(HELPER_SRC:.c=.o) $(CG_A) $(CONF_A) $(LIB_A)
 	$(CC) $(CFLAGS) -pie $(LDFLAGS_HARD) $(LDFLAGS) -o $@ $^ $(HELPER_LIBS) $(SYSTEMD_LIBS)
 
@@ -357,6 +357,11 @@ check: tests/net/netpol-drive
 tests/unit/test_caps: tests/unit/test_caps.c tests/unit/tap.h lib/caps.c lib/caps.h
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -o $@ $< lib/caps.c -lcap
 UNIT_TESTS += tests/unit/test_caps
+# lib/caps.c as the helper links it: libcap loaded where used.
+tests/unit/test_cap_dlopen: tests/unit/test_cap_dlopen.c tests/unit/tap.h helper/cap_dlopen.c lib/caps.c lib/dlopen_table.c $(HEADERS)
+	$(CC) $(CPPFLAGS) -iquote helper $(WARN) $(CFLAGS) $(SAN) -fvisibility=hidden -o $@ $< helper/cap_dlopen.c \
+		lib/caps.c lib/dlopen_table.c -ldl
+UNIT_TESTS += tests/unit/test_cap_dlopen
 # Every fault point (tests/chaos/faults.sh): each privileged system call of
 # the helper, keeper, holder and of the module in su fails at its 1st, 2nd
 # ... call, on past the counted calls until one is no longer reached; deny

@@ -8,6 +8,7 @@
  * scope = user, when the linger policy says so), when the holder dies, or
  * on SIGTERM; the keeper then tears everything down.
  */
+#include "cap_dlopen.h"
 #include "carrel.h"
 #include "journal.h"
 #include "parse.h"
@@ -987,7 +988,13 @@ void keeper_main(struct carrel *c)
 	if (c->policy.selinux_categories == CARREL_SELINUX_CATEGORIES_PER_SESSION && carrel_mcs_host_ready() &&
 	    (r = carrel_mcs_take(&c->mcs, CARREL_MCS_DIR, c->id)) < 0)
 		fail(c, r, "selinux categories", "no free category pair in " CARREL_MCS_DIR);
-	if ((r = spawn_holder(c, &go, &ready)) < 0)
+	/* The holder drops its capabilities with libcap (a copy of ours);
+	 * the keeper never calls it. */
+	if ((r = carrel_libcap_load()) < 0)
+		fail(c, r, "capabilities", "cannot load libcap (" CARREL_LIBCAP_SONAME ") for the holder");
+	r = spawn_holder(c, &go, &ready);
+	carrel_libcap_unload();
+	if (r < 0)
 		fail(c, r, "namespaces", "clone3 of the holder");
 	clock_gettime(CLOCK_MONOTONIC, &t_spawn);
 	/* The login process moves itself into the carrel's cgroups while the
