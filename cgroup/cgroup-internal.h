@@ -92,7 +92,7 @@ struct cg_ops {
 	int (*release)(const struct cg_session *cg, struct carrel_error *e);
 	int (*remove)(const struct cg_session *cg, struct carrel_error *e);
 	void (*remove_user)(const struct cg_session *cg);
-	void (*reap_stale)(const struct cg_session *cg, bool (*live)(const char *id));
+	void (*reap_stale)(const struct cg_session *cg, bool (*live)(const char *id, const void *arg), const void *arg);
 	/* NULL: the keeper stays where it was forked. */
 	int (*keeper_unit)(const struct cg_session *cg, pid_t pid, struct carrel_error *e);
 };

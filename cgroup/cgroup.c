@@ -574,10 +574,10 @@ void cg_remove_user(const struct cg_session *cg)
 		cg->ops->remove_user(cg);
 }
 
-void cg_reap_stale(const struct cg_session *cg, bool (*live)(const char *id))
+void cg_reap_stale(const struct cg_session *cg, bool (*live)(const char *id, const void *arg), const void *arg)
 {
 	if (cg->ops->reap_stale)
-		cg->ops->reap_stale(cg, live);
+		cg->ops->reap_stale(cg, live, arg);
 }
 
 int cg_count_procs(const struct cg_session *cg, pid_t except)
@@ -933,7 +933,7 @@ static void fs_remove_user(const struct cg_session *cg)
 	}
 }
 
-static void fs_reap_stale(const struct cg_session *cg, bool (*live)(const char *id))
+static void fs_reap_stale(const struct cg_session *cg, bool (*live)(const char *id, const void *arg), const void *arg)
 {
 	char path[CG_PATH_MAX + 300];
 	DIR *d;
@@ -944,7 +944,7 @@ static void fs_reap_stale(const struct cg_session *cg, bool (*live)(const char *
 	if (cg->n == 0 || !(d = opendir(cg->h[0].user)))
 		return;
 	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "session-", 8) != 0 || live(de->d_name + 8))
+		if (strncmp(de->d_name, "session-", 8) != 0 || live(de->d_name + 8, arg))
 			continue;
 		for (int i = 0; i < cg->n; i++) {
 			snprintf(path, sizeof(path), "%s/%s", cg->h[i].user, de->d_name);

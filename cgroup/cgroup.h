@@ -181,9 +181,9 @@ void cg_remove_user(const struct cg_session *cg);
 /* Processes in the session's cgroups other than EXCEPT. */
 int cg_count_procs(const struct cg_session *cg, pid_t except);
 
-/* Remove the user's session cgroups that LIVE(id) says no keeper owns any
+/* Remove the user's session cgroups that LIVE(id, ARG) says no keeper owns any
  * more (a keeper that was killed cannot clean up).  Caller holds the lock. */
-void cg_reap_stale(const struct cg_session *cg, bool (*live)(const char *id));
+void cg_reap_stale(const struct cg_session *cg, bool (*live)(const char *id, const void *arg), const void *arg);
 
 /* ------------------------------------------------------ what it records */
 

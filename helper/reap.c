@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,45 @@ static const char *entry_id(const char *name, char *id, size_t size)
 	return session_valid_id(id) ? id : NULL;
 }
 
+/*
+ * A sweep probes a bounded share of the carrels, not all of them: each
+ * login's keeper sweeps after its reply, and with 500 carrels open that was
+ * 1,000 lock probes per login (a state file's, then a session cgroup's),
+ * beside the next open on the same CPUs (bench/RESULTS.md, round 9).  Up to
+ * REAP_SHARE carrels every sweep looks at all of them (what a login on a
+ * machine of a few dozen sessions did before, and every test of reaping);
+ * above it, the ids fall into ceil(N / REAP_SHARE) shares by a hash of the
+ * id, and a sweep probes the one share that its own carrel's id picks.
+ * Logins' ids are consecutive, their hashes are not: a dead carrel is
+ * reaped within a few logins on average, never by a probe per carrel per
+ * login.
+ */
+#define REAP_SHARE 64
+
+struct reap_share {
+	uint32_t parts, pick;
+};
+
+static uint32_t id_hash(const char *id)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h;
+}
+
+static bool in_share(const struct reap_share *share, const char *id)
+{
+	return share->parts <= 1 || id_hash(id) % share->parts == share->pick;
+}
+
+/* cg_reap_stale()'s question: one outside this sweep's SHARE counts as in use. */
+static bool in_use_or_not_ours(const char *id, const void *share)
+{
+	return !in_share(share, id) || carrel_session_in_use(id);
+}
+
 int carrel_reap_all(const struct cg_session *cg, const char *skip,
 		    void (*log)(const char *id, const struct carrel_error *err))
 {
@@ -251,12 +291,22 @@ int carrel_reap_all(const struct cg_session *cg, const char *skip,
 	struct dirent *de;
 	char idbuf[24], path[128];
 	int reaped = 0, lock;
+	uint32_t n = 0;
+	struct reap_share share;
 
+	/* The carrels (state files) there are: how many shares. */
+	while (d && (de = readdir(d)))
+		if (entry_id(de->d_name, idbuf, sizeof(idbuf)) && !de->d_name[strlen(idbuf)])
+			n++;
+	share.parts = n / REAP_SHARE + 1;
+	share.pick = id_hash(skip ? skip : "") % share.parts;
+	if (d)
+		rewinddir(d);
 	while (d && (de = readdir(d))) {
 		struct carrel_error e = { 0 };
 		const char *id = entry_id(de->d_name, idbuf, sizeof(idbuf));
 		int r;
-		if (!id || (skip && strcmp(id, skip) == 0))
+		if (!id || (skip && strcmp(id, skip) == 0) || !in_share(&share, id))
 			continue;
 		/* ID.live next to ID: the state file's entry does it. */
 		path_of(path, sizeof(path), id, "");
@@ -278,7 +328,7 @@ int carrel_reap_all(const struct cg_session *cg, const char *skip,
 	 * later login finds it free. */
 	if (cg && (lock = open(CARREL_LOCK_FILE, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY)) >= 0) {
 		if (flock(lock, LOCK_EX | LOCK_NB) == 0)
-			cg_reap_stale(cg, carrel_session_in_use);
+			cg_reap_stale(cg, in_use_or_not_ours, &share);
 		lock = safe_close(lock);
 	}
 	return reaped;
