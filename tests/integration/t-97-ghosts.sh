@@ -101,4 +101,50 @@ if [ "$rc" = 0 ] || [ ! -x "$CTL" ]; then ok "ghost state file: carrelctl list s
 next_login "ghost state file"
 expect_reaped "ghost state file $ghost (keeper gone)" "$ghost" \
 	"nothing ever reaps a state file whose keeper is gone; carrelctl list shows it forever"
+
+# ------------------------------------------------ a ghost among more than 64 carrels
+# Above 64 carrels a sweep probes only a share of them (helper/reap.c): a
+# keeper killed among NBIG live carrels is still reaped, state file and
+# cgroups, within a few logins (here 2 shares: 2 logins on average; 30 at
+# most).  The user's limits are raised for NBIG sessions at once.
+NBIG=70
+cp -p "$T_CONF" "$OUT/good.conf"
+t_on_exit "cp -p '$OUT/good.conf' '$T_CONF'"
+{ cat "$OUT/good.conf"; printf '%s\n' '# t-97-ghosts' 'limits {' "  pids_max = $((NBIG * 16 + 64))" '  memory_max = 4G' '}'; } >"$T_CONF"
+big_pids=()
+for ((i = 1; i <= NBIG; i++)); do
+	run_bg "$OUT/big-$i" su - "$U" -c "$SESS big-$i 240"
+	big_pids+=("$BG_PID")
+done
+big_up() {
+	local i
+	for ((i = 1; i <= NBIG; i++)); do has_line "$OUT/big-$i" "up=big-$i" || return 1; done
+}
+big_gone() { [ ! -e "$SESSIONS_DIR/$ID" ] && ! session_cgroups "$UID1" | grep -q "/session-$ID\$"; }
+if wait_until 180 big_up; then
+	ID=$(sed -n 's/^sess=\([0-9]*\).*/\1/p' "$OUT/big-1")
+	KEEPER=$(state_field "$ID" keeper)
+	kill -KILL "$KEEPER"
+	wait_until 10 pid_gone "$KEEPER"
+	logins=0
+	while ! big_gone && [ "$logins" -lt 30 ]; do
+		timeout 30 su - "$U" -c "$SESS big-next-$logins 0" </dev/null >/dev/null 2>&1
+		logins=$((logins + 1))
+		wait_until 3 big_gone
+	done
+	if big_gone; then
+		ok "a keeper killed among $NBIG carrels: reaped (state file, cgroups) after $logins login(s)"
+	else
+		not_ok "a keeper killed among $NBIG carrels: reaped (state file, cgroups) within 30 logins" \
+			"state: $(ls "$SESSIONS_DIR/$ID" 2>&1)" "$(session_cgroups "$UID1" | grep "/session-$ID\$")" "syslog: $(syslog_tail 6)"
+	fi
+else
+	not_ok "$NBIG sessions at once to kill a keeper among" \
+		"$(for ((i = 1; i <= NBIG; i++)); do has_line "$OUT/big-$i" "up=big-$i" || { echo "big-$i:"; head -n 3 "$OUT/big-$i"; }; done | head -n 12)"
+fi
+for ((i = 1; i <= NBIG; i++)); do release "big-$i"; done
+for p in "${big_pids[@]}"; do wait_pid 60 "$p"; done
+cp -p "$OUT/good.conf" "$T_CONF"
+if wait_until 60 clean; then ok "$NBIG carrels: nothing left after they end"; else not_ok "$NBIG carrels: nothing left after they end" "$(leftovers | head -n 10)"; fi
+sweep
 t_finish
