@@ -17,8 +17,12 @@ run() {
 	RC=$?
 }
 
-# jtop LINE KEY: a top-level scalar of a one-line JSON object.
-jtop() { sed -n "s/.*\"$2\":\([^,{}]*\).*/\1/p" <<<"$1" | tr -d '"'; }
+# jtop LINE KEY: a top-level scalar of a one-line JSON object: the first
+# KEY in the line (carrelctl writes the top level's scalars before any
+# nested object).  Not the last: a carrel's "started" and its first
+# login's differ when the second turned between the two, and a greedy
+# match read the login's.
+jtop() { grep -o "\"$2\":[^,{}]*" <<<"$1" | head -n 1 | cut -d: -f2- | tr -d '"'; }
 # jget LINE OBJ KEY: KEY of the flat object "OBJ":{...}.
 jget() { sed -n "s/.*\"$2\":{[^}]*\"$3\":\([^,}]*\).*/\1/p" <<<"$1" | tr -d '"'; }
 # json_ok TEXT: valid JSON (when jq is there to tell).
