@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <sys/capability.h>
 
-
 #define CAP_FUNCS(X)                                                                                   \
 	X(cap_t, cap_init, (void))                                                                     \
 	X(cap_t, cap_get_proc, (void))                                                                 \

@@ -865,10 +865,11 @@ static void on_timer(struct carrel *c)
  * time, and a process keeps every stack page it ever touched: those of the
  * helper's open path and of the keeper's start (bench/RESULTS.md). Give
  * back the ones below this frame, where nothing is live: a deeper call
- * later (a teardown) gets zero pages again. Then the heap pages that the
- * helper's start and the keeper's freed (config, filter, requests). The stack's lower end is where
- * mincore() stops finding a mapping (below it lies the kernel's guard gap);
- * /proc/self/maps is not read, so no MAC policy needs to allow it.
+ * later (a teardown) gets zero pages again.  Then the heap pages that the
+ * helper's start and the keeper's freed (config, filter, requests).  The
+ * stack's lower end is where mincore() stops finding a mapping (below it
+ * lies the kernel's guard gap); /proc/self/maps is not read, so no MAC
+ * policy needs to allow it.
  */
 static void __attribute__((noinline)) release_idle_memory(void)
 {

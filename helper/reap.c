@@ -255,8 +255,7 @@ static const char *entry_id(const char *name, char *id, size_t size)
  * above it, the ids fall into ceil(N / REAP_SHARE) shares by a hash of the
  * id, and a sweep probes the one share that its own carrel's id picks.
  * Logins' ids are consecutive, their hashes are not: a dead carrel is
- * reaped within a few logins on average, never by a probe per carrel per
- * login.
+ * reaped within about ceil(N / REAP_SHARE) logins on average.
  */
 #define REAP_SHARE 64
 

@@ -144,6 +144,7 @@ else
 fi
 for ((i = 1; i <= NBIG; i++)); do release "big-$i"; done
 for p in "${big_pids[@]}"; do wait_pid 60 "$p"; done
+rm -f "$T_WORK/release"/big-*
 cp -p "$OUT/good.conf" "$T_CONF"
 if wait_until 60 clean; then ok "$NBIG carrels: nothing left after they end"; else not_ok "$NBIG carrels: nothing left after they end" "$(leftovers | head -n 10)"; fi
 sweep
